@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+JOBS ?= $(shell nproc)
+CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
+
+.PHONY: deps build run test test-asan conformance clean format
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default -j $(JOBS)
+
+run: build
+	@bash scripts/run-example.sh
+
+test: build
+	@cd build && ctest $(CTEST_FLAGS)
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@cd build-asan && ctest $(CTEST_FLAGS) -L unit
+
+conformance: build
+	@python3 tests/conformance/report.py build
+
+clean:
+	rm -rf build build-asan
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

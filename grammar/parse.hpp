@@ -1,0 +1,25 @@
+// Entry point of the grammar: source bytes in, syntax tree and diagnostics out.
+#pragma once
+
+#include <string_view>
+
+#include "grammar/ast.hpp"
+#include "grammar/diagnostics.hpp"
+
+namespace zest::grammar {
+
+struct ParseLimits {
+  std::size_t max_nesting = 64;   // blocks + test lists, bounds recursion
+  std::size_t max_errors = 32;    // stop reporting after this many
+};
+
+// Never throws on bad input and never recurses without bound. On syntax
+// errors `script` holds what could be recovered and `diags` the errors.
+struct ParseResult {
+  Script script;
+  Diagnostics diags;
+};
+
+ParseResult parse(std::string_view source, const ParseLimits& limits = {});
+
+}  // namespace zest::grammar
