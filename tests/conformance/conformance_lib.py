@@ -1,0 +1,183 @@
+"""Shared helpers for the Pigeonhole conformance harness.
+
+Used by run-one.py (one ctest test per .svtest), report.py (`make conformance`)
+and update-expected.py (rewrites expected-failures.txt). Standard library only.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE_DIR = HERE.parent.parent
+DEFAULT_SUITE = SOURCE_DIR.parent / "shared" / "conformance" / "pigeonhole"
+EXPECTED_FILE = HERE / "expected-failures.txt"
+DEFAULT_TIMEOUT = 60
+
+# make_target values of MANIFEST.tsv (Pigeonhole 0.5.19 Makefile.am)
+TARGET_NORMAL = "test"
+TARGET_EXPECT_FAIL = "test -F (expect failure)"
+# others: "test-plugins (-P sieve_extprograms)" and "not-run" -- not run here
+
+TEST_LINE = re.compile(r"^\s*(\d+): Test '(.*)' (SUCCEEDED|FAILED)(?::\s*(.*))?\s*$")
+
+
+@dataclass
+class SuiteFile:
+    path: str            # relative to <suite>/tests, e.g. extensions/variables/basic.svtest
+    expect_fail: bool    # run with -F
+    tests: int           # live top-level test blocks according to the manifest
+
+    @property
+    def directory(self) -> str:
+        d = os.path.dirname(self.path)
+        return d if d else "."
+
+
+@dataclass
+class RunResult:
+    file: SuiteFile
+    passed: bool
+    output: str
+    status: str                     # "exit 0", "exit 1", "signal 11", "timeout", ...
+    test_results: list = field(default_factory=list)  # (index, name, ok, reason)
+
+    @property
+    def tests_passed(self) -> int:
+        # In -F mode a test "passes" when it fails, as expected.
+        if self.file.expect_fail:
+            return sum(1 for _, _, ok, _ in self.test_results if not ok)
+        return sum(1 for _, _, ok, _ in self.test_results if ok)
+
+    @property
+    def tests_total(self) -> int:
+        return max(self.file.tests, len(self.test_results))
+
+
+def read_manifest(suite: Path) -> list[SuiteFile]:
+    """The files the 0.5.19 Makefile runs with `make check`, in manifest order."""
+    files = []
+    with open(suite / "MANIFEST.tsv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            target = (row.get("make_target") or "").strip()
+            if target not in (TARGET_NORMAL, TARGET_EXPECT_FAIL):
+                continue
+            try:
+                tests = int(row.get("tests") or 0)
+            except ValueError:
+                tests = 0
+            files.append(SuiteFile(row["path"].strip(), target == TARGET_EXPECT_FAIL, tests))
+    return files
+
+
+class ExpectedListError(Exception):
+    pass
+
+
+def parse_expected(path: Path) -> dict[str, str]:
+    """Parse expected-failures.txt: `path  # reason` per line, `#` comments, blanks."""
+    entries: dict[str, str] = {}
+    if not path.exists():
+        return entries
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, reason = line.partition("#")
+        name, reason = name.strip(), reason.strip()
+        if not sep or not reason:
+            raise ExpectedListError(f"{path}:{n}: missing '# reason': {raw!r}")
+        if len(name.split()) != 1:
+            raise ExpectedListError(f"{path}:{n}: expected one path before '#': {raw!r}")
+        if name in entries:
+            raise ExpectedListError(f"{path}:{n}: {name} listed twice")
+        entries[name] = reason
+    return entries
+
+
+def parse_tests(output: str) -> list:
+    results = []
+    for line in output.splitlines():
+        m = TEST_LINE.match(line)
+        if m:
+            results.append((int(m.group(1)), m.group(2), m.group(3) == "SUCCEEDED", m.group(4) or ""))
+    return results
+
+
+def run_file(binary: Path, suite: Path, sf: SuiteFile, timeout: float = DEFAULT_TIMEOUT,
+             svtest: Path | None = None) -> RunResult:
+    """Run one .svtest straight from the suite, in a fresh temporary working dir.
+
+    The binary gets the absolute .svtest path and resolves the suite's relative
+    paths (sub-scripts, included/, ../../examples) against the .svtest's own dir.
+    """
+    if svtest is None:
+        svtest = suite / "tests" / sf.path
+    svtest = svtest.resolve()
+    cmd = [str(binary)] + (["-F"] if sf.expect_fail else []) + [str(svtest)]
+    with tempfile.TemporaryDirectory(prefix="zest-conformance-") as tmp:
+        env = dict(os.environ, TMPDIR=tmp)
+        try:
+            # Own session, so that a timeout kills the whole process group.
+            proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        except OSError as e:
+            return RunResult(sf, False, str(e), f"could not run: {e}")
+        try:
+            raw, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            raw, _ = proc.communicate()
+            out = raw.decode("utf-8", "replace")
+            return RunResult(sf, False, out, f"timeout after {timeout:g} s", parse_tests(out))
+    out = raw.decode("utf-8", "replace")
+    rc = proc.returncode
+    status = f"exit {rc}" if rc >= 0 else f"killed by signal {-rc}"
+    return RunResult(sf, rc == 0, out, status, parse_tests(out))
+
+
+def run_all(binary: Path, suite: Path, files: list[SuiteFile], jobs: int = 2,
+            timeout: float = DEFAULT_TIMEOUT, progress: bool = True) -> list[RunResult]:
+    results: dict[str, RunResult] = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run_file, binary, suite, sf, timeout): sf for sf in files}
+        for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+            r = fut.result()
+            results[r.file.path] = r
+            if progress and sys.stderr.isatty():
+                print(f"\r[{i}/{len(files)}] ", end="", file=sys.stderr, flush=True)
+    if progress and sys.stderr.isatty():
+        print("\r" + " " * 20 + "\r", end="", file=sys.stderr, flush=True)
+    return [results[sf.path] for sf in files]
+
+
+def suite_from_build(build_dir: Path) -> Path:
+    """ZEST_CONFORMANCE_DIR from the build's CMakeCache.txt, else the default."""
+    cache = build_dir / "CMakeCache.txt"
+    if cache.exists():
+        for line in cache.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("ZEST_CONFORMANCE_DIR:"):
+                return Path(line.split("=", 1)[1])
+    return DEFAULT_SUITE
+
+
+def find_binary(build_dir: Path, override: str | None) -> Path:
+    if override:
+        return Path(override)
+    env = os.environ.get("ZEST_SIEVE_TESTSUITE")
+    if env:
+        return Path(env)
+    return build_dir / "tools" / "sieve-testsuite"
