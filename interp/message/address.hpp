@@ -34,6 +34,10 @@ struct EnvelopePath {
 // source routes are dropped. nullopt when unparsable.
 std::optional<EnvelopePath> parse_envelope_path(std::string_view path);
 
+// Parses a bare addr-spec "local@domain" (CFWS allowed), normalising the
+// local part; nullopt when invalid. Used to normalise redirect targets.
+std::optional<MailAddress> parse_addr_spec(std::string_view text);
+
 // True for a bare RFC 5322 addr-spec "local@domain" (no display name).
 bool is_valid_addr_spec(std::string_view text);
 

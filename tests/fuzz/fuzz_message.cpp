@@ -1,0 +1,40 @@
+// libFuzzer target: message parse, header walk, address lists of every
+// header, RFC 2047 decoding, envelope paths and the MIME tree.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/message/address.hpp"
+#include "interp/message/message.hpp"
+#include "interp/message/rfc2047.hpp"
+
+namespace {
+
+std::size_t walk(const zest::message::MimePart& part, int depth) {
+  std::size_t total = part.raw_body.size() + part.decoded_text.size() + part.headers.size();
+  for (const auto& child : part.children) total += walk(child, depth + 1);
+  return total;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace zest::message;
+  std::string raw(reinterpret_cast<const char*>(data), size);
+  const Message message(raw);
+  volatile std::size_t sink = message.size() + message.body().size();
+  for (const HeaderField& field : message.headers()) {
+    sink = sink + message.header_raw(field.name).size();
+    for (std::string_view value : message.header_decoded(field.name)) sink = sink + value.size();
+    const AddressList list = parse_address_list(field.value);
+    for (const MailAddress& address : list.addresses) sink = sink + to_string(address).size();
+    if (auto path = parse_envelope_path(field.value)) sink = sink + path->address.domain.size();
+    sink = sink + is_valid_addr_spec(field.value);
+  }
+  sink = sink + decode_rfc2047(message.raw().substr(0, 4096)).size();
+  sink = sink + walk(message.mime_root(), 0);
+  (void)sink;
+  return 0;
+}

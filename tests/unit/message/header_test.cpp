@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "interp/message/message.hpp"
+
+namespace zest::message {
+namespace {
+
+using Views = std::vector<std::string_view>;
+
+TEST(MessageHeaders, UnfoldsAndTrims) {
+  const Message m(
+      "Subject:   Hello\r\n world\r\n\tagain  \r\n"
+      "X-Empty:\r\n"
+      "\r\n"
+      "Body\r\n");
+  ASSERT_EQ(m.headers().size(), 2u);
+  EXPECT_EQ(m.headers()[0].name, "Subject");
+  EXPECT_EQ(m.headers()[0].value, "Hello world\tagain");
+  EXPECT_EQ(m.header_raw("subject"), (Views{"Hello world\tagain"}));
+  EXPECT_EQ(m.header_raw("X-EMPTY"), (Views{""}));
+  EXPECT_TRUE(m.has_header("x-empty"));
+  EXPECT_EQ(m.body(), "Body\r\n");
+}
+
+TEST(MessageHeaders, RepeatedFieldsInOrder) {
+  const Message m("Received: a\nTo: x@y\nreceived: b\nRECEIVED: c\n\nbody");
+  EXPECT_EQ(m.header_raw("Received"), (Views{"a", "b", "c"}));
+  EXPECT_EQ(m.header_raw("to"), (Views{"x@y"}));
+  EXPECT_TRUE(m.header_raw("cc").empty());
+  EXPECT_FALSE(m.has_header("cc"));
+  EXPECT_FALSE(m.has_header("Receive"));
+}
+
+TEST(MessageHeaders, BareLfAndCrlfAgree) {
+  const Message lf("A: 1\nB: 2\n 3\n\nbody\n");
+  const Message crlf("A: 1\r\nB: 2\r\n 3\r\n\r\nbody\n");
+  EXPECT_EQ(lf.header_raw("b"), (Views{"2 3"}));
+  EXPECT_EQ(crlf.header_raw("b"), (Views{"2 3"}));
+  EXPECT_EQ(lf.body(), "body\n");
+  EXPECT_EQ(crlf.body(), "body\n");
+  EXPECT_EQ(crlf.size(), crlf.raw().size());
+}
+
+TEST(MessageHeaders, MissingBody) {
+  const Message m("Subject: no body\r\nFrom: a@b");
+  EXPECT_EQ(m.headers().size(), 2u);
+  EXPECT_EQ(m.header_raw("from"), (Views{"a@b"}));
+  EXPECT_EQ(m.body(), "");
+  const Message empty("");
+  EXPECT_TRUE(empty.headers().empty());
+  EXPECT_EQ(empty.body(), "");
+  const Message only_blank("\n");
+  EXPECT_TRUE(only_blank.headers().empty());
+  EXPECT_EQ(only_blank.body(), "");
+}
+
+TEST(MessageHeaders, NonHeaderLineStartsBody) {
+  const Message m("Subject: x\nthis is not a header\nTo: y@z\n");
+  ASSERT_EQ(m.headers().size(), 1u);
+  EXPECT_EQ(m.body(), "this is not a header\nTo: y@z\n");
+  const Message leading_space(" folded\nSubject: x\n\nb");
+  EXPECT_TRUE(leading_space.headers().empty());
+  EXPECT_EQ(leading_space.body(), " folded\nSubject: x\n\nb");
+  const Message spaced_name("Bad Name: x\n\nb");
+  EXPECT_TRUE(spaced_name.headers().empty());
+}
+
+TEST(MessageHeaders, ObsoleteSpaceBeforeColon) {
+  const Message m("Subject : spaced\n\n");
+  EXPECT_EQ(m.header_raw("subject"), (Views{"spaced"}));
+}
+
+TEST(MessageHeaders, DecodedValuesAreCached) {
+  const Message m("Subject: =?UTF-8?B?SGVsbG8=?= world\nSubject: plain\n\n");
+  const auto first = m.header_decoded("subject");
+  EXPECT_EQ(first, (Views{"Hello world", "plain"}));
+  const auto second = m.header_decoded("SUBJECT");
+  EXPECT_EQ(first[0].data(), second[0].data());  // same cached storage
+  EXPECT_EQ(m.header_raw("subject")[0], "=?UTF-8?B?SGVsbG8=?= world");
+}
+
+TEST(MessageHeaders, MoveKeepsViewsUsable) {
+  Message a("X: 1\n\nbody");
+  Message b(std::move(a));
+  EXPECT_EQ(b.header_decoded("x"), (Views{"1"}));
+  EXPECT_EQ(b.body(), "body");
+}
+
+}  // namespace
+}  // namespace zest::message

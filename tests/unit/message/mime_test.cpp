@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "interp/message/message.hpp"
+
+namespace zest::message {
+namespace {
+
+constexpr const char* kSample =
+    "From: a@example.com\r\n"
+    "To: b@example.com\r\n"
+    "Subject: tree\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--outer\r\n"
+    "Content-Type: text/plain; charset=ISO-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Caf=E9 au lait=\r\n"
+    " soft\r\n"
+    "--outer\r\n"
+    "Content-Type: application/octet-stream; name*=UTF-8''r%C3%A9sum%C3%A9.bin\r\n"
+    "Content-Disposition: ATTACHMENT; filename=\"data.bin\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "AAECAw==\r\n"
+    "--outer\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "From: inner@example.com\r\n"
+    "Subject: inner\r\n"
+    "Content-Type: multipart/alternative; boundary=inner\r\n"
+    "\r\n"
+    "--inner\r\n"
+    "\r\n"
+    "default typed\r\n"
+    "--inner\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "PHA+w6k8L3A+\r\n"
+    "--inner--\r\n"
+    "--outer--\r\n";
+
+TEST(Mime, MultipartTree) {
+  const Message m(kSample);
+  const MimePart& root = m.mime_root();
+  EXPECT_EQ(&root, &m.mime_root());  // built once
+  EXPECT_TRUE(root.is_multipart);
+  EXPECT_EQ(root.content_type, "multipart/mixed");
+  EXPECT_EQ(root.content_type_params.at("boundary"), "outer");
+  ASSERT_EQ(root.headers.size(), 5u);
+  EXPECT_EQ(root.headers[2].value, "tree");
+  ASSERT_EQ(root.children.size(), 3u);
+
+  const MimePart& text = root.children[0];
+  EXPECT_EQ(text.content_type, "text/plain");
+  EXPECT_EQ(text.content_type_params.at("charset"), "ISO-8859-1");
+  EXPECT_NE(text.raw_body.find("Caf=E9"), std::string::npos);
+  EXPECT_EQ(text.decoded_text.substr(0, 19), "Caf\xC3\xA9 au lait soft");
+  EXPECT_FALSE(text.is_multipart);
+
+  const MimePart& bin = root.children[1];
+  EXPECT_EQ(bin.content_type, "application/octet-stream");
+  EXPECT_EQ(bin.content_type_params.at("name"), "r\xC3\xA9sum\xC3\xA9.bin");  // RFC 2231
+  EXPECT_EQ(bin.content_disposition, "attachment");
+  EXPECT_EQ(bin.disposition_params.at("filename"), "data.bin");
+  EXPECT_EQ(bin.decoded_text, std::string("\x00\x01\x02\x03", 4));
+  EXPECT_NE(bin.raw_body.find("AAECAw=="), std::string::npos);
+
+  const MimePart& rfc822 = root.children[2];
+  EXPECT_EQ(rfc822.content_type, "message/rfc822");
+  ASSERT_EQ(rfc822.children.size(), 1u);
+  const MimePart& inner = rfc822.children[0];
+  EXPECT_EQ(inner.content_type, "multipart/alternative");
+  EXPECT_TRUE(inner.is_multipart);
+  bool found_subject = false;
+  for (const HeaderField& f : inner.headers)
+    found_subject |= (f.name == "Subject" && f.value == "inner");
+  EXPECT_TRUE(found_subject);
+  ASSERT_EQ(inner.children.size(), 2u);
+  EXPECT_EQ(inner.children[0].content_type, "text/plain");  // RFC 2045 default
+  EXPECT_EQ(inner.children[0].decoded_text.substr(0, 13), "default typed");
+  EXPECT_EQ(inner.children[1].content_type, "text/html");
+  EXPECT_EQ(inner.children[1].decoded_text, "<p>\xC3\xA9</p>");
+}
+
+TEST(Mime, DigestDefaultsToMessage) {
+  const Message m(
+      "Content-Type: multipart/digest; boundary=d\n\n"
+      "--d\n\nSubject: in digest\n\nhello\n--d--\n");
+  const MimePart& root = m.mime_root();
+  ASSERT_EQ(root.children.size(), 1u);
+  EXPECT_EQ(root.children[0].content_type, "message/rfc822");  // RFC 2046 5.1.5
+}
+
+TEST(Mime, PlainMessage) {
+  const Message m("Subject: x\n\nhello\n");
+  const MimePart& root = m.mime_root();
+  EXPECT_EQ(root.content_type, "text/plain");
+  EXPECT_FALSE(root.is_multipart);
+  EXPECT_EQ(root.decoded_text, "hello\n");
+  ASSERT_EQ(root.headers.size(), 1u);
+}
+
+TEST(Mime, HeadersOnlyAndEmpty) {
+  const Message headers_only("Subject: x\n");
+  EXPECT_EQ(headers_only.mime_root().content_type, "text/plain");
+  const Message empty("");
+  EXPECT_EQ(empty.mime_root().content_type, "text/plain");
+  EXPECT_TRUE(empty.mime_root().children.empty());
+}
+
+}  // namespace
+}  // namespace zest::message
