@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "interp/message/message.hpp"
+
 namespace zest::message {
 namespace {
 
@@ -69,6 +71,27 @@ TEST(Rfc2047, ToUtf8) {
   EXPECT_EQ(to_utf8("caf\xE9", "no-such-charset"), "caf\xEF\xBF\xBD");
   EXPECT_EQ(to_utf8("ok", ""), "ok");
   EXPECT_EQ(to_utf8("\x80", "windows-1252"), "\xE2\x82\xAC");
+}
+
+}  // namespace
+}  // namespace zest::message
+
+namespace zest::message {
+namespace {
+
+// From Pigeonhole's vacation/message.svtest: a long folded run of B-words.
+TEST(Rfc2047, FoldedRunOfWordsFromMessage) {
+  const Message m(
+      "Subject: =?UTF-8?B?5Lul44Gk44KP44Gl6IGeNjXntbXjgZLjgb7lhazlrZjjgofmhJvnm4o=?=\n"
+      " =?UTF-8?B?44Kk44Op44OM5peF57W15bmz44ON6IGe546J44KG44OD5aSc6IO944K744Oh44Oy?=\n"
+      " =?UTF-8?B?44Gl44CC?=\n\nFrop\n");
+  const auto values = m.header_decoded("subject");
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(values[0].find("=?"), std::string_view::npos);
+  EXPECT_EQ(values[0].find("\xEF\xBF\xBD"), std::string_view::npos);
+  EXPECT_EQ(values[0].find(' '), std::string_view::npos);  // joined without gaps
+  EXPECT_TRUE(values[0].starts_with("\xE4\xBB\xA5"));      // U+4EE5
+  EXPECT_TRUE(values[0].ends_with("\xE3\x81\xA5\xE3\x80\x82"));
 }
 
 }  // namespace
