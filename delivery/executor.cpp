@@ -1,0 +1,172 @@
+#include "delivery/executor.hpp"
+
+#include <variant>
+
+#include "interp/message/address.hpp"
+#include "interp/message/message.hpp"
+
+namespace zest::delivery {
+namespace {
+
+std::string first_header(const message::Message& m, std::string_view name) {
+  const auto v = m.header_raw(name);
+  return v.empty() ? std::string() : std::string(v.front());
+}
+
+// The envelope sender of a redirect (sieve_redirect_envelope_from).
+std::string redirect_sender(const DeliveryContext& ctx) {
+  const std::string policy = ctx.settings.value("redirect_envelope_from", "sender");
+  if (policy == "recipient") return ctx.envelope.to;
+  if (policy == "orig_recipient")
+    return ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to;
+  if (policy == "user_email") {
+    const std::string user = ctx.settings.value("user_email");
+    return user.empty() ? ctx.envelope.to : user;
+  }
+  if (policy.size() >= 2 && policy.front() == '<' && policy.back() == '>')
+    return policy.substr(1, policy.size() - 2);
+  return ctx.envelope.from;
+}
+
+std::string bare(std::string_view path) {
+  if (auto p = message::parse_envelope_path(path); p && !p->null_path)
+    return message::to_string(p->address);
+  return {};
+}
+
+}  // namespace
+
+std::string redirected_message(const DeliveryContext& ctx) {
+  // Mark the copy so loops can be recognised, as other MTAs' Sieve does.
+  std::string out = "X-Sieve-Redirected-From: " + bare(ctx.envelope.to) + "\r\n";
+  out.append(ctx.message.raw());
+  return out;
+}
+
+std::string rejection_message(const DeliveryContext& ctx, std::string_view reason) {
+  const std::string boundary = "zest-reject-boundary";
+  const std::string rcpt = bare(ctx.envelope.to);
+  std::string out;
+  out += "From: Postmaster <" + ctx.postmaster + ">\r\n";
+  out += "To: <" + bare(ctx.envelope.from) + ">\r\n";
+  out += "Subject: Rejected: " + first_header(ctx.message, "subject") + "\r\n";
+  out += "Auto-Submitted: auto-replied (rejected)\r\n";
+  out += "Precedence: bulk\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "Content-Type: multipart/report; report-type=disposition-notification;\r\n";
+  out += "\tboundary=\"" + boundary + "\"\r\n\r\n";
+  out += "This is a MIME-encapsulated message\r\n\r\n";
+  out += "--" + boundary + "\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: inline\r\n";
+  out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
+  out += "Your message to <" + rcpt + "> was automatically rejected:\r\n";
+  out.append(reason);
+  out += "\r\n\r\n--" + boundary + "\r\n";
+  out += "Content-Type: message/disposition-notification\r\n\r\n";
+  out += "Reporting-UA: zest\r\nFinal-Recipient: rfc822; " + rcpt + "\r\n";
+  const std::string id = first_header(ctx.message, "message-id");
+  if (!id.empty()) out += "Original-Message-ID: " + id + "\r\n";
+  out += "Disposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n";
+  out += "--" + boundary + "\r\nContent-Type: message/rfc822\r\n\r\n";
+  out.append(ctx.message.raw());
+  out += "\r\n--" + boundary + "--\r\n";
+  return out;
+}
+
+ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& keep_flags,
+                        ExecutionState& state, bool commit_implicit_keep,
+                        const DeliveryContext& ctx, DeliveryBackend& backend) {
+  ExecutionStatus st;
+  bool fallback_keep = false;
+  auto store = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
+    if (!backend.mailbox_exists(mailbox)) {
+      if (!create) {
+        st.errors.push_back("failed to store into mailbox '" + mailbox +
+                            "': Mailbox doesn't exist: " + mailbox);
+        return false;
+      }
+      if (auto e = backend.create_mailbox(mailbox)) {
+        st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + *e);
+        return false;
+      }
+    }
+    if (auto e = backend.store(mailbox, flags, ctx.message.raw())) {
+      st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + *e);
+      return false;
+    }
+    return true;
+  };
+  auto send = [&](const std::string& from, const std::string& rcpt, const std::string& msg,
+                  std::string_view what) {
+    if (auto e = backend.send_mail(from, rcpt, msg)) {
+      st.errors.push_back("failed to send " + std::string(what) + " to <" + rcpt + ">: " + *e);
+      return false;
+    }
+    return true;
+  };
+
+  const auto& list = actions.actions();
+  for (; state.executed < list.size(); ++state.executed) {
+    const interp::Action& a = list[state.executed];
+    bool ok = true;
+    if (const auto* k = std::get_if<interp::KeepAction>(&a)) {
+      ok = store(ctx.default_mailbox, k->flags, false);
+      if (ok) state.implicit_keep_done = true;  // an explicit keep delivers to INBOX once
+    } else if (const auto* f = std::get_if<interp::FileintoAction>(&a)) {
+      const std::string box = interp::canonical_mailbox(f->mailbox);
+      ok = store(box, f->flags, f->create);
+      if (ok && box == ctx.default_mailbox) state.implicit_keep_done = true;
+    } else if (const auto* r = std::get_if<interp::RedirectAction>(&a)) {
+      const std::string id =
+          "redirect:" + first_header(ctx.message, "message-id") + ":" + r->address;
+      if (!backend.duplicate_seen(id)) {
+        ok = send(redirect_sender(ctx), r->address, redirected_message(ctx), "redirected message");
+        if (ok) backend.duplicate_mark(id, std::chrono::hours(12));
+      }
+    } else if (const auto* rj = std::get_if<interp::RejectAction>(&a)) {
+      const std::string sender = bare(ctx.envelope.from);
+      // Never answer the null sender.
+      if (!sender.empty()) ok = send("", sender, rejection_message(ctx, rj->reason), "rejection");
+    } else if (const auto* v = std::get_if<interp::VacationAction>(&a)) {
+      const std::string sender = bare(ctx.envelope.from);
+      if (!sender.empty()) {
+        std::string msg = "From: " + (v->from ? *v->from : bare(ctx.envelope.to)) + "\r\n";
+        msg += "To: <" + sender + ">\r\n";
+        msg += "Subject: " +
+               (v->subject ? *v->subject : "Auto: " + first_header(ctx.message, "subject")) +
+               "\r\n";
+        const std::string id = first_header(ctx.message, "message-id");
+        if (!id.empty()) msg += "In-Reply-To: " + id + "\r\nReferences: " + id + "\r\n";
+        msg += "Auto-Submitted: auto-replied (vacation)\r\nPrecedence: bulk\r\n\r\n" + v->reason +
+               "\r\n";
+        ok = send("", sender, msg, "vacation response");
+      }
+    } else if (const auto* n = std::get_if<interp::NotifyAction>(&a)) {
+      constexpr std::string_view kMailto = "mailto:";
+      if (n->uri.compare(0, kMailto.size(), kMailto) == 0) {
+        std::string to = n->uri.substr(kMailto.size());
+        to = to.substr(0, to.find('?'));
+        std::string msg = "From: " + ctx.postmaster + "\r\nTo: <" + to + ">\r\n";
+        msg += "Subject: " + (n->message ? *n->message : "Notification") + "\r\n";
+        msg += "Auto-Submitted: auto-notified\r\n\r\n" +
+               (n->message ? *n->message : std::string()) + "\r\n";
+        ok = send("", to, msg, "notification");
+      }
+    }
+    if (!ok) {
+      st.ok = false;
+      fallback_keep = true;
+    }
+  }
+  const bool want_keep = fallback_keep || (commit_implicit_keep && actions.implicit_keep());
+  if (want_keep && !state.implicit_keep_done) {
+    if (store(ctx.default_mailbox, fallback_keep ? interp::Flags{} : keep_flags, false)) {
+      state.implicit_keep_done = true;
+    } else {
+      st.ok = false;
+    }
+  }
+  return st;
+}
+
+}  // namespace zest::delivery

@@ -1,0 +1,78 @@
+// Carrying out the actions of a Sieve result. The executor turns an
+// interp::ActionList into calls on a DeliveryBackend; the LMTP agent
+// implements the backend over the real mail store and SMTP submission, the
+// sieve-testsuite tool over a throw-away simulation.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/actions.hpp"
+#include "interp/host.hpp"
+#include "interp/settings.hpp"
+
+namespace zest::message {
+class Message;
+}
+
+namespace zest::delivery {
+
+// Every operation returns an error text on failure, nullopt on success.
+using Error = std::optional<std::string>;
+
+class DeliveryBackend {
+ public:
+  virtual ~DeliveryBackend() = default;
+
+  virtual bool mailbox_exists(std::string_view mailbox) = 0;
+  virtual Error create_mailbox(std::string_view mailbox) = 0;
+  // Appends the message to an existing mailbox with the given IMAP flags.
+  virtual Error store(std::string_view mailbox, std::span<const std::string> flags,
+                      std::string_view message) = 0;
+  // Submits one message for one recipient; an empty envelope_from is the
+  // null sender.
+  virtual Error send_mail(std::string_view envelope_from, std::string_view rcpt,
+                          std::string_view message) = 0;
+  // Duplicate tracking (redirect loops, the duplicate extension, vacation).
+  virtual bool duplicate_seen(std::string_view id) = 0;
+  virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;
+};
+
+// What the executor needs to know about the delivery in progress.
+struct DeliveryContext {
+  const message::Message& message;
+  const interp::Envelope& envelope;
+  const interp::EngineSettings& settings;
+  std::string postmaster = "postmaster@example.com";
+  std::string default_mailbox = "INBOX";
+};
+
+// Progress of executing one result, so that a result that grows (several
+// scripts adding to it) is executed incrementally.
+struct ExecutionState {
+  std::size_t executed = 0;  // actions of the list already carried out
+  bool implicit_keep_done = false;
+};
+
+struct ExecutionStatus {
+  bool ok = true;
+  std::vector<std::string> errors;
+};
+
+// Executes the not yet executed actions of `actions`. With
+// `commit_implicit_keep` the implicit keep is carried out when it is still
+// pending; a failed action also falls back to it (RFC 5228 §2.10.6).
+ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& keep_flags,
+                        ExecutionState& state, bool commit_implicit_keep,
+                        const DeliveryContext& ctx, DeliveryBackend& backend);
+
+// The messages the executor generates, exposed for tests.
+std::string redirected_message(const DeliveryContext& ctx);
+std::string rejection_message(const DeliveryContext& ctx, std::string_view reason);
+
+}  // namespace zest::delivery
