@@ -1,0 +1,194 @@
+#include "interp/actions.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace zest::interp {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+constexpr std::array<std::string_view, 5> kSystemFlags = {"\\Answered", "\\Deleted", "\\Draft",
+                                                          "\\Flagged", "\\Seen"};
+
+}  // namespace
+
+Flags canonical_flags(const std::vector<std::string>& flags) {
+  Flags out;
+  std::vector<std::string> keys;
+  for (const auto& f : flags) {
+    if (f.empty()) continue;
+    std::string canon = f;
+    const std::string l = lower(f);
+    for (auto sys : kSystemFlags)
+      if (lower(sys) == l) canon = std::string(sys);
+    if (std::find(keys.begin(), keys.end(), l) != keys.end()) continue;
+    keys.push_back(l);
+    out.push_back(std::move(canon));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
+  return out;
+}
+
+std::vector<std::string> split_flags(const std::vector<std::string>& strings) {
+  std::vector<std::string> out;
+  for (const auto& s : strings) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+      while (i < s.size() && s[i] == ' ') ++i;
+      std::size_t j = i;
+      while (j < s.size() && s[j] != ' ') ++j;
+      if (j > i) out.push_back(s.substr(i, j - i));
+      i = j;
+    }
+  }
+  return out;
+}
+
+std::string canonical_mailbox(std::string_view mailbox) {
+  const std::size_t slash = mailbox.find('/');
+  std::string_view first = mailbox.substr(0, slash);
+  if (lower(first) == "inbox") return "INBOX" + std::string(mailbox.substr(first.size()));
+  return std::string(mailbox);
+}
+
+std::string_view action_name(const Action& a) {
+  static constexpr std::array<std::string_view, 7> names = {
+      "keep", "fileinto", "redirect", "discard", "reject", "vacation", "notify"};
+  return names[a.index()];
+}
+
+void ActionList::clear() {
+  actions_.clear();
+  implicit_keep_ = true;
+  redirects_ = 0;
+}
+
+std::optional<std::string> ActionList::count_one() {
+  if (limits_.max_actions > 0 && actions_.size() >= limits_.max_actions)
+    return "total number of actions exceeds policy limit (" + std::to_string(actions_.size()) +
+           " > " + std::to_string(limits_.max_actions) + ")";
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::reject_conflict(std::string_view other) const {
+  for (const auto& a : actions_)
+    if (const auto* r = std::get_if<RejectAction>(&a))
+      return std::string(r->ereject ? "ereject" : "reject") + " action conflicts with " +
+             std::string(other) + " action";
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::keep(Flags flags) {
+  implicit_keep_ = false;
+  if (auto e = reject_conflict("keep")) return e;
+  for (auto& a : actions_)
+    if (auto* k = std::get_if<KeepAction>(&a)) {
+      flags.insert(flags.end(), k->flags.begin(), k->flags.end());
+      k->flags = canonical_flags(flags);
+      return std::nullopt;
+    }
+  if (auto e = count_one()) return e;
+  actions_.push_back(KeepAction{canonical_flags(flags)});
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::fileinto(FileintoAction f) {
+  f.mailbox = canonical_mailbox(f.mailbox);
+  if (f.mailbox == "INBOX" && !f.specialuse && !f.mailboxid) {
+    if (f.copy) {
+      // keep with :copy semantics: store in INBOX but leave implicit keep alone.
+      const bool ik = implicit_keep_;
+      auto e = keep(std::move(f.flags));
+      implicit_keep_ = ik;
+      return e;
+    }
+    return keep(std::move(f.flags));
+  }
+  if (!f.copy) implicit_keep_ = false;
+  if (auto e = reject_conflict("fileinto")) return e;
+  f.flags = canonical_flags(f.flags);
+  for (auto& a : actions_)
+    if (auto* g = std::get_if<FileintoAction>(&a); g && g->mailbox == f.mailbox) {
+      Flags merged = g->flags;
+      merged.insert(merged.end(), f.flags.begin(), f.flags.end());
+      g->flags = canonical_flags(merged);
+      g->copy = g->copy && f.copy;
+      g->create = g->create || f.create;
+      return std::nullopt;
+    }
+  if (auto e = count_one()) return e;
+  actions_.push_back(std::move(f));
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::redirect(RedirectAction r) {
+  if (!r.copy) implicit_keep_ = false;
+  if (auto e = reject_conflict("redirect")) return e;
+  for (auto& a : actions_)
+    if (auto* g = std::get_if<RedirectAction>(&a); g && lower(g->address) == lower(r.address)) {
+      g->copy = g->copy && r.copy;
+      return std::nullopt;
+    }
+  if (limits_.max_redirects > 0 && redirects_ >= limits_.max_redirects)
+    return "number of redirect actions exceeds policy limit (" + std::to_string(redirects_) +
+           " > " + std::to_string(limits_.max_redirects) + ")";
+  if (auto e = count_one()) return e;
+  ++redirects_;
+  actions_.push_back(std::move(r));
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::discard() {
+  implicit_keep_ = false;
+  for (const auto& a : actions_)
+    if (std::holds_alternative<DiscardAction>(a)) return std::nullopt;
+  if (auto e = count_one()) return e;
+  actions_.push_back(DiscardAction{});
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::reject(RejectAction r) {
+  implicit_keep_ = false;
+  for (const auto& a : actions_) {
+    if (std::holds_alternative<RejectAction>(a))
+      return "duplicate reject/ereject action not allowed";
+    if (std::holds_alternative<KeepAction>(a) || std::holds_alternative<FileintoAction>(a) ||
+        std::holds_alternative<RedirectAction>(a) || std::holds_alternative<VacationAction>(a))
+      return std::string(r.ereject ? "ereject" : "reject") +
+             " action conflicts with other action: " + std::string(action_name(a));
+  }
+  if (auto e = count_one()) return e;
+  actions_.push_back(std::move(r));
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::vacation(VacationAction v) {
+  for (const auto& a : actions_) {
+    if (std::holds_alternative<VacationAction>(a)) return "duplicate vacation action not allowed";
+    if (std::holds_alternative<RejectAction>(a))
+      return "vacation action conflicts with reject action";
+  }
+  if (auto e = count_one()) return e;
+  actions_.push_back(std::move(v));
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::notify(NotifyAction n) {
+  for (const auto& a : actions_)
+    if (const auto* m = std::get_if<NotifyAction>(&a);
+        m && m->uri == n.uri && m->from == n.from && m->importance == n.importance &&
+        m->message == n.message && m->options == n.options)
+      return std::nullopt;  // identical notifications are sent once
+  if (auto e = count_one()) return e;
+  actions_.push_back(std::move(n));
+  return std::nullopt;
+}
+
+}  // namespace zest::interp

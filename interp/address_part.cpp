@@ -1,0 +1,78 @@
+#include "interp/address_part.hpp"
+
+#include <array>
+
+namespace zest::interp {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> address_part(AddressPart part, const message::MailAddress& a,
+                                        const EngineSettings& settings) {
+  switch (part) {
+    case AddressPart::All:
+      return message::to_string(a);
+    case AddressPart::LocalPart:
+      return a.local_part;
+    case AddressPart::Domain:
+      return a.domain;
+    case AddressPart::User:
+    case AddressPart::Detail: {
+      const std::string delims = settings.value("recipient_delimiter", "+");
+      std::size_t pos = std::string::npos;
+      for (char d : delims) pos = std::min(pos, a.local_part.find(d));
+      if (part == AddressPart::User) return a.local_part.substr(0, pos);
+      if (pos == std::string::npos) return std::nullopt;
+      return a.local_part.substr(pos + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_address_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 22> kHeaders = {"from",
+                                                                "to",
+                                                                "cc",
+                                                                "bcc",
+                                                                "sender",
+                                                                "resent-from",
+                                                                "resent-to",
+                                                                "resent-cc",
+                                                                "resent-bcc",
+                                                                "resent-sender",
+                                                                "reply-to",
+                                                                "resent-reply-to",
+                                                                "errors-to",
+                                                                "delivered-to",
+                                                                "x-original-to",
+                                                                "return-receipt-to",
+                                                                "disposition-notification-to",
+                                                                "envelope-to",
+                                                                "x-envelope-to",
+                                                                "return-path",
+                                                                "mail-followup-to",
+                                                                "mail-reply-to"};
+  for (auto h : kHeaders)
+    if (iequals(h, name)) return true;
+  return false;
+}
+
+void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
+                    std::vector<std::string>& out) {
+  const message::AddressList list = message::parse_address_list(header_value);
+  for (const auto& a : list.addresses)
+    if (auto v = address_part(part, a, settings)) out.push_back(std::move(*v));
+}
+
+}  // namespace zest::interp

@@ -1,0 +1,84 @@
+// What extension check hooks see: the command as checked so far, and a
+// way to report problems with locations.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grammar/diagnostics.hpp"
+#include "interp/registry.hpp"
+#include "interp/settings.hpp"
+
+namespace zest::interp {
+
+struct CheckedArg {
+  Slot slot = 0;
+  ArgKind kind = ArgKind::None;
+  std::uint64_t number = 0;
+  std::vector<std::string> strings;  // String: one; StringList: members
+  std::vector<bool> templates;       // per string: needs run-time expansion
+  grammar::Location loc;
+
+  bool constant() const {
+    for (bool t : templates)
+      if (t) return false;
+    return true;
+  }
+  const std::string& str() const { return strings.front(); }
+};
+
+struct CheckedCall {
+  const CommandSpec* spec = nullptr;
+  grammar::Location loc;
+  std::vector<CheckedArg> args;
+
+  CheckedArg* find(Slot s) {
+    for (auto& a : args)
+      if (a.slot == s) return &a;
+    return nullptr;
+  }
+  std::string what() const;  // "the header test", "the fileinto command"
+};
+
+class CheckContext {
+ public:
+  CheckContext(const Registry& registry, const EngineSettings& settings,
+               grammar::Diagnostics& diags)
+      : registry_(registry), settings_(settings), diags_(diags) {}
+
+  void error(grammar::Location loc, std::string message);
+  void warning(grammar::Location loc, std::string message) {
+    diags_.warning(loc, std::move(message));
+  }
+  bool has(std::string_view capability) const { return required_.count(capability) > 0; }
+  void require(std::string capability) { required_.insert(std::move(capability)); }
+  const std::set<std::string, std::less<>>& required() const { return required_; }
+  const Registry& registry() const { return registry_; }
+  const EngineSettings& settings() const { return settings_; }
+  grammar::Diagnostics& diagnostics() { return diags_; }
+  bool too_many_errors() const { return diags_.error_count() >= settings_.max_errors; }
+
+ private:
+  const Registry& registry_;
+  const EngineSettings& settings_;
+  grammar::Diagnostics& diags_;
+  std::set<std::string, std::less<>> required_;
+};
+
+// Whether a string holds a variable reference "${name}" or "${N}" that the
+// variables extension would expand (RFC 5229 §3).
+bool has_variable_reference(std::string_view s);
+
+// RFC 5228 §2.4.2.4 encoded-character expansion of a string literal.
+// Malformed sequences stay as they are; a well-formed but invalid code
+// point gives an error message.
+struct EncodedCharacterResult {
+  std::string value;
+  std::string error;
+};
+EncodedCharacterResult expand_encoded_characters(std::string_view s);
+
+}  // namespace zest::interp

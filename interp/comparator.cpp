@@ -1,0 +1,200 @@
+#include "interp/comparator.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace zest::interp {
+namespace {
+
+unsigned char fold_none(unsigned char c) {
+  return c;
+}
+unsigned char fold_ascii(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+template <unsigned char (*Fold)(unsigned char)>
+int compare_folded(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = Fold(static_cast<unsigned char>(a[i]));
+    const unsigned char y = Fold(static_cast<unsigned char>(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+// i;ascii-numeric: the value of the leading digit run; a string that does
+// not start with a digit is positive infinity (RFC 4790 §9.1).
+int compare_numeric(std::string_view a, std::string_view b) {
+  auto digits = [](std::string_view s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    std::string_view d = s.substr(0, n);
+    const bool inf = n == 0;
+    while (d.size() > 1 && d.front() == '0') d.remove_prefix(1);
+    return std::pair{inf, d};
+  };
+  auto [ainf, ad] = digits(a);
+  auto [binf, bd] = digits(b);
+  if (ainf || binf) return ainf == binf ? 0 : (ainf ? 1 : -1);
+  if (ad.size() != bd.size()) return ad.size() < bd.size() ? -1 : 1;
+  const int c = ad.compare(bd);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+const Comparator kOctet{"i;octet", true, compare_folded<fold_none>, fold_none};
+const Comparator kCasemap{"i;ascii-casemap", true, compare_folded<fold_ascii>, fold_ascii};
+const Comparator kNumeric{"i;ascii-numeric", false, compare_numeric, fold_none};
+
+}  // namespace
+
+const Comparator& octet_comparator() {
+  return kOctet;
+}
+const Comparator& ascii_casemap_comparator() {
+  return kCasemap;
+}
+const Comparator& ascii_numeric_comparator() {
+  return kNumeric;
+}
+
+bool match_is(const Comparator& c, std::string_view value, std::string_view key) {
+  return c.compare(value, key) == 0;
+}
+
+bool match_contains(const Comparator& c, std::string_view value, std::string_view key) {
+  if (key.empty()) return true;
+  if (key.size() > value.size()) return false;
+  const std::size_t last = value.size() - key.size();
+  for (std::size_t i = 0; i <= last; ++i) {
+    std::size_t j = 0;
+    while (j < key.size() && c.fold(static_cast<unsigned char>(value[i + j])) ==
+                                 c.fold(static_cast<unsigned char>(key[j])))
+      ++j;
+    if (j == key.size()) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// A pattern element: a literal octet, '?' or '*'.
+struct PatternItem {
+  enum Kind : unsigned char { Literal, One, Any } kind;
+  unsigned char c;
+};
+
+std::vector<PatternItem> compile_pattern(std::string_view p) {
+  std::vector<PatternItem> out;
+  out.reserve(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char ch = p[i];
+    if (ch == '\\' && i + 1 < p.size()) {
+      out.push_back({PatternItem::Literal, static_cast<unsigned char>(p[++i])});
+    } else if (ch == '*') {
+      // Consecutive stars still each make a group (RFC 5229 §3.2), so keep them.
+      out.push_back({PatternItem::Any, 0});
+    } else if (ch == '?') {
+      out.push_back({PatternItem::One, 0});
+    } else {
+      out.push_back({PatternItem::Literal, static_cast<unsigned char>(ch)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Wildcard matching with backtracking to the most recent '*' only, which is
+// O(n*m) and never exponential. Each '*' first takes as little as possible,
+// giving the non-greedy groups RFC 5229 asks for.
+bool match_wildcard(const Comparator& c, std::string_view value, std::string_view pattern,
+                    std::vector<std::string>* groups) {
+  const std::vector<PatternItem> pat = compile_pattern(pattern);
+  struct Capture {
+    std::size_t start = 0, len = 0;
+  };
+  std::vector<Capture> caps;
+  std::vector<std::size_t> cap_of(pat.size(), 0);
+  for (std::size_t i = 0; i < pat.size(); ++i)
+    if (pat[i].kind != PatternItem::Literal) {
+      cap_of[i] = caps.size();
+      caps.push_back({});
+    }
+
+  std::size_t p = 0, v = 0;
+  std::size_t star_p = SIZE_MAX, star_v = 0;
+  while (v < value.size()) {
+    if (p < pat.size()) {
+      const PatternItem& it = pat[p];
+      if (it.kind == PatternItem::Any) {
+        star_p = p;
+        star_v = v;
+        caps[cap_of[p]] = {v, 0};
+        ++p;
+        continue;
+      }
+      if (it.kind == PatternItem::One) {
+        caps[cap_of[p]] = {v, 1};
+        ++p;
+        ++v;
+        continue;
+      }
+      if (c.fold(static_cast<unsigned char>(value[v])) == c.fold(it.c)) {
+        ++p;
+        ++v;
+        continue;
+      }
+    }
+    if (star_p == SIZE_MAX) return false;
+    // Let the last star take one more octet and retry from after it.
+    ++star_v;
+    caps[cap_of[star_p]].len = star_v - caps[cap_of[star_p]].start;
+    p = star_p + 1;
+    v = star_v;
+  }
+  while (p < pat.size() && pat[p].kind == PatternItem::Any) {
+    caps[cap_of[p]] = {v, 0};
+    ++p;
+  }
+  if (p != pat.size()) return false;
+  if (groups) {
+    groups->clear();
+    groups->emplace_back(value);
+    for (const Capture& cap : caps) groups->emplace_back(value.substr(cap.start, cap.len));
+  }
+  return true;
+}
+
+std::optional<Relation> parse_relation(std::string_view s) {
+  std::string l(s);
+  for (char& ch : l) ch = static_cast<char>(fold_ascii(static_cast<unsigned char>(ch)));
+  if (l == "gt") return Relation::Gt;
+  if (l == "ge") return Relation::Ge;
+  if (l == "lt") return Relation::Lt;
+  if (l == "le") return Relation::Le;
+  if (l == "eq") return Relation::Eq;
+  if (l == "ne") return Relation::Ne;
+  return std::nullopt;
+}
+
+bool relation_holds(Relation r, int cmp) {
+  switch (r) {
+    case Relation::Gt:
+      return cmp > 0;
+    case Relation::Ge:
+      return cmp >= 0;
+    case Relation::Lt:
+      return cmp < 0;
+    case Relation::Le:
+      return cmp <= 0;
+    case Relation::Eq:
+      return cmp == 0;
+    case Relation::Ne:
+      return cmp != 0;
+  }
+  return false;
+}
+
+}  // namespace zest::interp

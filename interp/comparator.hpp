@@ -1,0 +1,36 @@
+// Comparators (RFC 4790) and the core match types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zest::interp {
+
+struct Comparator {
+  std::string_view name;
+  bool substring;  // supports :contains and :matches
+  // Equality and ordering (<0, 0, >0) of two values.
+  int (*compare)(std::string_view a, std::string_view b);
+  // Folding of one octet for substring and wildcard matching.
+  unsigned char (*fold)(unsigned char c);
+};
+
+const Comparator& octet_comparator();
+const Comparator& ascii_casemap_comparator();
+const Comparator& ascii_numeric_comparator();
+
+bool match_is(const Comparator& c, std::string_view value, std::string_view key);
+bool match_contains(const Comparator& c, std::string_view value, std::string_view key);
+// :matches with '*' and '?' and '\' escapes. On success, when `groups` is
+// given, it receives ${0} (the whole value) then one entry per wildcard.
+bool match_wildcard(const Comparator& c, std::string_view value, std::string_view pattern,
+                    std::vector<std::string>* groups);
+
+// Relational operators of RFC 5231: "gt", "ge", "lt", "le", "eq", "ne".
+enum class Relation { Gt, Ge, Lt, Le, Eq, Ne };
+std::optional<Relation> parse_relation(std::string_view s);
+bool relation_holds(Relation r, int cmp);
+
+}  // namespace zest::interp

@@ -1,0 +1,585 @@
+// Checker and code generator in one walk over the syntax tree: each node is
+// checked against its registry description into a CheckedCall, and the
+// call is emitted at once.
+#include "interp/compiler.hpp"
+
+#include <map>
+#include <set>
+
+#include "grammar/parse.hpp"
+#include "interp/checker.hpp"
+#include "interp/comparator.hpp"
+
+namespace zest::interp {
+namespace {
+
+using grammar::Argument;
+using grammar::Location;
+using grammar::Node;
+
+std::string_view kind_name(const Argument& a) {
+  if (std::holds_alternative<grammar::Number>(a)) return "number";
+  if (std::holds_alternative<grammar::StringLiteral>(a)) return "string";
+  if (std::holds_alternative<grammar::StringList>(a)) return "string list";
+  return "tag";
+}
+
+std::string_view kind_name(ArgKind k) {
+  switch (k) {
+    case ArgKind::Number:
+      return "number";
+    case ArgKind::String:
+      return "string";
+    case ArgKind::StringList:
+      return "string list";
+    default:
+      return "nothing";
+  }
+}
+
+std::string_view article(std::string_view noun) {
+  return (!noun.empty() &&
+          (noun[0] == 'a' || noun[0] == 'e' || noun[0] == 'i' || noun[0] == 'o' || noun[0] == 'u'))
+             ? "an"
+             : "a";
+}
+
+bool is_control_test(std::string_view n) {
+  return n == "allof" || n == "anyof" || n == "not" || n == "true" || n == "false";
+}
+
+class Compiler {
+ public:
+  Compiler(const Registry& registry, const EngineSettings& settings, grammar::Diagnostics& diags)
+      : ctx_(registry, settings, diags) {}
+
+  std::optional<Program> run(const grammar::Script& script) {
+    compile_block(script.commands, 0, true);
+    if (ctx_.diagnostics().has_errors()) return std::nullopt;
+    emit(Op::Stop, script.commands.empty() ? 1 : script.commands.back().loc.line);
+    program_.extensions.assign(ctx_.required().begin(), ctx_.required().end());
+    return std::move(program_);
+  }
+
+ private:
+  using Label = std::vector<std::size_t>;  // instructions whose target awaits a value
+
+  const Registry& reg() const { return ctx_.registry(); }
+
+  std::size_t emit(Op op, std::uint32_t line) {
+    program_.code.push_back(Instr{op, 0, 0, 0, 0});
+    program_.lines.push_back(line);
+    return program_.code.size() - 1;
+  }
+  void bind(Label& label) {
+    for (std::size_t at : label) program_.code[at].target = static_cast<std::uint32_t>(here());
+    label.clear();
+  }
+  std::size_t here() const { return program_.code.size(); }
+
+  std::uint32_t intern(const std::string& s, bool is_template) {
+    auto key = std::make_pair(s, is_template);
+    auto it = pool_.find(key);
+    if (it != pool_.end()) return it->second;
+    const auto idx = static_cast<std::uint32_t>(program_.strings.size());
+    program_.strings.push_back({s, is_template});
+    pool_.emplace(std::move(key), idx);
+    return idx;
+  }
+
+  std::uint32_t command_index(const CommandSpec* spec) {
+    for (std::size_t i = 0; i < program_.commands.size(); ++i)
+      if (program_.commands[i].spec == spec) return static_cast<std::uint32_t>(i);
+    program_.commands.push_back({spec->name, spec->is_test, spec});
+    return static_cast<std::uint32_t>(program_.commands.size() - 1);
+  }
+
+  void emit_call(Op op, const CheckedCall& call) {
+    const std::size_t at = emit(op, call.loc.line);
+    Instr& in = program_.code[at];
+    in.command = command_index(call.spec);
+    in.args_first = static_cast<std::uint32_t>(program_.args.size());
+    for (const CheckedArg& a : call.args) {
+      ArgValue v{a.slot, a.kind, a.number, 0, 0};
+      if (a.kind == ArgKind::String) {
+        v.first = intern(a.strings.front(), a.templates.front());
+      } else if (a.kind == ArgKind::StringList) {
+        v.first = static_cast<std::uint32_t>(program_.string_refs.size());
+        v.count = static_cast<std::uint32_t>(a.strings.size());
+        for (std::size_t i = 0; i < a.strings.size(); ++i)
+          program_.string_refs.push_back(intern(a.strings[i], a.templates[i]));
+      }
+      program_.args.push_back(v);
+    }
+    program_.code[at].args_count =
+        static_cast<std::uint32_t>(program_.args.size() - program_.code[at].args_first);
+  }
+
+  // ---- strings ----
+
+  std::string literal(const grammar::StringLiteral& s) {
+    if (!ctx_.has("encoded-character")) return s.value;
+    auto r = expand_encoded_characters(s.value);
+    if (!r.error.empty()) ctx_.error(s.loc, r.error);
+    return std::move(r.value);
+  }
+
+  void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
+    std::string v = literal(s);
+    const bool tmpl = !literal_slot && ctx_.has("variables") && has_variable_reference(v);
+    out.strings.push_back(std::move(v));
+    out.templates.push_back(tmpl);
+  }
+
+  // Converts one syntax argument to the kind the signature asks for.
+  bool convert(const Argument& a, ArgKind want, Slot slot, bool literal_slot, CheckedArg& out) {
+    out.slot = slot;
+    out.loc = grammar::location_of(a);
+    if (want == ArgKind::Number) {
+      const auto* n = std::get_if<grammar::Number>(&a);
+      if (!n) return false;
+      out.kind = ArgKind::Number;
+      out.number = n->value;
+      return true;
+    }
+    if (const auto* s = std::get_if<grammar::StringLiteral>(&a)) {
+      out.kind = want;
+      add_string(out, *s, literal_slot);
+      return true;
+    }
+    if (const auto* l = std::get_if<grammar::StringList>(&a); l && want == ArgKind::StringList) {
+      out.kind = ArgKind::StringList;
+      for (const auto& s : l->items) add_string(out, s, literal_slot);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- checking of one call against its description ----
+
+  std::optional<CheckedCall> check_call(const Node& node, const CommandSpec* spec) {
+    CheckedCall call{spec, node.loc, {}};
+    const std::string what = call.what();
+    const auto& args = node.arguments;
+    std::set<TagGroup> groups_seen;
+    std::set<std::string_view> tags_seen;
+    std::vector<const Argument*> positional;
+    bool ok = true;
+    auto is_literal_slot = [&](Slot s) {
+      for (Slot l : spec->literal_slots)
+        if (l == s) return true;
+      return false;
+    };
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const auto* tag = std::get_if<grammar::Tag>(&args[i]);
+      if (!tag) {
+        positional.push_back(&args[i]);
+        continue;
+      }
+      if (!positional.empty()) {
+        ctx_.error(tag->loc, "unexpected tagged argument ':" + tag->name + "' found after " +
+                                 "positional arguments of " + what);
+        ok = false;
+        continue;
+      }
+      if (const TagSpec* ts = find_tag(spec, tag->name)) {
+        if (!tags_seen.insert(ts->name).second) {
+          ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + what);
+          ok = false;
+        }
+        CheckedArg ca;
+        if (ts->value == ArgKind::None) {
+          ca = CheckedArg{ts->slot, ArgKind::Number, 1, {}, {}, tag->loc};
+        } else if (i + 1 >= args.size() ||
+                   !convert(args[i + 1], ts->value, ts->slot, is_literal_slot(ts->slot), ca)) {
+          ctx_.error(tag->loc,
+                     "the :" + tag->name + " tag for " + what + " requires " +
+                         std::string(article(kind_name(ts->value))) + " " +
+                         std::string(kind_name(ts->value)) + " argument" +
+                         (ts->value_name.empty() ? std::string()
+                                                 : " (" + std::string(ts->value_name) + ")") +
+                         (i + 1 < args.size()
+                              ? ", but " + std::string(article(kind_name(args[i + 1]))) + " " +
+                                    std::string(kind_name(args[i + 1])) + " was found"
+                              : ", but none was found"));
+          ok = false;
+          if (i + 1 < args.size() && !std::holds_alternative<grammar::Tag>(args[i + 1])) ++i;
+          continue;
+        } else {
+          ++i;
+        }
+        replace_slot(call, std::move(ca));
+        continue;
+      }
+      if (!check_group_tag(spec, call, *tag, args, i, groups_seen, what)) ok = false;
+    }
+
+    // Positional arguments.
+    const std::size_t want = spec->positional.size();
+    if (positional.size() != want) {
+      ctx_.error(node.loc, what + " requires " + std::to_string(want) +
+                               " positional argument(s), but " + std::to_string(positional.size()) +
+                               (positional.size() == 1 ? " is" : " are") + " specified");
+      ok = false;
+    } else {
+      for (std::size_t p = 0; p < want; ++p) {
+        const PositionalSpec& ps = spec->positional[p];
+        CheckedArg ca;
+        if (!convert(*positional[p], ps.kind, static_cast<Slot>(p),
+                     is_literal_slot(static_cast<Slot>(p)), ca)) {
+          const std::string_view found = kind_name(*positional[p]);
+          ctx_.error(grammar::location_of(*positional[p]),
+                     what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
+                         std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
+                         " (" + std::string(ps.name) + "), but " + std::string(article(found)) +
+                         " " + std::string(found) + " was found");
+          ok = false;
+          continue;
+        }
+        call.args.push_back(std::move(ca));
+      }
+    }
+
+    // Sub-tests and blocks.
+    if (spec->subtests == Subtests::None && !node.tests.empty()) {
+      ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
+      ok = false;
+    }
+    if (!spec->is_test) {
+      if (spec->block == BlockRule::None && node.has_block) {
+        ctx_.error(node.loc, what + " does not accept a block, but one is specified");
+        ok = false;
+      } else if (spec->block == BlockRule::Required && !node.has_block) {
+        ctx_.error(node.loc, what + " requires a block, but it is missing");
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+
+    check_comparator(call, what);
+    const std::size_t before = ctx_.diagnostics().error_count();
+    if (spec->check) spec->check(ctx_, call);
+    if (ctx_.diagnostics().error_count() != before) return std::nullopt;
+    return call;
+  }
+
+  static void replace_slot(CheckedCall& call, CheckedArg a) {
+    if (CheckedArg* old = call.find(a.slot)) {
+      *old = std::move(a);
+    } else {
+      call.args.push_back(std::move(a));
+    }
+  }
+
+  const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const {
+    for (const TagSpec& t : spec->tags)
+      if (t.name == name && (t.extension.empty() || ctx_.has(t.extension))) return &t;
+    return nullptr;
+  }
+
+  bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
+                       const std::vector<Argument>& args, std::size_t& i, std::set<TagGroup>& seen,
+                       const std::string& what) {
+    for (TagGroup g : spec->groups) {
+      if (g == TagGroup::Comparator) {
+        if (tag.name != "comparator") continue;
+        if (!seen.insert(g).second) {
+          ctx_.error(tag.loc, "multiple comparator arguments specified for " + what);
+          return false;
+        }
+        const auto* s =
+            i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
+        if (!s) {
+          ctx_.error(tag.loc, "the :comparator tag for " + what + " requires one string argument");
+          return false;
+        }
+        ++i;
+        CheckedArg ca{kSlotComparator, ArgKind::String, 0, {literal(*s)}, {false}, s->loc};
+        call.args.push_back(std::move(ca));
+        return true;
+      }
+      const GroupMember* m = reg().group_member(g, tag.name);
+      if (!m || (!m->extension.empty() && !ctx_.has(m->extension))) continue;
+      if (!seen.insert(g).second) {
+        ctx_.error(tag.loc,
+                   "multiple " + std::string(group_name(g)) + " arguments specified for " + what);
+        return false;
+      }
+      const Slot slot = g == TagGroup::MatchType ? kSlotMatchType : kSlotAddressPart;
+      call.args.push_back(CheckedArg{slot, ArgKind::Number, m->id, {}, {}, tag.loc});
+      if (m->value == ArgKind::String) {
+        const auto* s =
+            i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
+        if (!s) {
+          ctx_.error(tag.loc, "the :" + tag.name + " match type for " + what +
+                                  " requires one string argument (relation)");
+          return false;
+        }
+        ++i;
+        const std::string rel = literal(*s);
+        if (!parse_relation(rel)) {
+          ctx_.error(s->loc, "the :" + tag.name + " match type for " + what +
+                                 " requires a valid relational operator, but '" + rel +
+                                 "' is invalid");
+          return false;
+        }
+        call.args.push_back(CheckedArg{kSlotRelation, ArgKind::String, 0, {rel}, {false}, s->loc});
+      }
+      return true;
+    }
+    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
+                            " (reported only once at first occurrence)");
+    return false;
+  }
+
+  void check_comparator(CheckedCall& call, const std::string& what) {
+    const CheckedArg* c = call.find(kSlotComparator);
+    if (!c) return;
+    const std::string& name = c->str();
+    const Comparator* cmp = reg().comparator(name);
+    const std::string_view cap = reg().comparator_capability(name);
+    if (!cmp || (!cap.empty() && !ctx_.has(cap))) {
+      ctx_.error(c->loc, "unknown comparator '" + name + "' for " + what);
+      return;
+    }
+    if (const CheckedArg* m = call.find(kSlotMatchType)) {
+      const auto mt = static_cast<MatchType>(m->number);
+      if (!cmp->substring &&
+          (mt == MatchType::Contains || mt == MatchType::Matches || mt == MatchType::Regex)) {
+        const std::string_view mname = mt == MatchType::Contains  ? "contains"
+                                       : mt == MatchType::Matches ? "matches"
+                                                                  : "regex";
+        ctx_.error(m->loc, "the comparator '" + name + "' does not support the :" +
+                               std::string(mname) + " match type, as required by " + what);
+      }
+    }
+  }
+
+  // ---- commands ----
+
+  void compile_block(const std::vector<Node>& nodes, std::size_t depth, bool top) {
+    bool requires_allowed = top;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (ctx_.too_many_errors()) return;
+      const Node& n = nodes[i];
+      if (n.identifier == "require") {
+        if (!requires_allowed) {
+          ctx_.error(
+              n.loc,
+              "require commands can only be placed at top level at the beginning of the file");
+        } else {
+          check_require(n);
+        }
+        continue;
+      }
+      requires_allowed = false;
+      if (n.identifier == "if") {
+        i = compile_if(nodes, i, depth);
+        continue;
+      }
+      if (n.identifier == "elsif" || n.identifier == "else") {
+        ctx_.error(n.loc, "the " + n.identifier + " command must follow an if or elsif command");
+        continue;
+      }
+      compile_command(n, depth);
+    }
+  }
+
+  void check_require(const Node& n) {
+    if (n.arguments.size() != 1 || std::holds_alternative<grammar::Number>(n.arguments[0]) ||
+        std::holds_alternative<grammar::Tag>(n.arguments[0]) || !n.tests.empty() || n.has_block) {
+      ctx_.error(n.loc,
+                 "the require command expects a string list (capabilities) as its only argument");
+      return;
+    }
+    std::vector<const grammar::StringLiteral*> caps;
+    if (const auto* s = std::get_if<grammar::StringLiteral>(&n.arguments[0])) caps.push_back(s);
+    if (const auto* l = std::get_if<grammar::StringList>(&n.arguments[0]))
+      for (const auto& s : l->items) caps.push_back(&s);
+    for (const auto* s : caps) {
+      const std::string& cap = s->value;
+      const ExtensionSpec* ext = reg().extension(cap);
+      if (!ext || !ctx_.settings().extension_enabled(cap)) {
+        ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
+        continue;
+      }
+      ctx_.require(cap);
+      for (const auto& implied : ext->implies) ctx_.require(implied);
+    }
+  }
+
+  bool nesting_ok(const Node& n, std::size_t depth) {
+    if (depth < ctx_.settings().max_nesting) return true;
+    ctx_.error(n.loc, "the nesting of blocks and tests is too deep (more than " +
+                          std::to_string(ctx_.settings().max_nesting) + " levels)");
+    return false;
+  }
+
+  std::size_t compile_if(const std::vector<Node>& nodes, std::size_t i, std::size_t depth) {
+    Label end;
+    for (bool first = true; i < nodes.size(); ++i, first = false) {
+      const Node& n = nodes[i];
+      const bool is_else = n.identifier == "else";
+      if (!first && n.identifier != "elsif" && !is_else) break;
+      const std::string what = "the " + n.identifier + " command";
+      if (!n.arguments.empty()) ctx_.error(n.loc, what + " accepts no arguments");
+      if (is_else ? !n.tests.empty() : n.tests.size() != 1 || n.has_test_list)
+        ctx_.error(n.loc, is_else ? what + " accepts no tests"
+                                  : what + " requires one test, but " +
+                                        std::to_string(n.tests.size()) + " are specified");
+      if (!n.has_block) ctx_.error(n.loc, what + " requires a block");
+      if (!nesting_ok(n, depth)) return i;
+      Label next;
+      bool skip_body = false;
+      if (!is_else && n.tests.size() == 1) {
+        // A constant false condition: the body is neither checked nor emitted,
+        // as Pigeonhole does (the testsuite relies on it).
+        skip_body = n.tests[0].identifier == "false" && n.tests[0].arguments.empty();
+        compile_cond(n.tests[0], false, next, depth + 1);
+      }
+      if (!skip_body) compile_block(n.block, depth + 1, false);
+      const bool more = i + 1 < nodes.size() &&
+                        (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else");
+      if (more && !is_else) end.push_back(emit(Op::Jump, n.loc.line));
+      bind(next);
+      if (is_else) {
+        ++i;
+        break;
+      }
+    }
+    bind(end);
+    return i - 1;
+  }
+
+  void compile_command(const Node& n, std::size_t depth) {
+    if (n.identifier == "stop") {
+      if (!n.arguments.empty() || !n.tests.empty() || n.has_block)
+        ctx_.error(n.loc, "the stop command accepts no arguments, tests or block");
+      emit(Op::Stop, n.loc.line);
+      return;
+    }
+    const CommandSpec* spec = lookup(n, false);
+    if (!spec) return;
+    if (!nesting_ok(n, depth)) return;
+    auto call = check_call(n, spec);
+    if (!call) {
+      if (n.has_block) compile_block(n.block, depth + 1, false);  // still report errors inside
+      return;
+    }
+    if (spec->block == BlockRule::Required) {
+      const std::size_t begin = here();
+      emit_call(Op::BlockBegin, *call);
+      compile_block(n.block, depth + 1, false);
+      emit(Op::BlockEnd, n.loc.line);
+      program_.code[begin].target = static_cast<std::uint32_t>(here());
+      return;
+    }
+    emit_call(Op::Command, *call);
+  }
+
+  const CommandSpec* lookup(const Node& n, bool as_test) {
+    const CommandSpec* spec = reg().command(n.identifier, as_test);
+    if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
+    const CommandSpec* other = reg().command(n.identifier, !as_test);
+    if (other && (other->extension.empty() || ctx_.has(other->extension))) {
+      ctx_.error(n.loc, std::string("cannot use ") + (as_test ? "command" : "test") + " '" +
+                            n.identifier + "' as " + (as_test ? "test" : "command"));
+      return nullptr;
+    }
+    if (reported_unknown_.insert((as_test ? "t:" : "c:") + n.identifier).second)
+      ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
+                            n.identifier + "' (only reported once at first occurrence)");
+    return nullptr;
+  }
+
+  // ---- tests: jump to `target` when the test evaluates to `jump_when` ----
+
+  void compile_cond(const Node& t, bool jump_when, Label& target, std::size_t depth) {
+    if (!nesting_ok(t, depth)) return;
+    const std::string& id = t.identifier;
+    if (is_control_test(id)) {
+      const std::string what = "the " + id + " test";
+      if (!t.arguments.empty()) ctx_.error(t.loc, what + " accepts no arguments");
+      if (id == "true" || id == "false") {
+        if (!t.tests.empty())
+          ctx_.error(t.loc, what + " accepts no sub-tests, but tests are specified");
+        if ((id == "true") == jump_when) target.push_back(emit(Op::Jump, t.loc.line));
+        return;
+      }
+      if (id == "not") {
+        if (t.tests.size() != 1 || t.has_test_list) {
+          ctx_.error(t.loc, what + " requires one test");
+          return;
+        }
+        compile_cond(t.tests[0], !jump_when, target, depth + 1);
+        return;
+      }
+      if (!t.has_test_list || t.tests.empty()) {
+        ctx_.error(t.loc, what + " requires a list of tests");
+        return;
+      }
+      const bool is_all = id == "allof";
+      // allof jumping when false / anyof jumping when true: each element
+      // can decide alone. Otherwise all but the last skip over the jump.
+      if (is_all != jump_when) {
+        for (const Node& sub : t.tests) compile_cond(sub, jump_when, target, depth + 1);
+        return;
+      }
+      Label skip;
+      for (std::size_t k = 0; k + 1 < t.tests.size(); ++k)
+        compile_cond(t.tests[k], !jump_when, skip, depth + 1);
+      compile_cond(t.tests.back(), jump_when, target, depth + 1);
+      bind(skip);
+      return;
+    }
+    const CommandSpec* spec = lookup(t, true);
+    if (!spec) return;
+    auto call = check_call(t, spec);
+    if (!call) return;
+    emit_call(Op::Test, *call);
+    target.push_back(emit(jump_when ? Op::JumpIfTrue : Op::JumpIfFalse, t.loc.line));
+  }
+
+  CheckContext ctx_;
+  Program program_;
+  std::map<std::pair<std::string, bool>, std::uint32_t> pool_;
+  std::set<std::string> reported_unknown_;
+};
+
+}  // namespace
+
+std::string CheckedCall::what() const {
+  return "the " + spec->name + (spec->is_test ? " test" : " command");
+}
+
+void CheckContext::error(grammar::Location loc, std::string message) {
+  diags_.error(loc, std::move(message));
+}
+
+CompileResult compile_tree(const grammar::Script& script, const Registry& registry,
+                           const EngineSettings& settings, grammar::Diagnostics diags) {
+  CompileResult out{std::nullopt, std::move(diags)};
+  Compiler c(registry, settings, out.diags);
+  auto program = c.run(script);
+  if (!out.diags.has_errors()) out.program = std::move(program);
+  return out;
+}
+
+CompileResult compile(std::string_view source, const Registry& registry,
+                      const EngineSettings& settings) {
+  if (source.size() > settings.max_script_size) {
+    CompileResult out;
+    out.diags.error(
+        {1, 1}, "script is too large (max " + std::to_string(settings.max_script_size) + " bytes)");
+    return out;
+  }
+  grammar::ParseLimits limits;
+  limits.max_nesting = settings.max_nesting * 2 + 8;
+  limits.max_errors = settings.max_errors;
+  auto parsed = grammar::parse(source, limits);
+  if (parsed.diags.has_errors()) return CompileResult{std::nullopt, std::move(parsed.diags)};
+  return compile_tree(parsed.script, registry, settings, std::move(parsed.diags));
+}
+
+}  // namespace zest::interp

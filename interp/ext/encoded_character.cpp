@@ -1,0 +1,101 @@
+// RFC 5228 §2.4.2.4 encoded-character: "${hex:..}" and "${unicode:..}" in
+// string literals, expanded at compile time.
+#include <cctype>
+
+#include "interp/checker.hpp"
+#include "interp/registry.hpp"
+#include "interp/utf8.hpp"
+
+namespace zest::interp {
+namespace {
+
+bool iprefix(std::string_view s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != p[i]) return false;
+  return true;
+}
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Parses the body of one "${hex:...}" or "${unicode:...}" starting after
+// the colon. On success appends the expansion to `out` and returns the index
+// after '}'; returns 0 for a malformed sequence (which stays literal).
+std::size_t parse_encoded(std::string_view s, std::size_t i, bool unicode, std::string& out,
+                          std::string& error) {
+  std::string expanded;
+  bool any = false;
+  while (true) {
+    while (i < s.size() && is_blank(s[i])) ++i;
+    if (i >= s.size()) return 0;
+    if (s[i] == '}') {
+      if (!any) return 0;
+      out += expanded;
+      return i + 1;
+    }
+    std::size_t j = i;
+    std::uint64_t v = 0;
+    bool overflow = false;
+    while (j < s.size() && hexval(s[j]) >= 0) {
+      v = v * 16 + static_cast<std::uint64_t>(hexval(s[j]));
+      if (v > 0xFFFFFFFFULL) overflow = true, v = 0xFFFFFFFFULL;
+      ++j;
+    }
+    const std::size_t digits = j - i;
+    if (digits == 0) return 0;
+    if (j < s.size() && !is_blank(s[j]) && s[j] != '}') return 0;
+    if (!unicode) {
+      if (digits > 2) return 0;
+      expanded += static_cast<char>(v);
+    } else {
+      if (overflow || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        if (error.empty())
+          error = "invalid unicode character 0x" + std::string(s.substr(i, digits)) +
+                  " in encoded character substitution";
+        return 0;
+      }
+      append_utf8(expanded, static_cast<std::uint32_t>(v));
+    }
+    any = true;
+    i = j;
+  }
+}
+
+}  // namespace
+
+EncodedCharacterResult expand_encoded_characters(std::string_view s) {
+  EncodedCharacterResult r;
+  r.value.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
+      const std::string_view rest = s.substr(i + 2);
+      const bool hex = iprefix(rest, "hex:");
+      const bool uni = !hex && iprefix(rest, "unicode:");
+      if (hex || uni) {
+        const std::size_t end = parse_encoded(s, i + 2 + (hex ? 4 : 8), uni, r.value, r.error);
+        if (end != 0) {
+          i = end;
+          continue;
+        }
+      }
+    }
+    r.value += s[i++];
+  }
+  return r;
+}
+
+void register_encoded_character(Registry& r) {
+  r.add_extension({"encoded-character"});
+}
+
+}  // namespace zest::interp

@@ -1,0 +1,38 @@
+// RFC 5228 §4.1 fileinto.
+#include "interp/checker.hpp"
+#include "interp/registry.hpp"
+#include "interp/runtime.hpp"
+#include "interp/utf8.hpp"
+
+namespace zest::interp {
+
+void register_fileinto(Registry& r) {
+  r.add_extension({"fileinto"});
+  CommandSpec s;
+  s.name = "fileinto";
+  s.extension = "fileinto";
+  s.positional = {{"folder", ArgKind::String}};
+  s.check = [](CheckContext& ctx, CheckedCall& call) {
+    const CheckedArg* m = call.find(0);
+    if (m && m->constant() && !valid_utf8(m->str()))
+      ctx.error(m->loc,
+                "mailbox name specified for fileinto command is not utf-8: '" + m->str() + "'");
+  };
+  s.run = [](Runtime& rt, const Args& a) {
+    FileintoAction f;
+    f.mailbox = rt.string(*a.find(0));
+    if (!valid_utf8(f.mailbox)) {
+      rt.fail("mailbox name specified for fileinto command is not utf-8");
+      return;
+    }
+    f.flags = rt.internal_flags();
+    if (const ArgValue* fl = a.find(kSlotFlags)) f.flags = rt.strings(*fl);
+    f.flags = canonical_flags(split_flags(f.flags));
+    f.copy = a.has(kSlotCopy);
+    f.create = a.has(kSlotCreate);
+    rt.check(rt.actions().fileinto(std::move(f)));
+  };
+  r.add_command(std::move(s));
+}
+
+}  // namespace zest::interp

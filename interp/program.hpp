@@ -1,0 +1,102 @@
+// A compiled Sieve script: the in-memory form the VM runs, and its binary
+// encoding (.svbc). Loading a binary decodes and verifies every reference
+// and jump target before anything can run it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/registry.hpp"
+#include "interp/result.hpp"
+
+namespace zest::interp {
+
+enum class Op : std::uint8_t {
+#define ZEST_OP(name, mnemonic, has_target, has_call) name,
+#include "interp/opcodes.def"
+#undef ZEST_OP
+};
+
+struct OpInfo {
+  std::string_view mnemonic;
+  bool has_target;
+  bool has_call;
+};
+const OpInfo& op_info(Op op);
+inline constexpr std::size_t kOpCount = 0
+#define ZEST_OP(name, mnemonic, has_target, has_call) +1
+#include "interp/opcodes.def"
+#undef ZEST_OP
+    ;
+
+// The hash of the opcode list, stored in binaries to detect stale ones.
+std::uint64_t opcode_hash();
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+struct PoolString {
+  std::string text;
+  bool is_template = false;  // contains variable references to expand at run time
+};
+
+// One argument of a command or test instruction.
+struct ArgValue {
+  Slot slot = 0;
+  ArgKind kind = ArgKind::None;
+  std::uint64_t number = 0;  // Number
+  std::uint32_t first = 0;   // String: pool index; StringList: index into string_refs
+  std::uint32_t count = 0;   // StringList: number of members
+};
+
+struct Instr {
+  Op op = Op::Stop;
+  std::uint32_t target = 0;   // instruction index, when has_target
+  std::uint32_t command = 0;  // index into Program::commands, when has_call
+  std::uint32_t args_first = 0;
+  std::uint32_t args_count = 0;
+};
+
+struct CommandRef {
+  std::string name;
+  bool is_test = false;
+  const CommandSpec* spec = nullptr;  // resolved against the registry
+};
+
+struct Program {
+  std::vector<std::string> extensions;  // capabilities required by the script
+  std::vector<CommandRef> commands;
+  std::vector<PoolString> strings;
+  std::vector<std::uint32_t> string_refs;
+  std::vector<ArgValue> args;
+  std::vector<Instr> code;
+  std::vector<std::uint32_t> lines;  // source line of each instruction
+
+  std::span<const ArgValue> args_of(const Instr& in) const {
+    return {args.data() + in.args_first, in.args_count};
+  }
+};
+
+std::vector<std::uint8_t> serialize(const Program& program);
+
+struct LoadError {
+  enum class Kind { Stale, Corrupt };
+  Kind kind;
+  std::string message;
+};
+
+// Decodes and verifies a binary. Stale: another format version or opcode
+// list, or a command this build does not know (callers recompile).
+// Corrupt: anything else that does not verify.
+Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
+                                        const Registry& registry);
+
+// Verifies the structure of an in-memory program (the same checks a load
+// does after decoding); returns an empty string when it is sound.
+std::string verify(const Program& program);
+
+// One instruction per line, with its source line.
+std::string disassemble(const Program& program);
+
+}  // namespace zest::interp

@@ -1,0 +1,126 @@
+#include "interp/runtime.hpp"
+
+#include "interp/message/message.hpp"
+
+namespace zest::interp {
+
+Runtime::Runtime(const Program& program, const message::Message& message, const Envelope& envelope,
+                 Host& host, const EngineSettings& settings, const Registry& registry,
+                 ResultState& result)
+    : program_(&program),
+      message_(&message),
+      envelope_(&envelope),
+      host_(&host),
+      settings_(&settings),
+      registry_(&registry),
+      result_(&result) {}
+
+std::string Runtime::expand(const PoolString& s) const {
+  if (!s.is_template || !expander_) return s.text;
+  return expander_(*this, s.text);
+}
+
+std::string Runtime::string(const ArgValue& v) const {
+  if (v.kind == ArgKind::String) return expand(program_->strings[v.first]);
+  if (v.kind == ArgKind::StringList && v.count > 0)
+    return expand(program_->strings[program_->string_refs[v.first]]);
+  if (v.kind == ArgKind::Number) return std::to_string(v.number);
+  return {};
+}
+
+std::vector<std::string> Runtime::strings(const ArgValue& v) const {
+  std::vector<std::string> out;
+  if (v.kind == ArgKind::String) {
+    out.push_back(expand(program_->strings[v.first]));
+  } else if (v.kind == ArgKind::StringList) {
+    out.reserve(v.count);
+    for (std::uint32_t i = 0; i < v.count; ++i)
+      out.push_back(expand(program_->strings[program_->string_refs[v.first + i]]));
+  }
+  return out;
+}
+
+std::optional<std::string> Runtime::string(const Args& a, Slot s) const {
+  const ArgValue* v = a.find(s);
+  if (!v) return std::nullopt;
+  return string(*v);
+}
+
+std::vector<std::string> Runtime::strings(const Args& a, Slot s) const {
+  const ArgValue* v = a.find(s);
+  return v ? strings(*v) : std::vector<std::string>{};
+}
+
+void Runtime::fail(std::string message) {
+  if (!error_) error_ = RuntimeError{std::move(message), current_line_};
+}
+
+bool Runtime::match(const Args& a, std::span<const std::string> values,
+                    std::span<const std::string> keys) {
+  const Comparator* cmp = &ascii_casemap_comparator();
+  if (const ArgValue* c = a.find(kSlotComparator)) {
+    const Comparator* found = registry_->comparator(raw(*c));
+    if (found) cmp = found;
+  }
+  const auto type = static_cast<MatchType>(a.number(kSlotMatchType, 0));
+  Relation rel = Relation::Eq;
+  if (const ArgValue* r = a.find(kSlotRelation))
+    rel = parse_relation(raw(*r)).value_or(Relation::Eq);
+
+  switch (type) {
+    case MatchType::Is:
+      for (const auto& v : values)
+        for (const auto& k : keys) {
+          const bool m = match_is(*cmp, v, k);
+          if (tracing(4))
+            trace("        matching value '" + v + "' :is '" + k + "': " + (m ? "matched" : "no"));
+          if (m) return true;
+        }
+      return false;
+    case MatchType::Contains:
+      for (const auto& v : values)
+        for (const auto& k : keys) {
+          const bool m = match_contains(*cmp, v, k);
+          if (tracing(4))
+            trace("        matching value '" + v + "' :contains '" + k +
+                  "': " + (m ? "matched" : "no"));
+          if (m) return true;
+        }
+      return false;
+    case MatchType::Matches: {
+      std::vector<std::string> groups;
+      for (const auto& v : values)
+        for (const auto& k : keys) {
+          const bool m = match_wildcard(*cmp, v, k, &groups);
+          if (tracing(4))
+            trace("        matching value '" + v + "' :matches '" + k +
+                  "': " + (m ? "matched" : "no"));
+          if (m) {
+            match_values_ = std::move(groups);
+            return true;
+          }
+        }
+      return false;
+    }
+    case MatchType::Count: {
+      const std::string count = std::to_string(values.size());
+      for (const auto& k : keys)
+        if (relation_holds(rel, cmp->compare(count, k))) return true;
+      return false;
+    }
+    case MatchType::Value:
+      for (const auto& v : values)
+        for (const auto& k : keys)
+          if (relation_holds(rel, cmp->compare(v, k))) return true;
+      return false;
+    case MatchType::Regex: {
+      const auto& hook = registry_->regex_matcher();
+      if (!hook) return false;
+      const std::vector<std::string> v(values.begin(), values.end()), k(keys.begin(), keys.end());
+      return hook(*this, *cmp, v, k);
+    }
+  }
+  return false;
+}
+
+}  // namespace zest::interp

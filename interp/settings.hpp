@@ -1,0 +1,36 @@
+// Engine settings: limits and extension settings. Names follow Pigeonhole's
+// setting names without the "sieve_" prefix so configurations map one to one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace zest::interp {
+
+struct EngineSettings {
+  std::size_t max_actions = 32;
+  std::size_t max_redirects = 4;
+  std::size_t max_script_size = 1 << 20;
+  std::size_t max_nesting = 32;                // blocks and test lists
+  std::uint64_t max_instructions = 5'000'000;  // per run; 0 = unlimited
+  std::size_t max_errors = 32;
+  // Enabled capabilities; nullopt means every registered extension.
+  std::optional<std::set<std::string, std::less<>>> extensions;
+  // Extension settings by Pigeonhole name without prefix
+  // ("spamtest_status_header", "variables_max_variable_size", ...).
+  std::map<std::string, std::string, std::less<>> values;
+
+  bool extension_enabled(std::string_view name) const {
+    return !extensions || extensions->count(name) > 0;
+  }
+  std::string value(std::string_view key, std::string_view fallback = {}) const {
+    auto it = values.find(key);
+    return it == values.end() ? std::string(fallback) : it->second;
+  }
+};
+
+}  // namespace zest::interp

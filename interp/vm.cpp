@@ -1,0 +1,129 @@
+#include "interp/vm.hpp"
+
+#include <fmt/format.h>
+
+namespace zest::interp {
+
+bool Vm::unwind(std::uint32_t& pc) {
+  const CommandSpec* target = rt_.unwind_requested();
+  rt_.clear_unwind();
+  while (!blocks_.empty()) {
+    const Block b = blocks_.back();
+    blocks_.pop_back();
+    if (b.spec == target) {
+      pc = rt_.program().code[b.begin].target;
+      return true;
+    }
+  }
+  rt_.fail("cannot leave a block that is not running");
+  return false;
+}
+
+Vm::Outcome Vm::run() {
+  const Program& p = rt_.program();
+  const std::uint64_t budget = rt_.settings().max_instructions;
+  const std::uint32_t n = static_cast<std::uint32_t>(p.code.size());
+  while (pc_ < n) {
+    if (budget != 0 && ++executed_ > budget) {
+      rt_.set_current_line(p.lines[pc_]);
+      rt_.fail("execution exceeded the instruction budget (" + std::to_string(budget) + ")");
+      return Outcome::Failed;
+    }
+    const Instr& in = p.code[pc_];
+    rt_.set_current_line(p.lines[pc_]);
+    switch (in.op) {
+      case Op::Jump:
+        pc_ = in.target;
+        continue;
+      case Op::JumpIfTrue:
+        pc_ = flag_ ? in.target : pc_ + 1;
+        continue;
+      case Op::JumpIfFalse:
+        pc_ = flag_ ? pc_ + 1 : in.target;
+        continue;
+      case Op::Stop:
+        if (rt_.tracing(2)) rt_.trace(fmt::format("{:>4}: stop command", p.lines[pc_]));
+        return Outcome::Stopped;
+      case Op::Return:
+        return Outcome::Done;
+      case Op::Test: {
+        const CommandSpec* spec = p.commands[in.command].spec;
+        flag_ = spec->test(rt_, Args{p.args_of(in)});
+        if (rt_.tracing(3))
+          rt_.trace(fmt::format("{:>4}: {} test: {}", p.lines[pc_], spec->name,
+                                flag_ ? "true" : "false"));
+        break;
+      }
+      case Op::Command: {
+        const CommandSpec* spec = p.commands[in.command].spec;
+        if (rt_.tracing(2)) rt_.trace(fmt::format("{:>4}: {} command", p.lines[pc_], spec->name));
+        spec->run(rt_, Args{p.args_of(in)});
+        break;
+      }
+      case Op::BlockBegin: {
+        const CommandSpec* spec = p.commands[in.command].spec;
+        const BlockStep step = spec->enter(rt_, Args{p.args_of(in)});
+        if (rt_.failed()) return Outcome::Failed;
+        if (step == BlockStep::Skip || step == BlockStep::Exit) {
+          pc_ = in.target;
+          continue;
+        }
+        blocks_.push_back({pc_, spec});
+        break;
+      }
+      case Op::BlockEnd: {
+        if (blocks_.empty()) {
+          rt_.fail("block end without a block");
+          return Outcome::Failed;
+        }
+        const Block b = blocks_.back();
+        const BlockStep step = b.spec->loop(rt_);
+        if (rt_.failed()) return Outcome::Failed;
+        if (step == BlockStep::Repeat) {
+          pc_ = b.begin + 1;
+          continue;
+        }
+        blocks_.pop_back();
+        break;
+      }
+    }
+    if (rt_.failed()) return Outcome::Failed;
+    if (rt_.stop_requested()) return Outcome::Stopped;
+    if (rt_.unwind_requested()) {
+      std::uint32_t next = pc_;
+      if (!unwind(next)) return Outcome::Failed;
+      pc_ = next;
+      continue;
+    }
+    ++pc_;
+  }
+  return Outcome::Done;
+}
+
+RunOutput finish_run(Runtime& rt, Vm::Outcome outcome) {
+  RunOutput out;
+  if (outcome == Vm::Outcome::Failed) {
+    out.status = RunOutput::Status::RuntimeError;
+    const auto& e = rt.error();
+    out.errors.push_back(e ? fmt::format("line {}: {}", e->line, e->message)
+                           : std::string("run-time error"));
+    out.implicit_keep = true;
+    return out;
+  }
+  out.actions = rt.actions().actions();
+  out.implicit_keep = rt.actions().implicit_keep();
+  if (out.implicit_keep) out.implicit_keep_flags = canonical_flags(rt.internal_flags());
+  return out;
+}
+
+RunOutput run_program(const Program& program, const message::Message& message,
+                      const Envelope& envelope, Host& host, const EngineSettings& settings,
+                      const Registry& registry, TraceSink* trace) {
+  ResultState result(ActionLimits{settings.max_actions, settings.max_redirects});
+  Runtime rt(program, message, envelope, host, settings, registry, result);
+  rt.set_trace(trace);
+  Vm vm(rt);
+  return finish_run(rt, vm.run());
+}
+
+}  // namespace zest::interp

@@ -1,0 +1,146 @@
+#include "tools/result_format.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace zest::tools {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string crlf_to_lf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    out += s[i];
+  }
+  return out;
+}
+
+json opt(const std::optional<std::string>& s) {
+  return s ? json(*s) : json(nullptr);
+}
+
+std::string_view scheme_of(std::string_view uri) {
+  const auto colon = uri.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : uri.substr(0, colon);
+}
+
+struct ActionToJson {
+  json operator()(const interp::KeepAction& a) const {
+    return {{"type", "keep"}, {"flags", a.flags}};
+  }
+  json operator()(const interp::FileintoAction& a) const {
+    return {{"type", "fileinto"},
+            {"mailbox", a.mailbox},
+            {"flags", a.flags},
+            {"copy", a.copy},
+            {"create", a.create}};
+  }
+  json operator()(const interp::RedirectAction& a) const {
+    return {{"type", "redirect"}, {"address", a.address}, {"copy", a.copy}};
+  }
+  json operator()(const interp::DiscardAction&) const { return {{"type", "discard"}}; }
+  json operator()(const interp::RejectAction& a) const {
+    return {{"type", "reject"}, {"reason", crlf_to_lf(a.reason)}};
+  }
+  json operator()(const interp::VacationAction& a) const {
+    return {{"type", "vacation"},  {"seconds", a.seconds},    {"subject", opt(a.subject)},
+            {"from", opt(a.from)}, {"handle", opt(a.handle)}, {"reason", crlf_to_lf(a.reason)}};
+  }
+  json operator()(const interp::NotifyAction& a) const {
+    json j = {{"type", "notify"},
+              {"method", std::string(scheme_of(a.uri))},
+              {"importance", a.importance},
+              {"from", opt(a.from)},
+              {"subject", opt(a.message)},
+              {"recipients", json::array()},
+              {"headers", json::array()},
+              {"body", nullptr},
+              {"uri", a.uri}};
+    return j;
+  }
+};
+
+}  // namespace
+
+std::string format_json(RunStatus status, const interp::RunOutput& out,
+                        const std::vector<std::string>& errors) {
+  json j;
+  j["status"] = status == RunStatus::Ok             ? "ok"
+                : status == RunStatus::RuntimeError ? "runtime_error"
+                                                    : "compile_error";
+  j["actions"] = json::array();
+  if (status == RunStatus::Ok)
+    for (const auto& a : out.actions) j["actions"].push_back(std::visit(ActionToJson{}, a));
+  j["implicit_keep"] = status == RunStatus::Ok ? out.implicit_keep : true;
+  j["implicit_keep_flags"] =
+      status == RunStatus::Ok && out.implicit_keep ? json(out.implicit_keep_flags) : json::array();
+  j["errors"] = errors;
+  return j.dump(2) + "\n";
+}
+
+namespace {
+
+std::string flags_suffix(const interp::Flags& flags) {
+  if (flags.empty()) return {};
+  std::string s = "\n        + add flags:";
+  for (const auto& f : flags) s += " " + f;
+  return s;
+}
+
+struct ActionToText {
+  std::string operator()(const interp::KeepAction& a) const {
+    return "store message in folder: INBOX" + flags_suffix(a.flags);
+  }
+  std::string operator()(const interp::FileintoAction& a) const {
+    return "store message in folder: " + a.mailbox + (a.create ? " (create)" : "") +
+           flags_suffix(a.flags);
+  }
+  std::string operator()(const interp::RedirectAction& a) const {
+    return "redirect message to: " + a.address;
+  }
+  std::string operator()(const interp::DiscardAction&) const { return "discard"; }
+  std::string operator()(const interp::RejectAction& a) const {
+    return std::string(a.ereject ? "ereject" : "reject") +
+           " message with reason: " + crlf_to_lf(a.reason);
+  }
+  std::string operator()(const interp::VacationAction& a) const {
+    return "send vacation message (period " + std::to_string(a.seconds) + "s)" +
+           (a.subject ? ", subject: " + *a.subject : std::string());
+  }
+  std::string operator()(const interp::NotifyAction& a) const {
+    return "send notification with method '" + a.uri + "'" +
+           (a.message ? ": " + *a.message : std::string());
+  }
+};
+
+}  // namespace
+
+std::string format_text(const interp::RunOutput& out) {
+  std::string s = "\nPerformed actions:\n\n";
+  bool any = false;
+  for (const auto& a : out.actions) {
+    if (std::holds_alternative<interp::KeepAction>(a)) continue;
+    s += " * " + std::visit(ActionToText{}, a) + "\n";
+    any = true;
+  }
+  if (!any) s += "  (none)\n";
+  s += "\nImplicit keep:\n\n";
+  bool keep = out.implicit_keep;
+  interp::Flags flags = out.implicit_keep_flags;
+  for (const auto& a : out.actions)
+    if (const auto* k = std::get_if<interp::KeepAction>(&a)) {
+      keep = true;
+      flags = k->flags;
+    }
+  if (keep) {
+    s += " * store message in folder: INBOX" + flags_suffix(flags) + "\n";
+  } else {
+    s += "  (none)\n";
+  }
+  s += "\n";
+  return s;
+}
+
+}  // namespace zest::tools

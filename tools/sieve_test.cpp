@@ -1,0 +1,218 @@
+// sieve-test: run one script against one message and show the actions.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "interp/message/address.hpp"
+#include "interp/message/message.hpp"
+#include "interp/vm.hpp"
+#include "server/config.hpp"
+#include "store/maildir.hpp"
+#include "tools/result_format.hpp"
+#include "tools/tool_common.hpp"
+
+namespace {
+
+using namespace zest;
+
+// Answers the interpreter's questions from the command line's view of the
+// world: a Maildir for mailboxexists, fixed environment items.
+class ToolHost : public interp::Host {
+ public:
+  explicit ToolHost(const store::Maildir* maildir) : maildir_(maildir) {}
+  bool mailbox_exists(std::string_view mailbox) override {
+    return maildir_ ? maildir_->folder_exists(mailbox) : false;
+  }
+  std::optional<std::string> environment(std::string_view name) override {
+    if (name == "name") return "zest";
+    if (name == "version") return "0.1.0";
+    if (name == "location") return "MDA";
+    if (name == "phase") return "during";
+    if (name == "domain") return "localhost";
+    if (name == "host") return "localhost";
+    return std::nullopt;
+  }
+  void log(interp::LogLevel level, std::string_view message) override {
+    const char* tag = level == interp::LogLevel::Error     ? "error"
+                      : level == interp::LogLevel::Warning ? "warning"
+                      : level == interp::LogLevel::Info    ? "info"
+                                                           : "debug";
+    std::cerr << "sieve-test: " << tag << ": " << message << "\n";
+  }
+
+ private:
+  const store::Maildir* maildir_;
+};
+
+class StreamTrace : public interp::TraceSink {
+ public:
+  explicit StreamTrace(std::ostream& out) : out_(out) {}
+  void trace(std::string_view line) override { out_ << line << "\n"; }
+
+ private:
+  std::ostream& out_;
+};
+
+// The envelope address a header suggests when -f/-r are not given.
+std::string first_address(const message::Message& m, std::initializer_list<const char*> names,
+                          std::string fallback) {
+  for (const char* n : names)
+    for (auto v : m.header_raw(n)) {
+      auto list = message::parse_address_list(v);
+      if (!list.addresses.empty()) return message::to_string(list.addresses.front());
+    }
+  return fallback;
+}
+
+int trace_level(const std::string& s) {
+  if (s == "actions") return 1;
+  if (s == "commands") return 2;
+  if (s == "tests") return 3;
+  if (s == "matching") return 4;
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Run a Sieve script against a message and show the resulting actions"};
+  std::string script_path, message_path, sender, recipient, orig_recipient, extensions;
+  std::string trace_file, trace_level_name = "tests", dump_file, config_file, maildir_path;
+  bool force_compile = false, execute = false, json = false;
+  app.add_option("SCRIPT", script_path, "Sieve script (or compiled .svbc)")->required();
+  app.add_option("MESSAGE", message_path, "RFC 5322 message file, or - for standard input")
+      ->required();
+  app.add_option("-f", sender, "envelope sender");
+  app.add_option("-r", recipient, "envelope recipient");
+  app.add_option("-a", orig_recipient, "original envelope recipient");
+  app.add_option("-x", extensions, "enable/disable extensions: \"+ext -ext\"");
+  app.add_option("-t", trace_file, "write a trace to FILE (- for standard output)");
+  app.add_option("-T", trace_level_name, "trace level: actions, commands, tests, matching");
+  app.add_option("-d", dump_file, "dump the compiled program to FILE (- for standard output)");
+  app.add_flag("-C", force_compile, "compile the script even if a compiled binary is up to date");
+  app.add_option("-c", config_file, "engine settings from a zest configuration file");
+  app.add_option("-l", maildir_path, "a Maildir whose folders answer mailboxexists");
+  app.add_flag("-e", execute, "execute the actions (store into the -l Maildir)");
+  app.add_flag("--json", json, "print the canonical JSON result");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : tools::kExitUsage;
+  }
+
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  if (!config_file.empty()) {
+    auto loaded = config::load_engine_settings(config_file);
+    if (!loaded) {
+      std::cerr << "sieve-test: " << loaded.error() << "\n";
+      return tools::kExitUsage;
+    }
+    settings = std::move(loaded.value());
+  }
+  if (!extensions.empty()) {
+    if (auto err = config::apply_extension_changes(settings, extensions,
+                                                   tools::all_capabilities(registry));
+        !err.empty()) {
+      std::cerr << "sieve-test: -x: " << err << "\n";
+      return tools::kExitUsage;
+    }
+  }
+  const int level = trace_level(trace_level_name);
+  if (level < 0) {
+    std::cerr << "sieve-test: -T: unknown trace level '" << trace_level_name << "'\n";
+    return tools::kExitUsage;
+  }
+  if (execute && maildir_path.empty()) {
+    std::cerr << "sieve-test: -e needs a Maildir given with -l\n";
+    return tools::kExitUsage;
+  }
+
+  std::optional<std::string> raw;
+  if (message_path == "-") {
+    raw = std::string(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    raw = tools::read_file(message_path);
+  }
+  if (!raw) {
+    std::cerr << "sieve-test: " << message_path << ": cannot read message\n";
+    return tools::kExitUsage;
+  }
+  const message::Message msg(std::move(*raw));
+
+  auto script = tools::load_script(script_path, registry, settings, !force_compile);
+  for (const auto& d : script.diagnostics) std::cerr << d << "\n";
+  if (!script.program) {
+    if (json)
+      std::cout << tools::format_json(tools::RunStatus::CompileError, {}, script.diagnostics);
+    else
+      std::cerr << "sieve-test: failed to compile sieve script\n";
+    return tools::kExitCompileError;
+  }
+  if (!dump_file.empty()) {
+    const std::string dump = interp::disassemble(*script.program);
+    if (dump_file == "-")
+      std::cout << dump;
+    else
+      tools::write_file(dump_file, dump);
+  }
+
+  interp::Envelope env;
+  env.from = !sender.empty()
+                 ? sender
+                 : first_address(msg, {"Return-Path", "Sender", "From"}, "sender@example.com");
+  if (sender == "<>") env.from.clear();
+  env.to = !recipient.empty() ? recipient
+                              : first_address(msg, {"Envelope-To", "To"}, "recipient@example.com");
+  env.orig_to = !orig_recipient.empty() ? orig_recipient : env.to;
+
+  std::optional<store::Maildir> maildir;
+  if (!maildir_path.empty()) maildir.emplace(maildir_path);
+  ToolHost host(maildir ? &*maildir : nullptr);
+
+  std::ofstream trace_out;
+  std::optional<StreamTrace> trace;
+  if (!trace_file.empty()) {
+    if (trace_file != "-") trace_out.open(trace_file);
+    trace.emplace(trace_file == "-" ? std::cout : trace_out);
+    trace->level = level;
+  }
+  const interp::RunOutput out = interp::run_program(*script.program, msg, env, host, settings,
+                                                    registry, trace ? &*trace : nullptr);
+  const bool ok = out.status == interp::RunOutput::Status::Ok;
+  for (const auto& e : out.errors) std::cerr << script_path << ": " << e << "\n";
+
+  if (execute && ok) {
+    auto store_into = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
+      if (create || mailbox == "INBOX") maildir->create_folder(mailbox);
+      auto r = maildir->deliver(mailbox, msg.raw(), flags);
+      if (!r)
+        std::cerr << "sieve-test: error: failed to store into mailbox '" << mailbox
+                  << "': " << r.error() << "\n";
+      else
+        std::cerr << "sieve-test: info: stored message in '" << mailbox << "'\n";
+    };
+    for (const auto& a : out.actions) {
+      if (const auto* k = std::get_if<interp::KeepAction>(&a))
+        store_into("INBOX", k->flags, true);
+      else if (const auto* f = std::get_if<interp::FileintoAction>(&a))
+        store_into(f->mailbox, f->flags, f->create);
+      else if (!std::holds_alternative<interp::DiscardAction>(a))
+        std::cerr << "sieve-test: info: " << interp::action_name(a)
+                  << " not executed: no transport is configured in sieve-test\n";
+    }
+    if (out.implicit_keep) store_into("INBOX", out.implicit_keep_flags, true);
+  }
+
+  if (json) {
+    std::cout << tools::format_json(ok ? tools::RunStatus::Ok : tools::RunStatus::RuntimeError, out,
+                                    out.errors);
+  } else {
+    std::cout << tools::format_text(out);
+  }
+  return ok ? tools::kExitOk : tools::kExitRuntimeError;
+}
