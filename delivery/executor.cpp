@@ -1,5 +1,6 @@
 #include "delivery/executor.hpp"
 
+#include <cctype>
 #include <variant>
 
 #include "interp/message/address.hpp"
@@ -13,32 +14,63 @@ std::string first_header(const message::Message& m, std::string_view name) {
   return v.empty() ? std::string() : std::string(v.front());
 }
 
-// The envelope sender of a redirect (sieve_redirect_envelope_from).
-std::string redirect_sender(const DeliveryContext& ctx) {
-  const std::string policy = ctx.settings.value("redirect_envelope_from", "sender");
-  if (policy == "recipient") return ctx.envelope.to;
-  if (policy == "orig_recipient")
-    return ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to;
-  if (policy == "user_email") {
-    const std::string user = ctx.settings.value("user_email");
-    return user.empty() ? ctx.envelope.to : user;
-  }
-  if (policy.size() >= 2 && policy.front() == '<' && policy.back() == '>')
-    return policy.substr(1, policy.size() - 2);
-  return ctx.envelope.from;
-}
-
 std::string bare(std::string_view path) {
   if (auto p = message::parse_envelope_path(path); p && !p->null_path)
     return message::to_string(p->address);
   return {};
 }
 
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
+}
+
+// The address this delivery acts for: sieve_user_email, else the recipient.
+std::string user_address(const DeliveryContext& ctx) {
+  const std::string user = trim(ctx.settings.value("user_email"));
+  return user.empty() ? bare(ctx.envelope.to) : user;
+}
+
+// The envelope sender of a redirect (sieve_redirect_envelope_from). A null
+// sender stays null whatever the policy.
+std::string redirect_sender(const DeliveryContext& ctx) {
+  const std::string sender = bare(ctx.envelope.from);
+  if (sender.empty()) return {};
+  std::string policy = trim(ctx.settings.value("redirect_envelope_from", "sender"));
+  for (char& c : policy) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (policy == "recipient") return bare(ctx.envelope.to);
+  if (policy == "orig_recipient")
+    return bare(ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to);
+  if (policy == "user_email") return user_address(ctx);
+  if (policy.size() >= 2 && policy.front() == '<' && policy.back() == '>') return bare(policy);
+  return sender;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// A message that we (the user or this recipient) redirected before.
+bool redirect_loop(const DeliveryContext& ctx) {
+  const std::string user = user_address(ctx), rcpt = bare(ctx.envelope.to);
+  for (auto v : ctx.message.header_raw("x-sieve-redirected-from")) {
+    const std::string addr = bare(trim(v));
+    if (!addr.empty() && (iequals(addr, user) || iequals(addr, rcpt))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string redirected_message(const DeliveryContext& ctx) {
   // Mark the copy so loops can be recognised, as other MTAs' Sieve does.
-  std::string out = "X-Sieve-Redirected-From: " + bare(ctx.envelope.to) + "\r\n";
+  std::string out = "X-Sieve-Redirected-From: " + user_address(ctx) + "\r\n";
   out.append(ctx.message.raw());
   return out;
 }
@@ -117,11 +149,12 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       ok = store(box, f->flags, f->create);
       if (ok && box == ctx.default_mailbox) state.implicit_keep_done = true;
     } else if (const auto* r = std::get_if<interp::RedirectAction>(&a)) {
-      const std::string id =
-          "redirect:" + first_header(ctx.message, "message-id") + ":" + r->address;
-      if (!backend.duplicate_seen(id)) {
+      // Loop/duplicate protection needs a Message-ID to recognise the message.
+      const std::string msgid = first_header(ctx.message, "message-id");
+      const std::string id = "redirect:" + msgid + ":" + r->address;
+      if (!redirect_loop(ctx) && (msgid.empty() || !backend.duplicate_seen(id))) {
         ok = send(redirect_sender(ctx), r->address, redirected_message(ctx), "redirected message");
-        if (ok) backend.duplicate_mark(id, std::chrono::hours(12));
+        if (ok && !msgid.empty()) backend.duplicate_mark(id, std::chrono::hours(12));
       }
     } else if (const auto* rj = std::get_if<interp::RejectAction>(&a)) {
       const std::string sender = bare(ctx.envelope.from);
