@@ -2,10 +2,13 @@
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: deps build run test test-asan conformance clean format
+.PHONY: deps test-deps build run test test-asan conformance differential clean format
 
 deps:
 	@bash scripts/install-deps.sh
+
+test-deps:
+	@bash scripts/install-test-deps.sh
 
 build: deps
 	@cmake --preset default >/dev/null
@@ -14,7 +17,7 @@ build: deps
 run: build
 	@bash scripts/run-example.sh
 
-test: build
+test: build test-deps
 	@cd build && ctest $(CTEST_FLAGS)
 
 test-asan: deps
@@ -24,6 +27,10 @@ test-asan: deps
 
 conformance: build
 	@python3 tests/conformance/report.py build
+
+# zest vs Pigeonhole's sieve-test on tests/differential/cases (see its README.md).
+differential: build test-deps
+	@python3 tests/differential/run.py build
 
 clean:
 	rm -rf build build-asan

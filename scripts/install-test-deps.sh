@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages needed only by the integration and
+# differential tests (not by the build): Dovecot with Pigeonhole, whose
+# /usr/bin/sieve-test is the reference implementation `make differential`
+# compares zest against, and python3 for the test drivers.
+# Idempotent and quiet when everything is present; works as root or via sudo.
+set -euo pipefail
+
+packages=(
+  # reference implementation: Pigeonhole 0.5.19 (sieve-test) on Dovecot 2.3
+  dovecot-core dovecot-sieve
+  # test drivers (tests/differential/run.py, tests/integration)
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-test-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "install-test-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# dovecot-core's postinst generates an SSL certificate and enables the
+# service; neither matters here (the tests never start the daemon).
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

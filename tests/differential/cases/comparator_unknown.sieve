@@ -1,0 +1,1 @@
+if header :is :comparator "i;no-such" "subject" "x" { discard; }

@@ -1,0 +1,3 @@
+# Without require, ${hex:..} is literal text.
+require "fileinto";
+fileinto "${hex:41}";

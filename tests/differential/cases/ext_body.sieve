@@ -1,0 +1,3 @@
+# requires-zest: body
+require ["body", "fileinto"];
+if body :contains "attached in spirit" { fileinto "a"; }

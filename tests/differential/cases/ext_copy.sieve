@@ -1,0 +1,4 @@
+# requires-zest: copy
+require ["copy", "fileinto"];
+fileinto :copy "Archive";
+redirect :copy "archive@example.net";

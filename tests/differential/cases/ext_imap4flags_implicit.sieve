@@ -1,0 +1,3 @@
+# requires-zest: imap4flags
+require "imap4flags";
+setflag "\\seen \\SEEN $Label";

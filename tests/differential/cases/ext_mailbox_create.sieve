@@ -1,0 +1,3 @@
+# requires-zest: mailbox
+require ["mailbox", "fileinto"];
+fileinto :create "New/Folder";

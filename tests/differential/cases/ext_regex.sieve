@@ -1,0 +1,3 @@
+# requires-zest: regex
+require ["regex", "fileinto"];
+if header :regex "subject" "^weekly [a-z]+: [0-9]+%" { fileinto "a"; }

@@ -1,0 +1,3 @@
+# requires-zest: reject
+require "reject";
+reject "Go away.";

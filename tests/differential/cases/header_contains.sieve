@@ -1,0 +1,2 @@
+require "fileinto";
+if header :contains ["to", "cc"] ["nomatch", "DAVE"] { fileinto "hit"; }

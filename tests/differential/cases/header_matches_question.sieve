@@ -1,0 +1,3 @@
+require "fileinto";
+if header :matches "x-mixed" "Hell? W?rld" { fileinto "a"; }
+if header :matches "x-mixed" "Hell?W?rld" { fileinto "b"; }

@@ -1,0 +1,3 @@
+require "fileinto";
+if header :is "x-dup" "second" { fileinto "a"; }
+if header :is "X-DUP" "third" { fileinto "b"; }

@@ -1,0 +1,1 @@
+# An empty script: only the implicit keep.

@@ -1,0 +1,1 @@
+redirect "bob.mobile@example.net";

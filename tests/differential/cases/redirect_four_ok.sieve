@@ -1,0 +1,4 @@
+redirect "a@example.net";
+redirect "b@example.net";
+redirect "c@example.net";
+redirect "d@example.net";
