@@ -236,9 +236,9 @@ def main():
 
     deviations = load_deviations()
     names = sorted(f[:-6] for f in os.listdir(CASES) if f.endswith(".sieve"))
+    unknown = sorted(set(deviations) - set(names))
     if a.filter:
         names = [n for n in names if a.filter in n]
-    unknown = sorted(set(deviations) - set(names))
     runner = Runner(zest_bin)
     counts = {"same": 0, "DIFF": 0, "pending": 0, "known-deviation": 0, "error": 0}
     notes = []
