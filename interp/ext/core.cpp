@@ -42,6 +42,16 @@ std::vector<std::string> header_values(Runtime& rt, const std::vector<std::strin
   return values;
 }
 
+// A redirect address is an addr-spec or a single name-addr
+// ("Name <a@b>"), as Pigeonhole accepts; returns the bare address.
+std::optional<std::string> redirect_target(std::string_view s) {
+  if (auto a = message::parse_addr_spec(s)) return message::to_string(*a);
+  const auto list = message::parse_address_list(s);
+  if (list.has_invalid || list.addresses.size() != 1 || list.addresses[0].domain.empty())
+    return std::nullopt;
+  return message::to_string(list.addresses[0]);
+}
+
 void keep(Runtime& rt, const Args& a) {
   std::vector<std::string> flags = rt.internal_flags();
   if (const ArgValue* f = a.find(kSlotFlags)) flags = rt.strings(*f);
@@ -92,16 +102,17 @@ void register_core(Registry& r) {
     s.positional = {{"address", ArgKind::String}};
     s.check = [](CheckContext& ctx, CheckedCall& call) {
       const CheckedArg* a = call.find(0);
-      if (a && a->constant() && !message::is_valid_addr_spec(a->str()))
+      if (a && a->constant() && !redirect_target(a->str()))
         ctx.error(a->loc, "specified redirect address '" + a->str() + "' is invalid");
     };
     s.run = [](Runtime& rt, const Args& a) {
       const std::string addr = rt.string(*a.find(0));
-      if (!message::is_valid_addr_spec(addr)) {
+      const auto target = redirect_target(addr);
+      if (!target) {
         rt.fail("specified redirect address '" + addr + "' is invalid");
         return;
       }
-      rt.check(rt.actions().redirect({addr, a.has(kSlotCopy)}));
+      rt.check(rt.actions().redirect({*target, a.has(kSlotCopy)}));
     };
     r.add_command(std::move(s));
   }
