@@ -48,7 +48,7 @@ struct Node {
   std::string identifier;  // lower-cased
   Location loc;
   std::vector<Argument> arguments;
-  std::vector<Node> tests;  // the single test or the elements of the test-list
+  std::vector<Node> tests;     // the single test or the elements of the test-list
   bool has_test_list = false;  // tests came from "(...)"
   bool has_block = false;      // a block "{...}" followed (commands only)
   std::vector<Node> block;

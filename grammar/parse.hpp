@@ -9,8 +9,8 @@
 namespace zest::grammar {
 
 struct ParseLimits {
-  std::size_t max_nesting = 64;   // blocks + test lists, bounds recursion
-  std::size_t max_errors = 32;    // stop reporting after this many
+  std::size_t max_nesting = 64;  // blocks + test lists, bounds recursion
+  std::size_t max_errors = 32;   // stop reporting after this many
 };
 
 // Never throws on bad input and never recurses without bound. On syntax
