@@ -18,6 +18,13 @@
 #include "interp/utf8.hpp"
 #include "interp/vm.hpp"
 
+// The `tst` variable namespace plugs into the variables extension once it
+// is part of the build.
+#if __has_include("interp/ext/variables.hpp")
+#include "interp/ext/variables.hpp"
+#define ZEST_TESTSUITE_HAVE_VARIABLES 1
+#endif
+
 namespace zest::testsuite {
 namespace {
 
@@ -693,6 +700,25 @@ void Suite::register_extension() {
     };
     add(std::move(s));
   }
+#ifdef ZEST_TESTSUITE_HAVE_VARIABLES
+  {
+    // ${tst.path}: the directory of the .svtest with a trailing '/'; any
+    // other tst.* is empty; nothing below tst can be assigned.
+    interp::variables::Namespace ns;
+    ns.name = "tst";
+    ns.extension = std::string(kExtension);
+    ns.check = [](std::string_view rest, bool assign) -> std::optional<std::string> {
+      if (assign) return "cannot assign to variable in testsuite namespace";
+      if (rest.find('.') != std::string_view::npos)
+        return "testsuite namespace has no sub-namespaces";
+      return std::nullopt;
+    };
+    ns.get = [this](const Runtime&, std::string_view rest) {
+      return rest == "path" ? dir_ : std::string();
+    };
+    interp::variables::add_namespace(registry_, std::move(ns));
+  }
+#endif
   {
     CommandSpec s;
     s.name = "test_message_print";
