@@ -165,6 +165,7 @@ class Compiler {
     std::set<std::string_view> tags_seen;
     std::vector<const Argument*> positional;
     bool ok = true;
+    bool misplaced_tag = false;
     auto is_literal_slot = [&](Slot s) {
       for (Slot l : spec->literal_slots)
         if (l == s) return true;
@@ -178,9 +179,17 @@ class Compiler {
         continue;
       }
       if (!positional.empty()) {
-        ctx_.error(tag->loc, "unexpected tagged argument ':" + tag->name + "' found after " +
-                                 "positional arguments of " + what);
+        // Pigeonhole reports a misplaced tag once and not also the
+        // positional argument count it disturbs.
+        const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
+                           reg().group_member(TagGroup::MatchType, tag->name) ||
+                           reg().group_member(TagGroup::AddressPart, tag->name);
+        ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name + "' found after " +
+                                         "positional arguments of " + what
+                                   : "unknown tagged argument ':" + tag->name + "' for " + what +
+                                         " (reported only once at first occurrence)");
         ok = false;
+        misplaced_tag = true;
         continue;
       }
       if (const TagSpec* ts = find_tag(spec, tag->name)) {
@@ -217,7 +226,9 @@ class Compiler {
 
     // Positional arguments.
     const std::size_t want = spec->positional.size();
-    if (positional.size() != want) {
+    if (misplaced_tag) {
+      ok = false;
+    } else if (positional.size() != want) {
       ctx_.error(node.loc, what + " requires " + std::to_string(want) +
                                " positional argument(s), but " + std::to_string(positional.size()) +
                                (positional.size() == 1 ? " is" : " are") + " specified");
