@@ -391,6 +391,11 @@ class Compiler {
       }
       if (n.identifier == "elsif" || n.identifier == "else") {
         ctx_.error(n.loc, "the " + n.identifier + " command must follow an if or elsif command");
+        // The rest of an if-less if structure is not reported again.
+        while (i + 1 < nodes.size() && n.identifier != "else" &&
+               (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else")) {
+          if (nodes[++i].identifier == "else") break;
+        }
         continue;
       }
       compile_command(n, depth);
