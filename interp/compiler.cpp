@@ -165,6 +165,9 @@ class Compiler {
     std::set<std::string_view> tags_seen;
     std::vector<const Argument*> positional;
     bool ok = true;
+    // Pigeonhole reports only the first argument problem of a command.
+    const std::size_t errors_before = ctx_.diagnostics().error_count();
+    auto first_error_given = [&] { return ctx_.diagnostics().error_count() != errors_before; };
     bool misplaced_tag = false;
     auto is_literal_slot = [&](Slot s) {
       for (Slot l : spec->literal_slots)
@@ -173,6 +176,7 @@ class Compiler {
     };
 
     for (std::size_t i = 0; i < args.size(); ++i) {
+      if (first_error_given()) return std::nullopt;
       const auto* tag = std::get_if<grammar::Tag>(&args[i]);
       if (!tag) {
         positional.push_back(&args[i]);
@@ -224,6 +228,7 @@ class Compiler {
       if (!check_group_tag(spec, call, *tag, args, i, groups_seen, what)) ok = false;
     }
 
+    if (first_error_given()) return std::nullopt;
     // Positional arguments.
     const std::size_t want = spec->positional.size();
     if (misplaced_tag) {
@@ -235,6 +240,7 @@ class Compiler {
       ok = false;
     } else {
       for (std::size_t p = 0; p < want; ++p) {
+        if (first_error_given()) return std::nullopt;
         const PositionalSpec& ps = spec->positional[p];
         CheckedArg ca;
         if (!convert(*positional[p], ps.kind, static_cast<Slot>(p),
@@ -252,11 +258,13 @@ class Compiler {
       }
     }
 
+    if (first_error_given()) return std::nullopt;
     // Sub-tests and blocks.
     if (spec->subtests == Subtests::None && !node.tests.empty()) {
       ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
       ok = false;
     }
+    if (first_error_given()) return std::nullopt;
     if (!spec->is_test) {
       if (spec->block == BlockRule::None && node.has_block) {
         ctx_.error(node.loc, what + " does not accept a block, but one is specified");

@@ -25,6 +25,19 @@ class Host {
   // Environment items (RFC 5183) the host defines; nullopt = unknown.
   virtual std::optional<std::string> environment(std::string_view /*name*/) { return {}; }
   virtual void log(LogLevel /*level*/, std::string_view /*message*/) {}
+  // RFC 8579: whether `mailbox` (or, without one, any mailbox) carries the
+  // special-use attribute `flag` ("\\Junk").
+  virtual bool special_use_exists(std::optional<std::string_view> /*mailbox*/,
+                                  std::string_view /*flag*/) {
+    return false;
+  }
+  // RFC 5490: the value of a mailbox annotation (RFC 5464 entry name such as
+  // "/private/comment") or of a server annotation; nullopt = not set.
+  virtual std::optional<std::string> mailbox_metadata(std::string_view /*mailbox*/,
+                                                      std::string_view /*entry*/) {
+    return {};
+  }
+  virtual std::optional<std::string> server_metadata(std::string_view /*entry*/) { return {}; }
 };
 
 }  // namespace zest::interp

@@ -35,6 +35,7 @@ inline constexpr Slot kSlotMime = 206;      // :mime and friends
 inline constexpr Slot kSlotFlags = 207;     // :flags (imap4flags) on keep/fileinto
 inline constexpr Slot kSlotCopy = 208;      // :copy
 inline constexpr Slot kSlotCreate = 209;    // :create (mailbox)
+inline constexpr Slot kSlotSpecialUse = 210;  // :specialuse (special-use) on fileinto
 
 // Fixed ids of the members of the shared tag groups (part of the binary format).
 enum class MatchType : std::uint8_t { Is = 0, Contains, Matches, Count, Value, Regex };
@@ -104,6 +105,10 @@ struct CommandSpec {
 using MatchHook =
     std::function<bool(Runtime&, const Comparator&, const std::vector<std::string>& values,
                        const std::vector<std::string>& keys)>;
+// Compile-time check of one constant key of that match type: an error
+// message for an invalid pattern.
+using MatchKeyCheck =
+    std::function<std::optional<std::string>(std::string_view key, const Comparator&)>;
 
 struct ExtensionSpec {
   std::string name;                       // capability string as in require
@@ -129,6 +134,8 @@ class Registry {
   const std::vector<ExtensionSpec>& extensions() const { return extensions_; }
   void set_regex_matcher(MatchHook hook) { regex_ = std::move(hook); }
   const MatchHook& regex_matcher() const { return regex_; }
+  void set_regex_key_check(MatchKeyCheck check) { regex_check_ = std::move(check); }
+  const MatchKeyCheck& regex_key_check() const { return regex_check_; }
 
  private:
   std::vector<ExtensionSpec> extensions_;
@@ -142,6 +149,7 @@ class Registry {
   };
   std::vector<ComparatorEntry> comparators_;
   MatchHook regex_;
+  MatchKeyCheck regex_check_;
 };
 
 std::string_view group_name(TagGroup g);

@@ -6,6 +6,7 @@
 
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/index.hpp"
 #include "interp/message/address.hpp"
 #include "interp/message/message.hpp"
 #include "interp/registry.hpp"
@@ -33,11 +34,14 @@ void check_header_names(CheckContext& ctx, CheckedCall& call, Slot slot) {
                                   "' specified for " + call.what() + " (it never matches)");
 }
 
-std::vector<std::string> header_values(Runtime& rt, const std::vector<std::string>& names) {
+std::vector<std::string> header_values(Runtime& rt, const Args& a,
+                                       const std::vector<std::string>& names) {
   std::vector<std::string> values;
   for (const auto& n : names) {
     if (!valid_header_name(n)) continue;
-    for (auto v : rt.message().header_decoded(n)) values.emplace_back(v);
+    auto fields = rt.message().header_decoded(n);
+    select_index(a, fields);  // RFC 5260 :index/:last
+    for (auto v : fields) values.emplace_back(v);
   }
   return values;
 }
@@ -124,7 +128,7 @@ void register_core(Registry& r) {
     s.groups = {TagGroup::Comparator, TagGroup::MatchType};
     s.check = [](CheckContext& ctx, CheckedCall& call) { check_header_names(ctx, call, 0); };
     s.test = [](Runtime& rt, const Args& a) {
-      const auto values = header_values(rt, rt.strings(a, 0));
+      const auto values = header_values(rt, a, rt.strings(a, 0));
       return rt.match(a, values, rt.strings(a, kKeys));
     };
     r.add_command(std::move(s));
@@ -147,7 +151,9 @@ void register_core(Registry& r) {
       std::vector<std::string> values;
       for (const auto& name : rt.strings(a, 0)) {
         if (!is_address_header(name)) continue;
-        for (auto v : rt.message().header_raw(name)) address_values(part, v, rt.settings(), values);
+        auto fields = rt.message().header_raw(name);
+        select_index(a, fields);  // RFC 5260 :index/:last
+        for (auto v : fields) address_values(part, v, rt.settings(), values);
       }
       return rt.match(a, values, rt.strings(a, kKeys));
     };

@@ -30,6 +30,7 @@ void register_fileinto(Registry& r) {
     f.flags = canonical_flags(split_flags(f.flags));
     f.copy = a.has(kSlotCopy);
     f.create = a.has(kSlotCreate);
+    if (const ArgValue* su = a.find(kSlotSpecialUse)) f.specialuse = rt.string(*su);
     rt.check(rt.actions().fileinto(std::move(f)));
   };
   r.add_command(std::move(s));

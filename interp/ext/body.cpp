@@ -1,0 +1,250 @@
+// RFC 5173 body: the body test with the :raw, :content and :text
+// transforms.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/checker.hpp"
+#include "interp/message/message.hpp"
+#include "interp/registry.hpp"
+#include "interp/runtime.hpp"
+
+namespace zest::interp {
+namespace {
+
+constexpr Slot kKeys = 0;
+constexpr Slot kRaw = 16;
+constexpr Slot kContent = 17;
+constexpr Slot kText = 18;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return lower(a) == lower(b);
+}
+
+// A content type is valid when it is exactly "type/subtype".
+bool valid_type(std::string_view t) {
+  const auto slash = t.find('/');
+  return slash != std::string_view::npos && slash > 0 && slash + 1 < t.size() &&
+         t.find('/', slash + 1) == std::string_view::npos;
+}
+
+// RFC 5173 §5.2: "" matches all, "type/subtype" exactly one type, "type"
+// every subtype; a spec with a leading, trailing or second slash nothing.
+bool content_matches(std::string_view spec, std::string_view type) {
+  if (spec.empty()) return true;
+  if (!valid_type(type)) return false;
+  if (spec.find('/') != std::string_view::npos) return valid_type(spec) && iequals(spec, type);
+  return iequals(spec, type.substr(0, type.find('/')));
+}
+
+// A message has a body only when an empty line ends its header (§5).
+bool has_body(std::string_view raw) {
+  if (raw.starts_with("\n") || raw.starts_with("\r\n")) return true;
+  return raw.find("\n\n") != std::string_view::npos || raw.find("\n\r\n") != std::string_view::npos;
+}
+
+std::string_view header_value(const message::MimePart& p, std::string_view name) {
+  for (const auto& h : p.headers)
+    if (iequals(h.name, name)) return h.value;
+  return {};
+}
+
+// The part's type; "" when its Content-Type field is malformed (GMime
+// reads "text/plain/stupid" as text/plain, RFC 5173 §5.2 as nothing).
+std::string part_type(const message::MimePart& p) {
+  for (const auto& h : p.headers)
+    if (iequals(h.name, "content-type")) {
+      std::string_view v = h.value;
+      v = v.substr(0, v.find(';'));
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      if (!valid_type(v)) return {};
+      break;
+    }
+  return p.content_type;
+}
+
+// Pigeonhole does not match parts whose transfer encoding it cannot undo.
+bool decodable(const message::MimePart& p) {
+  const std::string cte = lower(header_value(p, "content-transfer-encoding"));
+  return cte.empty() || cte == "7bit" || cte == "8bit" || cte == "binary" ||
+         cte == "quoted-printable" || cte == "base64";
+}
+
+// The prologue and epilogue of a multipart, found through its boundary.
+void multipart_texts(const message::MimePart& p, std::vector<std::string>& out) {
+  const auto b = p.content_type_params.find("boundary");
+  if (b == p.content_type_params.end() || b->second.empty()) return;
+  const std::string delim = "--" + b->second;
+  const std::string_view body = p.raw_body;
+  std::size_t first = std::string_view::npos, close_end = std::string_view::npos;
+  std::size_t pos = 0;
+  while (pos <= body.size()) {
+    const std::size_t eol = body.find('\n', pos);
+    const std::size_t end = eol == std::string_view::npos ? body.size() : eol + 1;
+    std::string_view line = body.substr(pos, end - pos);
+    if (line.starts_with(delim)) {
+      if (first == std::string_view::npos) first = pos;
+      if (line.substr(delim.size()).starts_with("--")) close_end = end;
+    }
+    if (eol == std::string_view::npos) break;
+    pos = end;
+  }
+  if (first == std::string_view::npos) return;
+  std::string_view prologue = body.substr(0, first);
+  // The line break before a delimiter belongs to the delimiter.
+  if (prologue.ends_with("\n")) prologue.remove_suffix(1);
+  if (prologue.ends_with("\r")) prologue.remove_suffix(1);
+  if (!prologue.empty()) out.emplace_back(prologue);
+  if (close_end != std::string_view::npos && close_end < body.size())
+    out.emplace_back(body.substr(close_end));
+}
+
+// The header block of an embedded message, with the last line's break.
+// GMime writes it with bare LF; `crlf` restores the message's line ends.
+std::string nested_header(std::string_view raw, bool crlf) {
+  if (raw.starts_with("\n") || raw.starts_with("\r\n")) return {};
+  std::size_t at = raw.find("\n\n");
+  const std::size_t cr = raw.find("\n\r\n");
+  if (cr != std::string_view::npos && (at == std::string_view::npos || cr < at)) at = cr;
+  const std::string_view h = at == std::string_view::npos ? raw : raw.substr(0, at + 1);
+  if (!crlf) return std::string(h);
+  std::string out;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h[i] == '\n' && (i == 0 || h[i - 1] != '\r')) out += '\r';
+    out += h[i];
+  }
+  return out;
+}
+
+// Text of an HTML part without markup: tags and script/style contents go,
+// a few common entities are decoded.
+std::string html_to_text(std::string_view html) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '<') {
+      const std::size_t close = html.find('>', i);
+      if (close == std::string_view::npos) break;
+      const std::string tag = lower(html.substr(i + 1, close - i - 1));
+      i = close + 1;
+      for (std::string_view skip : {"script", "style"})
+        if (tag.starts_with(skip)) {
+          const std::size_t end = lower(html.substr(i)).find("</" + std::string(skip));
+          i = end == std::string::npos ? html.size() : i + end;
+        }
+      if (!out.empty() && out.back() != ' ' && out.back() != '\n' &&
+          (tag.starts_with("br") || tag.starts_with("p") || tag.starts_with("/p") ||
+           tag.starts_with("div") || tag.starts_with("/div")))
+        out += ' ';
+      continue;
+    }
+    if (c == '&') {
+      const std::size_t semi = html.find(';', i);
+      if (semi != std::string_view::npos && semi - i <= 8) {
+        const std::string_view ent = html.substr(i + 1, semi - i - 1);
+        const char* rep = ent == "amp"    ? "&"
+                          : ent == "lt"   ? "<"
+                          : ent == "gt"   ? ">"
+                          : ent == "quot" ? "\""
+                          : ent == "apos" ? "'"
+                          : ent == "nbsp" ? " "
+                                          : nullptr;
+        if (rep) {
+          out += rep;
+          i = semi + 1;
+          continue;
+        }
+      }
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+void collect_content(const message::MimePart& p, const std::vector<std::string>& specs, bool crlf,
+                     std::vector<std::string>& out, int depth) {
+  if (depth > 64) return;
+  const std::string type = part_type(p);
+  bool wanted = false;
+  for (const auto& s : specs)
+    if (content_matches(s, type)) wanted = true;
+  if (wanted) {
+    if (p.is_multipart) {
+      multipart_texts(p, out);
+    } else if (p.content_type == "message/rfc822") {
+      out.push_back(nested_header(p.raw_body, crlf));
+    } else if (decodable(p)) {
+      out.push_back(p.decoded_text);
+    }
+  }
+  for (const auto& c : p.children) collect_content(c, specs, crlf, out, depth + 1);
+}
+
+void collect_text(const message::MimePart& p, std::vector<std::string>& out, int depth) {
+  if (depth > 64) return;
+  if (p.is_multipart || p.content_type == "message/rfc822") {
+    for (const auto& c : p.children) collect_text(c, out, depth + 1);
+    return;
+  }
+  if (part_type(p).empty() || !decodable(p)) return;
+  if (p.content_type == "text/html" || p.content_type == "application/xhtml+xml") {
+    out.push_back(html_to_text(p.decoded_text));
+  } else if (p.content_type.starts_with("text/")) {
+    out.push_back(p.decoded_text);
+  }
+}
+
+bool body_test(Runtime& rt, const Args& a) {
+  const message::Message& m = rt.message();
+  std::vector<std::string> values;
+  if (has_body(m.raw())) {
+    if (a.has(kRaw)) {
+      values.emplace_back(m.body());
+    } else if (const ArgValue* c = a.find(kContent)) {
+      const bool crlf = m.raw().find("\r\n") != std::string_view::npos;
+      collect_content(m.mime_root(), rt.strings(*c), crlf, values, 0);
+    } else {
+      collect_text(m.mime_root(), values, 0);
+    }
+  }
+  // RFC 5173 §6: the body test never sets match variables.
+  std::vector<std::string> saved = rt.match_values();
+  const bool result = rt.match(a, values, rt.strings(a, kKeys));
+  rt.set_match_values(std::move(saved));
+  return result;
+}
+
+}  // namespace
+
+void register_body(Registry& r) {
+  r.add_extension({"body"});
+  CommandSpec s;
+  s.name = "body";
+  s.is_test = true;
+  s.extension = "body";
+  s.positional = {{"key list", ArgKind::StringList}};
+  s.tags = {
+      {"raw", kRaw}, {"content", kContent, ArgKind::StringList, "content types"}, {"text", kText}};
+  s.groups = {TagGroup::Comparator, TagGroup::MatchType};
+  s.check = [](CheckContext& ctx, CheckedCall& call) {
+    int transforms = 0;
+    for (Slot t : {kRaw, kContent, kText})
+      if (call.find(t)) ++transforms;
+    if (transforms > 1)
+      ctx.error(call.loc, "multiple body transforms specified for " + call.what());
+  };
+  s.test = body_test;
+  r.add_command(std::move(s));
+}
+
+}  // namespace zest::interp
