@@ -1,0 +1,371 @@
+#include "delivery/agent.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <variant>
+
+#include "delivery/executor.hpp"
+#include "interp/message/address.hpp"
+#include "interp/message/message.hpp"
+#include "interp/vm.hpp"
+
+namespace zest::delivery {
+namespace fs = std::filesystem;
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Answers the interpreter from the user's Maildir.
+class MaildirHost final : public interp::Host {
+ public:
+  MaildirHost(fs::path maildir, const AgentOptions& o) : maildir_(std::move(maildir)), o_(o) {}
+  bool mailbox_exists(std::string_view mailbox) override {
+    auto dir = store::maildir_folder(maildir_, mailbox);
+    return dir && (*dir == maildir_ || store::maildir_exists(*dir));
+  }
+  std::optional<std::string> environment(std::string_view name) override {
+    if (name == "name") return "zest";
+    if (name == "version") return "0.1.0";
+    if (name == "location") return "MDA";
+    if (name == "phase") return "during";
+    if (name == "domain" || name == "host") return o_.hostname;
+    return std::nullopt;
+  }
+
+ private:
+  fs::path maildir_;
+  const AgentOptions& o_;
+};
+
+// Re-adds an action to a list, so the RFC 5228 rules apply across scripts.
+std::optional<std::string> add_action(interp::ActionList& list, const interp::Action& a) {
+  return std::visit(
+      [&](const auto& act) -> std::optional<std::string> {
+        using T = std::decay_t<decltype(act)>;
+        if constexpr (std::is_same_v<T, interp::KeepAction>) return list.keep(act.flags);
+        if constexpr (std::is_same_v<T, interp::FileintoAction>) return list.fileinto(act);
+        if constexpr (std::is_same_v<T, interp::RedirectAction>) return list.redirect(act);
+        if constexpr (std::is_same_v<T, interp::DiscardAction>) return list.discard();
+        if constexpr (std::is_same_v<T, interp::RejectAction>) return list.reject(act);
+        if constexpr (std::is_same_v<T, interp::VacationAction>) return list.vacation(act);
+        if constexpr (std::is_same_v<T, interp::NotifyAction>) return list.notify(act);
+      },
+      a);
+}
+
+std::string bare_address(std::string_view path) {
+  if (auto p = message::parse_envelope_path(path); p && !p->null_path)
+    return lower(message::to_string(p->address));
+  return {};
+}
+
+// RFC 5230 §4.5/§4.6 and RFC 3834: no automatic reply to automatic mail,
+// mailing lists, or mail not addressed to the user.
+bool vacation_allowed(const message::Message& m, const interp::VacationAction& v,
+                      const DeliveryRequest& req, std::string& why) {
+  const std::string sender = bare_address(req.from);
+  if (sender.empty()) return why = "null sender", false;
+  const std::string local = sender.substr(0, sender.find('@'));
+  if (local == "mailer-daemon" || local == "listserv" || local == "majordomo" ||
+      local.starts_with("owner-") || local.ends_with("-request"))
+    return why = "sender is a robot", false;
+  for (auto v2 : m.header_raw("auto-submitted")) {
+    std::string val = lower(v2);
+    if (val.substr(0, val.find(';')).find("no") != 0) return why = "auto-submitted message", false;
+  }
+  for (const char* h : {"list-id", "list-post", "list-unsubscribe", "list-help"})
+    if (m.has_header(h)) return why = "mailing-list message", false;
+  for (auto p : m.header_raw("precedence")) {
+    const std::string val = lower(p);
+    if (val.find("bulk") != std::string::npos || val.find("list") != std::string::npos ||
+        val.find("junk") != std::string::npos)
+      return why = "bulk message", false;
+  }
+  std::vector<std::string> mine = {bare_address(req.rcpt), bare_address(req.orig_rcpt)};
+  for (const auto& a : v.addresses) mine.push_back(lower(a));
+  for (const char* h : {"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"})
+    for (auto value : m.header_raw(h))
+      for (const auto& addr : message::parse_address_list(value).addresses) {
+        const std::string s = lower(message::to_string(addr));
+        if (std::find(mine.begin(), mine.end(), s) != mine.end()) return true;
+      }
+  why = "user's address not in To/Cc";
+  return false;
+}
+
+std::string actions_summary(const interp::ActionList& list) {
+  std::string out;
+  for (const auto& a : list.actions()) {
+    if (!out.empty()) out += ' ';
+    out += interp::action_name(a);
+    if (const auto* f = std::get_if<interp::FileintoAction>(&a)) out += ":" + f->mailbox;
+    if (const auto* r = std::get_if<interp::RedirectAction>(&a)) out += ":" + r->address;
+  }
+  if (list.implicit_keep()) out += out.empty() ? "implicit-keep" : " implicit-keep";
+  return out;
+}
+
+// A reject reason as reply text: ASCII only (RFC 5429 §2.1.1), lines kept
+// short enough for the 512-octet reply limit.
+std::string reject_text(std::string_view reason) {
+  std::string out;
+  std::size_t col = 0;
+  for (unsigned char c : reason) {
+    if (c == '\r') continue;
+    if (c == '\n') {
+      out += '\n';
+      col = 0;
+      continue;
+    }
+    if (col >= 400) {
+      out += '\n';
+      col = 0;
+    }
+    out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+    ++col;
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.empty() ? "Message rejected" : out;
+}
+
+}  // namespace
+
+int exit_code(Outcome::Kind kind) {
+  switch (kind) {
+    case Outcome::Kind::Delivered:
+      return 0;
+    case Outcome::Kind::UnknownUser:
+      return 67;  // EX_NOUSER
+    case Outcome::Kind::TempFail:
+      return 75;  // EX_TEMPFAIL
+    case Outcome::Kind::Rejected:
+      return 77;  // EX_NOPERM: the MTA bounces with our text
+    case Outcome::Kind::PermFail:
+      return 69;  // EX_UNAVAILABLE
+  }
+  return 75;
+}
+
+std::string log_field(std::string_view key, std::string_view value) {
+  bool quote = value.empty();
+  for (char c : value)
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+      quote = true;
+  std::string out(key);
+  out += '=';
+  if (!quote) return out + std::string(value);
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + '"';
+}
+
+DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
+                             store::ScriptCache& scripts, MailSender& sender,
+                             const interp::Registry& registry,
+                             const interp::EngineSettings& settings, LogFn log)
+    : options_(std::move(options)),
+      users_(users),
+      scripts_(scripts),
+      sender_(sender),
+      registry_(registry),
+      settings_(settings),
+      log_(std::move(log)) {
+  factory_ = [this](const LocalUser& u, MailSender& s) -> std::unique_ptr<StagedBackend> {
+    return std::make_unique<MaildirBackend>(store::SieveHome{u.home}.maildir(), s,
+                                            store::DuplicateDb(u.home / ".zest.duplicates"),
+                                            options_.autocreate);
+  };
+}
+
+Result<std::optional<LocalUser>> DeliveryAgent::lookup(std::string_view rcpt) {
+  using R = Result<std::optional<LocalUser>>;
+  auto found = users_.find_recipient(rcpt, options_.recipient_delimiter);
+  if (!found) return R::failure(found.error());
+  if (!found.value()) return std::optional<LocalUser>();
+  const auto& e = *found.value();
+  LocalUser u{e.name, e.home.empty() ? options_.data_dir / "home" / e.name : fs::path(e.home)};
+  return std::optional<LocalUser>(std::move(u));
+}
+
+Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  Outcome out;
+  std::string scripts_used, actions_text, detail;
+  auto finish = [&](Outcome o) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    char dur[32];
+    std::snprintf(dur, sizeof dur, "%.3f", static_cast<double>(us) / 1000.0);
+    std::string line = "event=delivery " + log_field("session", req.session) + " " +
+                       log_field("user", user.name) + " " + log_field("rcpt", req.rcpt) + " " +
+                       log_field("from", req.from) + " " +
+                       log_field("script", scripts_used.empty() ? "-" : scripts_used) + " " +
+                       log_field("actions", actions_text) + " " + log_field("duration_ms", dur) +
+                       " " + log_field("result", std::to_string(o.code) + " " + o.enhanced);
+    if (!detail.empty()) line += " " + log_field("detail", detail);
+    log_(line);
+    return o;
+  };
+
+  const std::string copy = "Return-Path: <" + req.from + ">\nDelivered-To: " + req.rcpt + "\n" +
+                           req.trace + std::string(req.message);
+  const message::Message msg(copy);
+  if (msg.header_raw("received").size() >= options_.max_hops) {
+    detail = "too many Received fields";
+    return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});
+  }
+
+  interp::Envelope env;
+  env.from = req.from;
+  env.to = req.rcpt;
+  env.orig_to = req.orig_rcpt.empty() ? req.rcpt : req.orig_rcpt;
+  const store::SieveHome home{user.home};
+  MaildirHost host(home.maildir(), options_);
+
+  // The sequence: before scripts, the user's (or the default), after scripts.
+  std::vector<fs::path> sequence;
+  for (const auto& p : options_.sieve_before)
+    for (auto& s : store::expand_script_paths(p)) sequence.push_back(s);
+  if (auto active = home.active_script())
+    sequence.push_back(*active);
+  else if (!options_.sieve_default.empty() && fs::exists(options_.sieve_default))
+    sequence.push_back(options_.sieve_default);
+  for (const auto& p : options_.sieve_after)
+    for (auto& s : store::expand_script_paths(p)) sequence.push_back(s);
+
+  interp::ActionList list({settings_.max_actions, settings_.max_redirects});
+  interp::Flags keep_flags;
+  bool failed = false;
+  for (const auto& script : sequence) {
+    if (!scripts_used.empty()) scripts_used += ",";
+    scripts_used += script.string();
+    auto loaded = scripts_.get(script);
+    auto fail = [&](std::string_view what) {
+      failed = true;
+      log_("event=script-error " + log_field("session", req.session) + " " +
+           log_field("user", user.name) + " " + log_field("script", script.string()) + " " +
+           log_field("error", what) + " fallback=implicit-keep");
+    };
+    if (!loaded.program) {
+      fail(loaded.error);
+      break;
+    }
+    auto run = interp::run_program(*loaded.program, msg, env, host, settings_, registry_);
+    if (run.status != interp::RunOutput::Status::Ok) {
+      std::string errs;
+      for (const auto& e : run.errors) errs += (errs.empty() ? "" : "; ") + e;
+      fail(errs.empty() ? "run-time error" : errs);
+      break;
+    }
+    for (const auto& a : run.actions)
+      if (auto e = add_action(list, a)) {
+        fail(*e);
+        break;
+      }
+    if (failed) break;
+    keep_flags = run.implicit_keep_flags;
+    // As in Pigeonhole: a script that cancels the implicit keep ends the sequence.
+    if (!run.implicit_keep) break;
+  }
+  if (failed) {
+    // RFC 5228 §2.10.6: a failed run files the message into INBOX, nothing else.
+    list = interp::ActionList({settings_.max_actions, settings_.max_redirects});
+    keep_flags.clear();
+  }
+
+  // Reject: over LMTP when configured (ereject always: RFC 5429 §2.1).
+  std::optional<interp::RejectAction> protocol_reject;
+  bool drop_vacation = false;
+  std::string vacation_id;
+  std::chrono::seconds vacation_period{0};
+  for (const auto& a : list.actions()) {
+    if (const auto* r = std::get_if<interp::RejectAction>(&a))
+      if (r->ereject || options_.reject == RejectMode::Protocol) protocol_reject = *r;
+    if (const auto* v = std::get_if<interp::VacationAction>(&a)) {
+      std::string why;
+      if (!vacation_allowed(msg, *v, req, why)) {
+        drop_vacation = true;
+        detail = "vacation suppressed: " + why;
+      } else {
+        vacation_id = "vacation:" + lower(user.name) + ":" +
+                      (v->handle ? *v->handle : v->reason + (v->subject ? *v->subject : "")) + ":" +
+                      bare_address(req.from);
+        vacation_period = std::chrono::seconds(v->seconds);
+        if (vacation_period.count() > 0 && factory_) {
+          store::DuplicateDb db(user.home / ".zest.duplicates");
+          if (db.seen(vacation_id)) {
+            drop_vacation = true;
+            detail = "vacation already sent to this sender";
+          }
+        }
+      }
+    }
+  }
+  if (protocol_reject || drop_vacation) {
+    interp::ActionList kept({settings_.max_actions, settings_.max_redirects});
+    const bool ik = list.implicit_keep();
+    for (const auto& a : list.actions()) {
+      if (protocol_reject && std::holds_alternative<interp::RejectAction>(a)) continue;
+      if (drop_vacation && std::holds_alternative<interp::VacationAction>(a)) continue;
+      add_action(kept, a);
+    }
+    if (!ik) kept.discard();
+    list = std::move(kept);
+  }
+  actions_text = actions_summary(list);
+  if (protocol_reject)
+    actions_text = (protocol_reject->ereject ? "ereject " : "reject ") + actions_text;
+
+  std::error_code ec;
+  fs::create_directories(user.home, ec);
+  auto backend = factory_(user, sender_);
+  if (!drop_vacation && !vacation_id.empty() && vacation_period.count() > 0)
+    backend->duplicate_mark(vacation_id, vacation_period);
+  DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
+  ExecutionState state;
+  auto status = execute(list, keep_flags, state, true, ctx, *backend);
+  for (const auto& e : status.errors) {
+    log_("event=action-error " + log_field("session", req.session) + " " +
+         log_field("user", user.name) + " " + log_field("error", e));
+    if (detail.empty()) detail = e;
+  }
+  if (backend->storage_failed()) {
+    backend->rollback();
+    return finish({Outcome::Kind::TempFail, 452, "4.3.1", "Mail system full or I/O error"});
+  }
+  auto committed = backend->commit();
+  for (const auto& w : committed.warnings)
+    log_("event=send-warning " + log_field("session", req.session) + " " +
+         log_field("user", user.name) + " " + log_field("error", w));
+  if (committed.failure == StagedBackend::Failure::Storage) {
+    detail = committed.error;
+    return finish({Outcome::Kind::TempFail, 452, "4.3.1", "Mail system full or I/O error"});
+  }
+  if (committed.failure == StagedBackend::Failure::Submission) {
+    detail = committed.error;
+    return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure forwarding message"});
+  }
+  if (protocol_reject)
+    return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});
+  if (!status.ok && !state.implicit_keep_done && status.errors.size() > 0 && list.implicit_keep()) {
+    return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure storing message"});
+  }
+  out.text = req.rcpt.empty() ? "Saved" : "<" + req.rcpt + "> Saved";
+  return finish(out);
+}
+
+}  // namespace zest::delivery

@@ -1,0 +1,98 @@
+// Delivery of one message to one local recipient, shared by the LMTP
+// server and the LDA: resolve the user, run the admin "before" scripts, the
+// user's active (or the default) script and the "after" scripts, carry the
+// actions out in two phases, and say what to answer.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "delivery/maildir_backend.hpp"
+#include "delivery/smtp_submit.hpp"
+#include "interp/host.hpp"
+#include "interp/registry.hpp"
+#include "interp/result.hpp"
+#include "interp/settings.hpp"
+#include "store/passwd.hpp"
+#include "store/script_cache.hpp"
+
+namespace zest::delivery {
+
+enum class RejectMode { Protocol, Bounce };
+
+struct AgentOptions {
+  std::filesystem::path data_dir = "./var";  // homes default to <data_dir>/home/<user>
+  std::string hostname = "localhost";
+  std::string postmaster = "postmaster@localhost";
+  RejectMode reject = RejectMode::Protocol;
+  std::vector<std::filesystem::path> sieve_before, sieve_after;  // files or directories
+  std::filesystem::path sieve_default;  // for users without an active script ("" = none)
+  bool autocreate = false;              // fileinto creates folders without :create
+  std::string recipient_delimiter = "+";
+  std::size_t max_hops = 100;  // Received fields before we call it a loop
+};
+
+struct LocalUser {
+  std::string name;
+  std::filesystem::path home;
+};
+
+struct Outcome {
+  enum class Kind { Delivered, Rejected, UnknownUser, TempFail, PermFail };
+  Kind kind = Kind::Delivered;
+  int code = 250;
+  std::string enhanced = "2.0.0";
+  std::string text;  // may have several lines (a multi-line reject reason)
+};
+
+// The sysexits code the LDA exits with for an outcome.
+int exit_code(Outcome::Kind kind);
+
+struct DeliveryRequest {
+  std::string from;  // envelope sender without <>; "" = null sender
+  std::string rcpt;  // envelope recipient as given
+  std::string orig_rcpt;
+  std::string_view message;  // LF line ends, without our trace fields
+  std::string trace;         // "Received: ..." field(s) to prepend (LF-terminated)
+  std::string session;       // id for the log
+};
+
+using LogFn = std::function<void(std::string_view line)>;
+using BackendFactory =
+    std::function<std::unique_ptr<StagedBackend>(const LocalUser& user, MailSender& sender)>;
+
+class DeliveryAgent {
+ public:
+  DeliveryAgent(AgentOptions options, store::UserDb& users, store::ScriptCache& scripts,
+                MailSender& sender, const interp::Registry& registry,
+                const interp::EngineSettings& settings, LogFn log);
+
+  // For fault-injection tests: replaces the Maildir backend.
+  void set_backend_factory(BackendFactory f) { factory_ = std::move(f); }
+
+  // nullopt: no such user. Error: the user database is unreadable.
+  Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
+  Outcome deliver(const LocalUser& user, const DeliveryRequest& request);
+  const AgentOptions& options() const { return options_; }
+
+ private:
+  AgentOptions options_;
+  store::UserDb& users_;
+  store::ScriptCache& scripts_;
+  MailSender& sender_;
+  const interp::Registry& registry_;
+  const interp::EngineSettings& settings_;
+  LogFn log_;
+  BackendFactory factory_;
+};
+
+// key=value log line fields, values quoted when they need it.
+std::string log_field(std::string_view key, std::string_view value);
+
+}  // namespace zest::delivery

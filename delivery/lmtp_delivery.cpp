@@ -1,0 +1,55 @@
+#include "delivery/lmtp_delivery.hpp"
+
+#include <ctime>
+
+namespace zest::delivery {
+
+std::string rfc5322_date_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const long off = tm.tm_gmtoff / 60;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
+                tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+  return buf;
+}
+
+std::string received_field(std::string_view helo, std::string_view remote,
+                           std::string_view hostname, bool tls, std::string_view id,
+                           std::string_view rcpt) {
+  std::string f = "Received: from " + std::string(helo.empty() ? "unknown" : helo);
+  if (!remote.empty()) f += " (" + std::string(remote) + ")";
+  f += "\n\tby " + std::string(hostname) + " (zestd) with " + (tls ? "LMTPS" : "LMTP");
+  f += " id " + std::string(id) + "\n\tfor <" + std::string(rcpt) + ">; " + rfc5322_date_now() +
+       "\n";
+  return f;
+}
+
+LmtpReply AgentLmtpBackend::check_recipient(std::string_view rcpt) {
+  auto found = agent_.lookup(rcpt);
+  if (!found) return {451, "4.3.0", "Temporary user lookup failure"};
+  if (!found.value()) return {550, "5.1.1", "<" + std::string(rcpt) + "> User unknown"};
+  return {250, "2.1.5", "<" + std::string(rcpt) + "> OK"};
+}
+
+LmtpReply AgentLmtpBackend::deliver(const LmtpTransaction& tx, std::size_t index) {
+  const std::string& rcpt = tx.rcpts[index];
+  auto found = agent_.lookup(rcpt);
+  if (!found) return {451, "4.3.0", "<" + rcpt + "> Temporary user lookup failure"};
+  if (!found.value()) return {550, "5.1.1", "<" + rcpt + "> User unknown"};
+  DeliveryRequest req;
+  req.from = tx.from;
+  req.rcpt = rcpt;
+  req.message = tx.data;
+  req.session = tx.session;
+  req.trace = received_field(tx.helo, tx.remote, agent_.options().hostname, tls_, tx.session, rcpt);
+  const Outcome o = agent_.deliver(*found.value(), req);
+  return {o.code, o.enhanced, o.text};
+}
+
+}  // namespace zest::delivery

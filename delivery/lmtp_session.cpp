@@ -1,0 +1,306 @@
+#include "delivery/lmtp_session.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace zest::delivery {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+LmtpSession::Output reply(int code, std::string enhanced, std::string text) {
+  return {format_reply({code, std::move(enhanced), std::move(text)})};
+}
+
+}  // namespace
+
+std::string format_reply(const LmtpReply& r) {
+  std::vector<std::string_view> lines;
+  std::string_view text = r.text;
+  while (true) {
+    const auto nl = text.find('\n');
+    lines.push_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  std::string out;
+  const std::string code = std::to_string(r.code);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    out += code;
+    out += i + 1 == lines.size() ? ' ' : '-';
+    // RFC 2034 §4: every line of a multi-line reply repeats the enhanced code.
+    if (!r.enhanced.empty()) out += r.enhanced + " ";
+    std::string_view l = lines[i];
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    out += l;
+    out += "\r\n";
+  }
+  return out;
+}
+
+bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out) {
+  // "FROM:<a@b> SIZE=1" (RFC 5321 §4.1.1.2); tolerate a space after the colon.
+  if (arg.size() < keyword.size() + 1 || upper(arg.substr(0, keyword.size())) != keyword ||
+      arg[keyword.size()] != ':')
+    return false;
+  arg.remove_prefix(keyword.size() + 1);
+  arg = trim(arg);
+  if (arg.empty() || arg.front() != '<') return false;
+  // The path ends at the first '>' outside a quoted local part.
+  bool quoted = false;
+  std::size_t end = std::string_view::npos;
+  for (std::size_t i = 1; i < arg.size(); ++i) {
+    const char c = arg[i];
+    if (c == '\\' && quoted) {
+      ++i;
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (c == '>' && !quoted) {
+      end = i;
+      break;
+    }
+    if (c == '<' && !quoted) return false;
+  }
+  if (end == std::string_view::npos) return false;
+  std::string_view addr = arg.substr(1, end - 1);
+  // Drop a source route "@a,@b:" (RFC 5321 §4.1.2 says accept and ignore).
+  if (!addr.empty() && addr.front() == '@') {
+    const auto colon = addr.find(':');
+    if (colon == std::string_view::npos) return false;
+    addr.remove_prefix(colon + 1);
+  }
+  for (unsigned char c : addr)
+    if (c < 0x21 && c != ' ') return false;
+  out.address = std::string(addr);
+  out.params.clear();
+  std::string_view rest = arg.substr(end + 1);
+  if (!rest.empty() && rest.front() != ' ') return false;
+  while (true) {
+    rest = trim(rest);
+    if (rest.empty()) break;
+    const auto sp = rest.find(' ');
+    const std::string_view p = rest.substr(0, sp);
+    const auto eq = p.find('=');
+    out.params.emplace_back(upper(p.substr(0, eq)),
+                            eq == std::string_view::npos ? "" : std::string(p.substr(eq + 1)));
+    if (sp == std::string_view::npos) break;
+    rest.remove_prefix(sp);
+  }
+  return true;
+}
+
+LmtpSession::LmtpSession(LmtpBackend& backend, LmtpOptions options, std::string remote,
+                         std::string id)
+    : backend_(backend), options_(std::move(options)) {
+  tx_.remote = std::move(remote);
+  tx_.session = std::move(id);
+}
+
+std::chrono::seconds LmtpSession::timeout() const {
+  return state_ == State::Data ? options_.data_timeout : options_.command_timeout;
+}
+
+void LmtpSession::reset_transaction() {
+  tx_.from.clear();
+  tx_.rcpts.clear();
+  tx_.data.clear();
+  data_bad_ = data_too_big_ = false;
+  data_size_ = 0;
+  next_rcpt_ = 0;
+  data_error_.clear();
+  if (state_ != State::Greeting && state_ != State::Closed) state_ = State::Ready;
+}
+
+LmtpSession::Output LmtpSession::greeting() {
+  state_ = State::Greeting;
+  return reply(220, "", options_.hostname + " zest LMTP ready");
+}
+
+void LmtpSession::tls_started() {
+  // RFC 3207 §4.2: forget everything learned before TLS.
+  options_.tls_active = true;
+  tx_.helo.clear();
+  reset_transaction();
+  state_ = State::Greeting;
+}
+
+LmtpSession::Output LmtpSession::on_timeout() {
+  Output o = reply(421, "4.4.2", options_.hostname + " Timeout, closing connection");
+  o.close = true;
+  state_ = State::Closed;
+  return o;
+}
+
+LmtpSession::Output LmtpSession::on_overlong_line() {
+  if (state_ == State::Data) {
+    data_bad_ = true;
+    data_error_ = "line too long";
+    return {};
+  }
+  return reply(500, "5.5.2", "Line too long");
+}
+
+LmtpSession::Output LmtpSession::on_line(std::string_view line, bool crlf) {
+  if (state_ == State::Closed || state_ == State::Delivering) return {};
+  if (state_ == State::Data) return on_data_line(line, crlf);
+  if (line.size() > options_.max_command_line) return reply(500, "5.5.2", "Line too long");
+  return command(line);
+}
+
+LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
+  // RFC 5321 §4.1.1.4: only CRLF.CRLF ends the data; bare LF or CR inside
+  // the data is refused as a whole (SMTP smuggling).
+  if (crlf && line == ".") {
+    state_ = State::Delivering;
+    next_rcpt_ = 0;
+    if (data_bad_ || data_too_big_) {
+      Output o;
+      const LmtpReply r = data_too_big_
+                              ? LmtpReply{552, "5.3.4", "Message size exceeds fixed maximum"}
+                              : LmtpReply{554, "5.6.0", "Message refused: " + data_error_};
+      for (std::size_t i = 0; i < tx_.rcpts.size(); ++i) o.bytes += format_reply(r);
+      reset_transaction();
+      return o;
+    }
+    Output o;
+    o.deliver = true;
+    return o;
+  }
+  if (!crlf || line.find('\r') != std::string_view::npos) {
+    data_bad_ = true;
+    data_error_ = "bare CR or LF in message data";
+  }
+  if (!line.empty() && line.front() == '.') line.remove_prefix(1);
+  data_size_ += line.size() + 2;
+  if (data_size_ > options_.max_message_size) data_too_big_ = true;
+  if (!data_too_big_ && !data_bad_) {
+    tx_.data.append(line);
+    tx_.data += '\n';
+  }
+  return {};
+}
+
+LmtpSession::Output LmtpSession::deliver_next() {
+  Output o;
+  if (state_ != State::Delivering || next_rcpt_ >= tx_.rcpts.size()) return o;
+  o.bytes = format_reply(backend_.deliver(tx_, next_rcpt_));
+  ++next_rcpt_;
+  if (next_rcpt_ < tx_.rcpts.size()) {
+    o.deliver = true;
+  } else {
+    reset_transaction();
+  }
+  return o;
+}
+
+LmtpSession::Output LmtpSession::command(std::string_view line) {
+  const auto sp = line.find(' ');
+  const std::string verb = upper(line.substr(0, sp));
+  const std::string_view arg = sp == std::string_view::npos ? "" : trim(line.substr(sp + 1));
+
+  if (verb == "LHLO") return lhlo(arg);
+  if (verb == "QUIT") {
+    Output o = reply(221, "2.0.0", options_.hostname + " closing connection");
+    o.close = true;
+    state_ = State::Closed;
+    return o;
+  }
+  if (verb == "NOOP") return reply(250, "2.0.0", "OK");
+  if (verb == "RSET") {
+    reset_transaction();
+    return reply(250, "2.0.0", "OK");
+  }
+  if (verb == "HELO" || verb == "EHLO")
+    return reply(500, "5.5.1", "This is an LMTP server: use LHLO");
+  if (verb == "VRFY")
+    return reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+  if (verb == "STARTTLS") {
+    if (!options_.tls_available || options_.tls_active)
+      return reply(502, "5.5.1", "STARTTLS not available");
+    if (!arg.empty()) return reply(501, "5.5.4", "STARTTLS takes no arguments");
+    Output o = reply(220, "2.0.0", "Ready to start TLS");
+    o.start_tls = true;
+    return o;
+  }
+  if (verb == "MAIL") return mail(arg);
+  if (verb == "RCPT") return rcpt(arg);
+  if (verb == "DATA") {
+    if (!arg.empty()) return reply(501, "5.5.4", "DATA takes no arguments");
+    if (state_ != State::Rcpt || tx_.rcpts.empty())
+      return reply(503, "5.5.1", "No valid recipients");
+    state_ = State::Data;
+    return reply(354, "", "Start mail input; end with <CRLF>.<CRLF>");
+  }
+  if (verb == "BDAT" || verb == "EXPN" || verb == "HELP" || verb == "ETRN" || verb == "AUTH")
+    return reply(502, "5.5.1", "Command not implemented");
+  return reply(500, "5.5.2", "Unrecognized command");
+}
+
+LmtpSession::Output LmtpSession::lhlo(std::string_view arg) {
+  if (arg.empty() || arg.find(' ') != std::string_view::npos)
+    return reply(501, "5.5.4", "LHLO requires one domain or address literal");
+  tx_.helo = std::string(arg);
+  reset_transaction();
+  state_ = State::Ready;
+  std::string text = options_.hostname + "\nPIPELINING\nENHANCEDSTATUSCODES\n8BITMIME\nSIZE " +
+                     std::to_string(options_.max_message_size);
+  if (options_.tls_available && !options_.tls_active) text += "\nSTARTTLS";
+  // RFC 2034 §4: the LHLO (EHLO) reply carries no enhanced code.
+  return reply(250, "", text);
+}
+
+LmtpSession::Output LmtpSession::mail(std::string_view arg) {
+  if (state_ == State::Greeting) return reply(503, "5.5.1", "Send LHLO first");
+  if (state_ != State::Ready) return reply(503, "5.5.1", "Nested MAIL command");
+  PathArg p;
+  if (!parse_path_arg(arg, "FROM", p)) return reply(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+  for (const auto& [k, v] : p.params) {
+    if (k == "SIZE") {
+      std::size_t n = 0;
+      const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (r.ec != std::errc() || r.ptr != v.data() + v.size())
+        return reply(501, "5.5.4", "Bad SIZE parameter");
+      if (n > options_.max_message_size)
+        return reply(552, "5.3.4", "Message size exceeds fixed maximum");
+    } else if (k == "BODY") {
+      const std::string b = upper(v);
+      if (b != "7BIT" && b != "8BITMIME") return reply(501, "5.5.4", "Unsupported BODY type");
+    } else {
+      return reply(555, "5.5.4", "Unsupported parameter " + k);
+    }
+  }
+  tx_.from = p.address;
+  state_ = State::Mail;
+  return reply(250, "2.1.0", "Sender <" + p.address + "> OK");
+}
+
+LmtpSession::Output LmtpSession::rcpt(std::string_view arg) {
+  if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
+  PathArg p;
+  if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
+  if (!p.params.empty()) return reply(555, "5.5.4", "Unsupported parameter " + p.params[0].first);
+  if (p.address.empty()) return reply(501, "5.1.3", "Empty recipient address");
+  if (tx_.rcpts.size() >= options_.max_recipients)
+    return reply(452, "4.5.3", "Too many recipients");
+  LmtpReply r = backend_.check_recipient(p.address);
+  if (r.code == 250) {
+    tx_.rcpts.push_back(p.address);
+    state_ = State::Rcpt;
+    if (r.text.empty()) r.text = "<" + p.address + "> OK";
+  }
+  return {format_reply(r)};
+}
+
+}  // namespace zest::delivery

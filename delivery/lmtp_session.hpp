@@ -1,0 +1,106 @@
+// The LMTP (RFC 2033) server state machine: lines in, reply bytes out. It
+// knows no sockets; net/ feeds it lines and writes what it returns. After
+// the final "." the replies come one per accepted recipient from
+// deliver_next(), which the caller runs off the I/O thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zest::delivery {
+
+struct LmtpReply {
+  int code = 250;
+  std::string enhanced;  // "2.0.0"; empty for replies that carry none
+  std::string text;      // several lines for a multi-line reply
+};
+// "250-2.0.0 a\r\n250 2.0.0 b\r\n"
+std::string format_reply(const LmtpReply& reply);
+
+struct LmtpTransaction {
+  std::string helo;                // the LHLO argument
+  std::string remote;              // peer description for the Received field
+  std::string from;                // reverse-path without <>; "" = null
+  std::vector<std::string> rcpts;  // accepted, in RCPT order
+  std::string data;                // the message, unstuffed, with LF line ends
+  std::string session;             // session id
+};
+
+// What the session needs from the rest of the server.
+class LmtpBackend {
+ public:
+  virtual ~LmtpBackend() = default;
+  // RCPT time check: 250 accepts; anything else is the reply.
+  virtual LmtpReply check_recipient(std::string_view rcpt) = 0;
+  // The reply for recipient number `index` of `tx` after DATA.
+  virtual LmtpReply deliver(const LmtpTransaction& tx, std::size_t index) = 0;
+};
+
+struct LmtpOptions {
+  std::string hostname = "localhost";
+  std::size_t max_message_size = 50 * 1024 * 1024;  // octets, SIZE
+  std::size_t max_recipients = 1000;
+  std::size_t max_command_line = 2048;  // RFC 5321 asks for at least 512 (+26 for SIZE)
+  bool tls_available = false;           // offer STARTTLS
+  bool tls_active = false;
+  std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7: at least 5 minutes
+  std::chrono::seconds data_timeout{300};
+};
+
+class LmtpSession {
+ public:
+  enum class State { Greeting, Ready, Mail, Rcpt, Data, Delivering, Closed };
+  struct Output {
+    std::string bytes;       // replies to send now
+    bool close = false;      // after sending
+    bool start_tls = false;  // after sending: handshake, then tls_started()
+    bool deliver = false;    // call deliver_next() until it returns nothing more
+  };
+
+  LmtpSession(LmtpBackend& backend, LmtpOptions options, std::string remote, std::string id);
+
+  Output greeting();
+  // One input line without its line end; `crlf` is false when it ended in a
+  // bare LF.
+  Output on_line(std::string_view line, bool crlf);
+  // The reader dropped a line longer than its bound.
+  Output on_overlong_line();
+  Output on_timeout();
+  // The next per-recipient reply after DATA; `more` tells whether another follows.
+  Output deliver_next();
+  void tls_started();
+
+  State state() const { return state_; }
+  std::chrono::seconds timeout() const;
+
+ private:
+  Output command(std::string_view line);
+  Output on_data_line(std::string_view line, bool crlf);
+  Output lhlo(std::string_view arg);
+  Output mail(std::string_view arg);
+  Output rcpt(std::string_view arg);
+  void reset_transaction();
+
+  LmtpBackend& backend_;
+  LmtpOptions options_;
+  State state_ = State::Greeting;
+  LmtpTransaction tx_;
+  bool data_bad_ = false;  // bare LF/CR or overlong line inside DATA
+  bool data_too_big_ = false;
+  std::size_t data_size_ = 0;  // RFC 1870 §5: octets incl. CRLFs, after unstuffing
+  std::size_t next_rcpt_ = 0;  // deliver_next() position
+  std::string data_error_;
+};
+
+// Parses "FROM:<path> PARAMS" / "TO:<path> PARAMS": the path without <> and
+// the parameters; false when malformed. Exposed for tests and fuzzing.
+struct PathArg {
+  std::string address;
+  std::vector<std::pair<std::string, std::string>> params;  // keyword upper-cased
+};
+bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out);
+
+}  // namespace zest::delivery

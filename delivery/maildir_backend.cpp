@@ -1,0 +1,105 @@
+#include "delivery/maildir_backend.hpp"
+
+namespace zest::delivery {
+namespace fs = std::filesystem;
+
+bool MaildirBackend::mailbox_exists(std::string_view mailbox) {
+  auto dir = store::maildir_folder(root_, mailbox);
+  // An invalid name "exists" so that store() reports why it is invalid.
+  if (!dir) return true;
+  if (*dir == root_) return true;  // INBOX is created on first delivery
+  return store::maildir_exists(*dir) || autocreate_;
+}
+
+Error MaildirBackend::create_mailbox(std::string_view mailbox) {
+  auto dir = store::maildir_folder(root_, mailbox);
+  if (!dir) return dir.error();
+  // Subfolders live inside the INBOX maildir, so that must exist first.
+  if (!store::maildir_exists(root_))
+    if (auto r = store::create_maildir(root_, false); !r) {
+      storage_failed_ = true;
+      return r.error();
+    }
+  if (*dir != root_ && !store::maildir_exists(*dir))
+    if (auto r = store::create_maildir(*dir, true); !r) {
+      storage_failed_ = true;
+      return r.error();
+    }
+  return std::nullopt;
+}
+
+Error MaildirBackend::store(std::string_view mailbox, std::span<const std::string> flags,
+                            std::string_view message) {
+  auto dir = store::maildir_folder(root_, mailbox);
+  if (!dir) return dir.error();
+  if (!store::maildir_exists(*dir)) {
+    if (*dir != root_ && !autocreate_) return "Mailbox doesn't exist: " + std::string(mailbox);
+    if (auto e = create_mailbox(mailbox)) return e;
+  }
+  auto r = tx_.stage(*dir, message, flags);
+  if (!r) {
+    if (r.error().kind == store::StoreErrorKind::Io) storage_failed_ = true;
+    return r.error().message;
+  }
+  return std::nullopt;
+}
+
+Error MaildirBackend::send_mail(std::string_view envelope_from, std::string_view rcpt,
+                                std::string_view message) {
+  // The executor marks every redirected copy with this header first.
+  const bool critical = message.starts_with("X-Sieve-Redirected-From:");
+  outgoing_.push_back(
+      {std::string(envelope_from), std::string(rcpt), std::string(message), critical});
+  return std::nullopt;
+}
+
+bool MaildirBackend::duplicate_seen(std::string_view id) {
+  return duplicates_.seen(id);
+}
+
+void MaildirBackend::duplicate_mark(std::string_view id, std::chrono::seconds period) {
+  marks_.emplace_back(std::string(id), period);
+}
+
+StagedBackend::CommitResult MaildirBackend::commit() {
+  CommitResult res;
+  if (storage_failed_) {
+    rollback();
+    res.failure = Failure::Storage;
+    res.error = "storage failed while preparing";
+    return res;
+  }
+  // Send first: a failed redirect leaves nothing acknowledged and nothing
+  // visible, so the client's retry delivers exactly once more.
+  for (const auto& m : outgoing_) {
+    if (auto e = sender_.send(m.from, m.rcpt, m.message)) {
+      if (m.critical) {
+        rollback();
+        res.failure = Failure::Submission;
+        res.error = *e;
+        return res;
+      }
+      res.warnings.push_back(*e);
+    }
+  }
+  outgoing_.clear();
+  auto committed = tx_.commit();
+  if (!committed) {
+    res.failure = Failure::Storage;
+    res.error = committed.error().message;
+    tx_.rollback();
+    return res;
+  }
+  stored_ = std::move(committed.value());
+  for (const auto& [id, period] : marks_) duplicates_.mark(id, period);
+  marks_.clear();
+  return res;
+}
+
+void MaildirBackend::rollback() {
+  tx_.rollback();
+  outgoing_.clear();
+  marks_.clear();
+}
+
+}  // namespace zest::delivery

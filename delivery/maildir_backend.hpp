@@ -1,0 +1,76 @@
+// The real DeliveryBackend: Maildir++ folders under one user's Maildir and
+// outgoing mail through a MailSender, in two phases. While the executor
+// runs, stores are only staged (written to tmp/ and fsynced) and outgoing
+// mail and duplicate marks are queued; commit() sends the mail, then makes
+// the stored copies visible and durable. Nothing may be acknowledged unless
+// commit() succeeded.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "delivery/executor.hpp"
+#include "delivery/smtp_submit.hpp"
+#include "store/duplicates.hpp"
+#include "store/maildir_tx.hpp"
+
+namespace zest::delivery {
+
+class StagedBackend : public DeliveryBackend {
+ public:
+  enum class Failure { None, Storage, Submission };
+  struct CommitResult {
+    Failure failure = Failure::None;
+    std::string error;
+    std::vector<std::string> warnings;  // e.g. a vacation reply that could not be sent
+  };
+  virtual CommitResult commit() = 0;
+  virtual void rollback() = 0;
+  // Set when a prepare step hit an I/O error (disk full, EIO): the whole
+  // delivery must then fail temporarily instead of falling back to keep.
+  virtual bool storage_failed() const = 0;
+};
+
+class MaildirBackend final : public StagedBackend {
+ public:
+  // `autocreate`: fileinto creates missing folders even without :create.
+  MaildirBackend(std::filesystem::path maildir, MailSender& sender, store::DuplicateDb duplicates,
+                 bool autocreate)
+      : root_(std::move(maildir)),
+        sender_(sender),
+        duplicates_(std::move(duplicates)),
+        autocreate_(autocreate) {}
+
+  bool mailbox_exists(std::string_view mailbox) override;
+  Error create_mailbox(std::string_view mailbox) override;
+  Error store(std::string_view mailbox, std::span<const std::string> flags,
+              std::string_view message) override;
+  Error send_mail(std::string_view envelope_from, std::string_view rcpt,
+                  std::string_view message) override;
+  bool duplicate_seen(std::string_view id) override;
+  void duplicate_mark(std::string_view id, std::chrono::seconds period) override;
+
+  CommitResult commit() override;
+  void rollback() override;
+  bool storage_failed() const override { return storage_failed_; }
+  // Paths of the copies made visible by the last commit().
+  const std::vector<std::filesystem::path>& stored() const { return stored_; }
+
+ private:
+  struct Outgoing {
+    std::string from, rcpt, message;
+    bool critical;  // a redirect: the message goes nowhere else
+  };
+  std::filesystem::path root_;
+  MailSender& sender_;
+  store::DuplicateDb duplicates_;
+  bool autocreate_;
+  store::MaildirTransaction tx_;
+  std::vector<Outgoing> outgoing_;
+  std::vector<std::pair<std::string, std::chrono::seconds>> marks_;
+  std::vector<std::filesystem::path> stored_;
+  bool storage_failed_ = false;
+};
+
+}  // namespace zest::delivery

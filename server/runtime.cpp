@@ -1,0 +1,58 @@
+#include "server/runtime.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace zest::server {
+namespace {
+
+delivery::AgentOptions agent_options(const config::ServerConfig& c) {
+  delivery::AgentOptions o;
+  o.data_dir = c.data_dir;
+  o.hostname = c.hostname;
+  o.postmaster = c.postmaster_address;
+  o.reject =
+      c.lmtp_reject == "bounce" ? delivery::RejectMode::Bounce : delivery::RejectMode::Protocol;
+  for (const auto& p : c.sieve_before) o.sieve_before.emplace_back(p);
+  for (const auto& p : c.sieve_after) o.sieve_after.emplace_back(p);
+  o.sieve_default = c.sieve_default;
+  o.autocreate = c.autocreate;
+  o.recipient_delimiter = c.recipient_delimiter;
+  return o;
+}
+
+delivery::SubmissionOptions submission(const config::ServerConfig& c) {
+  return {c.submission_url, c.submission_username, c.submission_password,
+          static_cast<long>(c.submission_timeout)};
+}
+
+}  // namespace
+
+void Logger::write(std::string_view line) {
+  if (!enabled_) return;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char ts[80];
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ms));
+  std::lock_guard lock(mu_);
+  std::cerr << ts << ' ' << prog_ << '[' << ::getpid() << "]: " << line << std::endl;
+}
+
+DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
+    : settings(cfg.sieve),
+      users(cfg.passwd_file),
+      scripts(registry, settings),
+      sender(submission(cfg)),
+      agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {}
+
+}  // namespace zest::server

@@ -1,0 +1,44 @@
+// What zestd and the zest CLI build from a configuration: the logger and
+// the delivery stack (users, compiled scripts, submission, agent).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "delivery/agent.hpp"
+#include "interp/registry.hpp"
+#include "server/server_config.hpp"
+#include "store/passwd.hpp"
+#include "store/script_cache.hpp"
+
+namespace zest::server {
+
+// One structured line per event on stderr: "<RFC 3339 time> <prog>[pid]: key=value ...".
+class Logger {
+ public:
+  explicit Logger(std::string prog, bool enabled = true)
+      : prog_(std::move(prog)), enabled_(enabled) {}
+  void write(std::string_view line);
+  delivery::LogFn fn() {
+    return [this](std::string_view l) { write(l); };
+  }
+
+ private:
+  std::string prog_;
+  bool enabled_;
+  std::mutex mu_;
+};
+
+struct DeliveryStack {
+  explicit DeliveryStack(const config::ServerConfig& cfg, Logger& log);
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  store::UserDb users;
+  store::ScriptCache scripts;
+  delivery::CurlSender sender;
+  delivery::DeliveryAgent agent;
+};
+
+}  // namespace zest::server

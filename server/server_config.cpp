@@ -1,0 +1,171 @@
+#include "server/server_config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "server/config.hpp"
+
+namespace zest::config {
+namespace {
+
+std::string where(const toml::node& n, std::string_view src) {
+  return std::string(src) + ":" + std::to_string(n.source().begin.line) + ":" +
+         std::to_string(n.source().begin.column);
+}
+
+// One reader per kind; false when the node has the wrong type.
+bool read(const toml::node& n, std::string& out) {
+  auto v = n.value<std::string>();
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+bool read(const toml::node& n, std::vector<std::string>& out) {
+  const auto* arr = n.as_array();
+  if (!arr) return false;
+  out.clear();
+  for (const auto& e : *arr) {
+    auto v = e.value<std::string>();
+    if (!v) return false;
+    out.push_back(*v);
+  }
+  return true;
+}
+bool read(const toml::node& n, std::int64_t& out) {
+  auto v = n.value<std::int64_t>();
+  if (!v || *v < 0) return false;
+  out = *v;
+  return true;
+}
+bool read(const toml::node& n, bool& out) {
+  auto v = n.value<bool>();
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+constexpr std::string_view kind_text(std::string_view kind) {
+  return kind == "String"       ? "a string"
+         : kind == "StringList" ? "a list of strings"
+         : kind == "Int"        ? "a non-negative integer"
+                                : "true or false";
+}
+
+std::string qualified(std::string_view table, std::string_view key) {
+  return table.empty() ? std::string(key) : "[" + std::string(table) + "] " + std::string(key);
+}
+
+std::string system_hostname() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+void fill_derived(ServerConfig& c) {
+  if (c.hostname.empty()) c.hostname = system_hostname();
+  if (c.postmaster_address.empty()) c.postmaster_address = "postmaster@" + c.hostname;
+  if (c.passwd_file.empty()) c.passwd_file = c.data_dir + "/passwd";
+}
+
+}  // namespace
+
+ServerConfig default_server_config() {
+  ServerConfig c;
+  c.source = "(built-in defaults)";
+  fill_derived(c);
+  return c;
+}
+
+Result<ServerConfig> parse_server_config(std::string_view text, std::string_view src) {
+  using R = Result<ServerConfig>;
+  ServerConfig c;
+  c.source = std::string(src);
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string(src));
+  } catch (const toml::parse_error& e) {
+    return R::failure(std::string(src) + ":" + std::to_string(e.source().begin.line) + ":" +
+                      std::to_string(e.source().begin.column) +
+                      ": error: " + std::string(e.description()));
+  }
+  std::set<std::pair<std::string, std::string>> known;
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                                \
+  known.insert({table, key});                                                                \
+  {                                                                                          \
+    const toml::node* n =                                                                    \
+        std::string_view(table).empty()                                                      \
+            ? root.get(key)                                                                  \
+            : (root[table].as_table() ? root[table].as_table()->get(key) : nullptr);         \
+    if (n && !read(*n, c.member))                                                            \
+      return R::failure(where(*n, src) + ": error: " + qualified(table, key) + " must be " + \
+                        std::string(kind_text(#kind)));                                      \
+  }
+#include "server/config_keys.def"
+#undef ZEST_KEY
+  for (const auto& [k, node] : root) {
+    const std::string key(k.str());
+    if (node.is_table()) {
+      if (key == "sieve") continue;
+      bool table_known = false;
+      for (const auto& [t, _] : known) table_known = table_known || t == key;
+      if (!table_known)
+        return R::failure(where(node, src) + ": error: unknown table [" + key + "]");
+      for (const auto& [k2, n2] : *node.as_table())
+        if (!known.count({key, std::string(k2.str())}))
+          return R::failure(where(n2, src) + ": error: unknown key " + qualified(key, k2.str()));
+    } else if (!known.count({"", key})) {
+      return R::failure(where(node, src) + ": error: unknown key " + key);
+    }
+  }
+  auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
+  if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
+    return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");
+  if (c.lmtp_max_recipients < 100) return bad("[lmtp] max_recipients must be >= 100");
+  if (c.lmtp_max_line_length < 1024) return bad("[lmtp] max_line_length must be >= 1024");
+  if (c.lmtp_timeout < 1) return bad("[lmtp] timeout must be >= 1");
+  if (c.lmtp_workers < 1 || c.lmtp_workers > 256) return bad("[lmtp] workers must be 1..256");
+  if (c.lmtp_tls_cert.empty() != c.lmtp_tls_key.empty())
+    return bad("[lmtp] tls_cert and tls_key go together");
+  if (c.managesieve_tls_cert.empty() != c.managesieve_tls_key.empty())
+    return bad("[managesieve] tls_cert and tls_key go together");
+  if (c.data_dir.empty()) return bad("data_dir must not be empty");
+  auto sieve = parse_engine_settings(text, src);
+  if (!sieve) return R::failure(sieve.error());
+  c.sieve = std::move(sieve.value());
+  fill_derived(c);
+  return c;
+}
+
+Result<ServerConfig> load_server_config(std::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in)
+    return Result<ServerConfig>::failure(std::string(path) + ": cannot open configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_server_config(ss.str(), path);
+}
+
+std::string config_reference_markdown() {
+  std::string out;
+  std::string current = "-";
+  std::string_view prev_table = "\x01";
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                              \
+  if (std::string_view(table) != prev_table) {                                             \
+    prev_table = table;                                                                    \
+    out += std::string_view(table).empty() ? "\n### Top-level keys\n\n"                    \
+                                           : "\n### [" + std::string(table) + "]\n\n";     \
+  }                                                                                        \
+  out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
+         std::string(def_doc) + "): " + std::string(doc) + "\n";
+#include "server/config_keys.def"
+#undef ZEST_KEY
+  (void)current;
+  return out;
+}
+
+}  // namespace zest::config

@@ -1,0 +1,215 @@
+// zest: administration (users) and the LDA (`zest deliver`).
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+
+#include <CLI/CLI.hpp>
+
+#include "delivery/agent.hpp"
+#include "interp/message/message.hpp"
+#include "server/runtime.hpp"
+#include "server/server_config.hpp"
+#include "store/maildir_tx.hpp"
+
+namespace {
+
+using namespace zest;
+namespace fs = std::filesystem;
+
+constexpr int kExUsage = 64, kExNoUser = 67, kExSoftware = 70, kExTempFail = 75, kExConfig = 78;
+
+std::optional<std::string> read_password(const std::string& given, bool from_stdin) {
+  if (!given.empty()) return given;
+  if (from_stdin || !::isatty(0)) {
+    std::string line;
+    if (!std::getline(std::cin, line)) return std::nullopt;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  }
+  const char* p = ::getpass("Password: ");
+  if (!p) return std::nullopt;
+  std::string first = p;
+  p = ::getpass("Retype password: ");
+  if (!p || first != p) {
+    std::cerr << "zest: passwords do not match\n";
+    return std::nullopt;
+  }
+  return first;
+}
+
+// Postfix mailbox_command / Exim pipe: message on stdin.
+int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, const std::string& orig,
+            const std::string& rcpt, bool verbose) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  server::Logger log("zest-deliver", verbose);
+  server::DeliveryStack stack(cfg, log);
+  std::string raw(std::istreambuf_iterator<char>(std::cin), {});
+  if (!std::cin.eof() && std::cin.fail()) {
+    std::cerr << "zest deliver: cannot read the message\n";
+    return kExTempFail;
+  }
+  // An mbox "From " separator line is not part of the message.
+  if (raw.starts_with("From "))
+    raw.erase(0, raw.find('\n') == std::string::npos ? raw.size() : raw.find('\n') + 1);
+  std::string msg;
+  msg.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i)
+    if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')) msg += raw[i];
+  std::string from = sender_opt;
+  if (from.empty()) {
+    // Fall back to the Return-Path the MTA may have written.
+    const message::Message m(msg);
+    const auto rp = m.header_raw("return-path");
+    if (!rp.empty()) {
+      std::string v(rp.front());
+      if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
+      from = v;
+    }
+  }
+  if (from == "<>") from.clear();
+  auto found = stack.agent.lookup(rcpt);
+  if (!found) {
+    std::cerr << "zest deliver: user lookup failed: " << found.error() << "\n";
+    return kExTempFail;
+  }
+  if (!found.value()) {
+    std::cerr << "zest deliver: " << rcpt << ": user unknown\n";
+    return kExNoUser;
+  }
+  delivery::DeliveryRequest req;
+  req.from = from;
+  req.rcpt = rcpt;
+  req.orig_rcpt = orig;
+  req.message = msg;
+  req.session = "lda-" + std::to_string(::getpid());
+  const auto out = stack.agent.deliver(*found.value(), req);
+  if (out.kind != delivery::Outcome::Kind::Delivered)
+    std::cerr << out.enhanced << " " << out.text << "\n";
+  curl_global_cleanup();
+  return delivery::exit_code(out.kind);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zest: Sieve mail filtering administration and local delivery"};
+  app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("-c,--config", config_path, "configuration file (TOML); default: built-in");
+
+  auto* user = app.add_subcommand("user", "manage users in the passwd-file");
+  user->require_subcommand(1);
+  std::string name, password, scheme = "SHA512-CRYPT", home;
+  bool pw_stdin = false;
+  auto* add = user->add_subcommand("add", "add a user (creates the home and Maildir)");
+  add->add_option("NAME", name, "user name or address")->required();
+  add->add_option("--password", password, "password (visible to ps; prefer --password-stdin)");
+  add->add_flag("--password-stdin", pw_stdin, "read the password from standard input");
+  add->add_option("--scheme", scheme, "SHA512-CRYPT (default), BLF-CRYPT, ARGON2ID or PLAIN");
+  add->add_option("--home", home, "home directory (default <data_dir>/home/<user>)");
+  auto* passwd = user->add_subcommand("passwd", "change a user's password");
+  passwd->add_option("NAME", name)->required();
+  passwd->add_option("--password", password);
+  passwd->add_flag("--password-stdin", pw_stdin);
+  passwd->add_option("--scheme", scheme);
+  auto* del = user->add_subcommand("del", "remove a user (the home is left alone)");
+  del->add_option("NAME", name)->required();
+  auto* list = user->add_subcommand("list", "list users and homes");
+
+  auto* dlv = app.add_subcommand("deliver", "deliver a message from standard input (LDA)");
+  std::string sender, orig, rcpt;
+  bool verbose = false;
+  dlv->add_option("-f", sender, "envelope sender (\"<>\" for the null sender)");
+  dlv->add_option("-a", orig, "original envelope recipient");
+  dlv->add_flag("-v,--verbose", verbose, "log the delivery on standard error");
+  dlv->add_option("RECIPIENT", rcpt, "recipient address or user name")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExUsage;
+  }
+  auto loaded = config_path.empty() ? Result<config::ServerConfig>(config::default_server_config())
+                                    : config::load_server_config(config_path);
+  if (!loaded) {
+    std::cerr << "zest: " << loaded.error() << "\n";
+    return kExConfig;
+  }
+  const auto& cfg = loaded.value();
+  if (dlv->parsed()) return deliver(cfg, sender, orig, rcpt, verbose);
+
+  store::UserDb db(cfg.passwd_file);
+  auto users = db.all();
+  if (!users) {
+    std::cerr << "zest: " << users.error() << "\n";
+    return kExConfig;
+  }
+  auto& all = users.value();
+  auto find = [&](const std::string& n) {
+    return std::find_if(all.begin(), all.end(),
+                        [&](const store::UserEntry& u) { return u.name == n; });
+  };
+  if (list->parsed()) {
+    for (const auto& u : all)
+      std::cout << u.name << "\t"
+                << (u.home.empty() ? (fs::path(cfg.data_dir) / "home" / u.name).string() : u.home)
+                << "\n";
+    return 0;
+  }
+  if (name.empty() || name.find_first_of(":\n/") != std::string::npos || name[0] == '.') {
+    std::cerr << "zest: invalid user name '" << name << "'\n";
+    return kExUsage;
+  }
+  if (del->parsed()) {
+    auto it = find(name);
+    if (it == all.end()) {
+      std::cerr << "zest: no such user '" << name << "'\n";
+      return kExNoUser;
+    }
+    all.erase(it);
+  } else {
+    const bool adding = add->parsed();
+    auto it = find(name);
+    if (adding && it != all.end()) {
+      std::cerr << "zest: user '" << name << "' already exists\n";
+      return kExUsage;
+    }
+    if (!adding && it == all.end()) {
+      std::cerr << "zest: no such user '" << name << "'\n";
+      return kExNoUser;
+    }
+    auto pw = read_password(password, pw_stdin);
+    if (!pw || pw->empty()) {
+      std::cerr << "zest: a non-empty password is required\n";
+      return kExUsage;
+    }
+    auto hashed = store::hash_password(scheme, *pw);
+    if (!hashed) {
+      std::cerr << "zest: " << hashed.error() << "\n";
+      return kExUsage;
+    }
+    if (adding) {
+      store::UserEntry u;
+      u.name = name;
+      u.password = hashed.value();
+      u.home = home.empty() ? "" : fs::absolute(home).string();
+      const fs::path h = u.home.empty() ? fs::path(cfg.data_dir) / "home" / name : fs::path(u.home);
+      std::error_code ec;
+      fs::create_directories(h / "sieve", ec);
+      if (auto r = store::create_maildir(h / "Maildir", false); !r)
+        std::cerr << "zest: warning: " << r.error() << "\n";
+      all.push_back(std::move(u));
+    } else {
+      it->password = hashed.value();
+    }
+  }
+  if (auto r = db.save(all); !r) {
+    std::cerr << "zest: " << r.error() << "\n";
+    return kExTempFail;
+  }
+  (void)kExSoftware;
+  return 0;
+}

@@ -1,0 +1,363 @@
+#include "store/maildir_tx.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace zest::store {
+namespace fs = std::filesystem;
+namespace {
+
+using SR = Result<bool, StoreError>;
+
+StoreError io_error(const fs::path& p, std::string_view what, int err) {
+  return {StoreErrorKind::Io, p.string() + ": " + std::string(what) + ": " + std::strerror(err)};
+}
+
+// An RAII file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+std::string host_part() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  std::string out;
+  for (const char* c = host; *c; ++c) {
+    if (*c == '/')
+      out += "\\057";
+    else if (*c == ':')
+      out += "\\072";
+    else
+      out += *c;
+  }
+  return out;
+}
+
+// <secs>.M<usec>P<pid>Q<n>R<random>.<host> — unique across processes and hosts.
+std::string unique_base() {
+  static std::atomic<unsigned long> counter{0};  // per-process sequence, part of the name
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  unsigned char rnd[4] = {};
+  if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd) std::memset(rnd, 0, sizeof rnd);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+  return std::to_string(us / 1000000) + ".M" + std::to_string(us % 1000000) + "P" +
+         std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "R" + hex + "." +
+         host_part();
+}
+
+char flag_letter(std::string_view flag) {
+  std::string f(flag);
+  for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (f == "\\draft") return 'D';
+  if (f == "\\flagged") return 'F';
+  if (f == "\\answered") return 'R';
+  if (f == "\\seen") return 'S';
+  if (f == "\\deleted") return 'T';
+  return 0;
+}
+
+}  // namespace
+
+std::string utf8_to_mutf7(std::string_view in) {
+  // RFC 3501 §5.1.3: printable ASCII stays ("&" is "&-"), runs of other
+  // characters become "&" + modified BASE64 of UTF-16BE + "-".
+  static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+  std::string out;
+  std::vector<std::uint16_t> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    out += '&';
+    std::uint32_t bits = 0;
+    int nbits = 0;
+    for (std::uint16_t u : run) {
+      bits = (bits << 16) | u;
+      nbits += 16;
+      while (nbits >= 6) {
+        nbits -= 6;
+        out += b64[(bits >> nbits) & 0x3f];
+      }
+    }
+    if (nbits > 0) out += b64[(bits << (6 - nbits)) & 0x3f];
+    out += '-';
+    run.clear();
+  };
+  for (std::size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      flush();
+      out += c == '&' ? std::string("&-") : std::string(1, static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = 0xfffd;
+    int len = 1;
+    if (c >= 0xf0)
+      len = 4, cp = c & 0x07;
+    else if (c >= 0xe0)
+      len = 3, cp = c & 0x0f;
+    else if (c >= 0xc0)
+      len = 2, cp = c & 0x1f;
+    else
+      cp = c;
+    if (len > 1) {
+      if (i + static_cast<std::size_t>(len) > in.size()) {
+        cp = 0xfffd;
+        len = 1;
+      } else {
+        for (int k = 1; k < len; ++k)
+          cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3f);
+      }
+    }
+    i += static_cast<std::size_t>(len);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      run.push_back(static_cast<std::uint16_t>(0xd800 | (cp >> 10)));
+      run.push_back(static_cast<std::uint16_t>(0xdc00 | (cp & 0x3ff)));
+    } else {
+      run.push_back(static_cast<std::uint16_t>(cp));
+    }
+  }
+  flush();
+  return out;
+}
+
+Result<fs::path> maildir_folder(const fs::path& root, std::string_view mailbox) {
+  using R = Result<fs::path>;
+  const std::string name(mailbox);
+  if (name.empty()) return R::failure("empty mailbox name");
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t slash = name.find('/', start);
+    parts.push_back(name.substr(start, slash == std::string::npos ? slash : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  std::string first = parts.front();
+  for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (first == "inbox") {
+    if (parts.size() == 1) return root;
+  }
+  std::string dir;
+  for (const auto& part : parts) {
+    if (part.empty())
+      return R::failure("invalid mailbox name '" + name + "': empty hierarchy component");
+    if (part.find('.') != std::string::npos)
+      return R::failure("invalid mailbox name '" + name +
+                        "': '.' is not allowed in a mailbox name (Maildir++ uses it as the "
+                        "hierarchy separator; use '/')");
+    for (unsigned char c : part)
+      if (c < 0x20 || c == 0x7f)
+        return R::failure("invalid mailbox name '" + name + "': control character");
+    dir += "." + utf8_to_mutf7(part);
+  }
+  if (dir.size() > 255) return R::failure("mailbox name too long: '" + name + "'");
+  return root / dir;
+}
+
+bool maildir_exists(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir / "cur", ec) && fs::is_directory(dir / "new", ec) &&
+         fs::is_directory(dir / "tmp", ec);
+}
+
+Result<bool> create_maildir(const fs::path& dir, bool subfolder) {
+  for (const char* sub : {"cur", "new", "tmp"}) {
+    std::error_code ec;
+    fs::create_directories(dir / sub, ec);
+    if (ec) return Result<bool>::failure((dir / sub).string() + ": " + ec.message());
+    fs::permissions(dir / sub, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  if (subfolder) {
+    const int fd = ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return Result<bool>::failure((dir / "maildirfolder").string() + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  // The new folder's entry must survive a crash like the messages in it.
+  if (auto r = fsync_dir(dir.parent_path()); !r) return Result<bool>::failure(r.error().message);
+  return true;
+}
+
+SR fsync_dir(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return SR::failure(io_error(dir, "open", errno));
+  if (::fsync(fd.get()) != 0) return SR::failure(io_error(dir, "fsync", errno));
+  return true;
+}
+
+SR write_file_durably(const fs::path& path, std::string_view data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return SR::failure(io_error(path, "open", errno));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return SR::failure(io_error(path, "write", errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
+  // close() can report deferred write errors (NFS).
+  if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));
+  return true;
+}
+
+Result<std::string, StoreError> keyword_letters(const fs::path& dir,
+                                                std::span<const std::string> keywords) {
+  using R = Result<std::string, StoreError>;
+  if (keywords.empty()) return std::string();
+  const fs::path file = dir / "dovecot-keywords";
+  const fs::path lockfile = dir / "dovecot-keywords.zest-lock";
+  Fd lock(::open(lockfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() < 0) return R::failure(io_error(lockfile, "open", errno));
+  if (::flock(lock.get(), LOCK_EX) != 0) return R::failure(io_error(lockfile, "flock", errno));
+  std::map<int, std::string> by_index;
+  {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      int idx = -1;
+      std::string name;
+      if (ls >> idx >> name && idx >= 0 && idx < 26) by_index[idx] = name;
+    }
+  }
+  std::string letters;
+  bool changed = false;
+  for (const auto& kw : keywords) {
+    int found = -1;
+    for (const auto& [i, n] : by_index)
+      if (n == kw) found = i;
+    if (found < 0) {
+      for (int i = 0; i < 26; ++i)
+        if (!by_index.count(i)) {
+          found = i;
+          by_index[i] = kw;
+          changed = true;
+          break;
+        }
+    }
+    if (found >= 0) letters += static_cast<char>('a' + found);
+  }
+  if (changed) {
+    std::string text;
+    for (const auto& [i, n] : by_index) text += std::to_string(i) + " " + n + "\n";
+    const fs::path tmp = dir / ("dovecot-keywords.tmp." + std::to_string(::getpid()));
+    ::unlink(tmp.c_str());
+    if (auto r = write_file_durably(tmp, text); !r) return R::failure(r.error());
+    if (::rename(tmp.c_str(), file.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      return R::failure(io_error(file, "rename", err));
+    }
+  }
+  std::sort(letters.begin(), letters.end());
+  letters.erase(std::unique(letters.begin(), letters.end()), letters.end());
+  return letters;
+}
+
+MaildirTransaction::~MaildirTransaction() {
+  rollback();
+}
+
+void MaildirTransaction::rollback() {
+  for (const auto& s : staged_) ::unlink(s.tmp.c_str());
+  staged_.clear();
+}
+
+Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::string_view message,
+                                                   std::span<const std::string> flags) {
+  std::string info;
+  std::vector<std::string> keywords;
+  for (const auto& f : flags) {
+    if (char c = flag_letter(f))
+      info += c;
+    else if (!f.empty() && f.front() != '\\')
+      keywords.push_back(f);
+  }
+  if (!keywords.empty()) {
+    auto letters = keyword_letters(dir, keywords);
+    if (!letters) return SR::failure(letters.error());
+    info += letters.value();
+  }
+  std::sort(info.begin(), info.end());
+  info.erase(std::unique(info.begin(), info.end()), info.end());
+  // W= is the size with CRLF line ends, what IMAP reports as RFC822.SIZE.
+  const auto lfs = static_cast<std::size_t>(std::count(message.begin(), message.end(), '\n'));
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string base = unique_base() + ",S=" + std::to_string(message.size()) +
+                             ",W=" + std::to_string(message.size() + lfs);
+    const fs::path tmp = dir / "tmp" / base;
+    auto w = write_file_durably(tmp, message);
+    if (!w) {
+      ::unlink(tmp.c_str());
+      if (w.error().message.find("File exists") != std::string::npos) continue;
+      return w;
+    }
+    Staged s{dir, tmp, info.empty() ? base : base + ":2," + info, !info.empty()};
+    staged_.push_back(std::move(s));
+    return true;
+  }
+  return SR::failure({StoreErrorKind::Io, "cannot find a unique file name in " + dir.string()});
+}
+
+Result<std::vector<fs::path>, StoreError> MaildirTransaction::commit() {
+  using R = Result<std::vector<fs::path>, StoreError>;
+  std::vector<fs::path> done;
+  std::vector<fs::path> dirs;
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& s = staged_[i];
+    const fs::path sub = s.dir / (s.to_cur ? "cur" : "new");
+    const fs::path final_path = sub / s.name;
+    // link() never replaces an existing file, unlike rename().
+    if (::link(s.tmp.c_str(), final_path.c_str()) != 0) {
+      const int err = errno;
+      if (err == EPERM || err == ENOTSUP || err == EXDEV) {
+        if (::rename(s.tmp.c_str(), final_path.c_str()) != 0) {
+          const int err2 = errno;
+          staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+          return R::failure(io_error(final_path, "rename", err2));
+        }
+      } else {
+        staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+        return R::failure(io_error(final_path, "link", err));
+      }
+    } else {
+      ::unlink(s.tmp.c_str());
+    }
+    done.push_back(final_path);
+    if (std::find(dirs.begin(), dirs.end(), sub) == dirs.end()) dirs.push_back(sub);
+  }
+  staged_.clear();
+  for (const auto& d : dirs)
+    if (auto r = fsync_dir(d); !r) return R::failure(r.error());
+  return done;
+}
+
+}  // namespace zest::store

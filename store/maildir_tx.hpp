@@ -1,0 +1,71 @@
+// Two-phase Maildir++ delivery: stage() writes each copy to tmp/ and fsyncs
+// it; commit() renames every staged copy into new/ (or cur/ with flags) and
+// fsyncs those directories. Nothing is visible, and nothing must be
+// acknowledged, before commit() succeeds; a transaction that is not
+// committed removes its tmp files.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/result.hpp"
+
+namespace zest::store {
+
+// IMAP mailbox name (UTF-8, '/' as hierarchy separator) to its Maildir++
+// directory under `root`: "INBOX" is the root, "Lists/sieve" is
+// ".Lists.sieve", non-ASCII becomes modified UTF-7 as Dovecot stores it.
+// Refused: '.' inside a name, empty components, control characters.
+Result<std::filesystem::path> maildir_folder(const std::filesystem::path& root,
+                                             std::string_view mailbox);
+std::string utf8_to_mutf7(std::string_view utf8);
+
+// Creates tmp/new/cur (and the maildirfolder marker for subfolders).
+Result<bool> create_maildir(const std::filesystem::path& dir, bool subfolder);
+bool maildir_exists(const std::filesystem::path& dir);
+
+enum class StoreErrorKind { Invalid, Io };
+struct StoreError {
+  StoreErrorKind kind;
+  std::string message;
+};
+
+class MaildirTransaction {
+ public:
+  MaildirTransaction() = default;
+  ~MaildirTransaction();
+  MaildirTransaction(const MaildirTransaction&) = delete;
+  MaildirTransaction& operator=(const MaildirTransaction&) = delete;
+
+  // `dir` is an existing maildir; `message` uses LF line ends.
+  Result<bool, StoreError> stage(const std::filesystem::path& dir, std::string_view message,
+                                 std::span<const std::string> flags);
+  // Makes every staged copy visible and durable; returns the final paths.
+  Result<std::vector<std::filesystem::path>, StoreError> commit();
+  void rollback();
+  std::size_t staged() const { return staged_.size(); }
+
+ private:
+  struct Staged {
+    std::filesystem::path dir, tmp;
+    std::string name;  // final file name (with ":2,..." when it goes to cur/)
+    bool to_cur = false;
+  };
+  std::vector<Staged> staged_;
+};
+
+// Maps keywords to Dovecot's letters a..z through <dir>/dovecot-keywords,
+// adding missing ones (under an exclusive lock). Keywords beyond 26 are
+// dropped; returns the letters.
+Result<std::string, StoreError> keyword_letters(const std::filesystem::path& dir,
+                                                std::span<const std::string> keywords);
+
+// Writes all of `data` to a new file and fsyncs it (O_EXCL).
+Result<bool, StoreError> write_file_durably(const std::filesystem::path& path,
+                                            std::string_view data);
+Result<bool, StoreError> fsync_dir(const std::filesystem::path& dir);
+
+}  // namespace zest::store

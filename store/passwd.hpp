@@ -1,0 +1,65 @@
+// Users from a passwd-file in Dovecot's format
+//   user:{SCHEME}hash:uid:gid:gecos:home:shell:extra_fields
+// and password hashing/verification (SHA512-CRYPT, BLF-CRYPT/BCRYPT,
+// ARGON2ID, CRYPT, PLAIN).
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/result.hpp"
+
+namespace zest::store {
+
+struct UserEntry {
+  std::string name;
+  std::string password;  // "{SCHEME}hash" (no scheme means CRYPT)
+  std::string uid, gid, gecos, home, shell, extra;
+};
+
+// Parses the whole file; an error names the line. Blank lines and lines
+// starting with '#' are skipped.
+Result<std::vector<UserEntry>> parse_passwd(std::string_view text, std::string_view source_name);
+std::string format_passwd_line(const UserEntry& user);
+
+// Checks `password` against a stored "{SCHEME}hash"; unknown schemes fail.
+bool verify_password(std::string_view stored, std::string_view password);
+// Hashes with a fresh random salt; returns "{SCHEME}hash".
+Result<std::string> hash_password(std::string_view scheme, std::string_view password);
+std::vector<std::string> supported_schemes();
+
+// The keys tried for a recipient address, in order: the address without
+// its +detail, then its local part (RFC 5233-style subaddress).
+std::vector<std::string> recipient_keys(std::string_view address, std::string_view delimiters);
+
+// A passwd-file, re-read when it changes on disk. Thread-safe.
+class UserDb {
+ public:
+  explicit UserDb(std::filesystem::path file) : file_(std::move(file)) {}
+
+  // nullopt: no such user; error: the file cannot be read or parsed.
+  Result<std::optional<UserEntry>> find(std::string_view name);
+  // Recipient lookup: recipient_keys() in order.
+  Result<std::optional<UserEntry>> find_recipient(std::string_view address,
+                                                  std::string_view delimiters);
+  Result<std::vector<UserEntry>> all();
+
+  // Rewrites the file atomically (tmp, fsync, rename) with `users`.
+  Result<bool> save(const std::vector<UserEntry>& users);
+  const std::filesystem::path& path() const { return file_; }
+
+ private:
+  Result<bool> refresh();  // with mu_ held
+  std::filesystem::path file_;
+  std::mutex mu_;
+  std::vector<UserEntry> users_;
+  std::filesystem::file_time_type mtime_{};
+  std::uintmax_t size_ = 0;
+  bool loaded_ = false;
+};
+
+}  // namespace zest::store

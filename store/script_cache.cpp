@@ -1,0 +1,107 @@
+#include "store/script_cache.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "grammar/diagnostics.hpp"
+#include "interp/compiler.hpp"
+#include "store/maildir_tx.hpp"
+
+namespace zest::store {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<std::string> slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::optional<fs::path> SieveHome::active_script() const {
+  std::error_code ec;
+  const fs::path link = active_link();
+  if (!fs::exists(link, ec)) return std::nullopt;  // follows the link: dangling = none
+  auto target = fs::canonical(link, ec);
+  if (ec || !fs::is_regular_file(target, ec)) return std::nullopt;
+  return target;
+}
+
+std::vector<fs::path> expand_script_paths(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_directory(p, ec)) return {p};
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(p, ec))
+    if (e.path().extension() == ".sieve") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
+  Loaded out;
+  std::error_code ec;
+  const fs::path path = fs::weakly_canonical(script, ec);
+  const auto mtime = fs::last_write_time(path, ec);
+  if (ec) {
+    out.error = path.string() + ": " + ec.message();
+    return out;
+  }
+  const auto size = fs::file_size(path, ec);
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(path.string());
+    if (it != entries_.end() && it->second.mtime == mtime && it->second.size == size) {
+      out.program = it->second.program;
+      return out;
+    }
+  }
+  const fs::path binary = path.parent_path() / (path.stem().string() + ".svbc");
+  std::shared_ptr<const interp::Program> program;
+  if (fs::exists(binary, ec) && fs::last_write_time(binary, ec) >= mtime && !ec) {
+    if (auto bytes = slurp(binary)) {
+      const auto* b = reinterpret_cast<const std::uint8_t*>(bytes->data());
+      auto loaded = interp::load_program({b, bytes->size()}, registry_);
+      // Stale or corrupt binaries are only a cache miss: recompile below.
+      if (loaded) {
+        program = std::make_shared<const interp::Program>(std::move(loaded.value()));
+        out.from_binary = true;
+      }
+    }
+  }
+  if (!program) {
+    auto source = slurp(path);
+    if (!source) {
+      out.error = path.string() + ": cannot read script";
+      return out;
+    }
+    auto result = interp::compile(*source, registry_, settings_);
+    if (!result.program) {
+      for (const auto& d : result.diags.all()) {
+        if (!out.error.empty()) out.error += "\n";
+        out.error += grammar::format_with_source(path.string(), *source, d);
+      }
+      if (out.error.empty()) out.error = path.string() + ": compile failed";
+      return out;
+    }
+    program = std::make_shared<const interp::Program>(std::move(*result.program));
+    // Best effort: a read-only script directory just means no binary cache.
+    const auto bytes = interp::serialize(*program);
+    const fs::path tmp = binary.string() + ".tmp" + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (write_file_durably(tmp, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}))
+      fs::rename(tmp, binary, ec);
+    ::unlink(tmp.c_str());  // a no-op after a successful rename
+  }
+  std::lock_guard lock(mu_);
+  entries_[path.string()] = Entry{mtime, size, program};
+  out.program = std::move(program);
+  return out;
+}
+
+}  // namespace zest::store

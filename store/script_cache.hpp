@@ -1,0 +1,57 @@
+// Where a user's scripts live (Pigeonhole's layout) and the compiled-script
+// cache: programs are kept in memory by path + mtime + size, and a .svbc
+// beside each script (like Pigeonhole's .svbin) is reused across restarts
+// and recompiled when load_program says it is stale or corrupt.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "interp/program.hpp"
+#include "interp/registry.hpp"
+#include "interp/settings.hpp"
+
+namespace zest::store {
+
+// <home>/sieve/*.sieve, active script = <home>/.dovecot.sieve (a link).
+struct SieveHome {
+  std::filesystem::path home;
+  std::filesystem::path script_dir() const { return home / "sieve"; }
+  std::filesystem::path active_link() const { return home / ".dovecot.sieve"; }
+  std::filesystem::path maildir() const { return home / "Maildir"; }
+  // The active script, when the link (or a plain file) exists and resolves.
+  std::optional<std::filesystem::path> active_script() const;
+};
+
+// A file, or every *.sieve in a directory sorted by name (sieve_before/after).
+std::vector<std::filesystem::path> expand_script_paths(const std::filesystem::path& p);
+
+class ScriptCache {
+ public:
+  ScriptCache(const interp::Registry& registry, const interp::EngineSettings& settings)
+      : registry_(registry), settings_(settings) {}
+
+  struct Loaded {
+    std::shared_ptr<const interp::Program> program;  // null on error
+    std::string error;                               // compile errors, formatted
+    bool from_binary = false;
+  };
+  Loaded get(const std::filesystem::path& script);
+
+ private:
+  struct Entry {
+    std::filesystem::file_time_type mtime;
+    std::uintmax_t size;
+    std::shared_ptr<const interp::Program> program;
+  };
+  const interp::Registry& registry_;
+  const interp::EngineSettings& settings_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace zest::store
