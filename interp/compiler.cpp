@@ -258,6 +258,22 @@ class Compiler {
       }
     }
 
+    // Typos that turn the next word into a sub-test get Pigeonhole's hints;
+    // a forgotten tag colon is reported even after other errors.
+    if (spec->subtests == Subtests::None && node.tests.size() == 1 && !node.has_test_list) {
+      const grammar::Node& sub = node.tests[0];
+      bool is_tag = sub.identifier == "comparator" && !spec->groups.empty();
+      for (const TagSpec& t : spec->tags) is_tag = is_tag || t.name == sub.identifier;
+      for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
+      if (is_tag) {
+        ctx_.error(sub.loc, "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
+        return std::nullopt;
+      }
+      if (!first_error_given() && !spec->is_test && !reg().command(sub.identifier, true)) {
+        ctx_.error(sub.loc, "missing semicolon at end of " + what.substr(4));
+        return std::nullopt;
+      }
+    }
     if (first_error_given()) return std::nullopt;
     // Sub-tests and blocks.
     if (spec->subtests == Subtests::None && !node.tests.empty()) {
