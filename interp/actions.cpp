@@ -16,6 +16,16 @@ std::string lower(std::string_view s) {
 constexpr std::array<std::string_view, 5> kSystemFlags = {"\\Answered", "\\Deleted", "\\Draft",
                                                           "\\Flagged", "\\Seen"};
 
+// Local parts are case-sensitive (RFC 5321 §2.4); domains are not.
+bool same_address(std::string_view a, std::string_view b) {
+  const auto at_a = a.rfind('@'), at_b = b.rfind('@');
+  if (a.substr(0, at_a) != b.substr(0, at_b)) return false;
+  const auto dom = [](std::string_view s, std::size_t at) {
+    return at == std::string_view::npos ? std::string() : lower(s.substr(at));
+  };
+  return dom(a, at_a) == dom(b, at_b);
+}
+
 }  // namespace
 
 Flags canonical_flags(const std::vector<std::string>& flags) {
@@ -132,7 +142,7 @@ std::optional<std::string> ActionList::redirect(RedirectAction r) {
   if (!r.copy) implicit_keep_ = false;
   if (auto e = reject_conflict("redirect")) return e;
   for (auto& a : actions_)
-    if (auto* g = std::get_if<RedirectAction>(&a); g && lower(g->address) == lower(r.address)) {
+    if (auto* g = std::get_if<RedirectAction>(&a); g && same_address(g->address, r.address)) {
       g->copy = g->copy && r.copy;
       return std::nullopt;
     }

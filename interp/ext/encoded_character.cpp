@@ -33,12 +33,17 @@ bool is_blank(char c) {
 std::size_t parse_encoded(std::string_view s, std::size_t i, bool unicode, std::string& out,
                           std::string& error) {
   std::string expanded;
+  std::string invalid;  // reported only when the sequence is well-formed
   bool any = false;
   while (true) {
     while (i < s.size() && is_blank(s[i])) ++i;
     if (i >= s.size()) return 0;
     if (s[i] == '}') {
       if (!any) return 0;
+      if (!invalid.empty()) {
+        if (error.empty()) error = std::move(invalid);
+        return 0;
+      }
       out += expanded;
       return i + 1;
     }
@@ -58,12 +63,12 @@ std::size_t parse_encoded(std::string_view s, std::size_t i, bool unicode, std::
       expanded += static_cast<char>(v);
     } else {
       if (overflow || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        if (error.empty())
-          error = "invalid unicode character 0x" + std::string(s.substr(i, digits)) +
-                  " in encoded character substitution";
-        return 0;
+        if (invalid.empty())
+          invalid = "invalid unicode character 0x" + std::string(s.substr(i, digits)) +
+                    " in encoded character substitution";
+      } else {
+        append_utf8(expanded, static_cast<std::uint32_t>(v));
       }
-      append_utf8(expanded, static_cast<std::uint32_t>(v));
     }
     any = true;
     i = j;
