@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <vector>
 
 #include "grammar/diagnostics.hpp"
@@ -56,17 +59,33 @@ class CheckContext {
   bool has(std::string_view capability) const { return required_.count(capability) > 0; }
   void require(std::string capability) { required_.insert(std::move(capability)); }
   const std::set<std::string, std::less<>>& required() const { return required_; }
+  // Puts back an earlier set (capabilities enabled only inside an ihave block).
+  void restore_required(std::set<std::string, std::less<>> r) { required_ = std::move(r); }
   const Registry& registry() const { return registry_; }
   const EngineSettings& settings() const { return settings_; }
   grammar::Diagnostics& diagnostics() { return diags_; }
   bool too_many_errors() const { return diags_.error_count() >= settings_.max_errors; }
+  // Per-extension state of this compilation (e.g. declared variables).
+  template <class T>
+  T& state() {
+    auto& p = state_[std::type_index(typeid(T))];
+    if (!p) p = std::make_shared<T>();
+    return *static_cast<T*>(p.get());
+  }
 
  private:
   const Registry& registry_;
   const EngineSettings& settings_;
   grammar::Diagnostics& diags_;
   std::set<std::string, std::less<>> required_;
+  std::map<std::type_index, std::shared_ptr<void>> state_;
 };
+
+// Whether `ihave` may enable a capability (RFC 5463): known, enabled, and
+// not one that changes how every string is read (encoded-character,
+// variables). Defined with the ihave extension.
+bool ihave_available(const Registry& registry, const EngineSettings& settings,
+                     std::string_view capability);
 
 // Whether a string holds a variable reference "${name}" or "${N}" that the
 // variables extension would expand (RFC 5229 §3).

@@ -10,7 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <vector>
+
+namespace zest::grammar {
+struct Location;
+}
 
 namespace zest::interp {
 
@@ -99,12 +104,20 @@ struct CommandSpec {
   // Commands whose string arguments must not be expanded as variables
   // (e.g. "set"'s name).
   std::vector<Slot> literal_slots;
+  // How many leading positional arguments may be left out (imap4flags'
+  // optional variable name); the given ones keep their slots.
+  std::size_t optional_leading = 0;
 };
 
 // A match type implemented by an extension (:regex).
 using MatchHook =
     std::function<bool(Runtime&, const Comparator&, const std::vector<std::string>& values,
                        const std::vector<std::string>& keys)>;
+// Run-time expansion of template strings (the variables extension).
+using ExpandHook = std::function<std::string(const Runtime&, std::string_view)>;
+// Compile-time check of a template string (unknown namespaces, indexes).
+using TemplateCheckHook =
+    std::function<void(CheckContext&, const grammar::Location&, std::string_view)>;
 // Compile-time check of one constant key of that match type: an error
 // message for an invalid pattern.
 using MatchKeyCheck =
@@ -134,6 +147,24 @@ class Registry {
   const std::vector<ExtensionSpec>& extensions() const { return extensions_; }
   void set_regex_matcher(MatchHook hook) { regex_ = std::move(hook); }
   const MatchHook& regex_matcher() const { return regex_; }
+  void set_expander(ExpandHook hook) { expander_ = std::move(hook); }
+  const ExpandHook& expander() const { return expander_; }
+  void set_template_check(TemplateCheckHook hook) { template_check_ = std::move(hook); }
+  const TemplateCheckHook& template_check() const { return template_check_; }
+
+  // Tables one extension offers to others (variable namespaces, set
+  // modifiers), created on first use.
+  template <class T>
+  T& extension_data() {
+    auto& p = data_[std::type_index(typeid(T))];
+    if (!p) p = std::make_shared<T>();
+    return *static_cast<T*>(p.get());
+  }
+  template <class T>
+  const T* find_extension_data() const {
+    auto it = data_.find(std::type_index(typeid(T)));
+    return it == data_.end() ? nullptr : static_cast<const T*>(it->second.get());
+  }
   void set_regex_key_check(MatchKeyCheck check) { regex_check_ = std::move(check); }
   const MatchKeyCheck& regex_key_check() const { return regex_check_; }
 
@@ -150,6 +181,9 @@ class Registry {
   std::vector<ComparatorEntry> comparators_;
   MatchHook regex_;
   MatchKeyCheck regex_check_;
+  ExpandHook expander_;
+  TemplateCheckHook template_check_;
+  std::map<std::type_index, std::shared_ptr<void>> data_;
 };
 
 std::string_view group_name(TagGroup g);

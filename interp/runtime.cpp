@@ -16,8 +16,10 @@ Runtime::Runtime(const Program& program, const message::Message& message, const 
       result_(&result) {}
 
 std::string Runtime::expand(const PoolString& s) const {
-  if (!s.is_template || !expander_) return s.text;
-  return expander_(*this, s.text);
+  if (!s.is_template) return s.text;
+  if (expander_) return expander_(*this, s.text);
+  if (const auto& e = registry_->expander()) return e(*this, s.text);
+  return s.text;
 }
 
 std::string Runtime::string(const ArgValue& v) const {

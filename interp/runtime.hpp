@@ -129,6 +129,12 @@ class Runtime {
   T& state() {
     return get_state<T>(state_);
   }
+  // The state of this run if it was created (for const readers).
+  template <class T>
+  const T* find_state() const {
+    auto it = state_.find(std::type_index(typeid(T)));
+    return it == state_.end() ? nullptr : std::any_cast<const std::shared_ptr<T>&>(it->second).get();
+  }
   // Per-extension state of the shared result (e.g. header edits).
   template <class T>
   T& result_state() {
