@@ -57,8 +57,7 @@ class Compiler {
     compile_block(script.commands, 0, true);
     if (ctx_.diagnostics().has_errors()) return std::nullopt;
     emit(Op::Stop, script.commands.empty() ? 1 : script.commands.back().loc.line);
-    ever_required_.insert(ctx_.required().begin(), ctx_.required().end());
-    program_.extensions.assign(ever_required_.begin(), ever_required_.end());
+    program_.extensions.assign(ctx_.required().begin(), ctx_.required().end());
     return std::move(program_);
   }
 
@@ -128,7 +127,6 @@ class Compiler {
   void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
     std::string v = literal(s);
     const bool tmpl = !literal_slot && ctx_.has("variables") && has_variable_reference(v);
-    if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
     out.strings.push_back(std::move(v));
     out.templates.push_back(tmpl);
   }
@@ -233,28 +231,22 @@ class Compiler {
     if (first_error_given()) return std::nullopt;
     // Positional arguments.
     const std::size_t want = spec->positional.size();
-    // Leading optional positionals that were left out keep their slots empty.
-    const std::size_t skipped =
-        positional.size() < want && want - positional.size() <= spec->optional_leading
-            ? want - positional.size()
-            : 0;
     if (misplaced_tag) {
       ok = false;
-    } else if (positional.size() + skipped != want) {
+    } else if (positional.size() != want) {
       ctx_.error(node.loc, what + " requires " + std::to_string(want) +
                                " positional argument(s), but " + std::to_string(positional.size()) +
                                (positional.size() == 1 ? " is" : " are") + " specified");
       ok = false;
     } else {
-      for (std::size_t p = skipped; p < want; ++p) {
+      for (std::size_t p = 0; p < want; ++p) {
         if (first_error_given()) return std::nullopt;
         const PositionalSpec& ps = spec->positional[p];
-        const Argument& given = *positional[p - skipped];
         CheckedArg ca;
-        if (!convert(given, ps.kind, static_cast<Slot>(p), is_literal_slot(static_cast<Slot>(p)),
-                     ca)) {
-          const std::string_view found = kind_name(given);
-          ctx_.error(grammar::location_of(given),
+        if (!convert(*positional[p], ps.kind, static_cast<Slot>(p),
+                     is_literal_slot(static_cast<Slot>(p)), ca)) {
+          const std::string_view found = kind_name(*positional[p]);
+          ctx_.error(grammar::location_of(*positional[p]),
                      what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
                          std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
                          " (" + std::string(ps.name) + "), but " + std::string(article(found)) +
@@ -486,28 +478,7 @@ class Compiler {
         skip_body = n.tests[0].identifier == "false" && n.tests[0].arguments.empty();
         compile_cond(n.tests[0], false, next, depth + 1);
       }
-      // RFC 5463: a block guarded by `ihave` is compiled with those
-      // capabilities required, or not at all when one is unavailable.
-      std::optional<std::set<std::string, std::less<>>> outer_required;
-      if (!is_else && n.tests.size() == 1 && n.tests[0].identifier == "ihave" &&
-          ctx_.has("ihave")) {
-        if (auto caps = ihave_capabilities(n.tests[0])) {
-          outer_required = ctx_.required();
-          for (const auto& cap : *caps) {
-            ctx_.require(cap);
-            ever_required_.insert(cap);
-            if (const ExtensionSpec* ext = reg().extension(cap))
-              for (const auto& implied : ext->implies) {
-                ctx_.require(implied);
-                ever_required_.insert(implied);
-              }
-          }
-        } else {
-          skip_body = true;
-        }
-      }
       if (!skip_body) compile_block(n.block, depth + 1, false);
-      if (outer_required) ctx_.restore_required(std::move(*outer_required));
       const bool more = i + 1 < nodes.size() &&
                         (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else");
       if (more && !is_else) end.push_back(emit(Op::Jump, n.loc.line));
@@ -523,8 +494,11 @@ class Compiler {
 
   void compile_command(const Node& n, std::size_t depth) {
     if (n.identifier == "stop") {
-      if (!n.arguments.empty() || !n.tests.empty() || n.has_block)
-        ctx_.error(n.loc, "the stop command accepts no arguments, tests or block");
+      // One error per kind of surplus, as Pigeonhole counts them.
+      if (!n.arguments.empty()) ctx_.error(n.loc, "the stop command accepts no arguments");
+      if (!n.tests.empty()) ctx_.error(n.loc, "the stop command accepts no tests");
+      if (n.has_block && n.arguments.empty() && n.tests.empty())
+        ctx_.error(n.loc, "the stop command does not accept a block");
       emit(Op::Stop, n.loc.line);
       return;
     }
@@ -560,20 +534,6 @@ class Compiler {
       ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
                             n.identifier + "' (only reported once at first occurrence)");
     return nullptr;
-  }
-
-  // The capabilities of an `ihave` test when all are available to it.
-  std::optional<std::vector<std::string>> ihave_capabilities(const Node& t) {
-    if (t.arguments.size() != 1) return std::nullopt;
-    std::vector<std::string> caps;
-    if (const auto* s = std::get_if<grammar::StringLiteral>(&t.arguments[0]))
-      caps.push_back(literal(*s));
-    if (const auto* l = std::get_if<grammar::StringList>(&t.arguments[0]))
-      for (const auto& s : l->items) caps.push_back(literal(s));
-    if (caps.empty()) return std::nullopt;
-    for (const auto& cap : caps)
-      if (!ihave_available(reg(), ctx_.settings(), cap)) return std::nullopt;
-    return caps;
   }
 
   // ---- tests: jump to `target` when the test evaluates to `jump_when` ----
@@ -628,7 +588,6 @@ class Compiler {
   Program program_;
   std::map<std::pair<std::string, bool>, std::uint32_t> pool_;
   std::set<std::string> reported_unknown_;
-  std::set<std::string> ever_required_;  // including those of ihave blocks
 };
 
 }  // namespace
