@@ -244,6 +244,18 @@ bool Suite::mailbox_exists(std::string_view mailbox) {
   return mail_.mailbox_exists(mailbox);
 }
 
+std::optional<std::string> Suite::mailbox_metadata(std::string_view mailbox,
+                                                   std::string_view entry) {
+  if (!mail_.mailbox_exists(mailbox)) return std::nullopt;
+  const std::string* v = mail_.metadata(mailbox, entry);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
+std::optional<std::string> Suite::server_metadata(std::string_view entry) {
+  const std::string* v = mail_.metadata("", entry);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
 std::optional<std::string> Suite::environment(std::string_view name) {
   if (name == "name") return "Pigeonhole Sieve";
   if (name == "version") return "0.5.19";

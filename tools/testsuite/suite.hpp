@@ -48,6 +48,9 @@ class Suite final : public interp::Host {
 
   // interp::Host
   bool mailbox_exists(std::string_view mailbox) override;
+  std::optional<std::string> mailbox_metadata(std::string_view mailbox,
+                                              std::string_view entry) override;
+  std::optional<std::string> server_metadata(std::string_view entry) override;
   std::optional<std::string> environment(std::string_view name) override;
   void log(interp::LogLevel level, std::string_view message) override;
 
