@@ -22,7 +22,7 @@ void register_fileinto(Registry& r) {
     FileintoAction f;
     f.mailbox = rt.string(*a.find(0));
     if (!valid_utf8(f.mailbox)) {
-      rt.fail("mailbox name specified for fileinto command is not utf-8");
+      rt.fail("invalid folder name specified for fileinto command (not utf-8)");
       return;
     }
     f.flags = rt.internal_flags();
