@@ -12,8 +12,19 @@ bool MailSimulation::mailbox_exists(std::string_view mailbox) {
   return boxes_.find(interp::canonical_mailbox(mailbox)) != boxes_.end();
 }
 
+namespace {
+
+// Maildir++ with '.' as hierarchy separator: no empty components, no '/'.
+bool valid_mailbox_name(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
+  if (name.find("..") != std::string_view::npos) return false;
+  return name.find('/') == std::string_view::npos;
+}
+
+}  // namespace
+
 delivery::Error MailSimulation::create_mailbox(std::string_view mailbox) {
-  if (mailbox.empty()) return "invalid mailbox name";
+  if (!valid_mailbox_name(mailbox)) return "Invalid mailbox name";
   boxes_[interp::canonical_mailbox(mailbox)];  // creating an existing one is fine
   return std::nullopt;
 }

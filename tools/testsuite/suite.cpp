@@ -610,6 +610,8 @@ void Suite::register_extension() {
           return fmt::format("no message in folder '{}' with index {}", box, index);
         const StoredMessage m = (*msgs)[index];
         set_message(m.raw, true);
+        // imap4flags' internal variable starts as the stored message's flags.
+        result_->internal_flags = m.flags;
       }
       rt.set_message(message());
       return std::nullopt;
