@@ -62,7 +62,8 @@ std::vector<std::string> split_flags(const std::vector<std::string>& strings) {
 }
 
 std::string canonical_mailbox(std::string_view mailbox) {
-  const std::size_t slash = mailbox.find('/');
+  // Both '/' and Maildir++'s '.' separate hierarchy levels ("Inbox.Junk").
+  const std::size_t slash = mailbox.find_first_of("/.");
   std::string_view first = mailbox.substr(0, slash);
   if (lower(first) == "inbox") return "INBOX" + std::string(mailbox.substr(first.size()));
   return std::string(mailbox);
@@ -100,7 +101,7 @@ std::optional<std::string> ActionList::keep(Flags flags) {
   if (auto e = reject_conflict("keep")) return e;
   for (auto& a : actions_)
     if (auto* k = std::get_if<KeepAction>(&a)) {
-      flags.insert(flags.end(), k->flags.begin(), k->flags.end());
+      // Duplicates merge; the last flag list wins (RFC 5232 §5).
       k->flags = canonical_flags(flags);
       return std::nullopt;
     }
@@ -126,9 +127,7 @@ std::optional<std::string> ActionList::fileinto(FileintoAction f) {
   f.flags = canonical_flags(f.flags);
   for (auto& a : actions_)
     if (auto* g = std::get_if<FileintoAction>(&a); g && g->mailbox == f.mailbox) {
-      Flags merged = g->flags;
-      merged.insert(merged.end(), f.flags.begin(), f.flags.end());
-      g->flags = canonical_flags(merged);
+      g->flags = f.flags;  // the last flag list wins (RFC 5232 §5)
       g->copy = g->copy && f.copy;
       g->create = g->create || f.create;
       return std::nullopt;

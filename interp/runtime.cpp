@@ -58,8 +58,8 @@ void Runtime::fail(std::string message) {
 }
 
 bool Runtime::match(const Args& a, std::span<const std::string> values,
-                    std::span<const std::string> keys) {
-  const Comparator* cmp = &ascii_casemap_comparator();
+                    std::span<const std::string> keys, const Comparator* default_comparator) {
+  const Comparator* cmp = default_comparator ? default_comparator : &ascii_casemap_comparator();
   if (const ArgValue* c = a.find(kSlotComparator)) {
     const Comparator* found = registry_->comparator(raw(*c));
     if (found) cmp = found;

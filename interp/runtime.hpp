@@ -90,7 +90,9 @@ class Runtime {
 
   // The match of RFC 5228 §2.7 with the comparator, match type and
   // relation taken from `a`. Sets match variables on a :matches success.
-  bool match(const Args& a, std::span<const std::string> values, std::span<const std::string> keys);
+  // `default_comparator` replaces i;ascii-casemap when `a` names none.
+  bool match(const Args& a, std::span<const std::string> values, std::span<const std::string> keys,
+             const Comparator* default_comparator = nullptr);
 
   // Match variables ${0}..${9} of the most recent successful :matches.
   const std::vector<std::string>& match_values() const { return match_values_; }

@@ -361,7 +361,8 @@ void register_variables(Registry& r) {
       // :count counts only non-empty strings (RFC 5229 §5).
       if (static_cast<MatchType>(a.number(kSlotMatchType)) == MatchType::Count)
         std::erase_if(values, [](const std::string& v) { return v.empty(); });
-      return rt.match(a, values, rt.strings(a, 1));
+      // i;octet by default, as Pigeonhole (and its testsuite) does for `string`.
+      return rt.match(a, values, rt.strings(a, 1), &octet_comparator());
     };
     r.add_command(std::move(s));
   }

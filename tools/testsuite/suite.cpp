@@ -612,6 +612,8 @@ void Suite::register_extension() {
         set_message(m.raw, true);
         // imap4flags' internal variable starts as the stored message's flags.
         result_->internal_flags = m.flags;
+        // imap4flags' internal variable starts as the stored message's flags.
+        result_->internal_flags = m.flags;
       }
       rt.set_message(message());
       return std::nullopt;
