@@ -1,6 +1,7 @@
 #include "tools/testsuite/suite.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -612,8 +613,6 @@ void Suite::register_extension() {
         set_message(m.raw, true);
         // imap4flags' internal variable starts as the stored message's flags.
         result_->internal_flags = m.flags;
-        // imap4flags' internal variable starts as the stored message's flags.
-        result_->internal_flags = m.flags;
       }
       rt.set_message(message());
       return std::nullopt;
@@ -709,8 +708,17 @@ void Suite::register_extension() {
     s.name = "test_result_print";
     s.run = [this](Runtime&, const Args&) {
       fmt::print("--\n");
-      for (const auto& act : result_->actions.actions())
-        fmt::print(" * {}\n", result_action_name(act));
+      for (const auto& act : result_->actions.actions()) {
+        fmt::print(" * {}", result_action_name(act));
+        const interp::Flags* flags = nullptr;
+        if (const auto* f = std::get_if<interp::FileintoAction>(&act)) {
+          fmt::print(" \"{}\"", f->mailbox);
+          flags = &f->flags;
+        }
+        if (const auto* k = std::get_if<interp::KeepAction>(&act)) flags = &k->flags;
+        if (flags && !flags->empty()) fmt::print(" (flags: {})", fmt::join(*flags, " "));
+        fmt::print("\n");
+      }
       if (result_->actions.implicit_keep()) fmt::print(" * (implicit keep)\n");
       fmt::print("--\n");
     };
