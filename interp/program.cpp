@@ -124,6 +124,32 @@ class Reader {
   bool ok_ = true;
 };
 
+// Handlers take their positional arguments and the shared group slots for
+// granted: a binary must give them with the kinds the compiler gives them.
+std::string verify_call_args(const Program& p, const Instr& in, const CommandSpec& spec) {
+  const auto args = p.args_of(in);
+  for (std::size_t k = 0; k < spec.positional.size(); ++k) {
+    bool found = false;
+    for (const ArgValue& a : args)
+      if (a.slot == k) {
+        if (a.kind != spec.positional[k].kind)
+          return fmt::format("positional argument {} has the wrong kind", k);
+        found = true;
+      }
+    if (!found && k >= spec.optional_leading)
+      return fmt::format("positional argument {} is missing", k);
+  }
+  for (const ArgValue& a : args) {
+    if (a.slot < 16 && a.slot >= spec.positional.size())
+      return fmt::format("positional argument {} is not in the signature", a.slot);
+    if ((a.slot == kSlotComparator || a.slot == kSlotRelation) && a.kind != ArgKind::String)
+      return fmt::format("argument in slot {} must be a string", a.slot);
+    if ((a.slot == kSlotMatchType || a.slot == kSlotAddressPart) && a.kind != ArgKind::Number)
+      return fmt::format("argument in slot {} must be a number", a.slot);
+  }
+  return {};
+}
+
 }  // namespace
 
 const OpInfo& op_info(Op op) {
@@ -226,6 +252,8 @@ std::string verify(const Program& p) {
         return fmt::format("instruction {}: '{}' cannot run as a test", i, c.name);
       if (in.args_first > p.args.size() || in.args_count > p.args.size() - in.args_first)
         return fmt::format("instruction {} refers to arguments outside the table", i);
+      if (std::string err = verify_call_args(p, in, *c.spec); !err.empty())
+        return fmt::format("instruction {}: '{}': {}", i, c.name, err);
     }
     if (in.op == Op::BlockBegin) {
       ++depth;

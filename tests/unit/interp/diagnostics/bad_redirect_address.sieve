@@ -1,0 +1,1 @@
+redirect "@example.com";

@@ -1,0 +1,1 @@
+if address :all :all "From" "x" { discard; }

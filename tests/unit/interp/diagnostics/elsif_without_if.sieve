@@ -1,0 +1,3 @@
+keep;
+elsif true { discard; }
+else { discard; }

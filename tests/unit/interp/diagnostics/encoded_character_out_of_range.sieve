@@ -1,0 +1,2 @@
+require "encoded-character";
+if header :is "Subject" "${unicode:200000}" { discard; }

@@ -1,0 +1,1 @@
+if header :is :contains "Subject" "x" { discard; }

@@ -1,0 +1,3 @@
+require "fileinto";
+fileinto;
+if header "Subject" { keep; }

@@ -1,0 +1,3 @@
+if header :contains "Subject" "x" {
+  fileinto "Spam";
+}

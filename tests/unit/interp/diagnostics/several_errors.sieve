@@ -1,0 +1,3 @@
+frob;
+if header :is :contains "S" "x" { discard; }
+fileinto "x";

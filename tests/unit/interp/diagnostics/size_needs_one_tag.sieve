@@ -1,0 +1,2 @@
+if size 100 { discard; }
+if size :over 1 :under 2 { discard; }

@@ -1,0 +1,1 @@
+header "Subject" "x";

@@ -1,0 +1,2 @@
+keep "INBOX";
+discard "now";

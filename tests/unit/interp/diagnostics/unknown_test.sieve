@@ -1,0 +1,1 @@
+if frobnicates "x" { discard; }

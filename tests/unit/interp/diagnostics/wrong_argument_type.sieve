@@ -1,0 +1,2 @@
+redirect 42;
+if size :over "big" { discard; }
