@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Integration test of sieve-test, sievec and sieve-dump (run by ctest as
+cli_tools): exit codes, the README example's text and JSON output, the
+binary cache, corrupted binaries, delivery into a Maildir, and traces."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+
+# What the README shows for `make run` (examples/filter.sieve on examples/message.eml).
+EXAMPLE_ENVELOPE = ["-f", "bob@example.net", "-r", "alice@example.org"]
+EXAMPLE_JSON = {
+    "status": "ok",
+    "actions": [
+        {"type": "fileinto", "mailbox": "Lists/sieve-users", "flags": [], "copy": False, "create": False},
+        {"type": "redirect", "address": "alice.mobile@example.net", "copy": False},
+    ],
+    "implicit_keep": False,
+    "implicit_keep_flags": [],
+}
+EXAMPLE_TEXT = """
+Performed actions:
+
+ * store message in folder: Lists/sieve-users
+ * redirect message to: alice.mobile@example.net
+
+Implicit keep:
+
+  (none)
+
+"""
+
+
+def run(tool, *argv, stdin=None):
+    p = subprocess.run([tool, *argv], input=stdin, capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="zest-cli-")
+        self.dir = self.tmp.name
+        src = ARGS.source_dir
+        self.script = os.path.join(src, "examples", "filter.sieve")
+        self.message = os.path.join(src, "examples", "message.eml")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, text, mode="w"):
+        path = os.path.join(self.dir, name)
+        with open(path, mode) as f:
+            f.write(text)
+        return path
+
+    def sieve_test(self, *argv):
+        return run(ARGS.sieve_test, *argv)
+
+    def assertNoCrash(self, rc, err):
+        self.assertGreaterEqual(rc, 0, "killed by a signal: " + err)
+        self.assertNotIn("AddressSanitizer", err)
+
+
+class ExitCodes(Base):
+    def test_ok_is_0(self):
+        rc, out, err = self.sieve_test(*EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+
+    def test_compile_error_is_1(self):
+        bad = self.write("bad.sieve", 'require "fileinto";\nfrobnicate "x";\n')
+        rc, out, err = self.sieve_test(bad, self.message)
+        self.assertEqual(rc, 1)
+        self.assertIn("bad.sieve:2:", err)
+        self.assertIn("unknown command 'frobnicate'", err)
+        rc, out, err = self.sieve_test("--json", bad, self.message)
+        self.assertEqual(rc, 1)
+        j = json.loads(out)
+        self.assertEqual(j["status"], "compile_error")
+        self.assertEqual(j["actions"], [])
+        self.assertIs(j["implicit_keep"], True)
+        self.assertEqual(j["implicit_keep_flags"], [])
+        self.assertTrue(j["errors"])
+
+    def test_runtime_error_is_2(self):
+        many = self.write(
+            "many.sieve", "".join('redirect "u%d@example.com";\n' % i for i in range(10)))
+        rc, out, err = self.sieve_test(many, self.message)
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("number of redirect actions exceeds policy limit", err)
+        self.assertIn("Implicit keep:", out)
+        self.assertIn("store message in folder: INBOX", out)
+        rc, out, err = self.sieve_test("--json", many, self.message)
+        self.assertEqual(rc, 2)
+        j = json.loads(out)
+        self.assertEqual(j["status"], "runtime_error")
+        self.assertEqual(j["actions"], [])
+        self.assertIs(j["implicit_keep"], True)
+
+    def test_usage_is_64(self):
+        for argv in ([], [self.script], ["--frobnicate", self.script, self.message],
+                     ["-T", "everything", "-t", "-", self.script, self.message],
+                     ["-e", self.script, self.message],
+                     ["-x", "+frobnicate", self.script, self.message],
+                     [self.script, os.path.join(self.dir, "no-such-message")]):
+            rc, out, err = self.sieve_test(*argv)
+            self.assertEqual(rc, 64, "%s: %s" % (argv, err))
+        for tool in (ARGS.sievec, ARGS.sieve_dump):
+            rc, out, err = run(tool)
+            self.assertEqual(rc, 64, tool)
+
+    def test_help_is_0(self):
+        rc, out, err = self.sieve_test("--help")
+        self.assertEqual(rc, 0)
+        self.assertIn("--json", out)
+
+
+class ReadmeExample(Base):
+    def test_text_output(self):
+        rc, out, err = self.sieve_test(*EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out, EXAMPLE_TEXT)
+
+    def test_json_output(self):
+        rc, out, err = self.sieve_test("--json", *EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        j = json.loads(out)
+        self.assertEqual(list(j.keys()),
+                         ["status", "actions", "implicit_keep", "implicit_keep_flags", "errors"])
+        self.assertIsInstance(j.pop("errors"), list)
+        self.assertEqual(j, EXAMPLE_JSON)
+
+    def test_message_from_stdin(self):
+        with open(self.message, "rb") as f:
+            data = f.read()
+        p = subprocess.run([ARGS.sieve_test, "--json", *EXAMPLE_ENVELOPE, self.script, "-"],
+                           input=data, capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(json.loads(p.stdout)["actions"], EXAMPLE_JSON["actions"])
+
+    def test_envelope_decides_invoices(self):
+        rc, out, err = self.sieve_test("--json", "-f", "bob@example.net", "-r",
+                                       "alice+invoices@example.org", self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        boxes = [a.get("mailbox") for a in json.loads(out)["actions"]]
+        self.assertIn("Finance/Invoices", boxes)
+
+    def test_extension_disabled_with_x(self):
+        rc, out, err = self.sieve_test("-x", "-envelope", self.script, self.message)
+        self.assertEqual(rc, 1, err)
+
+
+class Binaries(Base):
+    def test_sievec_and_dump(self):
+        svbc = os.path.join(self.dir, "filter.svbc")
+        rc, out, err = run(ARGS.sievec, self.script, svbc)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(os.path.getsize(svbc) > 20)
+        rc, dump, err = run(ARGS.sieve_dump, svbc)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("fileinto", dump)
+        self.assertIn('"Lists/sieve-users"', dump)
+        self.assertIn("; extensions:", dump)
+        # Dumping the source gives the same listing as dumping the binary.
+        rc, dump2, err = run(ARGS.sieve_dump, self.script)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(dump, dump2)
+        # sieve-test -d - prints the same listing before the result.
+        rc, out, err = self.sieve_test("-d", "-", *EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out.startswith(dump), out)
+        # Running the binary gives the same result as running the source.
+        rc, out, err = self.sieve_test("--json", *EXAMPLE_ENVELOPE, svbc, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["actions"], EXAMPLE_JSON["actions"])
+
+    def test_sievec_default_output_name(self):
+        script = self.write("rules.sieve", "keep;\n")
+        rc, out, err = run(ARGS.sievec, script)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "rules.svbc")))
+
+    def test_sievec_compile_error(self):
+        bad = self.write("bad.sieve", "if true;\n")
+        rc, out, err = run(ARGS.sievec, bad, os.path.join(self.dir, "bad.svbc"))
+        self.assertEqual(rc, 1)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "bad.svbc")))
+
+    def test_corrupted_binary_reported_cleanly(self):
+        svbc = os.path.join(self.dir, "filter.svbc")
+        rc, out, err = run(ARGS.sievec, self.script, svbc)
+        self.assertEqual(rc, 0, err)
+        with open(svbc, "rb") as f:
+            good = f.read()
+        cases = {
+            "truncated": good[: len(good) // 2],
+            "bad-magic": b"X" + good[1:],
+            "stale-hash": good[:12] + bytes([good[12] ^ 0xFF]) + good[13:],
+            "garbage": b"\x00\xff" * 100,
+            "flipped-tail": good[:-3] + bytes([good[-3] ^ 0x7F]) + good[-2:],
+        }
+        for name, data in cases.items():
+            path = self.write(name + ".svbc", data, "wb")
+            for tool, argv in ((ARGS.sieve_dump, [path]),
+                               (ARGS.sieve_test, [path, self.message])):
+                rc, out, err = run(tool, *argv)
+                self.assertNoCrash(rc, err)
+                if name == "flipped-tail" and rc == 0:
+                    continue  # a flip can land on a harmless byte (a line number)
+                self.assertEqual(rc, 1, "%s %s: %s" % (tool, name, err))
+                self.assertRegex(err, r"(corrupt|stale) binary", name)
+
+    def test_cache_rule(self):
+        # SCRIPT.svbc next to SCRIPT and at least as new is used instead of
+        # compiling; -C forces a compile.
+        script = self.write("rules.sieve", "discard;\n")
+        other = self.write("other.sieve", "keep;\n")
+        rc, out, err = run(ARGS.sievec, other, os.path.join(self.dir, "rules.svbc"))
+        self.assertEqual(rc, 0, err)
+        old = time.time() - 100
+        os.utime(script, (old, old))
+        rc, out, err = self.sieve_test("--json", script, self.message)
+        self.assertEqual(json.loads(out)["actions"], [{"type": "keep", "flags": []}])
+        rc, out, err = self.sieve_test("--json", "-C", script, self.message)
+        self.assertEqual(json.loads(out)["actions"], [{"type": "discard"}])
+        # A script newer than its binary is compiled.
+        new = time.time() + 100
+        os.utime(script, (new, new))
+        rc, out, err = self.sieve_test("--json", script, self.message)
+        self.assertEqual(json.loads(out)["actions"], [{"type": "discard"}])
+        # A corrupt cache is ignored: the source is compiled.
+        self.write("rules.svbc", b"garbage", "wb")
+        os.utime(script, (old, old))
+        rc, out, err = self.sieve_test("--json", script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["actions"], [{"type": "discard"}])
+
+
+class Maildir(Base):
+    def maildir(self, *folders):
+        root = os.path.join(self.dir, "Maildir")
+        for folder in ("",) + folders:
+            for sub in ("cur", "new", "tmp"):
+                os.makedirs(os.path.join(root, folder, sub), exist_ok=True)
+        return root
+
+    def files(self, root, folder, sub="new"):
+        path = os.path.join(root, folder, sub)
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+    def test_execute_implicit_keep_into_inbox(self):
+        root = self.maildir()
+        script = self.write("empty.sieve", "# nothing\n")
+        rc, out, err = self.sieve_test("-e", "-l", root, script, self.message)
+        self.assertEqual(rc, 0, err)
+        delivered = self.files(root, "")
+        self.assertEqual(len(delivered), 1, err)
+        with open(self.message, "rb") as f, \
+                open(os.path.join(root, "new", delivered[0]), "rb") as g:
+            self.assertEqual(g.read().replace(b"\r\n", b"\n"), f.read().replace(b"\r\n", b"\n"))
+
+    def test_execute_example_into_list_folder(self):
+        root = self.maildir(".Lists.sieve-users")
+        rc, out, err = self.sieve_test("-e", "-l", root, *EXAMPLE_ENVELOPE, self.script,
+                                       self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(self.files(root, ".Lists.sieve-users")), 1, err)
+        self.assertEqual(self.files(root, ""), [])  # no implicit keep
+        self.assertIn("redirect", err)  # reported as not executed
+
+    def test_without_e_nothing_is_stored(self):
+        root = self.maildir(".Lists.sieve-users")
+        rc, out, err = self.sieve_test("-l", root, *EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.files(root, ".Lists.sieve-users"), [])
+
+
+class Trace(Base):
+    def test_trace_to_stdout(self):
+        rc, out, err = self.sieve_test("-t", "-", *EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("fileinto command", out)
+        self.assertIn("header test: true", out)
+        self.assertIn("Performed actions:", out)
+
+    def test_trace_levels(self):
+        rc, commands, err = self.sieve_test("-t", "-", "-T", "commands", *EXAMPLE_ENVELOPE,
+                                            self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("fileinto command", commands)
+        self.assertNotIn("header test", commands)
+
+    def test_trace_to_file(self):
+        path = os.path.join(self.dir, "trace.txt")
+        rc, out, err = self.sieve_test("-t", path, *EXAMPLE_ENVELOPE, self.script, self.message)
+        self.assertEqual(rc, 0, err)
+        with open(path) as f:
+            self.assertIn("redirect command", f.read())
+        self.assertNotIn("redirect command", out)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    for opt in ("--sieve-test", "--sievec", "--sieve-dump", "--source-dir"):
+        parser.add_argument(opt, required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
+
+
+if __name__ == "__main__":
+    main()
