@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "interp/comparator.hpp"
+#include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -92,6 +93,10 @@ void register_regex(Registry& r) {
   r.add_group_member(TagGroup::MatchType,
                      {"regex", static_cast<std::uint8_t>(MatchType::Regex), "regex"});
   r.set_regex_matcher(regex_match);
+  // The :quoteregex modifier of "set" (precedence 20, as :quotewildcard).
+  variables::add_modifier(
+      r, {"quoteregex", 20, "regex",
+          [](std::string_view v, const EngineSettings&) { return quote_regex(v); }});
   r.set_regex_key_check(
       [](std::string_view pattern, const Comparator& cmp) -> std::optional<std::string> {
         RE2 re(pattern, options_for(cmp));
