@@ -15,7 +15,7 @@ build: deps
 	@cmake --build --preset default -j $(JOBS)
 
 run: build
-	@bash scripts/run-example.sh
+	@bash scripts/run-zestd.sh
 
 test: build test-deps
 	@cd build && ctest $(CTEST_FLAGS)

@@ -11,6 +11,8 @@ packages=(
   dovecot-core dovecot-sieve
   # test drivers (tests/differential/run.py, tests/integration)
   python3
+  # zestd integration tests: LMTP client, SMTP sink, IMAP read-back
+  swaks python3-aiosmtpd dovecot-imapd
 )
 
 missing=()

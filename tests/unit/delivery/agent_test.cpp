@@ -1,0 +1,179 @@
+// The delivery agent over a real Maildir, and with a fault-injecting
+// backend (disk full must answer 452 and store nothing).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "delivery/agent.hpp"
+
+namespace zest::delivery {
+namespace {
+namespace fs = std::filesystem;
+
+class NullSender : public MailSender {
+ public:
+  std::vector<std::string> sent;
+  bool fail = false;
+  std::optional<std::string> send(std::string_view, std::string_view rcpt,
+                                  std::string_view) override {
+    if (fail) return "connection refused";
+    sent.emplace_back(rcpt);
+    return std::nullopt;
+  }
+};
+
+// Stages nothing; every store fails like a full disk.
+class FullDiskBackend : public StagedBackend {
+ public:
+  bool mailbox_exists(std::string_view) override { return true; }
+  Error create_mailbox(std::string_view) override { return std::nullopt; }
+  Error store(std::string_view, std::span<const std::string>, std::string_view) override {
+    failed_ = true;
+    return "write: No space left on device";
+  }
+  Error send_mail(std::string_view, std::string_view, std::string_view) override {
+    return std::nullopt;
+  }
+  bool duplicate_seen(std::string_view) override { return false; }
+  void duplicate_mark(std::string_view, std::chrono::seconds) override {}
+  CommitResult commit() override { return {}; }
+  void rollback() override {}
+  bool storage_failed() const override { return failed_; }
+
+ private:
+  bool failed_ = false;
+};
+
+std::size_t count_files(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return 0;
+  return static_cast<std::size_t>(
+      std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = fs::temp_directory_path() /
+           ("zest-agent-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::ofstream(root / "passwd")
+        << "alice@example.org:{PLAIN}pw::::::\nbob:{PLAIN}pw::::" + (root / "bobhome").string() +
+               "::\n";
+    options.data_dir = root;
+    users = std::make_unique<store::UserDb>(root / "passwd");
+  }
+  void TearDown() override { fs::remove_all(root); }
+  void script(const std::string& user_home, const std::string& text) {
+    fs::create_directories(fs::path(user_home) / "sieve");
+    std::ofstream(fs::path(user_home) / "sieve" / "s.sieve") << text;
+    fs::create_symlink("sieve/s.sieve", fs::path(user_home) / ".dovecot.sieve");
+  }
+  Outcome deliver(const std::string& rcpt,
+                  std::string msg = "Subject: hi\nTo: alice@example.org\n\nbody\n") {
+    auto u = agent().lookup(rcpt);
+    EXPECT_TRUE(u && u.value());
+    DeliveryRequest r;
+    r.from = "sender@example.net";
+    r.rcpt = rcpt;
+    message = std::move(msg);
+    r.message = message;
+    return agent().deliver(*u.value(), r);
+  }
+  DeliveryAgent& agent() {
+    if (!agent_)
+      agent_ = std::make_unique<DeliveryAgent>(options, *users, cache, sender, registry, settings,
+                                               [this](std::string_view l) { log.emplace_back(l); });
+    return *agent_;
+  }
+  fs::path root;
+  AgentOptions options;
+  std::unique_ptr<store::UserDb> users;
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  store::ScriptCache cache{registry, settings};
+  NullSender sender;
+  std::vector<std::string> log;
+  std::string message;
+  std::unique_ptr<DeliveryAgent> agent_;
+};
+
+TEST_F(AgentTest, LookupStripsDetailThenTriesLocalPart) {
+  store::UserDb db(root / "passwd");
+  auto a = db.find_recipient("alice+lists@example.org", "+");
+  ASSERT_TRUE(a && a.value());
+  EXPECT_EQ(a.value()->name, "alice@example.org");
+  auto b = db.find_recipient("bob+x@anywhere.example", "+");
+  ASSERT_TRUE(b && b.value());
+  EXPECT_EQ(b.value()->name, "bob");
+  auto c = db.find_recipient("carol@example.org", "+");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c.value());
+}
+
+TEST_F(AgentTest, ImplicitKeepWithoutScript) {
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 250);
+  EXPECT_EQ(count_files(root / "home" / "alice@example.org" / "Maildir" / "new"), 1u);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.back().find("event=delivery"), std::string::npos);
+  EXPECT_NE(log.back().find("result=\"250 2.0.0\""), std::string::npos);
+}
+
+TEST_F(AgentTest, FileintoFlagsAndReject) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require [\"fileinto\", \"imap4flags\", \"reject\"];\n"
+         "if header :is \"subject\" \"no\" { reject \"Not wanted\"; stop; }\n"
+         "if header :is \"subject\" \"list\" { fileinto \"Lists/sieve\"; stop; }\n"
+         "addflag \"\\\\Seen\"; keep;\n");
+  options.autocreate = true;
+  EXPECT_EQ(deliver("bob", "Subject: list\n\nx\n").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / ".Lists.sieve" / "new"), 1u);
+  EXPECT_EQ(deliver("bob", "Subject: other\n\nx\n").code, 250);
+  ASSERT_EQ(count_files(home / "Maildir" / "cur"), 1u);
+  EXPECT_TRUE(fs::directory_iterator(home / "Maildir" / "cur")->path().string().ends_with(":2,S"));
+  const Outcome r = deliver("bob", "Subject: no\n\nx\n");
+  EXPECT_EQ(r.code, 550);
+  EXPECT_EQ(r.enhanced, "5.7.1");
+  EXPECT_EQ(r.text, "Not wanted");
+  EXPECT_TRUE(fs::exists(home / "sieve" / "s.svbc"));  // compiled cache beside the script
+}
+
+TEST_F(AgentTest, RuntimeErrorFallsBackToInboxAndLogs) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "require \"fileinto\";\nfileinto \"a.b\";\n");
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);
+  bool logged = false;
+  for (const auto& l : log) logged = logged || l.find("'.' is not allowed") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(AgentTest, DiskFullAnswers452AndStoresNothing) {
+  agent().set_backend_factory(
+      [](const LocalUser&, MailSender&) { return std::make_unique<FullDiskBackend>(); });
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 452);
+  EXPECT_EQ(o.enhanced, "4.3.1");
+  EXPECT_EQ(exit_code(o.kind), 75);
+}
+
+TEST_F(AgentTest, RedirectFailureIsTemporaryAndStoresNothing) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "redirect :copy \"elsewhere@example.net\";\n");
+  sender.fail = true;
+  EXPECT_EQ(deliver("bob").code, 451);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 0u);
+  EXPECT_EQ(count_files(home / "Maildir" / "tmp"), 0u);
+  sender.fail = false;
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(sender.sent.size(), 1u);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);
+}
+
+}  // namespace
+}  // namespace zest::delivery
