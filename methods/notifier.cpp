@@ -1,0 +1,68 @@
+#include "methods/notifier.hpp"
+
+#include "interp/message/message.hpp"
+#include "methods/text.hpp"
+
+namespace zest::methods {
+
+bool RateLimiter::allow(std::string_view user, std::int64_t now) {
+  if (per_hour_ == 0) return true;
+  auto it = sent_.find(user);
+  if (it == sent_.end()) it = sent_.emplace(std::string(user), std::deque<std::int64_t>{}).first;
+  auto& q = it->second;
+  while (!q.empty() && q.front() <= now - 3600) q.pop_front();
+  if (q.size() >= per_hour_) return false;
+  q.push_back(now);
+  return true;
+}
+
+NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger) {
+  using S = NotifyOutcome::Status;
+  // Never notify about automatic mail, our own notifications included
+  // (RFC 5436 §2.7, RFC 5435 §8); applied to every method.
+  if (trigger.auto_submitted || trigger.notification)
+    return {S::Skipped, "triggering message is auto-submitted; no notification"};
+  const Method* m = methods_.find(req.uri);
+  if (!m) return {S::Failed, "unsupported notification method '" + scheme_of(req.uri) + "'"};
+  if (limits_.max_per_run > 0 && sent_ >= limits_.max_per_run)
+    return {S::Skipped,
+            "notification limit per run reached (" + std::to_string(limits_.max_per_run) + ")"};
+  auto payload = m->prepare(req, trigger, policy_, notified_);
+  if (!payload) return {S::Failed, payload.error()};
+  if (const auto* mail = std::get_if<MailPayload>(&*payload); mail && mail->rcpts.empty())
+    return {S::Skipped, "every recipient was already notified"};
+  const std::string user = trigger.user.empty() ? trigger.envelope_to : trigger.user;
+  if (rate_ && !rate_->allow(user, trigger.now))
+    return {S::Skipped, "notification rate limit for " + user + " reached"};
+  if (auto e = m->send(*payload, transport_)) return {S::Failed, *e};
+  ++sent_;
+  if (const auto* mail = std::get_if<MailPayload>(&*payload))
+    notified_.insert(notified_.end(), mail->rcpts.begin(), mail->rcpts.end());
+  return {S::Sent, std::string(m->scheme()) + " notification sent"};
+}
+
+Trigger make_trigger(const message::Message& m, std::string_view envelope_from,
+                     std::string_view envelope_to, std::string_view user_email) {
+  Trigger t;
+  t.envelope_from = std::string(envelope_from);
+  t.envelope_to = std::string(envelope_to);
+  t.user_email = std::string(user_email);
+  auto first = [&](std::string_view name, bool decoded) {
+    const auto v = decoded ? m.header_decoded(name) : m.header_raw(name);
+    return v.empty() ? std::string() : std::string(v.front());
+  };
+  t.from = first("from", true);
+  t.subject = first("subject", true);
+  t.date = first("date", false);
+  t.message_id = first("message-id", false);
+  for (auto v : m.header_raw("auto-submitted")) {
+    std::string token = ascii_lower(v.substr(0, v.find(';')));
+    const auto b = token.find_first_not_of(" \t"), e = token.find_last_not_of(" \t");
+    token = b == std::string::npos ? std::string() : token.substr(b, e - b + 1);
+    if (token != "no") t.auto_submitted = true;
+    if (token == "auto-notified") t.notification = true;
+  }
+  return t;
+}
+
+}  // namespace zest::methods

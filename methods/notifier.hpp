@@ -1,0 +1,69 @@
+// Carrying out the notify actions of one delivery: loop protection,
+// limits, duplicate suppression across actions, then prepare + send over
+// the injected transport. Pure apart from the transport it is given.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "methods/method.hpp"
+
+namespace zest::message {
+class Message;
+}
+
+namespace zest::methods {
+
+struct Limits {
+  std::size_t max_per_run = 10;        // [notify] max_per_run
+  std::size_t max_per_user_hour = 30;  // [notify] max_per_user_hour (RFC 5436 §2.7 suggests 30/h)
+};
+
+// Per-user sliding one-hour window. Owned by the host (one per process).
+class RateLimiter {
+ public:
+  explicit RateLimiter(std::size_t per_hour) : per_hour_(per_hour) {}
+  // Records one notification when the user is under the limit.
+  bool allow(std::string_view user, std::int64_t now);
+
+ private:
+  std::size_t per_hour_;
+  std::map<std::string, std::deque<std::int64_t>, std::less<>> sent_;
+};
+
+struct NotifyOutcome {
+  enum class Status { Sent, Skipped, Failed };
+  Status status = Status::Sent;
+  std::string detail;  // for the log
+};
+
+class Notifier {
+ public:
+  Notifier(const MethodRegistry& methods, Policy policy, Limits limits, Transport& transport,
+           RateLimiter* rate = nullptr)
+      : methods_(methods),
+        policy_(std::move(policy)),
+        limits_(limits),
+        transport_(transport),
+        rate_(rate) {}
+  NotifyOutcome notify(const NotifyRequest& req, const Trigger& trigger);
+
+ private:
+  const MethodRegistry& methods_;
+  Policy policy_;
+  Limits limits_;
+  Transport& transport_;
+  RateLimiter* rate_;
+  std::vector<std::string> notified_;  // mailto recipients already sent to
+  std::size_t sent_ = 0;
+};
+
+// The Trigger of a delivery: header summary and loop markers of `m`.
+Trigger make_trigger(const message::Message& m, std::string_view envelope_from,
+                     std::string_view envelope_to, std::string_view user_email);
+
+}  // namespace zest::methods
