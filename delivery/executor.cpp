@@ -1,6 +1,7 @@
 #include "delivery/executor.hpp"
 
 #include <cctype>
+#include <ctime>
 #include <variant>
 
 #include "interp/message/address.hpp"
@@ -137,6 +138,58 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     return true;
   };
 
+  // Notifications: mail through the backend, xmpp/https through the
+  // context's transport; the methods decide what is sent (methods/).
+  class BackendTransport final : public methods::Transport {
+   public:
+    BackendTransport(DeliveryBackend& b, methods::Transport* other) : b_(b), other_(other) {}
+    methods::Error send_mail(const methods::MailPayload& p) override {
+      for (const auto& rcpt : p.rcpts)
+        if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return e;
+      return std::nullopt;
+    }
+    methods::Error send_xmpp(const methods::XmppPayload& p) override {
+      return other_ ? other_->send_xmpp(p) : "xmpp notifications are not configured";
+    }
+    methods::Error send_http(const methods::HttpPayload& p) override {
+      return other_ ? other_->send_http(p) : "https notifications are not configured";
+    }
+
+   private:
+    DeliveryBackend& b_;
+    methods::Transport* other_;
+  };
+  BackendTransport transport(backend, ctx.notify_transport);
+  auto notify = [&](const interp::NotifyAction& n) {
+    const auto registry = methods::standard_methods(
+        methods::policy_from_settings(ctx.settings.values, ctx.postmaster));
+    methods::Notifier notifier(registry,
+                               methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
+                               methods::limits_from_settings(ctx.settings.values), transport,
+                               state.notify, ctx.notify_rate);
+    methods::Trigger trigger = methods::make_trigger(ctx.message, bare(ctx.envelope.from),
+                                                     bare(ctx.envelope.to), user_address(ctx));
+    trigger.now = std::time(nullptr);
+    trigger.nonce = methods::make_nonce();
+    auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
+    if (out.status == methods::NotifyOutcome::Status::Failed)
+      st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
+  };
+
+  // RFC 8580: a copy of a sent message, filed without failing the action.
+  auto fcc = [&](const interp::FccTarget& f, const std::string& sent) {
+    std::string box = interp::canonical_mailbox(f.mailbox);
+    if (f.mailboxid)
+      if (auto named = backend.mailbox_by_id(*f.mailboxid)) box = *named;
+    if (!backend.mailbox_exists(box) && (!f.create || backend.create_mailbox(box))) {
+      st.errors.push_back("fcc: mailbox '" + box + "' does not exist");
+      return;
+    }
+    const interp::Flags flags = interp::canonical_flags(f.flags);
+    if (auto e = backend.store(box, flags, sent))
+      st.errors.push_back("fcc: failed to store into mailbox '" + box + "': " + *e);
+  };
+
   const auto& list = actions.actions();
   for (; state.executed < list.size(); ++state.executed) {
     const interp::Action& a = list[state.executed];
@@ -175,17 +228,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
         ok = send("", sender, msg, "vacation response");
       }
     } else if (const auto* n = std::get_if<interp::NotifyAction>(&a)) {
-      constexpr std::string_view kMailto = "mailto:";
-      if (n->uri.compare(0, kMailto.size(), kMailto) == 0) {
-        std::string to = n->uri.substr(kMailto.size());
-        to = to.substr(0, to.find('?'));
-        std::string msg = "From: " + ctx.postmaster + "\r\nTo: <" + to + ">\r\n";
-        msg += "Subject: " + (n->message ? *n->message : "Notification") + "\r\n";
-        msg += "Auto-Submitted: auto-notified\r\n\r\n" +
-               (n->message ? *n->message : std::string()) + "\r\n";
-        ok = send("", to, msg, "notification");
-      }
-    }
+      notify(*n);  // a failed notification never fails the delivery (RFC 5435 §3.8)
     if (!ok) {
       st.ok = false;
       fallback_keep = true;

@@ -15,6 +15,7 @@
 #include "interp/actions.hpp"
 #include "interp/host.hpp"
 #include "interp/settings.hpp"
+#include "methods/notifier.hpp"
 
 namespace zest::message {
 class Message;
@@ -50,6 +51,10 @@ struct DeliveryContext {
   const interp::EngineSettings& settings;
   std::string postmaster = "postmaster@example.com";
   std::string default_mailbox = "INBOX";
+  // Carrier of xmpp/https notifications (mailto goes through send_mail);
+  // null = those methods are not configured. Optional per-user rate limit.
+  methods::Transport* notify_transport = nullptr;
+  methods::RateLimiter* notify_rate = nullptr;
 };
 
 // Progress of executing one result, so that a result that grows (several
@@ -57,6 +62,7 @@ struct DeliveryContext {
 struct ExecutionState {
   std::size_t executed = 0;  // actions of the list already carried out
   bool implicit_keep_done = false;
+  methods::NotifierState notify;  // recipients notified so far (RFC 5436 §2.7)
 };
 
 struct ExecutionStatus {

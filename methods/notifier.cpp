@@ -1,5 +1,7 @@
 #include "methods/notifier.hpp"
 
+#include <random>
+
 #include "interp/message/message.hpp"
 #include "methods/text.hpp"
 
@@ -24,10 +26,10 @@ NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger)
     return {S::Skipped, "triggering message is auto-submitted; no notification"};
   const Method* m = methods_.find(req.uri);
   if (!m) return {S::Failed, "unsupported notification method '" + scheme_of(req.uri) + "'"};
-  if (limits_.max_per_run > 0 && sent_ >= limits_.max_per_run)
+  if (limits_.max_per_run > 0 && state_.sent >= limits_.max_per_run)
     return {S::Skipped,
             "notification limit per run reached (" + std::to_string(limits_.max_per_run) + ")"};
-  auto payload = m->prepare(req, trigger, policy_, notified_);
+  auto payload = m->prepare(req, trigger, policy_, state_.notified);
   if (!payload) return {S::Failed, payload.error()};
   if (const auto* mail = std::get_if<MailPayload>(&*payload); mail && mail->rcpts.empty())
     return {S::Skipped, "every recipient was already notified"};
@@ -35,9 +37,9 @@ NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger)
   if (rate_ && !rate_->allow(user, trigger.now))
     return {S::Skipped, "notification rate limit for " + user + " reached"};
   if (auto e = m->send(*payload, transport_)) return {S::Failed, *e};
-  ++sent_;
+  ++state_.sent;
   if (const auto* mail = std::get_if<MailPayload>(&*payload))
-    notified_.insert(notified_.end(), mail->rcpts.begin(), mail->rcpts.end());
+    state_.notified.insert(state_.notified.end(), mail->rcpts.begin(), mail->rcpts.end());
   return {S::Sent, std::string(m->scheme()) + " notification sent"};
 }
 
@@ -63,6 +65,43 @@ Trigger make_trigger(const message::Message& m, std::string_view envelope_from,
     if (token == "auto-notified") t.notification = true;
   }
   return t;
+}
+
+namespace {
+std::string value(const std::map<std::string, std::string, std::less<>>& v, std::string_view k) {
+  auto it = v.find(k);
+  return it == v.end() ? std::string() : it->second;
+}
+bool yes(std::string_view s) {
+  return s == "yes" || s == "true" || s == "1";
+}
+}  // namespace
+
+Policy policy_from_settings(const std::map<std::string, std::string, std::less<>>& values,
+                            std::string_view postmaster) {
+  Policy p;
+  if (!postmaster.empty()) p.postmaster = std::string(postmaster);
+  p.mailto_envelope_from = value(values, "notify_mailto_envelope_from");
+  p.allow_http = yes(value(values, "notify_http_allow_http"));
+  p.xmpp_jid = value(values, "notify_xmpp_jid");
+  if (value(values, "notify_xmpp_type") == "headline") p.xmpp_type = "headline";
+  return p;
+}
+
+Limits limits_from_settings(const std::map<std::string, std::string, std::less<>>& values) {
+  Limits l;
+  if (auto v = value(values, "notify_max_per_run"); !v.empty())
+    l.max_per_run = std::strtoull(v.c_str(), nullptr, 10);
+  if (auto v = value(values, "notify_max_per_user_hour"); !v.empty())
+    l.max_per_user_hour = std::strtoull(v.c_str(), nullptr, 10);
+  return l;
+}
+
+std::string make_nonce() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
 }
 
 }  // namespace zest::methods

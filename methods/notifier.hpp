@@ -41,14 +41,22 @@ struct NotifyOutcome {
   std::string detail;  // for the log
 };
 
+// What a delivery's notifications so far leave for the next ones (kept by
+// the caller when a result is executed in several steps).
+struct NotifierState {
+  std::vector<std::string> notified;  // mailto recipients already sent to
+  std::size_t sent = 0;
+};
+
 class Notifier {
  public:
   Notifier(const MethodRegistry& methods, Policy policy, Limits limits, Transport& transport,
-           RateLimiter* rate = nullptr)
+           NotifierState& state, RateLimiter* rate = nullptr)
       : methods_(methods),
         policy_(std::move(policy)),
         limits_(limits),
         transport_(transport),
+        state_(state),
         rate_(rate) {}
   NotifyOutcome notify(const NotifyRequest& req, const Trigger& trigger);
 
@@ -57,10 +65,17 @@ class Notifier {
   Policy policy_;
   Limits limits_;
   Transport& transport_;
+  NotifierState& state_;
   RateLimiter* rate_;
-  std::vector<std::string> notified_;  // mailto recipients already sent to
-  std::size_t sent_ = 0;
 };
+
+// Policy and limits from engine settings (Pigeonhole-style names without
+// "sieve_": notify_mailto_envelope_from, notify_max_per_run, ...).
+Policy policy_from_settings(const std::map<std::string, std::string, std::less<>>& values,
+                            std::string_view postmaster);
+Limits limits_from_settings(const std::map<std::string, std::string, std::less<>>& values);
+// A fresh random token for Trigger::nonce.
+std::string make_nonce();
 
 // The Trigger of a delivery: header summary and loop markers of `m`.
 Trigger make_trigger(const message::Message& m, std::string_view envelope_from,

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "methods/method.hpp"
+
 namespace zest::tools {
 namespace {
 
@@ -48,16 +50,36 @@ struct ActionToJson {
     return {{"type", "vacation"},  {"seconds", a.seconds},    {"subject", opt(a.subject)},
             {"from", opt(a.from)}, {"handle", opt(a.handle)}, {"reason", crlf_to_lf(a.reason)}};
   }
+  json operator()(const interp::ReportAction& a) const {
+    return {{"type", "report"},
+            {"feedback_type", a.feedback_type},
+            {"message", crlf_to_lf(a.message)},
+            {"address", a.address},
+            {"headers_only", a.headers_only}};
+  }
   json operator()(const interp::NotifyAction& a) const {
+    // recipients/headers/body as the method parses the URI (methods/).
+    methods::Policy policy;
+    policy.allow_http = true;  // describe whatever the run accepted
+    const auto registry = methods::standard_methods(policy);
+    methods::Description d;
+    if (const methods::Method* m = registry.find(a.uri))
+      d = m->describe({a.uri, a.from, a.importance, a.options, a.message});
+    json recipients = json::array(), headers = json::array();
+    for (const auto& r : d.recipients)
+      recipients.push_back({{"field", r.field}, {"address", r.address}});
+    for (const auto& h : d.headers) headers.push_back({{"name", h.name}, {"value", h.value}});
     json j = {{"type", "notify"},
               {"method", std::string(scheme_of(a.uri))},
               {"importance", a.importance},
               {"from", opt(a.from)},
-              {"subject", opt(a.message)},
-              {"recipients", json::array()},
-              {"headers", json::array()},
-              {"body", nullptr},
-              {"uri", a.uri}};
+              {"subject", opt(d.subject ? d.subject : a.message)},
+              {"recipients", recipients},
+              {"headers", headers},
+              {"body", d.body ? json(crlf_to_lf(*d.body)) : json(nullptr)},
+              {"uri", a.uri},
+              {"options", a.options},
+              {"message", opt(a.message)}};
     return j;
   }
 };
@@ -109,9 +131,16 @@ struct ActionToText {
     return "send vacation message (period " + std::to_string(a.seconds) + "s)" +
            (a.subject ? ", subject: " + *a.subject : std::string());
   }
+  std::string operator()(const interp::ReportAction& a) const {
+    return "send " + a.feedback_type + " report to: " + a.address;
+  }
   std::string operator()(const interp::NotifyAction& a) const {
-    return "send notification with method '" + a.uri + "'" +
-           (a.message ? ": " + *a.message : std::string());
+    std::string s = "send notification with method '" + a.uri + "'";
+    s += "\n        => importance: " + std::to_string(a.importance);
+    if (a.from) s += "\n        => from: " + *a.from;
+    for (const auto& o : a.options) s += "\n        => option: " + o;
+    if (a.message) s += "\n        => message: " + *a.message;
+    return s;
   }
 };
 
