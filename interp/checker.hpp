@@ -46,11 +46,22 @@ struct CheckedCall {
   std::string what() const;  // "the header test", "the fileinto command"
 };
 
+class Host;
+
+// What the compilation of a script shares with the compilations of the
+// scripts it includes: the host that resolves them (none: included scripts
+// are only checked when they run) and state kept across the nesting.
+struct CompileEnv {
+  Host* host = nullptr;
+  std::map<std::type_index, std::shared_ptr<void>> shared;
+};
+
 class CheckContext {
  public:
   CheckContext(const Registry& registry, const EngineSettings& settings,
-               grammar::Diagnostics& diags)
-      : registry_(registry), settings_(settings), diags_(diags) {}
+               grammar::Diagnostics& diags, CompileEnv* env = nullptr)
+      : registry_(registry), settings_(settings), diags_(diags), env_(env) {}
+  CompileEnv* env() { return env_; }
 
   void error(grammar::Location loc, std::string message);
   void warning(grammar::Location loc, std::string message) {
@@ -79,6 +90,7 @@ class CheckContext {
   grammar::Diagnostics& diags_;
   std::set<std::string, std::less<>> required_;
   std::map<std::type_index, std::shared_ptr<void>> state_;
+  CompileEnv* env_ = nullptr;
 };
 
 // Whether `ihave` may enable a capability (RFC 5463): known, enabled, and

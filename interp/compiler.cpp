@@ -50,8 +50,9 @@ bool is_control_test(std::string_view n) {
 
 class Compiler {
  public:
-  Compiler(const Registry& registry, const EngineSettings& settings, grammar::Diagnostics& diags)
-      : ctx_(registry, settings, diags) {}
+  Compiler(const Registry& registry, const EngineSettings& settings, grammar::Diagnostics& diags,
+           CompileEnv* env)
+      : ctx_(registry, settings, diags, env) {}
 
   std::optional<Program> run(const grammar::Script& script) {
     compile_block(script.commands, 0, true);
@@ -510,6 +511,10 @@ class Compiler {
       if (n.has_block) compile_block(n.block, depth + 1, false);  // still report errors inside
       return;
     }
+    if (spec->name == "return" && spec->extension == "include") {
+      emit(Op::Return, n.loc.line);  // RFC 6609: ends the current script only
+      return;
+    }
     if (spec->block == BlockRule::Required) {
       const std::size_t begin = here();
       emit_call(Op::BlockBegin, *call);
@@ -601,16 +606,17 @@ void CheckContext::error(grammar::Location loc, std::string message) {
 }
 
 CompileResult compile_tree(const grammar::Script& script, const Registry& registry,
-                           const EngineSettings& settings, grammar::Diagnostics diags) {
+                           const EngineSettings& settings, grammar::Diagnostics diags,
+                           CompileEnv* env) {
   CompileResult out{std::nullopt, std::move(diags)};
-  Compiler c(registry, settings, out.diags);
+  Compiler c(registry, settings, out.diags, env);
   auto program = c.run(script);
   if (!out.diags.has_errors()) out.program = std::move(program);
   return out;
 }
 
 CompileResult compile(std::string_view source, const Registry& registry,
-                      const EngineSettings& settings) {
+                      const EngineSettings& settings, CompileEnv* env) {
   if (source.size() > settings.max_script_size) {
     CompileResult out;
     out.diags.error(
@@ -622,7 +628,7 @@ CompileResult compile(std::string_view source, const Registry& registry,
   limits.max_errors = settings.max_errors;
   auto parsed = grammar::parse(source, limits);
   if (parsed.diags.has_errors()) return CompileResult{std::nullopt, std::move(parsed.diags)};
-  return compile_tree(parsed.script, registry, settings, std::move(parsed.diags));
+  return compile_tree(parsed.script, registry, settings, std::move(parsed.diags), env);
 }
 
 }  // namespace zest::interp

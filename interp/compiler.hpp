@@ -12,15 +12,20 @@
 
 namespace zest::interp {
 
+struct CompileEnv;  // checker.hpp
+
 struct CompileResult {
   std::optional<Program> program;  // empty when there were errors
   grammar::Diagnostics diags;
 };
 
+// With an environment whose host resolves included scripts, those are
+// compiled too and their errors reported (RFC 6609 include).
 CompileResult compile(std::string_view source, const Registry& registry,
-                      const EngineSettings& settings);
+                      const EngineSettings& settings, CompileEnv* env = nullptr);
 
 CompileResult compile_tree(const grammar::Script& script, const Registry& registry,
-                           const EngineSettings& settings, grammar::Diagnostics diags);
+                           const EngineSettings& settings, grammar::Diagnostics diags,
+                           CompileEnv* env = nullptr);
 
 }  // namespace zest::interp

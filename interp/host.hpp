@@ -38,6 +38,11 @@ class Host {
     return {};
   }
   virtual std::optional<std::string> server_metadata(std::string_view /*entry*/) { return {}; }
+  // RFC 6609 include: the source of the personal (or, with `global`, the
+  // global) script `name`; nullopt when there is no such script.
+  virtual std::optional<std::string> include_source(std::string_view /*name*/, bool /*global*/) {
+    return {};
+  }
 };
 
 }  // namespace zest::interp

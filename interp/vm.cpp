@@ -42,6 +42,9 @@ Vm::Outcome Vm::run() {
         pc_ = flag_ ? pc_ + 1 : in.target;
         continue;
       case Op::Stop:
+        // The Stop the compiler appends ends the script normally: only an
+        // explicit stop ends the scripts that include this one too.
+        if (pc_ + 1 == n) return Outcome::Done;
         if (rt_.tracing(2)) rt_.trace(fmt::format("{:>4}: stop command", p.lines[pc_]));
         return Outcome::Stopped;
       case Op::Return:

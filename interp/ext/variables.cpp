@@ -271,6 +271,9 @@ std::string get(const Runtime& rt, std::string_view name) {
     const Namespace* ns = find_namespace(rt.registry(), name.substr(0, dot));
     return ns && ns->get ? ns->get(rt, name.substr(dot + 1)) : std::string();
   }
+  if (const auto* g = rt.find_state<GlobalAliases>();
+      g && std::find(g->names.begin(), g->names.end(), lower(name)) != g->names.end())
+    return get(rt, "global." + std::string(name));
   const Store* store = rt.find_state<Store>();
   if (!store) return {};
   auto it = store->values.find(lower(name));
@@ -283,6 +286,11 @@ void set(Runtime& rt, std::string_view name, std::string value) {
   if (const auto dot = name.find('.'); dot != std::string_view::npos) {
     const Namespace* ns = find_namespace(rt.registry(), name.substr(0, dot));
     if (ns && ns->set) ns->set(rt, name.substr(dot + 1), std::move(value));
+    return;
+  }
+  if (const auto* g = rt.find_state<GlobalAliases>();
+      g && std::find(g->names.begin(), g->names.end(), lower(name)) != g->names.end()) {
+    set(rt, "global." + std::string(name), std::move(value));
     return;
   }
   rt.state<Store>().values[lower(name)] = std::move(value);

@@ -47,6 +47,12 @@ struct Modifier {
   std::function<std::string(std::string_view value, const EngineSettings&)> apply;
 };
 
+// Runtime state of a script that declared names `global` (RFC 6609
+// include): those plain names are read and written as "global.<name>".
+struct GlobalAliases {
+  std::vector<std::string> names;  // lower case
+};
+
 void add_namespace(Registry& registry, Namespace ns);
 void add_modifier(Registry& registry, Modifier modifier);
 

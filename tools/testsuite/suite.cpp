@@ -269,6 +269,27 @@ std::optional<std::string> Suite::environment(std::string_view name) {
   return std::nullopt;
 }
 
+// Included scripts (TESTSUITE_SPEC §2): "<name>.sieve" below sieve_dir or
+// sieve_global_dir, or a Dovecot flat-file dict when the "sieve" /
+// "sieve_global" location is "dict:file:PATH".
+std::optional<std::string> Suite::include_source(std::string_view name, bool global) {
+  const std::string location = settings_.value(global ? "global" : "sieve");
+  if (location.rfind("dict:file:", 0) == 0) {
+    std::ifstream in(location.substr(10));
+    std::map<std::string, std::string, std::less<>> dict;
+    for (std::string k, v; std::getline(in, k) && std::getline(in, v);) dict[k] = v;
+    auto id = dict.find("priv/sieve/name/" + std::string(name));
+    if (id == dict.end()) return std::nullopt;
+    auto data = dict.find("priv/sieve/data/" + id->second);
+    return data == dict.end() ? std::nullopt : std::optional<std::string>(data->second);
+  }
+  const std::string dir = settings_.value(global ? "global_dir" : "dir");
+  if (auto s = read_file(dir + "/" + std::string(name) + ".sieve")) return s;
+  if (name.size() > 6 && name.substr(name.size() - 6) == ".sieve")
+    return read_file(dir + "/" + std::string(name));
+  return std::nullopt;
+}
+
 void Suite::log(interp::LogLevel level, std::string_view message) {
   if (options_.echo_log) fmt::print("LOG: {}: {}\n", level_name(level), message);
   log_.push_back({level, std::string(message)});
@@ -298,10 +319,12 @@ std::shared_ptr<interp::Program> Suite::compile_file(const std::string& path) {
   auto parsed = grammar::parse(*source, limits);
   const bool parse_failed = parsed.diags.has_errors();
   interp::CompileResult cr;
-  if (parse_failed)
+  if (parse_failed) {
     cr.diags = std::move(parsed.diags);
-  else
-    cr = interp::compile_tree(parsed.script, registry_, settings_, std::move(parsed.diags));
+  } else {
+    interp::CompileEnv env{this, {}};
+    cr = interp::compile_tree(parsed.script, registry_, settings_, std::move(parsed.diags), &env);
+  }
   for (const auto& d : cr.diags.all())
     log(d.severity == grammar::Severity::Error ? interp::LogLevel::Error
                                                : interp::LogLevel::Warning,
@@ -771,7 +794,8 @@ int Suite::run() {
       cr.diags = std::move(parsed.diags);
     } else {
       check_test_nesting(parsed.script.commands, false, parsed.diags);
-      cr = interp::compile_tree(parsed.script, registry_, settings_, std::move(parsed.diags));
+      interp::CompileEnv env{this, {}};
+      cr = interp::compile_tree(parsed.script, registry_, settings_, std::move(parsed.diags), &env);
     }
     for (const auto& d : cr.diags.all())
       if (d.severity == grammar::Severity::Error || options_.echo_log)

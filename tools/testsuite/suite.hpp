@@ -52,6 +52,8 @@ class Suite final : public interp::Host {
                                               std::string_view entry) override;
   std::optional<std::string> server_metadata(std::string_view entry) override;
   std::optional<std::string> environment(std::string_view name) override;
+  bool duplicate_exists(std::string_view id) override { return mail_.duplicate_seen(id); }
+  std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
 
   // The error log that test_error reads.
