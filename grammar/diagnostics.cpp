@@ -1,8 +1,16 @@
 #include "grammar/diagnostics.hpp"
 
+#include <algorithm>
+
 #include <utility>
 
 namespace zest::grammar {
+
+void Diagnostics::sort_by_location() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.column < b.loc.column;
+  });
+}
 
 void Diagnostics::error(Location loc, std::string message) {
   items_.push_back({Severity::Error, loc, std::move(message)});

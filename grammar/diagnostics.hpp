@@ -28,6 +28,8 @@ class Diagnostics {
   std::size_t error_count() const { return errors_; }
   std::size_t warning_count() const { return items_.size() - errors_; }
   bool has_errors() const { return errors_ > 0; }
+  // Orders the diagnostics by source position (stable).
+  void sort_by_location();
 
  private:
   std::vector<Diagnostic> items_;

@@ -11,6 +11,11 @@ namespace zest::grammar {
 struct ParseLimits {
   std::size_t max_nesting = 64;  // blocks + test lists, bounds recursion
   std::size_t max_errors = 32;   // stop reporting after this many
+  // Structural limits reported as errors (parsing goes on); 0 = none.
+  // Pigeonhole uses 32 for each.
+  std::size_t max_block_nesting = 0;
+  std::size_t max_test_nesting = 0;
+  std::size_t max_arguments = 0;
 };
 
 // Never throws on bad input and never recurses without bound. On syntax

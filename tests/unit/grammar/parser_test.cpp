@@ -115,14 +115,17 @@ TEST(Parser, SyntaxErrors) {
       {":tag;",
        "t:1:1: error: syntax error, unexpected tag ':tag', expecting end of script or "
        "identifier\n"},
-      {"x $;", "t:1:3: error: unexpected character(s) starting with '$'\n"},
+      {"x $;", "t:1:3: error: unexpected character(s) starting with '$'\n"
+               "t:1:3: error: syntax error, unexpected invalid characters, expecting '{' or ';'\n"},
       {"x \"abc", "t:1:3: error: unterminated string\n"},
       {"x /* abc", "t:1:3: error: unterminated comment\n"},
       {"x text:\nabc\n", "t:1:3: error: unterminated multi-line string (text:)\n"},
       {"x text:", "t:1:3: error: unterminated multi-line string (text:)\n"},
       {"x text: # c", "t:1:3: error: unterminated multi-line string (text:)\n"},
-      {"x : a;", "t:1:3: error: unexpected character(s) starting with ':'\n"},
-      {"x \xc3\xa9;", "t:1:3: error: unexpected character(s) starting with '\\xc3\\xa9'\n"},
+      {"x : a;", "t:1:3: error: unexpected character(s) starting with ':'\n"
+                 "t:1:3: error: syntax error, unexpected invalid characters, expecting '{' or ';'\n"},
+      {"x \xc3\xa9;", "t:1:3: error: unexpected character(s) starting with '\\xc3\\xa9'\n"
+                       "t:1:3: error: syntax error, unexpected invalid characters, expecting '{' or ';'\n"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.src);
@@ -141,6 +144,7 @@ TEST(Parser, NulBytesInTheMiddle) {
   auto r2 = parse("x $;\ny \"\0\";\nz [;"s);
   EXPECT_EQ(diag_text(r2),
             "t:1:3: error: unexpected character(s) starting with '$'\n"
+            "t:1:3: error: syntax error, unexpected invalid characters, expecting '{' or ';'\n"
             "t:2:4: error: NUL character not allowed in script\n"
             "t:3:4: error: syntax error, unexpected ';', expecting string\n");
 }
@@ -157,6 +161,7 @@ TEST(Parser, ErrorRecoveryReportsSeveralErrors) {
       "z;\n");
   EXPECT_EQ(diag_text(r),
             "t:2:7: error: unexpected character(s) starting with '$$$'\n"
+            "t:2:7: error: syntax error, unexpected invalid characters, expecting '{' or ';'\n"
             "t:3:16: error: syntax error, unexpected ';', expecting identifier\n"
             "t:5:14: error: syntax error, unexpected ']', expecting string\n"
             "t:7:3: error: syntax error, unexpected ']', expecting '{' or ';'\n");
