@@ -189,6 +189,13 @@ std::optional<std::string> ActionList::vacation(VacationAction v) {
   return std::nullopt;
 }
 
+void ActionList::remove_notifications(const std::function<bool(const NotifyAction&)>& cancel) {
+  std::erase_if(actions_, [&](const Action& a) {
+    const auto* n = std::get_if<NotifyAction>(&a);
+    return n && cancel(*n);
+  });
+}
+
 std::optional<std::string> ActionList::notify(NotifyAction n) {
   for (const auto& a : actions_)
     if (const auto* m = std::get_if<NotifyAction>(&a);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,9 @@ class ActionList {
   std::optional<std::string> reject(RejectAction a);
   std::optional<std::string> vacation(VacationAction a);
   std::optional<std::string> notify(NotifyAction a);
+
+  // The draft notify's denotify: drops the notify actions `cancel` selects.
+  void remove_notifications(const std::function<bool(const NotifyAction&)>& cancel);
 
   const std::vector<Action>& actions() const { return actions_; }
   bool implicit_keep() const { return implicit_keep_; }

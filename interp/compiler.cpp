@@ -3,6 +3,7 @@
 // call is emitted at once.
 #include "interp/compiler.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -450,8 +451,10 @@ class Compiler {
     }
   }
 
+  // A backstop for trees that did not come through the parser's limits:
+  // blocks and tests together may nest twice the per-kind limit.
   bool nesting_ok(const Node& n, std::size_t depth) {
-    if (depth < ctx_.settings().max_nesting) return true;
+    if (depth < 2 * ctx_.settings().max_nesting + 2) return true;
     ctx_.error(n.loc, "the nesting of blocks and tests is too deep (more than " +
                           std::to_string(ctx_.settings().max_nesting) + " levels)");
     return false;
@@ -615,6 +618,18 @@ CompileResult compile_tree(const grammar::Script& script, const Registry& regist
   return out;
 }
 
+grammar::ParseLimits parse_limits(const EngineSettings& settings) {
+  grammar::ParseLimits limits;
+  // The grammar's hard bound only protects the stack; the limits scripts
+  // see are Pigeonhole's separate block, test and argument limits.
+  limits.max_nesting = std::max<std::size_t>(1024, settings.max_nesting * 4);
+  limits.max_block_nesting = settings.max_nesting;
+  limits.max_test_nesting = settings.max_nesting;
+  limits.max_arguments = 32;
+  limits.max_errors = settings.max_errors;
+  return limits;
+}
+
 CompileResult compile(std::string_view source, const Registry& registry,
                       const EngineSettings& settings, CompileEnv* env) {
   if (source.size() > settings.max_script_size) {
@@ -623,10 +638,7 @@ CompileResult compile(std::string_view source, const Registry& registry,
         {1, 1}, "script is too large (max " + std::to_string(settings.max_script_size) + " bytes)");
     return out;
   }
-  grammar::ParseLimits limits;
-  limits.max_nesting = settings.max_nesting * 2 + 8;
-  limits.max_errors = settings.max_errors;
-  auto parsed = grammar::parse(source, limits);
+  auto parsed = grammar::parse(source, parse_limits(settings));
   if (parsed.diags.has_errors()) return CompileResult{std::nullopt, std::move(parsed.diags)};
   return compile_tree(parsed.script, registry, settings, std::move(parsed.diags), env);
 }

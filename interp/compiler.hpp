@@ -6,6 +6,7 @@
 
 #include "grammar/ast.hpp"
 #include "grammar/diagnostics.hpp"
+#include "grammar/parse.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
@@ -18,6 +19,10 @@ struct CompileResult {
   std::optional<Program> program;  // empty when there were errors
   grammar::Diagnostics diags;
 };
+
+// The parser limits that go with these engine settings (every caller that
+// parses before compiling must use them, so error counts agree).
+grammar::ParseLimits parse_limits(const EngineSettings& settings);
 
 // With an environment whose host resolves included scripts, those are
 // compiled too and their errors reported (RFC 6609 include).

@@ -1,5 +1,6 @@
 #include "interp/program.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -341,7 +342,9 @@ Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
   for (const auto& e : p.extensions)
     if (!registry.extension(e)) return stale("binary requires unknown extension '" + e + "'");
   for (auto& c : p.commands) {
-    c.spec = registry.command(c.name, c.is_test);
+    c.spec = registry.command_in(c.name, c.is_test, [&](std::string_view e) {
+      return std::find(p.extensions.begin(), p.extensions.end(), e) != p.extensions.end();
+    });
     if (!c.spec)
       return stale("binary uses unknown " + std::string(c.is_test ? "test" : "command") + " '" +
                    c.name + "'");

@@ -21,7 +21,23 @@ void Registry::add_extension(ExtensionSpec ext) {
 void Registry::add_command(CommandSpec spec) {
   auto& table = spec.is_test ? tests_ : commands_;
   std::string key = spec.name;
-  table[key] = std::make_unique<CommandSpec>(std::move(spec));
+  auto& slot = table[key];
+  if (slot && !spec.extension.empty() && !slot->extension.empty() &&
+      slot->extension != spec.extension) {
+    alternates_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+    return;
+  }
+  slot = std::make_unique<CommandSpec>(std::move(spec));
+}
+
+const CommandSpec* Registry::command_in(
+    std::string_view name, bool is_test,
+    const std::function<bool(std::string_view)>& enabled) const {
+  const CommandSpec* first = command(name, is_test);
+  if (!first || first->extension.empty() || enabled(first->extension)) return first;
+  for (const auto& alt : alternates_)
+    if (alt->name == name && alt->is_test == is_test && enabled(alt->extension)) return alt.get();
+  return first;
 }
 
 void Registry::add_group_member(TagGroup group, GroupMember member) {

@@ -126,6 +126,8 @@ using MatchKeyCheck =
 struct ExtensionSpec {
   std::string name;                       // capability string as in require
   std::vector<std::string> implies = {};  // other capabilities this one enables
+  // Capabilities that cannot be required together with this one.
+  std::vector<std::string> conflicts = {};
 };
 
 class Registry {
@@ -139,6 +141,10 @@ class Registry {
 
   const ExtensionSpec* extension(std::string_view name) const;
   const CommandSpec* command(std::string_view name, bool is_test) const;
+  // Two extensions may define a command of one name (the draft `notify`
+  // and enotify's): the first registered whose extension `enabled` accepts.
+  const CommandSpec* command_in(std::string_view name, bool is_test,
+                                const std::function<bool(std::string_view)>& enabled) const;
   // For extensions that add tags to commands of other extensions (:copy).
   CommandSpec* mutable_command(std::string_view name, bool is_test);
   const GroupMember* group_member(TagGroup group, std::string_view name) const;
@@ -172,6 +178,7 @@ class Registry {
   std::vector<ExtensionSpec> extensions_;
   std::map<std::string, std::unique_ptr<CommandSpec>, std::less<>> commands_;
   std::map<std::string, std::unique_ptr<CommandSpec>, std::less<>> tests_;
+  std::vector<std::unique_ptr<CommandSpec>> alternates_;  // same name, other extension
   std::vector<std::pair<TagGroup, GroupMember>> members_;
   struct ComparatorEntry {
     std::string name;
