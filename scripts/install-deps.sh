@@ -10,6 +10,7 @@ packages=(
   libgmime-3.0-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libre2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
   libtomlplusplus-dev libasio-dev
+  libstrophe-dev  # XMPP notifications (methods/transport)
   libcrypt-dev libargon2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3

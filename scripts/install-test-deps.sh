@@ -13,6 +13,9 @@ packages=(
   python3
   # zestd integration tests: LMTP client, SMTP sink, IMAP read-back
   swaks python3-aiosmtpd dovecot-imapd
+  # notification tests (tests/integration/notify): XMPP server; the tests
+  # run their own instance, the packaged service is never needed
+  prosody
 )
 
 missing=()

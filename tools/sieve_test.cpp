@@ -1,5 +1,6 @@
 // sieve-test: run one script against one message and show the actions.
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,8 @@
 #include "interp/message/address.hpp"
 #include "interp/message/message.hpp"
 #include "interp/vm.hpp"
+#include "methods/notifier.hpp"
+#include "methods/transport/transport.hpp"
 #include "server/config.hpp"
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
 
   interp::Registry registry;
   interp::EngineSettings settings;
+  std::optional<methods::NotifyConfig> notify_config;
   if (!config_file.empty()) {
     auto loaded = config::load_engine_settings(config_file);
     if (!loaded) {
@@ -113,6 +117,17 @@ int main(int argc, char** argv) {
       return tools::kExitUsage;
     }
     settings = std::move(loaded.value());
+    // [notify] and [submission]: limits for the run, transports for -e.
+    auto nc = methods::load_notify_config(config_file);
+    if (!nc) {
+      std::cerr << "sieve-test: " << nc.error() << "\n";
+      return tools::kExitUsage;
+    }
+    notify_config = std::move(nc.value());
+    settings.values.try_emplace("notify_max_per_run",
+                                std::to_string(notify_config->limits.max_per_run));
+    settings.values.try_emplace("notify_http_allow_http",
+                                notify_config->policy.allow_http ? "yes" : "no");
   }
   if (!extensions.empty()) {
     if (auto err = config::apply_extension_changes(settings, extensions,
@@ -196,8 +211,34 @@ int main(int argc, char** argv) {
       else
         std::cerr << "sieve-test: info: stored message in '" << mailbox << "'\n";
     };
+    // Notifications really go out with -c (the configured transports).
+    std::optional<methods::NetworkTransport> transport;
+    std::optional<methods::MethodRegistry> methods_reg;
+    methods::NotifierState notify_state;
+    if (notify_config) {
+      transport.emplace(*notify_config);
+      methods_reg.emplace(methods::standard_methods(notify_config->policy));
+    }
+    auto send_notification = [&](const interp::NotifyAction& n) {
+      if (!notify_config) {
+        std::cerr << "sieve-test: info: notify not executed: no configuration given (-c)\n";
+        return;
+      }
+      methods::Notifier notifier(*methods_reg, notify_config->policy, notify_config->limits,
+                                 *transport, notify_state);
+      methods::Trigger trigger = methods::make_trigger(msg, env.from, env.to, env.to);
+      trigger.now = std::time(nullptr);
+      trigger.nonce = methods::make_nonce();
+      const auto r = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
+      const char* what = r.status == methods::NotifyOutcome::Status::Sent      ? "info"
+                         : r.status == methods::NotifyOutcome::Status::Skipped ? "info"
+                                                                               : "error";
+      std::cerr << "sieve-test: " << what << ": notify " << n.uri << ": " << r.detail << "\n";
+    };
     for (const auto& a : out.actions) {
-      if (const auto* k = std::get_if<interp::KeepAction>(&a))
+      if (const auto* n = std::get_if<interp::NotifyAction>(&a))
+        send_notification(*n);
+      else if (const auto* k = std::get_if<interp::KeepAction>(&a))
         store_into("INBOX", k->flags, true);
       else if (const auto* f = std::get_if<interp::FileintoAction>(&a))
         store_into(f->mailbox, f->flags, f->create);
