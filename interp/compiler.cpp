@@ -4,6 +4,7 @@
 #include "interp/compiler.hpp"
 
 #include <algorithm>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -446,9 +447,25 @@ class Compiler {
         ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
         continue;
       }
+      report_conflict(s->loc, cap);
       ctx_.require(cap);
       for (const auto& implied : ext->implies) ctx_.require(implied);
     }
+  }
+
+  // Extensions that exclude each other (draft notify and enotify).
+  void report_conflict(const Location& loc, const std::string& cap) {
+    auto lists = [this](const std::string& a, const std::string& b) {
+      const ExtensionSpec* e = reg().extension(a);
+      return e && std::find(e->conflicts.begin(), e->conflicts.end(), b) != e->conflicts.end();
+    };
+    for (const auto& other : explicitly_required_)
+      if (lists(cap, other) || lists(other, cap)) {
+        ctx_.error(loc, "the " + cap + " extension cannot be used together with the " + other +
+                            " extension");
+        break;
+      }
+    explicitly_required_.insert(cap);
   }
 
   // A backstop for trees that did not come through the parser's limits:
@@ -530,7 +547,8 @@ class Compiler {
   }
 
   const CommandSpec* lookup(const Node& n, bool as_test) {
-    const CommandSpec* spec = reg().command(n.identifier, as_test);
+    const CommandSpec* spec = reg().command_in(n.identifier, as_test,
+                                               [&](std::string_view e) { return ctx_.has(e); });
     if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
     const CommandSpec* other = reg().command(n.identifier, !as_test);
     if (other && (other->extension.empty() || ctx_.has(other->extension))) {
@@ -596,6 +614,7 @@ class Compiler {
   Program program_;
   std::map<std::pair<std::string, bool>, std::uint32_t> pool_;
   std::set<std::string> reported_unknown_;
+  std::set<std::string> explicitly_required_;  // by require or ihave
 };
 
 }  // namespace
