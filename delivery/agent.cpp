@@ -54,6 +54,7 @@ std::optional<std::string> add_action(interp::ActionList& list, const interp::Ac
         if constexpr (std::is_same_v<T, interp::RejectAction>) return list.reject(act);
         if constexpr (std::is_same_v<T, interp::VacationAction>) return list.vacation(act);
         if constexpr (std::is_same_v<T, interp::NotifyAction>) return list.notify(act);
+        if constexpr (std::is_same_v<T, interp::ReportAction>) return list.report(act);
       },
       a);
 }

@@ -1,5 +1,7 @@
 #include "delivery/executor.hpp"
 
+#include "delivery/outgoing.hpp"
+
 #include <cctype>
 #include <ctime>
 #include <variant>
@@ -69,10 +71,10 @@ bool redirect_loop(const DeliveryContext& ctx) {
 
 }  // namespace
 
-std::string redirected_message(const DeliveryContext& ctx) {
+std::string redirected_message(const DeliveryContext& ctx, const message::Message* edited) {
   // Mark the copy so loops can be recognised, as other MTAs' Sieve does.
   std::string out = "X-Sieve-Redirected-From: " + user_address(ctx) + "\r\n";
-  out.append(ctx.message.raw());
+  out.append(edited ? edited->raw() : ctx.message.raw());
   return out;
 }
 
@@ -111,7 +113,9 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                         const DeliveryContext& ctx, DeliveryBackend& backend) {
   ExecutionStatus st;
   bool fallback_keep = false;
-  auto store = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
+  // `msg`: the message as the action saw it (editheader edits included).
+  auto store = [&](const std::string& mailbox, const interp::Flags& flags, bool create,
+                   const message::Message& msg) {
     if (!backend.mailbox_exists(mailbox)) {
       if (!create) {
         st.errors.push_back("failed to store into mailbox '" + mailbox +
@@ -123,7 +127,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
         return false;
       }
     }
-    if (auto e = backend.store(mailbox, flags, ctx.message.raw())) {
+    if (auto e = backend.store(mailbox, flags, msg.raw())) {
       st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + *e);
       return false;
     }
@@ -161,13 +165,6 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   };
   BackendTransport transport(backend, ctx.notify_transport);
   auto notify = [&](const interp::NotifyAction& n) {
-    // The deprecated draft notify composed its mail already (interp/ext/notify.cpp).
-    if (n.method == "draft-notify") {
-      for (const auto& rcpt : n.options)
-        if (auto e = backend.send_mail("", rcpt, n.message.value_or("")))
-          st.errors.push_back("failed to send notification to <" + rcpt + ">: " + *e);
-      return;
-    }
     const auto registry = methods::standard_methods(
         methods::policy_from_settings(ctx.settings.values, ctx.postmaster));
     methods::Notifier notifier(registry,
@@ -200,20 +197,26 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   const auto& list = actions.actions();
   for (; state.executed < list.size(); ++state.executed) {
     const interp::Action& a = list[state.executed];
+    const message::Message* edited = actions.message_of(state.executed);
+    const message::Message& msg = edited ? *edited : ctx.message;
     bool ok = true;
     if (const auto* k = std::get_if<interp::KeepAction>(&a)) {
-      ok = store(ctx.default_mailbox, k->flags, false);
+      ok = store(ctx.default_mailbox, k->flags, false, msg);
       if (ok) state.implicit_keep_done = true;  // an explicit keep delivers to INBOX once
     } else if (const auto* f = std::get_if<interp::FileintoAction>(&a)) {
-      const std::string box = interp::canonical_mailbox(f->mailbox);
-      ok = store(box, f->flags, f->create);
+      std::string box = interp::canonical_mailbox(f->mailbox);
+      // RFC 9042: the mailbox with that id wins when it exists.
+      if (f->mailboxid)
+        if (auto named = backend.mailbox_by_id(*f->mailboxid)) box = *named;
+      ok = store(box, f->flags, f->create, msg);
       if (ok && box == ctx.default_mailbox) state.implicit_keep_done = true;
     } else if (const auto* r = std::get_if<interp::RedirectAction>(&a)) {
       // Loop/duplicate protection needs a Message-ID to recognise the message.
       const std::string msgid = first_header(ctx.message, "message-id");
       const std::string id = "redirect:" + msgid + ":" + r->address;
       if (!redirect_loop(ctx) && (msgid.empty() || !backend.duplicate_seen(id))) {
-        ok = send(redirect_sender(ctx), r->address, redirected_message(ctx), "redirected message");
+        ok = send(redirect_sender(ctx), r->address, redirected_message(ctx, edited),
+                  "redirected message");
         if (ok && !msgid.empty()) backend.duplicate_mark(id, std::chrono::hours(12));
       }
     } else if (const auto* rj = std::get_if<interp::RejectAction>(&a)) {
@@ -221,29 +224,41 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       // Never answer the null sender.
       if (!sender.empty()) ok = send("", sender, rejection_message(ctx, rj->reason), "rejection");
     } else if (const auto* v = std::get_if<interp::VacationAction>(&a)) {
-      const std::string sender = bare(ctx.envelope.from);
-      if (!sender.empty()) {
-        std::string msg = "From: " + (v->from ? *v->from : bare(ctx.envelope.to)) + "\r\n";
-        msg += "To: <" + sender + ">\r\n";
-        msg += "Subject: " +
-               (v->subject ? *v->subject : "Auto: " + first_header(ctx.message, "subject")) +
-               "\r\n";
-        const std::string id = first_header(ctx.message, "message-id");
-        if (!id.empty()) msg += "In-Reply-To: " + id + "\r\nReferences: " + id + "\r\n";
-        msg += "Auto-Submitted: auto-replied (vacation)\r\nPrecedence: bulk\r\n\r\n" + v->reason +
-               "\r\n";
-        ok = send("", sender, msg, "vacation response");
+      // RFC 5230 §4: no reply to robots, lists or mail not sent to the
+      // user, and one reply per sender and handle within the period.
+      std::string why;
+      if (auto reply = vacation_reply(ctx, *v, why)) {
+        if (v->seconds == 0 || !backend.duplicate_seen(reply->tracking_id)) {
+          ok = send(reply->mail.envelope_from, reply->mail.rcpt, reply->mail.message,
+                    "vacation response");
+          if (ok && v->seconds > 0)
+            backend.duplicate_mark(reply->tracking_id, std::chrono::seconds(v->seconds));
+          if (ok && v->fcc) fcc(*v->fcc, reply->mail.message);
+        }
       }
+    } else if (const auto* rep = std::get_if<interp::ReportAction>(&a)) {
+      const OutgoingMail mail = report_message(ctx, *rep);
+      ok = send(mail.envelope_from, mail.rcpt, mail.message, "report");
     } else if (const auto* n = std::get_if<interp::NotifyAction>(&a)) {
       notify(*n);  // a failed notification never fails the delivery (RFC 5435 §3.8)
+    }
     if (!ok) {
       st.ok = false;
       fallback_keep = true;
     }
   }
+  // RFC 7352: ids are remembered only once the result was carried out.
+  if (st.ok)
+    for (const auto& marks = actions.duplicate_marks(); state.marks_done < marks.size();
+         ++state.marks_done)
+      backend.duplicate_mark(marks[state.marks_done].id,
+                             std::chrono::seconds(marks[state.marks_done].seconds));
   const bool want_keep = fallback_keep || (commit_implicit_keep && actions.implicit_keep());
   if (want_keep && !state.implicit_keep_done) {
-    if (store(ctx.default_mailbox, fallback_keep ? interp::Flags{} : keep_flags, false)) {
+    // A failed result keeps the message as delivered, without edits.
+    const message::Message* edited = fallback_keep ? nullptr : actions.edited_message(&ctx.message);
+    if (store(ctx.default_mailbox, fallback_keep ? interp::Flags{} : keep_flags, false,
+              edited ? *edited : ctx.message)) {
       state.implicit_keep_done = true;
     } else {
       st.ok = false;

@@ -42,6 +42,10 @@ class DeliveryBackend {
   // Duplicate tracking (redirect loops, the duplicate extension, vacation).
   virtual bool duplicate_seen(std::string_view id) = 0;
   virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;
+  // RFC 9042: the name of the mailbox with this object id, if any.
+  virtual std::optional<std::string> mailbox_by_id(std::string_view /*id*/) {
+    return std::nullopt;
+  }
 };
 
 // What the executor needs to know about the delivery in progress.
@@ -62,6 +66,7 @@ struct DeliveryContext {
 struct ExecutionState {
   std::size_t executed = 0;  // actions of the list already carried out
   bool implicit_keep_done = false;
+  std::size_t marks_done = 0;  // duplicate ids of the list already recorded
   methods::NotifierState notify;  // recipients notified so far (RFC 5436 §2.7)
 };
 
@@ -78,7 +83,9 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                         const DeliveryContext& ctx, DeliveryBackend& backend);
 
 // The messages the executor generates, exposed for tests.
-std::string redirected_message(const DeliveryContext& ctx);
+// `edited`: the message with editheader edits, when the action carried one.
+std::string redirected_message(const DeliveryContext& ctx,
+                               const message::Message* edited = nullptr);
 std::string rejection_message(const DeliveryContext& ctx, std::string_view reason);
 
 }  // namespace zest::delivery

@@ -70,13 +70,47 @@ std::string canonical_mailbox(std::string_view mailbox) {
 }
 
 std::string_view action_name(const Action& a) {
-  static constexpr std::array<std::string_view, 7> names = {
-      "keep", "fileinto", "redirect", "discard", "reject", "vacation", "notify"};
+  static constexpr std::array<std::string_view, 8> names = {
+      "keep", "fileinto", "redirect", "discard", "reject", "vacation", "notify", "report"};
   return names[a.index()];
+}
+
+void ActionList::push(Action a) {
+  actions_.push_back(std::move(a));
+  snapshots_.resize(actions_.size() - 1);
+  snapshots_.push_back(edited_);
+}
+
+void ActionList::mark_duplicate(DuplicateMark m) {
+  for (auto& old : marks_)
+    if (old.id == m.id) {
+      old.seconds = m.seconds;
+      return;
+    }
+  marks_.push_back(std::move(m));
+}
+
+void ActionList::set_edited_message(const message::Message* base,
+                                    std::shared_ptr<const message::Message> edited) {
+  edited_base_ = edited ? base : nullptr;
+  edited_ = std::move(edited);
+}
+
+std::optional<std::string> ActionList::report(ReportAction r) {
+  for (const auto& a : actions_)
+    if (const auto* o = std::get_if<ReportAction>(&a); o && o->address == r.address)
+      return std::nullopt;  // one report per recipient
+  if (auto e = count_one()) return e;
+  push(std::move(r));
+  return std::nullopt;
 }
 
 void ActionList::clear() {
   actions_.clear();
+  snapshots_.clear();
+  marks_.clear();
+  edited_base_ = nullptr;
+  edited_.reset();
   implicit_keep_ = true;
   redirects_ = 0;
 }
@@ -106,7 +140,7 @@ std::optional<std::string> ActionList::keep(Flags flags) {
       return std::nullopt;
     }
   if (auto e = count_one()) return e;
-  actions_.push_back(KeepAction{canonical_flags(flags)});
+  push(KeepAction{canonical_flags(flags)});
   return std::nullopt;
 }
 
@@ -133,7 +167,7 @@ std::optional<std::string> ActionList::fileinto(FileintoAction f) {
       return std::nullopt;
     }
   if (auto e = count_one()) return e;
-  actions_.push_back(std::move(f));
+  push(std::move(f));
   return std::nullopt;
 }
 
@@ -150,7 +184,7 @@ std::optional<std::string> ActionList::redirect(RedirectAction r) {
            " > " + std::to_string(limits_.max_redirects) + ")";
   if (auto e = count_one()) return e;
   ++redirects_;
-  actions_.push_back(std::move(r));
+  push(std::move(r));
   return std::nullopt;
 }
 
@@ -159,7 +193,7 @@ std::optional<std::string> ActionList::discard() {
   for (const auto& a : actions_)
     if (std::holds_alternative<DiscardAction>(a)) return std::nullopt;
   if (auto e = count_one()) return e;
-  actions_.push_back(DiscardAction{});
+  push(DiscardAction{});
   return std::nullopt;
 }
 
@@ -174,7 +208,7 @@ std::optional<std::string> ActionList::reject(RejectAction r) {
              " action conflicts with other action: " + std::string(action_name(a));
   }
   if (auto e = count_one()) return e;
-  actions_.push_back(std::move(r));
+  push(std::move(r));
   return std::nullopt;
 }
 
@@ -185,15 +219,21 @@ std::optional<std::string> ActionList::vacation(VacationAction v) {
       return "vacation action conflicts with reject action";
   }
   if (auto e = count_one()) return e;
-  actions_.push_back(std::move(v));
+  push(std::move(v));
   return std::nullopt;
 }
 
 void ActionList::remove_notifications(const std::function<bool(const NotifyAction&)>& cancel) {
-  std::erase_if(actions_, [&](const Action& a) {
-    const auto* n = std::get_if<NotifyAction>(&a);
-    return n && cancel(*n);
-  });
+  std::vector<Action> kept;
+  std::vector<std::shared_ptr<const message::Message>> kept_snapshots;
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    const auto* n = std::get_if<NotifyAction>(&actions_[i]);
+    if (n && cancel(*n)) continue;
+    kept.push_back(std::move(actions_[i]));
+    if (i < snapshots_.size()) kept_snapshots.push_back(std::move(snapshots_[i]));
+  }
+  actions_ = std::move(kept);
+  snapshots_ = std::move(kept_snapshots);
 }
 
 std::optional<std::string> ActionList::notify(NotifyAction n) {
@@ -203,7 +243,7 @@ std::optional<std::string> ActionList::notify(NotifyAction n) {
         m->message == n.message && m->options == n.options)
       return std::nullopt;  // identical notifications are sent once
   if (auto e = count_one()) return e;
-  actions_.push_back(std::move(n));
+  push(std::move(n));
   return std::nullopt;
 }
 

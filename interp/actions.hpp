@@ -5,11 +5,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+namespace zest::message {
+class Message;
+}
 
 namespace zest::interp {
 
@@ -40,6 +45,14 @@ struct RejectAction {
   std::string reason;
   bool ereject = false;
 };
+// RFC 8580: where to file a copy of a message the action sends.
+struct FccTarget {
+  std::string mailbox;
+  std::vector<std::string> flags;
+  bool create = false;
+  std::optional<std::string> specialuse;
+  std::optional<std::string> mailboxid;
+};
 struct VacationAction {
   std::uint64_t seconds = 0;
   std::optional<std::string> subject;
@@ -48,6 +61,7 @@ struct VacationAction {
   std::string reason;
   std::vector<std::string> addresses;
   bool mime = false;
+  std::optional<FccTarget> fcc;
 };
 struct NotifyAction {
   std::string uri;
@@ -58,8 +72,22 @@ struct NotifyAction {
   std::vector<std::string> options;
 };
 
+// vnd.dovecot.report: an RFC 5965 abuse report about the message.
+struct ReportAction {
+  std::string feedback_type;
+  std::string message;
+  std::string address;
+  bool headers_only = false;
+};
+
 using Action = std::variant<KeepAction, FileintoAction, RedirectAction, DiscardAction, RejectAction,
-                            VacationAction, NotifyAction>;
+                            VacationAction, NotifyAction, ReportAction>;
+
+// A duplicate id (RFC 7352) recorded when the result is executed.
+struct DuplicateMark {
+  std::string id;
+  std::uint64_t seconds = 0;
+};
 
 std::string_view action_name(const Action& a);
 
@@ -84,6 +112,25 @@ class ActionList {
   std::optional<std::string> reject(RejectAction a);
   std::optional<std::string> vacation(VacationAction a);
   std::optional<std::string> notify(NotifyAction a);
+  std::optional<std::string> report(ReportAction a);
+
+  // Duplicate ids to record once the result is executed successfully.
+  void mark_duplicate(DuplicateMark m);
+  const std::vector<DuplicateMark>& duplicate_marks() const { return marks_; }
+
+  // editheader: the edited version of message `base`; actions added from
+  // now on carry it. nullptr drops the edits.
+  void set_edited_message(const message::Message* base,
+                          std::shared_ptr<const message::Message> edited);
+  // The edited version of `base`, or nullptr when it was not edited.
+  const message::Message* edited_message(const message::Message* base) const {
+    return base == edited_base_ ? edited_.get() : nullptr;
+  }
+  // The edited message the action at `index` was added with (nullptr: the
+  // message as delivered).
+  const message::Message* message_of(std::size_t index) const {
+    return index < snapshots_.size() ? snapshots_[index].get() : nullptr;
+  }
 
   // The draft notify's denotify: drops the notify actions `cancel` selects.
   void remove_notifications(const std::function<bool(const NotifyAction&)>& cancel);
@@ -95,8 +142,13 @@ class ActionList {
  private:
   std::optional<std::string> count_one();
   std::optional<std::string> reject_conflict(std::string_view other) const;
+  void push(Action a);
   ActionLimits limits_;
   std::vector<Action> actions_;
+  std::vector<std::shared_ptr<const message::Message>> snapshots_;  // per action
+  std::vector<DuplicateMark> marks_;
+  const message::Message* edited_base_ = nullptr;
+  std::shared_ptr<const message::Message> edited_;
   bool implicit_keep_ = true;
   std::size_t redirects_ = 0;
 };

@@ -38,6 +38,12 @@ class Host {
     return {};
   }
   virtual std::optional<std::string> server_metadata(std::string_view /*entry*/) { return {}; }
+  // RFC 7352 duplicate tracking: whether `id` was recorded (by a delivery
+  // whose result was executed) and has not expired. Recording happens when
+  // the result is executed (delivery::DeliveryBackend::duplicate_mark).
+  virtual bool duplicate_exists(std::string_view /*id*/) { return false; }
+  // RFC 9042: whether a mailbox with this object id exists.
+  virtual bool mailboxid_exists(std::string_view /*id*/) { return false; }
   // RFC 6609 include: the source of the personal (or, with `global`, the
   // global) script `name`; nullopt when there is no such script.
   virtual std::optional<std::string> include_source(std::string_view /*name*/, bool /*global*/) {

@@ -41,6 +41,7 @@ inline constexpr Slot kSlotFlags = 207;     // :flags (imap4flags) on keep/filei
 inline constexpr Slot kSlotCopy = 208;      // :copy
 inline constexpr Slot kSlotCreate = 209;    // :create (mailbox)
 inline constexpr Slot kSlotSpecialUse = 210;  // :specialuse (special-use) on fileinto
+inline constexpr Slot kSlotMailboxId = 211;   // :mailboxid (RFC 9042) on fileinto
 
 // Fixed ids of the members of the shared tag groups (part of the binary format).
 enum class MatchType : std::uint8_t { Is = 0, Contains, Matches, Count, Value, Regex };

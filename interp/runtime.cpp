@@ -15,6 +15,11 @@ Runtime::Runtime(const Program& program, const message::Message& message, const 
       registry_(&registry),
       result_(&result) {}
 
+const message::Message& Runtime::message() const {
+  if (const message::Message* edited = result_->actions.edited_message(message_)) return *edited;
+  return *message_;
+}
+
 std::string Runtime::expand(const PoolString& s) const {
   if (!s.is_template) return s.text;
   if (expander_) return expander_(*this, s.text);

@@ -70,11 +70,14 @@ class Runtime {
           ResultState& result);
 
   const Program& program() const { return *program_; }
-  const message::Message& message() const { return *message_; }
+  // The message as tests see it: with the editheader edits of the result.
+  const message::Message& message() const;
+  // The message as delivered, without edits.
+  const message::Message& original_message() const { return *message_; }
   void set_message(const message::Message& m) { message_ = &m; }
   const Envelope& envelope() const { return *envelope_; }
   void set_envelope(const Envelope& e) { envelope_ = &e; }
-  Host& host() { return *host_; }
+  Host& host() const { return *host_; }
   const EngineSettings& settings() const { return *settings_; }
   const Registry& registry() const { return *registry_; }
   ActionList& actions() { return result_->actions; }

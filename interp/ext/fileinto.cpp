@@ -31,6 +31,7 @@ void register_fileinto(Registry& r) {
     f.copy = a.has(kSlotCopy);
     f.create = a.has(kSlotCreate);
     if (const ArgValue* su = a.find(kSlotSpecialUse)) f.specialuse = rt.string(*su);
+    if (const ArgValue* id = a.find(kSlotMailboxId)) f.mailboxid = rt.string(*id);
     rt.check(rt.actions().fileinto(std::move(f)));
   };
   r.add_command(std::move(s));

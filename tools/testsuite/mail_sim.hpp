@@ -42,6 +42,7 @@ class MailSimulation final : public delivery::DeliveryBackend {
   const std::vector<StoredMessage>* mailbox(std::string_view name) const;
   const std::vector<SentMessage>& outbox() const { return outbox_; }
   void clear_outbox() { outbox_.clear(); }
+  void clear_duplicates() { duplicates_.clear(); }
 
   // IMAP METADATA (RFC 5464); an empty mailbox name is a server entry.
   void set_metadata(std::string_view mailbox, std::string_view entry, std::string_view value);

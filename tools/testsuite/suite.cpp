@@ -313,7 +313,10 @@ std::shared_ptr<interp::Program> Suite::compile_file(const std::string& path) {
         "sieve script is too large (max " + std::to_string(settings_.max_script_size) + " bytes)");
     return nullptr;
   }
-  auto parsed = grammar::parse(*source, interp::parse_limits(settings_));
+  grammar::ParseLimits limits;
+  limits.max_nesting = settings_.max_nesting * 2 + 8;
+  limits.max_errors = settings_.max_errors;
+  auto parsed = grammar::parse(*source, limits);
   const bool parse_failed = parsed.diags.has_errors();
   interp::CompileResult cr;
   if (parse_failed) {
@@ -593,6 +596,9 @@ void Suite::register_extension() {
     s.run = [this](Runtime&, const Args&) {
       reset_result();
       mail_.clear_outbox();
+      // Replies and duplicate ids belong to one simulated delivery, as
+      // Pigeonhole's testsuite never remembers them across tests.
+      mail_.clear_duplicates();
     };
     add(std::move(s));
   }
@@ -782,7 +788,10 @@ int Suite::run() {
     std::cerr << path_ << ": error: cannot read file\n";
     fatal = true;
   } else {
-    auto parsed = grammar::parse(*source, interp::parse_limits(settings_));
+    grammar::ParseLimits limits;
+    limits.max_nesting = settings_.max_nesting * 2 + 8;
+    limits.max_errors = settings_.max_errors;
+    auto parsed = grammar::parse(*source, limits);
     interp::CompileResult cr;
     if (parsed.diags.has_errors()) {
       cr.diags = std::move(parsed.diags);
