@@ -165,6 +165,13 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   };
   BackendTransport transport(backend, ctx.notify_transport);
   auto notify = [&](const interp::NotifyAction& n) {
+    // The deprecated draft notify composed its mail already (interp/ext/notify.cpp).
+    if (n.method == "draft-notify") {
+      for (const auto& rcpt : n.options)
+        if (auto e = backend.send_mail("", rcpt, n.message.value_or("")))
+          st.errors.push_back("failed to send notification to <" + rcpt + ">: " + *e);
+      return;
+    }
     const auto registry = methods::standard_methods(
         methods::policy_from_settings(ctx.settings.values, ctx.postmaster));
     methods::Notifier notifier(registry,

@@ -313,10 +313,7 @@ std::shared_ptr<interp::Program> Suite::compile_file(const std::string& path) {
         "sieve script is too large (max " + std::to_string(settings_.max_script_size) + " bytes)");
     return nullptr;
   }
-  grammar::ParseLimits limits;
-  limits.max_nesting = settings_.max_nesting * 2 + 8;
-  limits.max_errors = settings_.max_errors;
-  auto parsed = grammar::parse(*source, limits);
+  auto parsed = grammar::parse(*source, interp::parse_limits(settings_));
   const bool parse_failed = parsed.diags.has_errors();
   interp::CompileResult cr;
   if (parse_failed) {
@@ -788,10 +785,7 @@ int Suite::run() {
     std::cerr << path_ << ": error: cannot read file\n";
     fatal = true;
   } else {
-    grammar::ParseLimits limits;
-    limits.max_nesting = settings_.max_nesting * 2 + 8;
-    limits.max_errors = settings_.max_errors;
-    auto parsed = grammar::parse(*source, limits);
+    auto parsed = grammar::parse(*source, interp::parse_limits(settings_));
     interp::CompileResult cr;
     if (parsed.diags.has_errors()) {
       cr.diags = std::move(parsed.diags);
