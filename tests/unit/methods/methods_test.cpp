@@ -1,0 +1,203 @@
+// Unit tests of the pure notification-method logic: URI parsing, the
+// mailto message, webhook signing, SSRF address classification.
+#include <gtest/gtest.h>
+
+#include "methods/http.hpp"
+#include "methods/mailto.hpp"
+#include "methods/method.hpp"
+#include "methods/notifier.hpp"
+#include "methods/xmpp.hpp"
+
+namespace zest::methods {
+namespace {
+
+TEST(EncodeUrl, Rfc5435Vectors) {
+  EXPECT_EQ(encode_url("\\frop\\&fruts/^@"), "%5Cfrop%5C%26fruts%2F%5E%40");
+  EXPECT_EQ(encode_url("Safe body&evil=evilbody"), "Safe%20body%26evil%3Devilbody");
+  EXPECT_EQ(encode_url("~-._AZaz09"), "~-._AZaz09");
+  EXPECT_EQ(encode_url("\xC3\xA9"), "%C3%A9");
+  // The limit never splits an escape or a character.
+  EXPECT_EQ(encode_url("@@", 5), "%40");
+  EXPECT_EQ(encode_url("a\xC3\xA9", 6), "a");
+}
+
+TEST(PercentDecode, RejectsBadEscapesAndNul) {
+  EXPECT_EQ(percent_decode("a%2Cb+c"), "a,b+c");
+  EXPECT_FALSE(percent_decode("a%2"));
+  EXPECT_FALSE(percent_decode("a%zz"));
+  EXPECT_FALSE(percent_decode("a%00"));
+}
+
+TEST(Mailto, RecipientsAndHeaders) {
+  auto u = parse_mailto(
+      "mailto:timo@example.com%2cstephan@dovecot.example.net?cc=postmaster@frop.example.org"
+      "&subject=Frop%20received&X-Foo=bar&from=evil@x&body=a%0D%0Ab");
+  ASSERT_TRUE(u) << u.error();
+  ASSERT_EQ(u->recipients.size(), 3u);
+  EXPECT_EQ(u->recipients[2].field, "cc");
+  EXPECT_EQ(u->subject, "Frop received");
+  EXPECT_EQ(u->body, "a\r\nb");
+  ASSERT_EQ(u->headers.size(), 1u);  // from= is ignored
+  EXPECT_EQ(u->headers[0].name, "X-Foo");
+  EXPECT_FALSE(u->warnings.empty());
+}
+
+TEST(Mailto, DuplicatesCollapseToOverCc) {
+  auto u = parse_mailto("mailto:a@example.org?cc=b@example.org&to=b@EXAMPLE.org&cc=a@example.org");
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->recipients.size(), 2u);
+  EXPECT_EQ(u->recipients[1].field, "to");
+}
+
+TEST(Mailto, Invalid) {
+  for (const char* bad :
+       {"mailto:stephan@example.org;?header=frop", "mailto:stephan@example.org?header<=frop",
+        "mailto:stephan@example.org?header=fr>op", "mailto:stephan@example.org?header:=frop",
+        "mailto:stephan%23example.org", "mailto:stephan@example.org?to=nico%23frop.example.org",
+        "mailto:a@example.org?subject=x%0D%0ABcc:%20evil@x", "mailto:a b@example.org",
+        "mailto:a@example.org#frag"})
+    EXPECT_FALSE(parse_mailto(bad)) << bad;
+  EXPECT_TRUE(parse_mailto("MAILTO:%22not%40me%22@example.org"));
+  EXPECT_TRUE(parse_mailto("mailto:"));  // no recipients: valid, sends nothing
+}
+
+Trigger trigger() {
+  Trigger t;
+  t.envelope_from = "sirius@example.org";
+  t.envelope_to = "bertus@frop.example.org";
+  t.subject = "Frop!";
+  t.from = "stephan@example.org";
+  t.now = 1764316800;
+  t.nonce = "n1";
+  return t;
+}
+
+TEST(Mailto, MessageAndEnvelope) {
+  auto u = parse_mailto("mailto:a@example.net?cc=b@example.net&body=hello");
+  ASSERT_TRUE(u);
+  NotifyRequest req{"", std::string("nico@frop.example.org"), 1, {}, std::string("Msg")};
+  Policy pol;
+  auto p = build_mailto(*u, req, trigger(), pol, {});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->envelope_from, "nico@frop.example.org");  // allowed :from (same domain)
+  EXPECT_EQ(p->rcpts, (std::vector<std::string>{"a@example.net", "b@example.net"}));
+  const std::string& m = p->message;
+  EXPECT_TRUE(
+      m.starts_with("Auto-Submitted: auto-notified; owner-email=\"bertus@frop.example.org\"\r\n"));
+  EXPECT_NE(m.find("\r\nFrom: nico@frop.example.org\r\n"), std::string::npos);
+  EXPECT_NE(m.find("\r\nSubject: Msg\r\n"), std::string::npos);
+  EXPECT_NE(m.find("\r\nDate: Fri, 28 Nov 2025 08:00:00 +0000\r\n"), std::string::npos);
+  EXPECT_TRUE(m.ends_with("\r\n\r\nhello\r\n"));
+  // A foreign :from is ignored (policy), the null sender stays null.
+  Trigger t = trigger();
+  t.envelope_from.clear();
+  req.from = "x@elsewhere.example";
+  p = build_mailto(*u, req, t, pol, {});
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->envelope_from, "");
+  EXPECT_NE(p->message.find("\r\nFrom: bertus@frop.example.org\r\n"), std::string::npos);
+  // Already notified recipients are left out.
+  std::vector<std::string> done{"A@example.net"};
+  p = build_mailto(*u, req, trigger(), pol, done);
+  EXPECT_EQ(p->rcpts.size(), 2u);  // local parts are case-sensitive
+}
+
+TEST(Xmpp, Parse) {
+  auto u = parse_xmpp("xmpp:tim@example.com?message;subject=SIEVE;body=You%20got%20mail");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->jid, "tim@example.com");
+  EXPECT_EQ(u->subject, "SIEVE");
+  EXPECT_EQ(u->body, "You got mail");
+  EXPECT_TRUE(parse_xmpp("xmpp:example.com/res#frag"));
+  EXPECT_FALSE(parse_xmpp("xmpp://me@example.com/tim@example.com"));
+  EXPECT_FALSE(parse_xmpp("xmpp:a%40b@example.com"));
+  EXPECT_FALSE(parse_xmpp("xmpp:tim@exa mple.com"));
+}
+
+TEST(Http, ParseAndScheme) {
+  EXPECT_TRUE(parse_http("https://hooks.example.net/a?b=c", false));
+  EXPECT_FALSE(parse_http("http://hooks.example.net/", false));
+  EXPECT_TRUE(parse_http("http://127.0.0.1:8080/x", true));
+  EXPECT_FALSE(parse_http("https://user@hooks.example.net/", false));
+  EXPECT_FALSE(parse_http("https://hooks.example.net/#x", false));
+  auto u = parse_http("https://[::1]:8443/p", false);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 8443);
+}
+
+TEST(Webhook, StandardWebhooksVector) {
+  // shared/spec/http.md §1.3, checked with Python hmac and openssl.
+  auto key = webhook_key("whsec_c2lldmUtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q=");
+  ASSERT_TRUE(key);
+  EXPECT_EQ(*key, "sieve-test-secret-0123456789abcd");
+  EXPECT_EQ(webhook_signature(*key, "evt_01J0000000000000000000000", 1764316800,
+                              "{\"type\":\"imap.MessageNew\",\"data\":{\"user\":\"alice@example."
+                              "org\",\"mailbox\":\"INBOX\",\"uidvalidity\":1700000000,\"uid\":42,"
+                              "\"modseq\":1001}}"),
+            "v1,rWUaARDFQuqRRipDkieZNRNMQJLco7xWIApyGwbQ4ek=");
+}
+
+TEST(Ssrf, Classification) {
+  for (const char* internal :
+       {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"})
+    EXPECT_TRUE(is_internal_address(*parse_ip(internal))) << internal;
+  for (const char* pub : {"93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"})
+    EXPECT_FALSE(is_internal_address(*parse_ip(pub))) << pub;
+  const std::vector<Cidr> allow{*parse_cidr("127.0.0.1/32")};
+  EXPECT_TRUE(address_permitted(*parse_ip("127.0.0.1"), allow));
+  EXPECT_FALSE(address_permitted(*parse_ip("127.0.0.2"), allow));
+  EXPECT_FALSE(parse_cidr("10.0.0.0/33"));
+}
+
+TEST(Options, Syntax) {
+  EXPECT_FALSE(check_option_syntax("a="));
+  EXPECT_FALSE(check_option_syntax("k.v-x_=y"));
+  for (const char* bad : {"", "frop", "_frop=", "=frop", "frop=frml\nfrop"})
+    EXPECT_TRUE(check_option_syntax(bad)) << bad;
+}
+
+class Recording final : public Transport {
+ public:
+  std::vector<MailPayload> mails;
+  Error send_mail(const MailPayload& p) override {
+    mails.push_back(p);
+    return std::nullopt;
+  }
+  Error send_xmpp(const XmppPayload&) override { return "no"; }
+  Error send_http(const HttpPayload&) override { return "no"; }
+};
+
+TEST(Notifier, DuplicatesLimitsLoops) {
+  const auto reg = standard_methods({});
+  Recording t;
+  NotifierState st;
+  Notifier n(reg, {}, Limits{2, 0}, t, st);
+  auto a = n.notify({"mailto:a@example.org,b@example.org", {}, 2, {}, {}}, trigger());
+  auto b = n.notify({"mailto:b@example.org,c@example.org", {}, 2, {}, {}}, trigger());
+  EXPECT_EQ(a.status, NotifyOutcome::Status::Sent);
+  EXPECT_EQ(b.status, NotifyOutcome::Status::Sent);
+  ASSERT_EQ(t.mails.size(), 2u);
+  EXPECT_EQ(t.mails[1].rcpts, std::vector<std::string>{"c@example.org"});
+  auto c = n.notify({"mailto:d@example.org", {}, 2, {}, {}}, trigger());
+  EXPECT_EQ(c.status, NotifyOutcome::Status::Skipped);  // max_per_run
+  Trigger loop = trigger();
+  loop.auto_submitted = true;
+  NotifierState st2;
+  Notifier n2(reg, {}, {}, t, st2);
+  EXPECT_EQ(n2.notify({"mailto:d@example.org", {}, 2, {}, {}}, loop).status,
+            NotifyOutcome::Status::Skipped);
+}
+
+TEST(RateLimiter, PerUserHour) {
+  RateLimiter r(2);
+  EXPECT_TRUE(r.allow("u", 100));
+  EXPECT_TRUE(r.allow("u", 200));
+  EXPECT_FALSE(r.allow("u", 300));
+  EXPECT_TRUE(r.allow("v", 300));
+  EXPECT_TRUE(r.allow("u", 3701));
+}
+
+}  // namespace
+}  // namespace zest::methods
