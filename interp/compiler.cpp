@@ -296,6 +296,7 @@ class Compiler {
     if (!ok) return std::nullopt;
 
     check_comparator(call, what);
+    check_regex_keys(call, what);
     const std::size_t before = ctx_.diagnostics().error_count();
     if (spec->check) spec->check(ctx_, call);
     if (ctx_.diagnostics().error_count() != before) return std::nullopt;
@@ -392,6 +393,24 @@ class Compiler {
                                std::string(mname) + " match type, as required by " + what);
       }
     }
+  }
+
+  // Constant :regex keys (the last positional argument) must compile.
+  void check_regex_keys(CheckedCall& call, const std::string& what) {
+    const CheckedArg* m = call.find(kSlotMatchType);
+    const auto& check = reg().regex_key_check();
+    if (!m || static_cast<MatchType>(m->number) != MatchType::Regex || !check ||
+        call.spec->positional.empty())
+      return;
+    const Comparator* cmp = &ascii_casemap_comparator();
+    if (const CheckedArg* c = call.find(kSlotComparator))
+      if (const Comparator* found = reg().comparator(c->str())) cmp = found;
+    const CheckedArg* keys = call.find(static_cast<Slot>(call.spec->positional.size() - 1));
+    for (std::size_t i = 0; keys && i < keys->strings.size(); ++i)
+      if (!keys->templates[i])
+        if (auto err = check(keys->strings[i], *cmp))
+          ctx_.error(keys->loc, "invalid regular expression '" + keys->strings[i] + "' for " +
+                                    what + ": " + *err);
   }
 
   // ---- commands ----
