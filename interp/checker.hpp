@@ -62,6 +62,10 @@ class CheckContext {
                grammar::Diagnostics& diags, CompileEnv* env = nullptr)
       : registry_(registry), settings_(settings), diags_(diags), env_(env) {}
   CompileEnv* env() { return env_; }
+  // The block commands enclosing the command being checked, outermost first.
+  const std::vector<CheckedCall>& open_blocks() const { return blocks_; }
+  void push_block(CheckedCall call) { blocks_.push_back(std::move(call)); }
+  void pop_block() { blocks_.pop_back(); }
 
   void error(grammar::Location loc, std::string message);
   void warning(grammar::Location loc, std::string message) {
@@ -91,6 +95,7 @@ class CheckContext {
   std::set<std::string, std::less<>> required_;
   std::map<std::type_index, std::shared_ptr<void>> state_;
   CompileEnv* env_ = nullptr;
+  std::vector<CheckedCall> blocks_;
 };
 
 // Whether `ihave` may enable a capability (RFC 5463): known, enabled, and

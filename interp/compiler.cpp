@@ -58,6 +58,9 @@ class Compiler {
 
   std::optional<Program> run(const grammar::Script& script) {
     compile_block(script.commands, 0, true);
+    if (std::all_of(script.commands.begin(), script.commands.end(),
+                    [](const Node& n) { return n.identifier == "require"; }))
+      check_needs(script.commands.empty() ? Location{1, 1} : script.commands.back().loc);
     if (ctx_.diagnostics().has_errors()) return std::nullopt;
     emit(Op::Stop, script.commands.empty() ? 1 : script.commands.back().loc.line);
     program_.extensions.assign(ctx_.required().begin(), ctx_.required().end());
@@ -430,6 +433,7 @@ class Compiler {
         }
         continue;
       }
+      if (requires_allowed && top) check_needs(n.loc);
       requires_allowed = false;
       if (n.identifier == "if") {
         i = compile_if(nodes, i, depth);
@@ -470,6 +474,16 @@ class Compiler {
       ctx_.require(cap);
       for (const auto& implied : ext->implies) ctx_.require(implied);
     }
+  }
+
+  // Extensions usable only with another one (extracttext needs variables).
+  void check_needs(const Location& loc) {
+    for (const auto& cap : explicitly_required_)
+      if (const ExtensionSpec* e = reg().extension(cap))
+        for (const auto& need : e->needs)
+          if (!ctx_.has(need))
+            ctx_.error(loc, "the " + cap + " extension cannot be used without the " + need +
+                                " extension");
   }
 
   // Extensions that exclude each other (draft notify and enotify).
@@ -557,7 +571,9 @@ class Compiler {
     if (spec->block == BlockRule::Required) {
       const std::size_t begin = here();
       emit_call(Op::BlockBegin, *call);
+      ctx_.push_block(*call);  // seen by checks inside (break, extracttext)
       compile_block(n.block, depth + 1, false);
+      ctx_.pop_block();
       emit(Op::BlockEnd, n.loc.line);
       program_.code[begin].target = static_cast<std::uint32_t>(here());
       return;

@@ -129,6 +129,8 @@ struct ExtensionSpec {
   std::vector<std::string> implies = {};  // other capabilities this one enables
   // Capabilities that cannot be required together with this one.
   std::vector<std::string> conflicts = {};
+  // Capabilities that must be required too (extracttext needs variables).
+  std::vector<std::string> needs = {};
 };
 
 class Registry {

@@ -121,7 +121,12 @@ class Runtime {
   bool stop_requested() const { return stop_; }
   // Leaves every block up to and including the innermost one run by
   // `spec` (test_fail, break).
-  void request_unwind(const CommandSpec* spec) { unwind_ = spec; }
+  // `count` > 1 leaves that many nested blocks of `spec` (a named break).
+  void request_unwind(const CommandSpec* spec, std::size_t count = 1) {
+    unwind_ = spec;
+    unwind_count_ = count;
+  }
+  std::size_t unwind_count() const { return unwind_count_; }
   const CommandSpec* unwind_requested() const { return unwind_; }
   void clear_unwind() { unwind_ = nullptr; }
 
@@ -174,6 +179,7 @@ class Runtime {
   std::optional<RuntimeError> error_;
   bool stop_ = false;
   const CommandSpec* unwind_ = nullptr;
+  std::size_t unwind_count_ = 1;
   Expander expander_;
   std::unordered_map<std::type_index, std::any> state_;
   std::uint32_t current_line_ = 0;

@@ -6,11 +6,12 @@ namespace zest::interp {
 
 bool Vm::unwind(std::uint32_t& pc) {
   const CommandSpec* target = rt_.unwind_requested();
+  std::size_t count = rt_.unwind_count();
   rt_.clear_unwind();
   while (!blocks_.empty()) {
     const Block b = blocks_.back();
     blocks_.pop_back();
-    if (b.spec == target) {
+    if (b.spec == target && --count == 0) {
       pc = rt_.program().code[b.begin].target;
       return true;
     }

@@ -296,6 +296,27 @@ void set(Runtime& rt, std::string_view name, std::string value) {
   rt.state<Store>().values[lower(name)] = std::move(value);
 }
 
+std::string apply_modifiers(const Runtime& rt, const Args& a, std::string value) {
+  const Tables* t = rt.registry().find_extension_data<Tables>();
+  std::vector<const Modifier*> used;
+  for (std::size_t i = 0; t && i < t->modifiers.size(); ++i)
+    if (a.has(static_cast<Slot>(kFirstModifierSlot + i))) used.push_back(&t->modifiers[i]);
+  std::stable_sort(used.begin(), used.end(), [](const Modifier* x, const Modifier* y) {
+    return x->precedence > y->precedence;
+  });
+  for (const Modifier* m : used) value = m->apply(value, rt.settings());
+  return value;
+}
+
+std::vector<TagSpec> modifier_tags(const Registry& registry) {
+  std::vector<TagSpec> out;
+  const Tables* t = registry.find_extension_data<Tables>();
+  for (std::size_t i = 0; t && i < t->modifiers.size(); ++i)
+    out.push_back({t->modifiers[i].name, static_cast<Slot>(kFirstModifierSlot + i), ArgKind::None,
+                   {}, t->modifiers[i].extension});
+  return out;
+}
+
 std::string expand(const Runtime& rt, std::string_view s) {
   std::string out;
   std::size_t at = 0;

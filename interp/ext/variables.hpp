@@ -70,6 +70,12 @@ std::optional<std::string> check_name(const CheckContext& ctx, std::string_view 
 std::string get(const Runtime& rt, std::string_view name);
 void set(Runtime& rt, std::string_view name, std::string value);
 
+// Applies the `set` modifiers tagged in `a` (same slots as on `set`) to a
+// value, highest precedence first (extracttext shares them).
+std::string apply_modifiers(const Runtime& rt, const Args& a, std::string value);
+// The tags of the `set` modifiers, for commands that accept them too.
+std::vector<TagSpec> modifier_tags(const Registry& registry);
+
 // Expands the variable references of a string once (no re-scan).
 std::string expand(const Runtime& rt, std::string_view s);
 

@@ -1,0 +1,506 @@
+// RFC 5703: foreverypart (with :name and break), the :mime option of
+// header/address/exists (:anychild, :type/:subtype/:contenttype/:param),
+// and extracttext. The loop state lives in the shared result so that an
+// included script sees the part its includer is iterating over.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "interp/address_part.hpp"
+#include "interp/checker.hpp"
+#include "interp/ext/variables.hpp"
+#include "interp/message/message.hpp"
+#include "interp/message/rfc2047.hpp"
+#include "interp/registry.hpp"
+#include "interp/runtime.hpp"
+
+namespace zest::interp {
+namespace {
+
+using message::MimePart;
+
+// Tags of the :mime option family (kSlotMime is :mime itself).
+constexpr Slot kAnychild = 120, kOption = 121, kParam = 122;
+enum class MimeOption : std::uint8_t { None = 0, Type = 1, Subtype = 2, ContentType = 3 };
+constexpr Slot kName = 16;    // foreverypart/break :name
+constexpr Slot kFirst = 100;  // extracttext :first (16.. are the modifiers)
+constexpr std::size_t kDefaultMaxNesting = 4;
+
+struct Loop {
+  const Runtime* owner;
+  std::vector<const MimePart*> parts;
+  std::size_t index = 0;
+  std::string name;
+};
+struct Loops {
+  std::vector<Loop> stack;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+void flatten(const MimePart& p, std::vector<const MimePart*>& out) {
+  for (const auto& c : p.children) {
+    out.push_back(&c);
+    flatten(c, out);
+  }
+}
+
+// The part the current loop is at; nullptr outside any loop (the message).
+const MimePart* current_part(Runtime& rt) {
+  const auto& st = rt.result_state<Loops>().stack;
+  if (st.empty()) return nullptr;
+  const Loop& l = st.back();
+  return l.index < l.parts.size() ? l.parts[l.index] : nullptr;
+}
+
+std::size_t max_nesting(const EngineSettings& s) {
+  const std::string v = s.value("foreverypart_max_nesting");
+  return v.empty() ? kDefaultMaxNesting : std::strtoul(v.c_str(), nullptr, 10);
+}
+
+// ---- the :mime option family ----
+
+struct HeaderSource {
+  const message::Message* message = nullptr;  // the top level: the message's headers
+  const MimePart* part = nullptr;
+};
+
+std::vector<HeaderSource> sources(Runtime& rt, bool anychild) {
+  std::vector<HeaderSource> out;
+  const MimePart* cur = current_part(rt);
+  if (cur)
+    out.push_back({nullptr, cur});
+  else
+    out.push_back({&rt.message(), nullptr});
+  if (anychild) {
+    std::vector<const MimePart*> kids;
+    flatten(cur ? *cur : rt.message().mime_root(), kids);
+    for (const MimePart* k : kids) out.push_back({nullptr, k});
+  }
+  return out;
+}
+
+std::vector<std::string> raw_fields(const HeaderSource& s, std::string_view name) {
+  std::vector<std::string> out;
+  if (s.message) {
+    for (auto v : s.message->header_raw(name)) out.emplace_back(v);
+    return out;
+  }
+  for (const auto& h : s.part->headers)
+    if (lower(h.name) == lower(name)) out.push_back(trim(h.value));
+  return out;
+}
+
+std::string percent_decode(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%' && i + 2 < v.size() + 0 &&
+        std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+// RFC 2231: "name*0*=charset'lang'a%20b; name*1=c" becomes "name=a bc"
+// (values are taken as UTF-8 or ASCII; other charsets stay as bytes).
+void join_continuations(std::vector<std::pair<std::string, std::string>>& params) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [k, v] : params) {
+    const auto star = k.find('*');
+    if (star == std::string::npos) {
+      out.emplace_back(k, v);
+      continue;
+    }
+    const std::string base = k.substr(0, star);
+    const bool extended = k.back() == '*';
+    const bool first = k == base + "*" || k == base + "*0" || k == base + "*0*";
+    std::string value = v;
+    if (extended) {
+      if (first) {
+        const auto q1 = value.find('\'');
+        const auto q2 = q1 == std::string::npos ? q1 : value.find('\'', q1 + 1);
+        if (q2 != std::string::npos) value = value.substr(q2 + 1);
+      }
+      value = percent_decode(value);
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == base; });
+    if (it == out.end())
+      out.emplace_back(base, value);
+    else
+      it->second += value;
+  }
+  params = std::move(out);
+}
+
+// Splits "type/subtype; a=b; c="d"" (Content-Type or Content-Disposition).
+struct Structured {
+  std::string type, subtype;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+Structured parse_structured(std::string_view v) {
+  Structured s;
+  std::size_t semi = v.find(';');
+  const std::string head = trim(v.substr(0, semi));
+  const auto slash = head.find('/');
+  s.type = lower(trim(head.substr(0, slash)));
+  if (slash != std::string::npos) s.subtype = lower(trim(head.substr(slash + 1)));
+  while (semi != std::string_view::npos) {
+    const std::size_t next = v.find(';', semi + 1);
+    const std::string item = trim(v.substr(
+        semi + 1, next == std::string_view::npos ? std::string_view::npos : next - semi - 1));
+    semi = next;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    std::string val = trim(item.substr(eq + 1));
+    if (val.size() >= 2 && val.front() == '"' && val.back() == '"')
+      val = val.substr(1, val.size() - 2);
+    s.params.emplace_back(lower(trim(item.substr(0, eq))), val);
+  }
+  join_continuations(s.params);
+  return s;
+}
+
+// The values a :mime test looks at for one header field value.
+void option_values(Runtime& rt, const Args& a, std::string_view name, std::string_view value,
+                   std::vector<std::string>& out) {
+  const auto opt = static_cast<MimeOption>(a.number(kOption, 0));
+  const bool is_ct = lower(name) == "content-type";
+  const bool structured = is_ct || lower(name) == "content-disposition";
+  if (a.has(kParam)) {
+    if (!structured) return;
+    const Structured s = parse_structured(value);
+    for (const auto& p : rt.strings(a, kParam))
+      for (const auto& [k, v] : s.params)
+        if (k == lower(p)) out.push_back(message::decode_rfc2047(v));
+    return;
+  }
+  if (opt == MimeOption::None || !structured) {
+    if (opt == MimeOption::None) out.push_back(message::decode_rfc2047(value));
+    return;
+  }
+  const Structured s = parse_structured(value);
+  if (opt == MimeOption::Type) out.push_back(s.type);
+  if (opt == MimeOption::Subtype) out.push_back(is_ct ? s.subtype : std::string());
+  if (opt == MimeOption::ContentType)
+    out.push_back(is_ct && !s.subtype.empty() ? s.type + "/" + s.subtype : s.type);
+}
+
+std::vector<std::string> mime_header_values(Runtime& rt, const Args& a,
+                                            const std::vector<std::string>& names) {
+  std::vector<std::string> values;
+  for (const auto& src : sources(rt, a.has(kAnychild)))
+    for (const auto& n : names) {
+      auto fields = raw_fields(src, n);
+      // A part without Content-Type is text/plain (RFC 2045 §5.2).
+      if (fields.empty() && lower(n) == "content-type" && a.has(kOption) && src.part)
+        fields.push_back(src.part->content_type);
+      for (const auto& f : fields) option_values(rt, a, n, f, values);
+    }
+  return values;
+}
+
+void check_mime_tags(CheckContext& ctx, CheckedCall& call, bool options) {
+  const bool mime = call.find(kSlotMime) != nullptr;
+  const int opts = int(call.find(kOption) != nullptr) + int(call.find(kParam) != nullptr);
+  if (!mime) {
+    if (call.find(kAnychild))
+      ctx.error(call.loc, "the :anychild tag of " + call.what() + " requires the :mime tag");
+    else if (opts > 0)
+      ctx.error(call.loc, "the :type, :subtype, :contenttype and :param tags of " + call.what() +
+                              " require the :mime tag");
+    return;
+  }
+  if (!options) return;
+  if (opts > 1)
+    ctx.error(call.loc, call.what() +
+                            " accepts only one of :type, :subtype, :contenttype and "
+                            ":param");
+}
+
+void extend(Registry& r, std::string_view name, bool options) {
+  CommandSpec* s = r.mutable_command(name, true);
+  if (!s) return;
+  s->tags.push_back({"mime", kSlotMime, ArgKind::None, {}, "mime"});
+  s->tags.push_back({"anychild", kAnychild, ArgKind::None, {}, "mime"});
+  if (options) {
+    s->tags.push_back({"param", kParam, ArgKind::StringList, "param list", "mime"});
+  }
+  s->check = [inner = s->check, options](CheckContext& ctx, CheckedCall& call) {
+    check_mime_tags(ctx, call, options);
+    if (inner) inner(ctx, call);
+  };
+  auto inner_test = s->test;
+  if (name == "header") {
+    s->test = [inner_test](Runtime& rt, const Args& a) {
+      if (!a.has(kSlotMime)) return inner_test(rt, a);
+      const auto values = mime_header_values(rt, a, rt.strings(a, 0));
+      return rt.match(a, values, rt.strings(a, 1));
+    };
+  } else if (name == "address") {
+    s->test = [inner_test](Runtime& rt, const Args& a) {
+      if (!a.has(kSlotMime)) return inner_test(rt, a);
+      const auto part = static_cast<AddressPart>(a.number(kSlotAddressPart, 0));
+      std::vector<std::string> values;
+      for (const auto& src : sources(rt, a.has(kAnychild)))
+        for (const auto& n : rt.strings(a, 0)) {
+          if (!is_address_header(n)) continue;
+          for (const auto& f : raw_fields(src, n)) address_values(part, f, rt.settings(), values);
+        }
+      return rt.match(a, values, rt.strings(a, 1));
+    };
+  } else {
+    s->test = [inner_test](Runtime& rt, const Args& a) {
+      if (!a.has(kSlotMime)) return inner_test(rt, a);
+      // Each header must exist in the part or, with :anychild, in any part below.
+      const auto srcs = sources(rt, a.has(kAnychild));
+      for (const auto& n : rt.strings(a, 0)) {
+        bool found = false;
+        for (const auto& src : srcs) found = found || !raw_fields(src, n).empty();
+        if (!found) return false;
+      }
+      return true;
+    };
+  }
+}
+
+// :type/:subtype/:contenttype as one tag value each, so that the compiler
+// sees three distinct tags; the check reports more than one.
+void add_option_tags(Registry& r) {
+  {
+    CommandSpec* s = r.mutable_command("header", true);
+    if (!s) return;
+    // The three option tags share one slot; a second one replaces the first,
+    // so count them in the check through their own flag slots.
+    s->tags.push_back({"type", 123, ArgKind::None, {}, "mime"});
+    s->tags.push_back({"subtype", 124, ArgKind::None, {}, "mime"});
+    s->tags.push_back({"contenttype", 125, ArgKind::None, {}, "mime"});
+    s->check = [inner = s->check](CheckContext& ctx, CheckedCall& call) {
+      const int n = int(call.find(123) != nullptr) + int(call.find(124) != nullptr) +
+                    int(call.find(125) != nullptr);
+      if (n > 0) {
+        // Fold them into kOption for the run time.
+        const MimeOption o = call.find(123)   ? MimeOption::Type
+                             : call.find(124) ? MimeOption::Subtype
+                                              : MimeOption::ContentType;
+        const grammar::Location loc = call.find(123)   ? call.find(123)->loc
+                                      : call.find(124) ? call.find(124)->loc
+                                                       : call.find(125)->loc;
+        std::erase_if(call.args, [](const CheckedArg& a) {
+          return a.slot == 123 || a.slot == 124 || a.slot == 125;
+        });
+        call.args.push_back(
+            CheckedArg{kOption, ArgKind::Number, static_cast<std::uint64_t>(o), {}, {}, loc});
+        if (n > 1 || call.find(kParam)) {
+          ctx.error(call.loc,
+                    call.what() + " accepts only one of :type, :subtype, :contenttype and :param");
+          return;
+        }
+      }
+      if (inner) inner(ctx, call);
+    };
+  }
+}
+
+// ---- foreverypart, break, extracttext ----
+
+BlockStep enter_loop(Runtime& rt, const Args& a) {
+  auto& st = rt.result_state<Loops>().stack;
+  if (st.size() >= max_nesting(rt.settings())) {
+    rt.fail("new foreverypart loop exceeds the nesting limit (<= " +
+            std::to_string(max_nesting(rt.settings())) + " levels)");
+    return BlockStep::Exit;
+  }
+  Loop l{&rt, {}, 0, rt.string(a, kName).value_or("")};
+  if (const MimePart* cur = current_part(rt)) {
+    flatten(*cur, l.parts);
+  } else {
+    const MimePart& root = rt.message().mime_root();
+    l.parts.push_back(&root);
+    flatten(root, l.parts);
+  }
+  if (l.parts.empty()) return BlockStep::Skip;
+  st.push_back(std::move(l));
+  return BlockStep::Enter;
+}
+
+BlockStep next_part(Runtime& rt) {
+  auto& st = rt.result_state<Loops>().stack;
+  // Loops left by a return/test failure of this or an included script.
+  while (!st.empty() && st.back().owner != &rt) st.pop_back();
+  if (st.empty()) return BlockStep::Exit;
+  if (++st.back().index < st.back().parts.size()) return BlockStep::Repeat;
+  st.pop_back();
+  return BlockStep::Exit;
+}
+
+void check_break(CheckContext& ctx, CheckedCall& call) {
+  const CheckedArg* name = call.find(kName);
+  bool inside = false, found = name == nullptr;
+  for (const auto& b : ctx.open_blocks()) {
+    if (b.spec->name != "foreverypart") continue;
+    inside = true;
+    if (name)
+      if (const CheckedArg* n = const_cast<CheckedCall&>(b).find(kName);
+          n && n->str() == name->str())
+        found = true;
+  }
+  if (!inside)
+    ctx.error(call.loc, "the break command is not placed inside a foreverypart loop");
+  else if (!found)
+    ctx.error(call.loc, "the break command names a foreverypart loop '" + name->str() +
+                            "' that does not enclose it");
+}
+
+void run_break(Runtime& rt, const Args& a, const CommandSpec* loop_spec) {
+  auto& st = rt.result_state<Loops>().stack;
+  std::size_t count = 1;
+  if (auto name = rt.string(a, kName)) {
+    count = 0;
+    for (auto it = st.rbegin(); it != st.rend(); ++it) {
+      ++count;
+      if (it->name == *name) break;
+    }
+  }
+  for (std::size_t i = 0; i < count && !st.empty(); ++i) st.pop_back();
+  rt.request_unwind(loop_spec, count);
+}
+
+void check_loop(CheckContext& ctx, CheckedCall& call) {
+  std::size_t depth = 1;
+  for (const auto& b : ctx.open_blocks())
+    if (b.spec->name == "foreverypart") ++depth;
+  if (depth > max_nesting(ctx.settings()))
+    ctx.error(call.loc, "the nesting of foreverypart loops is too deep (more than " +
+                            std::to_string(max_nesting(ctx.settings())) + " levels)");
+}
+
+void check_extracttext(CheckContext& ctx, CheckedCall& call) {
+  bool inside = false;
+  for (const auto& b : ctx.open_blocks()) inside = inside || b.spec->name == "foreverypart";
+  if (!inside) {
+    ctx.error(call.loc, "the extracttext command is not placed inside a foreverypart loop");
+    return;
+  }
+  if (const CheckedArg* v = call.find(0))
+    if (auto err = variables::check_name(ctx, v->str(), true)) ctx.error(v->loc, *err);
+}
+
+// The text of an HTML part: tags dropped, entities for <>& and spaces
+// decoded, runs of white space collapsed.
+std::string strip_html(std::string_view html) {
+  std::string out;
+  bool in_tag = false, space = false;
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    const char c = html[i];
+    if (in_tag) {
+      in_tag = c != '>';
+      continue;
+    }
+    if (c == '<') {
+      in_tag = true;
+      space = !out.empty();
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '}, {"&quot;", '"'}};
+    bool entity = false;
+    for (const auto& [name, ch] : kEntities)
+      if (html.substr(i, name.size()) == name) {
+        out += ch;
+        i += name.size() - 1;
+        entity = true;
+        break;
+      }
+    if (!entity) out += c;
+  }
+  return out;
+}
+
+void run_extracttext(Runtime& rt, const Args& a) {
+  const MimePart* part = current_part(rt);
+  std::string text;
+  if (part && part->content_type.rfind("text/", 0) == 0) text = part->decoded_text;
+  if (part && part->content_type == "text/html") text = strip_html(text);
+  if (const ArgValue* first = a.find(kFirst); first && text.size() > first->number) {
+    // Cut at a character boundary.
+    std::size_t n = first->number, chars = 0, i = 0;
+    for (; i < text.size(); ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) {
+        if (chars == n) break;
+        ++chars;
+      }
+    }
+    text.resize(i);
+  }
+  variables::set(rt, rt.raw(*a.find(0)), variables::apply_modifiers(rt, a, std::move(text)));
+}
+
+}  // namespace
+
+void register_mime(Registry& r) {
+  r.add_extension({"mime"});
+  r.add_extension({"foreverypart"});
+  r.add_extension({"extracttext", {}, {}, {"variables", "foreverypart"}});
+  extend(r, "header", true);
+  extend(r, "address", false);
+  extend(r, "exists", false);
+  add_option_tags(r);
+  {
+    CommandSpec s;
+    s.name = "foreverypart";
+    s.extension = "foreverypart";
+    s.tags = {{"name", kName, ArgKind::String, "name"}};
+    s.block = BlockRule::Required;
+    s.check = check_loop;
+    s.enter = enter_loop;
+    s.loop = next_part;
+    r.add_command(std::move(s));
+  }
+  const CommandSpec* loop_spec = r.command("foreverypart", false);
+  {
+    CommandSpec s;
+    s.name = "break";
+    s.extension = "foreverypart";
+    s.tags = {{"name", kName, ArgKind::String, "name"}};
+    s.check = check_break;
+    s.run = [loop_spec](Runtime& rt, const Args& a) { run_break(rt, a, loop_spec); };
+    r.add_command(std::move(s));
+  }
+  {
+    CommandSpec s;
+    s.name = "extracttext";
+    s.extension = "extracttext";
+    s.positional = {{"varname", ArgKind::String}};
+    s.literal_slots = {0};
+    s.tags = variables::modifier_tags(r);
+    s.tags.push_back({"first", kFirst, ArgKind::Number, "number"});
+    s.check = check_extracttext;
+    s.run = run_extracttext;
+    r.add_command(std::move(s));
+  }
+}
+
+}  // namespace zest::interp
