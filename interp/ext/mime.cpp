@@ -4,6 +4,8 @@
 // included script sees the part its includer is iterating over.
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -458,6 +460,88 @@ void run_extracttext(Runtime& rt, const Args& a) {
   variables::set(rt, rt.raw(*a.find(0)), variables::apply_modifiers(rt, a, std::move(text)));
 }
 
+// ---- replace and enclose (RFC 5703 §6, §7): edits of the message that
+// later tests and the actions added afterwards see ----
+
+constexpr Slot kReplaceMime = 101, kSubject = 102, kFrom = 103, kHeaders = 104;
+
+bool is_content_header(std::string_view name) {
+  const std::string l = lower(name);
+  return l.rfind("content-", 0) == 0 || l == "mime-version";
+}
+
+std::string crlf(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+    out += text[i];
+  }
+  return out;
+}
+
+// The message's header fields except the dropped ones, folded as they were.
+std::string kept_headers(const message::Message& m,
+                         const std::function<bool(std::string_view)>& drop) {
+  std::string out;
+  for (const auto& h : m.headers())
+    if (!drop(h.name)) out += h.name + ": " + h.value + "\r\n";
+  return out;
+}
+
+bool edit_allowed(Runtime& rt, std::string_view what) {
+  if (!rt.result_state<Loops>().stack.empty()) {
+    rt.fail(std::string(what) + " inside a foreverypart loop is not supported");
+    return false;
+  }
+  return true;
+}
+
+void set_edited(Runtime& rt, std::string raw) {
+  rt.actions().set_edited_message(&rt.original_message(),
+                                  std::make_shared<const message::Message>(std::move(raw)));
+}
+
+void run_replace(Runtime& rt, const Args& a) {
+  if (!edit_allowed(rt, "replace")) return;
+  const message::Message& m = rt.message();
+  const auto subject = rt.string(a, kSubject), from = rt.string(a, kFrom);
+  std::string out = kept_headers(m, [&](std::string_view n) {
+    return is_content_header(n) || (subject && lower(n) == "subject") ||
+           (from && lower(n) == "from");
+  });
+  if (subject) out += "Subject: " + *subject + "\r\n";
+  if (from) out += "From: " + *from + "\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  const std::string replacement = crlf(rt.string(*a.find(0)));
+  if (a.has(kReplaceMime)) {
+    out += replacement;  // a MIME entity: its own content headers, a blank line, the body
+  } else {
+    out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+    out += replacement;
+  }
+  set_edited(rt, std::move(out));
+}
+
+void run_enclose(Runtime& rt, const Args& a) {
+  if (!edit_allowed(rt, "enclose")) return;
+  const message::Message& m = rt.message();
+  const auto subject = rt.string(a, kSubject);
+  std::string out = kept_headers(m, [&](std::string_view n) {
+    const std::string l = lower(n);
+    return !(l == "from" || l == "to" || l == "cc" || l == "date" || (!subject && l == "subject"));
+  });
+  if (subject) out += "Subject: " + *subject + "\r\n";
+  for (const auto& h : rt.strings(a, kHeaders)) out += crlf(h) + "\r\n";
+  const std::string boundary = "=_zest_enclose_" + std::to_string(m.size());
+  out +=
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+  out += crlf(rt.string(*a.find(0))) + "\r\n";
+  out += "--" + boundary + "\r\nContent-Type: message/rfc822\r\n\r\n";
+  out += crlf(m.raw()) + "\r\n--" + boundary + "--\r\n";
+  set_edited(rt, std::move(out));
+}
+
 }  // namespace
 
 void register_mime(Registry& r) {
@@ -487,6 +571,29 @@ void register_mime(Registry& r) {
     s.tags = {{"name", kName, ArgKind::String, "name"}};
     s.check = check_break;
     s.run = [loop_spec](Runtime& rt, const Args& a) { run_break(rt, a, loop_spec); };
+    r.add_command(std::move(s));
+  }
+  r.add_extension({"replace"});
+  r.add_extension({"enclose"});
+  {
+    CommandSpec s;
+    s.name = "replace";
+    s.extension = "replace";
+    s.positional = {{"replacement", ArgKind::String}};
+    s.tags = {{"mime", kReplaceMime},
+              {"subject", kSubject, ArgKind::String, "subject"},
+              {"from", kFrom, ArgKind::String, "from"}};
+    s.run = run_replace;
+    r.add_command(std::move(s));
+  }
+  {
+    CommandSpec s;
+    s.name = "enclose";
+    s.extension = "enclose";
+    s.positional = {{"text", ArgKind::String}};
+    s.tags = {{"subject", kSubject, ArgKind::String, "subject"},
+              {"headers", kHeaders, ArgKind::StringList, "headers"}};
+    s.run = run_enclose;
     r.add_command(std::move(s));
   }
   {

@@ -94,5 +94,28 @@ TEST(Mime, CompileErrors) {
                    .empty());
 }
 
+// RFC 5703 §6: the replaced message is what later tests see.
+TEST(Mime, ReplaceMessage) {
+  const RunOutput out = run(
+      "require [\"replace\", \"mime\", \"fileinto\"];\n"
+      "replace :subject \"cleaned\" \"The attachment was removed.\";\n"
+      "if allof (header :is \"subject\" \"cleaned\",\n"
+      "          header :mime :contenttype \"Content-Type\" \"text/plain\") { fileinto \"ok\"; }",
+      kMultipart);
+  EXPECT_EQ(describe(out), (V{"fileinto ok"}));
+}
+
+// RFC 5703 §7: the message becomes an attachment of a new one.
+TEST(Mime, EncloseMessage) {
+  const RunOutput out =
+      run("require [\"enclose\", \"mime\", \"fileinto\"];\n"
+          "enclose :subject \"Warning\" :headers \"X-Note: enclosed\" \"See the attachment.\";\n"
+          "if allof (header :is \"subject\" \"Warning\", exists \"X-Note\",\n"
+          "          header :mime :anychild :contenttype \"Content-Type\" \"message/rfc822\")\n"
+          "{ fileinto \"ok\"; }",
+          kMultipart);
+  EXPECT_EQ(describe(out), (V{"fileinto ok"}));
+}
+
 }  // namespace
 }  // namespace zest::interp
