@@ -170,6 +170,9 @@ struct LineServer::Impl {
     std::string buf;
     std::size_t scanned = 0;
     bool discarding = false;
+    std::uint64_t literal_need = 0;  // octets of a counted literal still to come
+    bool literal_discard = false;
+    std::string literal;
     std::vector<char> chunk(16 * 1024);
     try {
       Output out = handler->greeting();
@@ -182,26 +185,46 @@ struct LineServer::Impl {
         std::string pending;
         bool tls_now = false;
         while (open) {
-          const auto nl = buf.find('\n', scanned);
-          if (nl == std::string::npos) {
-            scanned = buf.size();
-            if (!discarding && buf.size() > options.max_line) {
-              Output o = handler->on_overlong_line();
-              pending += o.bytes;
-              discarding = true;
+          Output o;
+          if (literal_need > 0) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(literal_need, buf.size()));
+            if (!literal_discard) literal.append(buf, 0, n);
+            buf.erase(0, n);
+            scanned = 0;
+            literal_need -= n;
+            if (literal_need > 0) break;  // read more
+            o = handler->on_literal(literal);
+            literal.clear();
+          } else {
+            const auto nl = buf.find('\n', scanned);
+            if (nl == std::string::npos) {
+              scanned = buf.size();
+              if (!discarding && buf.size() > options.max_line) {
+                Output ov = handler->on_overlong_line();
+                pending += ov.bytes;
+                if (ov.close) open = false;
+                discarding = true;
+              }
+              if (discarding) buf.clear(), scanned = 0;
+              break;
             }
-            if (discarding) buf.clear(), scanned = 0;
-            break;
+            const bool crlf = nl > 0 && buf[nl - 1] == '\r';
+            std::string line = buf.substr(0, crlf ? nl - 1 : nl);
+            buf.erase(0, nl + 1);
+            scanned = 0;
+            if (discarding) {
+              discarding = false;  // the tail of an overlong line
+              continue;
+            }
+            // A whole overlong line can arrive in one read.
+            o = line.size() > options.max_line ? handler->on_overlong_line()
+                                               : handler->on_line(line, crlf);
           }
-          const bool crlf = nl > 0 && buf[nl - 1] == '\r';
-          std::string line = buf.substr(0, crlf ? nl - 1 : nl);
-          buf.erase(0, nl + 1);
-          scanned = 0;
-          if (discarding) {
-            discarding = false;  // the tail of an overlong line
-            continue;
+          if (o.delay.count() > 0) {
+            asio::steady_timer pause(io);
+            pause.expires_after(o.delay);
+            co_await pause.async_wait(use_awaitable);
           }
-          Output o = handler->on_line(line, crlf);
           pending += o.bytes;
           if (o.work) {
             co_await stream.write(pending);
@@ -212,10 +235,23 @@ struct LineServer::Impl {
               w = co_await asio::co_spawn(
                   pool, [h = handler.get()]() -> awaitable<Output> { co_return h->work(); },
                   use_awaitable);
+              if (w.delay.count() > 0) {
+                asio::steady_timer pause(io);
+                pause.expires_after(w.delay);
+                co_await pause.async_wait(use_awaitable);
+              }
               // Each recipient's reply goes out as soon as it is known.
               co_await stream.write(w.bytes);
+              if (w.close) o.close = true;
+              if (w.start_tls) o.start_tls = true;
+              if (w.read_literal) o.read_literal = w.read_literal, o.discard_literal = w.discard_literal;
             } while (w.work);
             set_deadline(handler->timeout());
+          }
+          if (o.read_literal > 0) {
+            literal_need = o.read_literal;
+            literal_discard = o.discard_literal;
+            literal.clear();
           }
           if (o.close) open = false;
           if (o.start_tls) {
@@ -231,6 +267,8 @@ struct LineServer::Impl {
           scanned = 0;
           co_await stream.start_tls(*tls);
           handler->on_tls_started();
+          Output g = handler->tls_greeting();
+          if (!g.bytes.empty()) co_await stream.write(g.bytes);
           set_deadline(handler->timeout());
           continue;
         }

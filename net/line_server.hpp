@@ -31,6 +31,11 @@ struct Output {
   bool close = false;      // after writing
   bool start_tls = false;  // after writing; input buffered so far is discarded
   bool work = false;       // call work() (on a worker thread) until it stops asking
+  // Next, hand exactly this many octets to on_literal() instead of lines
+  // (protocols with counted literals); `discard_literal` = drop them unread.
+  std::uint64_t read_literal = 0;
+  bool discard_literal = false;
+  std::chrono::milliseconds delay{0};  // pause before writing (failed logins)
 };
 
 class LineHandler {
@@ -44,6 +49,10 @@ class LineHandler {
   // written before the next call.
   virtual Output work() = 0;
   virtual void on_tls_started() = 0;
+  // Counted literals (see Output::read_literal); the octets, or "" if discarded.
+  virtual Output on_literal(std::string_view) { return {}; }
+  // Written right after the TLS handshake (ManageSieve re-sends capabilities).
+  virtual Output tls_greeting() { return {}; }
   virtual std::chrono::seconds timeout() const = 0;
 };
 

@@ -12,6 +12,7 @@ packages=(
   libtomlplusplus-dev libasio-dev
   libstrophe-dev  # XMPP notifications (methods/transport)
   libcrypt-dev libargon2-dev
+  libgsasl-dev  # ManageSieve SASL (PLAIN, SCRAM-SHA-1/-256)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
 )

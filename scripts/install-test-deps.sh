@@ -16,6 +16,9 @@ packages=(
   # notification tests (tests/integration/notify): XMPP server; the tests
   # run their own instance, the packaged service is never needed
   prosody
+  # ManageSieve clients (tests/integration/managesieve); sieveshell is in
+  # cyrus-admin and needs the SASL plugins of libsasl2-modules
+  sieve-connect cyrus-admin cyrus-clients python3-sievelib libsasl2-modules openssl
 )
 
 missing=()

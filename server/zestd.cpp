@@ -1,5 +1,5 @@
 // zestd: the Sieve mail-filtering daemon. Runs in the foreground (as
-// systemd expects) and serves LMTP; ManageSieve joins once it exists.
+// systemd expects) and serves LMTP and ManageSieve (RFC 5804).
 #include <curl/curl.h>
 
 #include <atomic>
@@ -11,6 +11,7 @@
 #include "delivery/lmtp_delivery.hpp"
 #include "delivery/lmtp_session.hpp"
 #include "net/line_server.hpp"
+#include "server/managesieve_service.hpp"
 #include "server/runtime.hpp"
 #include "server/server_config.hpp"
 
@@ -94,11 +95,15 @@ int main(int argc, char** argv) {
     }
     lmtp.push_back(*ep);
   }
-  for (const auto& spec : cfg.managesieve_listen)
-    if (auto ep = net::parse_endpoint(spec); !ep) {
+  std::vector<net::Endpoint> sieve_eps;
+  for (const auto& spec : cfg.managesieve_listen) {
+    auto ep = net::parse_endpoint(spec);
+    if (!ep) {
       std::cerr << "zestd: " << cfg.source << ": [managesieve] listen: " << ep.error() << "\n";
       return 78;
     }
+    sieve_eps.push_back(*ep);
+  }
   if (check) {
     std::cout << "zestd: configuration " << cfg.source << " is valid\n";
     return 0;
@@ -109,6 +114,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   server::DeliveryStack stack(cfg, log);
+  server::sweep_stale_tmp(stack, cfg, log);
 
   delivery::LmtpOptions lopts;
   lopts.hostname = cfg.hostname;
@@ -145,13 +151,24 @@ int main(int argc, char** argv) {
       where = lmtp[i].host + ":" + std::to_string(server.bound_port(i));
     log.write("event=listening protocol=lmtp " + delivery::log_field("address", where));
   }
-  if (!cfg.managesieve_listen.empty())
-    log.write(
-        "event=notice text=\"ManageSieve is not implemented yet; [managesieve] listen ignored\"");
+  server::ManageSieveService managesieve(cfg, stack, log);
+  if (!sieve_eps.empty()) {
+    if (auto r = managesieve.start(sieve_eps); !r) {
+      std::cerr << "zestd: [managesieve] " << r.error() << "\n";
+      return 71;
+    }
+    for (std::size_t i = 0; i < sieve_eps.size(); ++i) {
+      std::string where = sieve_eps[i].to_string();
+      if (sieve_eps[i].kind == net::Endpoint::Kind::Tcp && sieve_eps[i].port == 0)
+        where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
+      log.write("event=listening protocol=managesieve " + delivery::log_field("address", where));
+    }
+  }
   log.write("event=started " + delivery::log_field("config", cfg.source) + " " +
             delivery::log_field("data_dir", cfg.data_dir) + " " +
             delivery::log_field("passwd_file", cfg.passwd_file));
   server.run(true);
+  managesieve.stop();
   log.write("event=stopped");
   curl_global_cleanup();
   return 0;

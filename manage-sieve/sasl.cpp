@@ -1,0 +1,189 @@
+#include "manage-sieve/sasl.hpp"
+
+#include <gsasl.h>
+
+#include <cstdlib>
+
+#include "manage-sieve/protocol.hpp"
+#include "store/passwd.hpp"
+
+namespace zest::managesieve {
+namespace {
+
+struct GsaslDeleter {
+  void operator()(Gsasl* g) const { gsasl_done(g); }
+};
+struct SessionDeleter {
+  void operator()(Gsasl_session* s) const { gsasl_finish(s); }
+};
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+// What one exchange needs inside the C callback (through the session hook).
+struct ExchangeData {
+  const CredentialLookup* lookup = nullptr;
+  std::string mechanism;
+};
+
+bool scheme_is(std::string_view stored, std::string_view scheme) {
+  if (stored.size() < scheme.size() + 2 || stored[0] != '{') return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(stored[i + 1])) != scheme[i]) return false;
+  return stored[scheme.size() + 1] == '}';
+}
+
+// "{SCRAM-SHA-256}iter,salt,storedkey,serverkey" (Dovecot's form; base64).
+struct ScramKeys {
+  std::string iter, salt_b64, stored_hex, server_hex;
+};
+std::optional<ScramKeys> parse_scram(std::string_view stored) {
+  if (!scheme_is(stored, "SCRAM-SHA-256")) return std::nullopt;
+  std::string_view rest = stored.substr(std::string_view("{SCRAM-SHA-256}").size());
+  std::vector<std::string_view> parts;
+  while (true) {
+    const auto comma = rest.find(',');
+    parts.push_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (parts.size() != 4) return std::nullopt;
+  auto sk = base64_decode(parts[2]), vk = base64_decode(parts[3]);
+  if (!sk || !vk || parts[0].empty()) return std::nullopt;
+  return ScramKeys{std::string(parts[0]), std::string(parts[1]), to_hex(*sk), to_hex(*vk)};
+}
+
+int callback(Gsasl*, Gsasl_session* sctx, Gsasl_property prop) {
+  auto* data = static_cast<ExchangeData*>(gsasl_session_hook_get(sctx));
+  if (!data || !data->lookup) return GSASL_NO_CALLBACK;
+  const char* authid = gsasl_property_fast(sctx, GSASL_AUTHID);
+  if (!authid) return GSASL_NO_CALLBACK;
+  const auto stored = (*data->lookup)(authid);
+  switch (prop) {
+    case GSASL_VALIDATE_SIMPLE: {
+      const char* authzid = gsasl_property_fast(sctx, GSASL_AUTHZID);
+      const char* password = gsasl_property_fast(sctx, GSASL_PASSWORD);
+      if (authzid && *authzid && std::string_view(authzid) != authid)
+        return GSASL_AUTHENTICATION_ERROR;  // no proxy authorization
+      if (!stored || !password) return GSASL_AUTHENTICATION_ERROR;
+      return store::verify_password(*stored, password) ? GSASL_OK : GSASL_AUTHENTICATION_ERROR;
+    }
+    case GSASL_PASSWORD:
+      if (stored && scheme_is(*stored, "PLAIN")) {
+        gsasl_property_set(sctx, GSASL_PASSWORD, stored->substr(7).c_str());
+        return GSASL_OK;
+      }
+      return GSASL_NO_CALLBACK;
+    case GSASL_SCRAM_ITER:
+    case GSASL_SCRAM_SALT:
+    case GSASL_SCRAM_STOREDKEY:
+    case GSASL_SCRAM_SERVERKEY: {
+      if (!stored || data->mechanism != "SCRAM-SHA-256") return GSASL_NO_CALLBACK;
+      auto keys = parse_scram(*stored);
+      if (!keys) return GSASL_NO_CALLBACK;
+      const std::string& v = prop == GSASL_SCRAM_ITER        ? keys->iter
+                             : prop == GSASL_SCRAM_SALT      ? keys->salt_b64
+                             : prop == GSASL_SCRAM_STOREDKEY ? keys->stored_hex
+                                                             : keys->server_hex;
+      gsasl_property_set(sctx, prop, v.c_str());
+      return GSASL_OK;
+    }
+    default:
+      return GSASL_NO_CALLBACK;
+  }
+}
+
+class GsaslExchange final : public SaslExchange {
+ public:
+  GsaslExchange(std::unique_ptr<Gsasl_session, SessionDeleter> s, std::unique_ptr<ExchangeData> d)
+      : session_(std::move(s)), data_(std::move(d)) {
+    gsasl_session_hook_set(session_.get(), data_.get());
+  }
+  Step step(std::optional<std::string_view> client) override {
+    Step out;
+    char* output = nullptr;
+    std::size_t output_len = 0;
+    const std::string_view in = client.value_or(std::string_view{});
+    const int rc = gsasl_step(session_.get(), in.data(), in.size(), &output, &output_len);
+    if (output) {
+      out.data.assign(output, output_len);
+      gsasl_free(output);
+    }
+    if (rc == GSASL_NEEDS_MORE) {
+      out.status = Step::Status::Continue;
+      return out;
+    }
+    if (rc != GSASL_OK) {
+      out.status = Step::Status::Failure;
+      out.data.clear();
+      out.error = gsasl_strerror(rc);
+      return out;
+    }
+    const char* authid = gsasl_property_fast(session_.get(), GSASL_AUTHID);
+    const char* authzid = gsasl_property_fast(session_.get(), GSASL_AUTHZID);
+    if (!authid || (authzid && *authzid && std::string_view(authzid) != authid)) {
+      out.status = Step::Status::Failure;
+      out.data.clear();
+      out.error = "authorization identity not allowed";
+      return out;
+    }
+    out.status = Step::Status::Success;
+    out.user = authid;
+    return out;
+  }
+
+ private:
+  std::unique_ptr<Gsasl_session, SessionDeleter> session_;
+  std::unique_ptr<ExchangeData> data_;
+};
+
+class GsaslServer final : public SaslServer {
+ public:
+  GsaslServer(std::unique_ptr<Gsasl, GsaslDeleter> ctx, CredentialLookup lookup)
+      : ctx_(std::move(ctx)), lookup_(std::move(lookup)) {
+    gsasl_callback_set(ctx_.get(), callback);
+    for (const char* m : {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"})
+      if (gsasl_server_support_p(ctx_.get(), m)) mechs_.emplace_back(m);
+  }
+  std::vector<std::string> mechanisms() const override { return mechs_; }
+  std::unique_ptr<SaslExchange> start(std::string_view mechanism) override {
+    std::string mech;
+    for (char c : mechanism) mech += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool known = false;
+    for (const auto& m : mechs_) known = known || m == mech;
+    if (!known) return nullptr;
+    Gsasl_session* raw = nullptr;
+    if (gsasl_server_start(ctx_.get(), mech.c_str(), &raw) != GSASL_OK) return nullptr;
+    std::unique_ptr<Gsasl_session, SessionDeleter> s(raw);
+    gsasl_property_set(raw, GSASL_SERVICE, "sieve");
+    auto data = std::make_unique<ExchangeData>(ExchangeData{&lookup_, mech});
+    return std::make_unique<GsaslExchange>(std::move(s), std::move(data));
+  }
+
+ private:
+  std::unique_ptr<Gsasl, GsaslDeleter> ctx_;
+  CredentialLookup lookup_;
+  std::vector<std::string> mechs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup) {
+  Gsasl* raw = nullptr;
+  const int rc = gsasl_init(&raw);
+  if (rc != GSASL_OK)
+    return Result<std::unique_ptr<SaslServer>>::failure(std::string("GNU SASL: ") +
+                                                        gsasl_strerror(rc));
+  std::unique_ptr<Gsasl, GsaslDeleter> ctx(raw);
+  return std::unique_ptr<SaslServer>(
+      std::make_unique<GsaslServer>(std::move(ctx), std::move(lookup)));
+}
+
+}  // namespace zest::managesieve

@@ -1,0 +1,249 @@
+#include "server/managesieve_service.hpp"
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "delivery/agent.hpp"
+#include "manage-sieve/script_check.hpp"
+#include "manage-sieve/session.hpp"
+#include "methods/method.hpp"
+
+namespace zest::server {
+namespace {
+
+namespace ms = managesieve;
+
+std::string address_of(std::string_view remote) {
+  if (remote == "unix") return "unix";
+  const auto colon = remote.rfind(':');
+  return std::string(colon == std::string_view::npos ? remote : remote.substr(0, colon));
+}
+
+bool is_loopback(std::string_view addr) {
+  return addr == "unix" || addr.starts_with("127.") || addr == "::1" ||
+         addr.starts_with("::ffff:127.");
+}
+
+class Backend final : public ms::Backend {
+ public:
+  Backend(DeliveryStack& stack, const config::ServerConfig& cfg, store::ScriptQuota quota)
+      : stack_(stack), cfg_(cfg), quota_(quota) {}
+  std::unique_ptr<store::ScriptStore> open_store(std::string_view user) override {
+    auto found = stack_.users.find(user);
+    if (!found || !found->has_value()) return nullptr;
+    const auto& e = **found;
+    const std::filesystem::path home = e.home.empty()
+                                           ? std::filesystem::path(cfg_.data_dir) / "home" / e.name
+                                           : std::filesystem::path(e.home);
+    return std::make_unique<store::FsScriptStore>(store::SieveHome{home}, quota_);
+  }
+  ms::CheckResult check(std::string_view name, std::string_view source) override {
+    return ms::compile_script(name, source, stack_.registry, stack_.settings);
+  }
+
+ private:
+  DeliveryStack& stack_;
+  const config::ServerConfig& cfg_;
+  store::ScriptQuota quota_;
+};
+
+// Sessions per remote address; a Slot gives its place back when the
+// connection ends.
+class AddressLimits {
+ public:
+  class Slot {
+   public:
+    Slot(AddressLimits& l, std::string a) : limits_(l), address_(std::move(a)) {}
+    ~Slot() { limits_.release(address_); }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+   private:
+    AddressLimits& limits_;
+    std::string address_;
+  };
+  // nullptr when `address` already has `max` sessions.
+  std::unique_ptr<Slot> acquire(const std::string& address, std::size_t max) {
+    std::lock_guard lock(mu_);
+    auto& n = counts_[address];
+    if (max && n >= max) {
+      if (n == 0) counts_.erase(address);
+      return nullptr;
+    }
+    ++n;
+    return std::make_unique<Slot>(*this, address);
+  }
+
+ private:
+  void release(const std::string& address) {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(address);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+  std::mutex mu_;
+  std::map<std::string, std::size_t> counts_;
+};
+
+class Handler final : public net::LineHandler {
+ public:
+  Handler(ms::Backend& backend, ms::SaslServer& sasl, ms::LoginGuard& guard, ms::Options opts,
+          std::string address, std::unique_ptr<AddressLimits::Slot> slot, bool refuse, Logger& log,
+          std::string id)
+      : session_(backend, sasl, guard, std::move(opts), address),
+        slot_(std::move(slot)),
+        refuse_(refuse),
+        log_(log),
+        id_(std::move(id)) {}
+  ~Handler() override {
+    log_.write("event=disconnect protocol=managesieve " + delivery::log_field("session", id_));
+  }
+
+  net::Output greeting() override {
+    if (refuse_) return {"BYE \"Too many connections, try again later\"\r\n", true};
+    return convert(session_.greeting());
+  }
+  net::Output on_line(std::string_view line, bool crlf) override {
+    const bool was = session_.authenticated();
+    auto o = convert(session_.on_line(line, crlf));
+    if (was && !session_.authenticated())
+      log_.write("event=logout " + delivery::log_field("session", id_));
+    return o;
+  }
+  net::Output on_literal(std::string_view bytes) override {
+    return convert(session_.on_literal(bytes));
+  }
+  net::Output on_overlong_line() override { return convert(session_.on_overlong_line()); }
+  net::Output on_timeout() override { return convert(session_.on_timeout()); }
+  net::Output work() override {
+    const bool was = session_.authenticated();
+    auto o = convert(session_.work());
+    if (!was && session_.authenticated())
+      log_.write("event=login protocol=managesieve " + delivery::log_field("session", id_) + " " +
+                 delivery::log_field("user", session_.user()));
+    return o;
+  }
+  void on_tls_started() override {}
+  net::Output tls_greeting() override { return convert(session_.tls_started()); }
+  std::chrono::seconds timeout() const override { return session_.timeout(); }
+
+ private:
+  static net::Output convert(ms::Session::Output o) {
+    net::Output n;
+    n.bytes = std::move(o.bytes);
+    n.close = o.close;
+    n.start_tls = o.start_tls;
+    n.work = o.work;
+    n.read_literal = o.read_literal;
+    n.discard_literal = o.discard_literal;
+    n.delay = o.delay;
+    return n;
+  }
+  ms::Session session_;
+  std::unique_ptr<AddressLimits::Slot> slot_;
+  bool refuse_;
+  Logger& log_;
+  std::string id_;
+};
+
+}  // namespace
+
+struct ManageSieveService::Impl {
+  const config::ServerConfig& cfg;
+  DeliveryStack& stack;
+  Logger& log;
+  std::unique_ptr<ms::SaslServer> sasl;
+  ms::LoginGuard guard;
+  Backend backend;
+  AddressLimits limits;
+  ms::Options options;
+  std::unique_ptr<net::LineServer> server;
+  std::thread thread;
+  std::atomic<std::uint64_t> sessions{0};
+
+  static store::ScriptQuota quota(const config::ServerConfig& c) {
+    return {static_cast<std::uint64_t>(c.managesieve_max_scripts),
+            static_cast<std::uint64_t>(c.managesieve_max_script_size),
+            static_cast<std::uint64_t>(c.managesieve_max_total_size)};
+  }
+  static ms::LoginGuard::Options guard_options(const config::ServerConfig& c) {
+    ms::LoginGuard::Options o;
+    o.base_delay = std::chrono::milliseconds(c.managesieve_auth_failure_delay_ms);
+    o.max_delay = o.base_delay * 16;
+    return o;
+  }
+
+  Impl(const config::ServerConfig& c, DeliveryStack& s, Logger& l)
+      : cfg(c), stack(s), log(l), guard(guard_options(c)), backend(s, c, quota(c)) {
+    options.implementation = "zest " ZEST_VERSION_STRING;
+    for (const auto& e : s.registry.extensions())
+      if (s.settings.extension_enabled(e.name) && e.name != "vnd.dovecot.testsuite")
+        options.sieve_extensions.push_back(e.name);
+    options.notify_methods = methods::standard_methods(methods::Policy{}).schemes();
+    options.max_redirects = s.settings.max_redirects;
+    options.allow_plaintext_auth = c.managesieve_allow_plaintext_auth;
+    options.max_script_size = std::min<std::uint64_t>(
+        static_cast<std::uint64_t>(c.managesieve_max_script_size), s.settings.max_script_size);
+    options.max_auth_failures =
+        static_cast<unsigned>(std::max<std::int64_t>(1, c.managesieve_max_auth_failures));
+    options.timeout_auth = std::chrono::seconds(c.managesieve_timeout);
+    options.timeout_unauth = std::chrono::seconds(c.managesieve_login_timeout);
+  }
+};
+
+ManageSieveService::ManageSieveService(const config::ServerConfig& cfg, DeliveryStack& stack,
+                                       Logger& log)
+    : impl_(std::make_unique<Impl>(cfg, stack, log)) {}
+
+ManageSieveService::~ManageSieveService() {
+  stop();
+}
+
+Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints) {
+  Impl& m = *impl_;
+  auto sasl = ms::make_gsasl_server(
+      [&users = m.stack.users](std::string_view user) -> std::optional<std::string> {
+        auto found = users.find(user);
+        if (!found || !found->has_value()) return std::nullopt;
+        return (*found)->password;
+      });
+  if (!sasl) return Result<bool>::failure(sasl.error());
+  m.sasl = std::move(*sasl);
+  net::ServerOptions so;
+  so.max_line = static_cast<std::size_t>(m.cfg.managesieve_max_line_length);
+  so.max_connections = static_cast<std::size_t>(m.cfg.managesieve_max_connections);
+  so.workers = 2;
+  so.tls_cert = m.cfg.managesieve_tls_cert;
+  so.tls_key = m.cfg.managesieve_tls_key;
+  m.server = std::make_unique<net::LineServer>(
+      so,
+      [&m](const net::ConnectionInfo& info) -> std::unique_ptr<net::LineHandler> {
+        const std::string id = std::to_string(::getpid()) + "-ms" + std::to_string(++m.sessions);
+        const std::string address = address_of(info.remote);
+        auto slot = m.limits.acquire(
+            address, static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
+        m.log.write("event=connect protocol=managesieve " + delivery::log_field("session", id) +
+                    " " + delivery::log_field("remote", info.remote));
+        ms::Options o = m.options;
+        o.tls_available = info.tls_available;
+        o.loopback = is_loopback(address);
+        const bool refuse = info.over_limit || !slot;
+        return std::make_unique<Handler>(m.backend, *m.sasl, m.guard, std::move(o), address,
+                                         std::move(slot), refuse, m.log, id);
+      },
+      m.log.fn());
+  if (auto r = m.server->listen(endpoints); !r) return r;
+  m.thread = std::thread([&m] { m.server->run(false); });
+  return true;
+}
+
+std::uint16_t ManageSieveService::bound_port(std::size_t i) const {
+  return impl_->server ? impl_->server->bound_port(i) : 0;
+}
+
+void ManageSieveService::stop() {
+  if (impl_->server) impl_->server->stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace zest::server

@@ -1,0 +1,32 @@
+// zestd's ManageSieve service: the RFC 5804 session (manage-sieve/) on its
+// own net::LineServer and I/O thread, over the script store delivery reads.
+#pragma once
+
+#include <memory>
+#include <span>
+
+#include "interp/result.hpp"
+#include "net/line_server.hpp"
+#include "server/runtime.hpp"
+#include "server/server_config.hpp"
+
+namespace zest::server {
+
+class ManageSieveService {
+ public:
+  ManageSieveService(const config::ServerConfig& cfg, DeliveryStack& stack, Logger& log);
+  ~ManageSieveService();  // stops and joins
+  ManageSieveService(const ManageSieveService&) = delete;
+  ManageSieveService& operator=(const ManageSieveService&) = delete;
+
+  // Binds the endpoints and serves on a thread of its own.
+  Result<bool> start(std::span<const net::Endpoint> endpoints);
+  std::uint16_t bound_port(std::size_t i) const;
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zest::server

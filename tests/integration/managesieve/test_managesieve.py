@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""ManageSieve (RFC 5804) in zestd against real clients and raw transcripts.
+
+Each test starts its own zestd on free 127.0.0.1 ports with a test CA made
+by the openssl CLI, stops it by pid, and uses bounded waits only. Clients:
+sieve-connect, sieveshell (cyrus-admin), python3-sievelib, and raw sockets.
+
+usage: test_managesieve.py --zestd PATH --zest PATH [-k NAME]
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ARGS = None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("zestd exited early with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("port %d did not open" % port)
+
+
+def make_ca(d):
+    """A test CA and a server certificate for localhost/127.0.0.1."""
+    def run(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=60)
+    ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
+    key, csr, crt = (os.path.join(d, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+        "-days", "2", "-subj", "/CN=zest test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+        "-days", "2", "-extfile", ext)
+    return ca, crt, key
+
+
+class Env:
+    def __init__(self, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="zest-ms-it-")
+        self.lmtp_port, self.port = free_port(), free_port()
+        self.ca, crt, key = make_ca(self.dir)
+        self.cfg = os.path.join(self.dir, "zest.toml")
+        with open(self.cfg, "w") as f:
+            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
+            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 5\n' % self.lmtp_port)
+            f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\ntls_cert = "%s"\ntls_key = "%s"\n'
+                    'auth_failure_delay_ms = 50\nmax_scripts = 5\n%s'
+                    % (self.port, crt, key, extra))
+            f.write('[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n[delivery]\nautocreate = true\n')
+        self.proc = None
+        self.log = os.path.join(self.dir, "zestd.log")
+
+    def zest(self, *args, stdin=None):
+        return subprocess.run([ARGS.zest, "-c", self.cfg, *args], input=stdin,
+                              capture_output=True, timeout=60)
+
+    def add_user(self, name, password="secret", scheme="PLAIN"):
+        r = self.zest("user", "add", name, "--password-stdin", "--scheme", scheme,
+                      stdin=(password + "\n").encode())
+        assert r.returncode == 0, r.stderr
+
+    def home(self, name):
+        return os.path.join(self.dir, "var", "home", name)
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf)
+        wait_port(self.port, self.proc)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.logf.close()
+            self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class Raw:
+    """A raw ManageSieve connection reading exact response bytes."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError(self.buf)
+            self.buf += chunk
+        l, self.buf = self.buf.split(b"\r\n", 1)
+        return l
+
+    def until_status(self):
+        """Lines up to and including the OK/NO/BYE line."""
+        out = []
+        while True:
+            l = self.line()
+            out.append(l)
+            if l.startswith(b"{") and l.endswith(b"}"):
+                n = int(l[1:-1].rstrip(b"+"))
+                while len(self.buf) < n:
+                    self.buf += self.sock.recv(65536)
+                out.append(self.buf[:n])
+                self.buf = self.buf[n:]
+                continue
+            if l.split(b" ")[0] in (b"OK", b"NO", b"BYE"):
+                return out
+
+    def starttls(self, ca):
+        self.send("STARTTLS\r\n")
+        assert self.until_status()[-1].startswith(b"OK"), "STARTTLS"
+        ctx = ssl.create_default_context(cafile=ca)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
+        self.buf = b""
+        return self.until_status()
+
+    def close(self):
+        self.sock.close()
+
+
+def plain(user, pw):
+    return base64.b64encode(b"\0" + user.encode() + b"\0" + pw.encode()).decode()
+
+
+def scram_login(r, mech, user, pw):
+    """A SCRAM client (RFC 5802) over a Raw connection; returns the final line."""
+    h = hashlib.sha256 if mech == "SCRAM-SHA-256" else hashlib.sha1
+    nonce = base64.b64encode(os.urandom(18)).decode()
+    bare = "n=%s,r=%s" % (user, nonce)
+    r.send('AUTHENTICATE "%s" "%s"\r\n' % (mech, base64.b64encode(("n,," + bare).encode()).decode()))
+    ch = r.line()
+    if not ch.startswith(b'"'):
+        return ch
+    server_first = base64.b64decode(ch.strip(b'"')).decode()
+    f = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac(h().name, pw.encode(), base64.b64decode(f["s"]), int(f["i"]))
+    client_key = hmac.new(salted, b"Client Key", h).digest()
+    stored = h(client_key).digest()
+    without_proof = "c=biws,r=" + f["r"]
+    auth = ",".join([bare, server_first, without_proof]).encode()
+    sig = hmac.new(stored, auth, h).digest()
+    proof = bytes(a ^ b for a, b in zip(client_key, sig))
+    final = without_proof + ",p=" + base64.b64encode(proof).decode()
+    r.send('"%s"\r\n' % base64.b64encode(final.encode()).decode())
+    out = r.line()
+    if out.startswith(b'"'):  # server-final as a challenge; answer with an empty response
+        r.send('""\r\n')
+        out = r.line()
+    return out
+
+
+KEEP_SCRIPT = 'require "fileinto";\nif header :contains "subject" "sieve" { fileinto "Sieve"; }\n'
+
+
+class Base(unittest.TestCase):
+    extra = ""
+
+    def setUp(self):
+        self.env = Env(self.extra)
+        self.env.add_user("alice")
+        self.env.start()
+
+    def tearDown(self):
+        self.env.cleanup()
+
+
+class RawTranscripts(Base):
+    def test_greeting_capabilities_starttls(self):
+        r = Raw(self.env.port)
+        caps = r.until_status()
+        self.assertEqual(caps[-1], b"OK")  # bare OK (cyrus sieveshell)
+        self.assertIn(b'"VERSION" "1.0"', caps)
+        self.assertIn(b'"STARTTLS"', caps)
+        self.assertTrue(any(c.startswith(b'"SIEVE" "') and b"fileinto" in c for c in caps))
+        self.assertTrue(any(c.startswith(b'"NOTIFY" "mailto') for c in caps))
+        self.assertTrue(any(c.startswith(b'"IMPLEMENTATION" "zest') for c in caps))
+        self.assertFalse(any(c.startswith(b'"OWNER"') for c in caps))
+        # Plaintext pipelined after STARTTLS must be discarded.
+        r.send("STARTTLS\r\nLOGOUT\r\n")
+        self.assertTrue(r.until_status()[-1].startswith(b"OK"))
+        ctx = ssl.create_default_context(cafile=self.env.ca)
+        r.sock = ctx.wrap_socket(r.sock, server_hostname="localhost")
+        r.buf = b""
+        caps2 = r.until_status()
+        self.assertEqual(caps2[-1], b"OK")
+        self.assertNotIn(b'"STARTTLS"', caps2)
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.send("CAPABILITY\r\n")
+        self.assertIn(b'"OWNER" "alice"', r.until_status())
+        r.send("LOGOUT\r\n")
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.close()
+
+    def test_scram_sha256_and_sha1(self):
+        for mech in ("SCRAM-SHA-256", "SCRAM-SHA-1"):
+            r = Raw(self.env.port)
+            r.until_status()
+            out = scram_login(r, mech, "alice", "secret")
+            self.assertTrue(out.startswith(b"OK"), (mech, out))
+            r.send("LISTSCRIPTS\r\n")
+            self.assertTrue(r.until_status()[-1].startswith(b"OK"))
+            r.close()
+        r = Raw(self.env.port)
+        r.until_status()
+        self.assertTrue(scram_login(r, "SCRAM-SHA-256", "alice", "wrong").startswith(b"NO"))
+        r.close()
+
+    def test_commands_and_errors_pipelined(self):
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send("LISTSCRIPTS\r\nFROB\r\n")
+        self.assertEqual(r.line(), b'NO "Authenticate first"')
+        self.assertEqual(r.line(), b'NO "Unknown command"')
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        script = KEEP_SCRIPT.encode()
+        r.send(b'PUTSCRIPT "main" {%d+}\r\n%s\r\nSETACTIVE "main"\r\nLISTSCRIPTS\r\n'
+               b'GETSCRIPT "main"\r\nNOOP "tag"\r\n' % (len(script), script))
+        self.assertTrue(r.line().startswith(b"OK"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        self.assertEqual(r.until_status(), [b'"main" ACTIVE', b'OK "Listscripts completed"'])
+        self.assertEqual(r.until_status()[:2], [b"{%d}" % len(script), script])
+        self.assertEqual(r.line(), b'OK (TAG "tag") "Done"')
+        r.send(b"PUTSCRIPT \"bad\" {6+}\r\nfrob;\n\r\n")
+        err = r.until_status()
+        self.assertTrue(err[0].startswith(b"NO {"), err)
+        self.assertIn(b"bad:1:1: error:", err[1])
+        r.send(b'PUTSCRIPT "x" {99999999+}\r\n')
+        self.assertEqual(r.line(), b'BYE (QUOTA/MAXSIZE) "Literal too large"')
+        r.close()
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send(b"NOOP \"" + b"x" * 10000 + b"\"\r\n")
+        self.assertEqual(r.line(), b'BYE "Line too long"')
+        r.close()
+
+    def test_failed_logins_end_in_bye(self):
+        r = Raw(self.env.port)
+        r.until_status()
+        for _ in range(2):
+            r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "bad"))
+            self.assertEqual(r.line(), b'NO "Authentication failed"')
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "bad"))
+        self.assertEqual(r.line(), b'BYE "Too many failed authentication attempts"')
+        r.close()
+
+
+class SieveConnect(Base):
+    def run_sc(self, *args):
+        cmd = ["sieve-connect", "--server", "127.0.0.1", "--port", str(self.env.port),
+               "--user", "alice", "--authmech", "PLAIN", "--tlscafile", self.env.ca,
+               "--tlshostname", "localhost", "--passwordfd", "3", *args]
+        rfd, wfd = os.pipe()
+        os.write(wfd, b"secret\n")
+        os.close(wfd)
+        try:
+            return subprocess.run(cmd, capture_output=True, timeout=60, pass_fds=(rfd,),
+                                  preexec_fn=lambda: os.dup2(rfd, 3), cwd=self.env.dir)
+        finally:
+            os.close(rfd)
+
+    def test_life_cycle_over_starttls(self):
+        if not shutil.which("sieve-connect"):
+            self.skipTest("sieve-connect not installed")
+        local = os.path.join(self.env.dir, "main.sieve")
+        with open(local, "w") as f:
+            f.write(KEEP_SCRIPT)
+        r = self.run_sc("--localsieve", local, "--remotesieve", "main", "--upload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_sc("--remotesieve", "main", "--activate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_sc("--list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"main", r.stdout)
+        self.assertIn(b"ACTIVE", r.stdout.upper())
+        out = os.path.join(self.env.dir, "out.sieve")
+        r = self.run_sc("--remotesieve", "main", "--localsieve", out, "--download")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), KEEP_SCRIPT)
+        r = self.run_sc("--remotesieve", "main", "--delete")
+        self.assertNotEqual(r.returncode, 0)  # the active script cannot be deleted
+        r = self.run_sc("--remotesieve", "main", "--deactivate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_sc("--remotesieve", "main", "--delete")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.env.home("alice"), "sieve", "main.sieve")))
+
+
+class SieveShell(Base):
+    def test_life_cycle(self):
+        if not shutil.which("sieveshell"):
+            self.skipTest("sieveshell not installed")
+        local = os.path.join(self.env.dir, "shell.sieve")
+        with open(local, "w") as f:
+            f.write(KEEP_SCRIPT)
+        got = os.path.join(self.env.dir, "got.sieve")
+        cmds = "put %s shell\nactivate shell\nlist\nget shell %s\ndeactivate\ndelete shell\nlist\n" % (local, got)
+        r = subprocess.run(["sieveshell", "--user=alice", "--authname=alice", "--password=secret",
+                            "--exec=" + cmds, "127.0.0.1:%d" % self.env.port],
+                           capture_output=True, timeout=60, cwd=self.env.dir,
+                           env=dict(os.environ, HOME=self.env.dir))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(b"shell  <- active script", r.stdout)
+        with open(got) as f:
+            self.assertEqual(f.read(), KEEP_SCRIPT)
+        self.assertFalse(os.path.exists(os.path.join(self.env.home("alice"), "sieve", "shell.sieve")))
+
+
+class SieveLib(Base):
+    def test_life_cycle(self):
+        try:
+            from sievelib.managesieve import Client
+        except ImportError:
+            self.skipTest("python3-sievelib not installed")
+        c = Client("127.0.0.1", self.env.port)
+        self.assertTrue(c.connect("alice", "secret", starttls=True, authmech="PLAIN"))
+        self.assertTrue(c.havespace("lib", 100))
+        self.assertTrue(c.putscript("lib", KEEP_SCRIPT))
+        self.assertTrue(c.checkscript(KEEP_SCRIPT))
+        self.assertFalse(c.checkscript("frob;"))
+        self.assertTrue(c.setactive("lib"))
+        self.assertEqual(c.listscripts(), ("lib", []))
+        self.assertEqual(c.getscript("lib"), KEEP_SCRIPT.rstrip("\n") if c.getscript("lib") != KEEP_SCRIPT else KEEP_SCRIPT)
+        self.assertTrue(c.renamescript("lib", "lib2"))
+        self.assertEqual(c.listscripts(), ("lib2", []))
+        self.assertFalse(c.deletescript("lib2"))
+        self.assertTrue(c.setactive(""))
+        self.assertTrue(c.deletescript("lib2"))
+        self.assertEqual(c.listscripts(), (None, []))
+        c.logout()
+
+
+class DeliveryUsesActivatedScript(Base):
+    def test_lmtp_runs_script_activated_over_managesieve(self):
+        import smtplib
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        s = KEEP_SCRIPT.encode()
+        r.send(b'PUTSCRIPT "deliver" {%d+}\r\n%s\r\nSETACTIVE "deliver"\r\n' % (len(s), s))
+        self.assertTrue(r.line().startswith(b"OK"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.close()
+        # The compiled binary was written beside the script: delivery loads it.
+        self.assertTrue(os.path.exists(os.path.join(self.env.home("alice"), "sieve", "deliver.svbc")))
+        with smtplib.LMTP("127.0.0.1", self.env.lmtp_port, timeout=30) as l:
+            l.sendmail("bob@example.org", ["alice"],
+                       b"From: bob@example.org\r\nTo: alice\r\nSubject: about sieve\r\n\r\nhi\r\n")
+        folder = os.path.join(self.env.home("alice"), "Maildir", ".Sieve", "new")
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not (os.path.isdir(folder) and os.listdir(folder)):
+            time.sleep(0.05)
+        self.assertTrue(os.path.isdir(folder) and os.listdir(folder), self.env.logtext())
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--zestd", required=True)
+    p.add_argument("--zest", required=True)
+    p.add_argument("-k", default=None)
+    ARGS, rest = p.parse_known_args()
+    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
+    unittest.main(argv=argv, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+// Transcript tests of the ManageSieve session: bytes in, exact bytes out,
+// over a real script store in a temporary home and GNU SASL.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "interp/registry.hpp"
+#include "manage-sieve/driver.hpp"
+#include "manage-sieve/script_check.hpp"
+#include "manage-sieve/session.hpp"
+
+namespace ms = zest::managesieve;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TestBackend : public ms::Backend {
+ public:
+  explicit TestBackend(fs::path home) : home_(std::move(home)) {}
+  std::unique_ptr<zest::store::ScriptStore> open_store(std::string_view) override {
+    return std::make_unique<zest::store::FsScriptStore>(zest::store::SieveHome{home_}, quota);
+  }
+  ms::CheckResult check(std::string_view name, std::string_view source) override {
+    return ms::compile_script(name, source, registry_, settings_);
+  }
+  zest::store::ScriptQuota quota{3, 1000, 1500};
+
+ private:
+  fs::path home_;
+  zest::interp::Registry registry_;
+  zest::interp::EngineSettings settings_;
+};
+
+const std::string kPlainAuth = "AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHNlY3JldA==\"\r\n";
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home = fs::temp_directory_path() /
+           ("zest-ms-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(home);
+    fs::create_directories(home);
+    backend = std::make_unique<TestBackend>(home);
+    auto s = ms::make_gsasl_server([](std::string_view user) -> std::optional<std::string> {
+      if (user == "alice") return std::string("{PLAIN}secret");
+      return std::nullopt;
+    });
+    ASSERT_TRUE(s.ok());
+    sasl = std::move(*s);
+    ms::LoginGuard::Options go;
+    go.base_delay = std::chrono::milliseconds(100);
+    guard = std::make_unique<ms::LoginGuard>(go);
+  }
+  void TearDown() override { fs::remove_all(home); }
+
+  void open(ms::Options o = {}) {
+    o.implementation = "zest test";
+    o.sieve_extensions = {"fileinto", "enotify"};
+    o.notify_methods = {"mailto"};
+    o.max_script_size = 1000;
+    session = std::make_unique<ms::Session>(*backend, *sasl, *guard, o, "192.0.2.1");
+    driver = std::make_unique<ms::ByteDriver>(*session, 200);
+    greeting = driver->greeting();
+  }
+  void login() {
+    open(loopback());
+    ASSERT_EQ(driver->feed(kPlainAuth), "OK \"Logged in\"\r\n");
+  }
+  static ms::Options loopback() {
+    ms::Options o;
+    o.loopback = true;
+    return o;
+  }
+  std::string feed(std::string_view s) { return driver->feed(s); }
+
+  fs::path home;
+  std::unique_ptr<TestBackend> backend;
+  std::unique_ptr<ms::SaslServer> sasl;
+  std::unique_ptr<ms::LoginGuard> guard;
+  std::unique_ptr<ms::Session> session;
+  std::unique_ptr<ms::ByteDriver> driver;
+  std::string greeting;
+};
+
+TEST_F(SessionTest, GreetingEndsWithBareOk) {
+  ms::Options o;
+  o.tls_available = true;
+  open(o);
+  EXPECT_EQ(greeting,
+            "\"IMPLEMENTATION\" \"zest test\"\r\n"
+            "\"SASL\" \"SCRAM-SHA-256 SCRAM-SHA-1\"\r\n"
+            "\"SIEVE\" \"fileinto enotify\"\r\n"
+            "\"NOTIFY\" \"mailto\"\r\n"
+            "\"MAXREDIRECTS\" \"4\"\r\n"
+            "\"STARTTLS\"\r\n"
+            "\"UNAUTHENTICATE\"\r\n"
+            "\"VERSION\" \"1.0\"\r\n"
+            "OK\r\n");
+  EXPECT_EQ(feed("capability\r\n"), greeting);
+}
+
+TEST_F(SessionTest, PlainNeedsTlsOrLoopback) {
+  open();
+  EXPECT_EQ(feed(kPlainAuth),
+            "NO (ENCRYPT-NEEDED) \"PLAIN needs TLS (use STARTTLS) or SCRAM\"\r\n");
+  ms::Options o;
+  o.allow_plaintext_auth = true;
+  open(o);
+  EXPECT_NE(greeting.find("\"SASL\" \"SCRAM-SHA-256 SCRAM-SHA-1 PLAIN\""), std::string::npos);
+  EXPECT_EQ(feed(kPlainAuth), "OK \"Logged in\"\r\n");
+}
+
+TEST_F(SessionTest, StartTlsResendsCapabilitiesAndDropsBufferedInput) {
+  ms::Options o;
+  o.tls_available = true;
+  open(o);
+  EXPECT_EQ(feed("STARTTLS\r\nLISTSCRIPTS\r\n"), "OK \"Begin TLS negotiation now\"\r\n");
+  EXPECT_TRUE(driver->tls_requested());
+  const std::string caps = driver->tls_done();
+  EXPECT_EQ(caps.find("STARTTLS"), std::string::npos);
+  EXPECT_NE(caps.find("PLAIN"), std::string::npos);
+  EXPECT_TRUE(caps.ends_with("\"VERSION\" \"1.0\"\r\nOK\r\n"));
+  EXPECT_EQ(feed("STARTTLS\r\n"), "NO \"TLS is already active\"\r\n");
+  EXPECT_EQ(feed(kPlainAuth), "OK \"Logged in\"\r\n");
+  EXPECT_NE(feed("CAPABILITY\r\n").find("\"OWNER\" \"alice\"\r\n"), std::string::npos);
+}
+
+TEST_F(SessionTest, StartTlsUnavailable) {
+  open();
+  EXPECT_EQ(feed("STARTTLS\r\n"), "NO \"TLS is not available\"\r\n");
+}
+
+TEST_F(SessionTest, PlainWithoutInitialResponseAndCancel) {
+  open(loopback());
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\"\r\n"), "\"\"\r\n");
+  EXPECT_EQ(feed("\"*\"\r\n"), "NO \"Authentication cancelled\"\r\n");
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\"\r\n"), "\"\"\r\n");
+  EXPECT_EQ(feed("{20+}\r\nAGFsaWNlAHNlY3JldA==\r\n"), "OK \"Logged in\"\r\n");
+  EXPECT_EQ(feed(kPlainAuth), "NO \"Already authenticated\"\r\n");
+}
+
+TEST_F(SessionTest, FailedLoginsAreDelayedCountedAndEndInBye) {
+  open(loopback());
+  const std::string bad = "AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHdyb25n\"\r\n";  // alice/wrong
+  EXPECT_EQ(feed(bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(100));
+  EXPECT_EQ(feed(bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(300));  // doubled
+  EXPECT_EQ(feed(bad), "BYE \"Too many failed authentication attempts\"\r\n");
+  EXPECT_TRUE(driver->closed());
+  EXPECT_EQ(guard->failures("192.0.2.1", "alice"), 3u);
+  // Another connection from the address starts at the raised delay.
+  open(loopback());
+  feed(bad);
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(800));
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\" \"!!\"\r\n"),
+            "NO \"Invalid base64 in initial response\"\r\n");
+  EXPECT_EQ(feed("AUTHENTICATE \"DIGEST-MD5\"\r\n"),
+            "NO \"Unsupported authentication mechanism\"\r\n");
+}
+
+TEST_F(SessionTest, CommandsBeforeLoginAndUnknown) {
+  open(loopback());
+  for (const char* c : {"LISTSCRIPTS", "GETSCRIPT \"a\"", "SETACTIVE \"a\"", "DELETESCRIPT \"a\"",
+                        "RENAMESCRIPT \"a\" \"b\"", "HAVESPACE \"a\" 1", "CHECKSCRIPT \"keep;\""})
+    EXPECT_EQ(feed(std::string(c) + "\r\n"), "NO \"Authenticate first\"\r\n") << c;
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" {5+}\r\nkeep;\r\n"), "NO \"Authenticate first\"\r\n");
+  EXPECT_EQ(feed("FROB\r\n"), "NO \"Unknown command\"\r\n");
+  EXPECT_EQ(feed("UNAUTHENTICATE\r\n"), "NO \"Not authenticated\"\r\n");
+  EXPECT_EQ(feed("\r\n"), "NO \"Empty command\"\r\n");
+  EXPECT_EQ(feed("NOOP\r\n"), "OK \"NOOP completed\"\r\n");
+  EXPECT_EQ(feed("NOOP \"t1\"\r\n"), "OK (TAG \"t1\") \"Done\"\r\n");
+}
+
+TEST_F(SessionTest, ScriptLifeCycle) {
+  login();
+  EXPECT_EQ(feed("LISTSCRIPTS\r\n"), "OK \"Listscripts completed\"\r\n");
+  EXPECT_EQ(feed("HAVESPACE \"main\" 100\r\n"), "OK \"Putscript would succeed\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"main\" {5+}\r\nkeep;\r\n"), "OK \"Putscript completed\"\r\n");
+  EXPECT_TRUE(fs::exists(home / "sieve" / "main.sieve"));
+  EXPECT_TRUE(fs::exists(home / "sieve" / "main.svbc"));
+  EXPECT_EQ(feed("PUTSCRIPT \"other\" \"discard;\"\r\n"), "OK \"Putscript completed\"\r\n");
+  EXPECT_EQ(feed("SETACTIVE \"main\"\r\n"), "OK \"Setactive completed\"\r\n");
+  EXPECT_EQ(fs::read_symlink(home / ".dovecot.sieve"), fs::path("sieve/main.sieve"));
+  EXPECT_EQ(feed("LISTSCRIPTS\r\n"),
+            "\"main\" ACTIVE\r\n\"other\"\r\nOK \"Listscripts completed\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT \"main\"\r\n"), "{5}\r\nkeep;\r\nOK \"Getscript completed\"\r\n");
+  EXPECT_EQ(feed("DELETESCRIPT \"main\"\r\n"),
+            "NO (ACTIVE) \"You may not delete an active script\"\r\n");
+  EXPECT_EQ(feed("RENAMESCRIPT \"main\" \"other\"\r\n"),
+            "NO (ALREADYEXISTS) \"A script with that name already exists\"\r\n");
+  EXPECT_EQ(feed("RENAMESCRIPT \"main\" \"renamed\"\r\n"), "OK \"Renamescript completed\"\r\n");
+  EXPECT_EQ(feed("LISTSCRIPTS\r\n"),
+            "\"other\"\r\n\"renamed\" ACTIVE\r\nOK \"Listscripts completed\"\r\n");
+  EXPECT_EQ(feed("RENAMESCRIPT \"nope\" \"x\"\r\n"),
+            "NO (NONEXISTENT) \"There is no script by that name\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT \"nope\"\r\n"),
+            "NO (NONEXISTENT) \"There is no script by that name\"\r\n");
+  EXPECT_EQ(feed("SETACTIVE \"nope\"\r\n"),
+            "NO (NONEXISTENT) \"There is no script by that name\"\r\n");
+  EXPECT_EQ(feed("DELETESCRIPT \"nope\"\r\n"),
+            "NO (NONEXISTENT) \"There is no script by that name\"\r\n");
+  EXPECT_EQ(feed("SETACTIVE \"\"\r\n"), "OK \"Script deactivated\"\r\n");
+  EXPECT_FALSE(fs::is_symlink(home / ".dovecot.sieve"));
+  EXPECT_EQ(feed("SETACTIVE \"\"\r\n"), "OK \"Script deactivated\"\r\n");
+  EXPECT_EQ(feed("DELETESCRIPT \"renamed\"\r\n"), "OK \"Deletescript completed\"\r\n");
+  EXPECT_EQ(feed("UNAUTHENTICATE\r\n"), "OK \"Unauthenticated\"\r\n");
+  EXPECT_EQ(feed("LISTSCRIPTS\r\n"), "NO \"Authenticate first\"\r\n");
+  EXPECT_EQ(feed("LOGOUT\r\n"), "OK \"Logout completed\"\r\n");
+  EXPECT_TRUE(driver->closed());
+  EXPECT_EQ(feed("NOOP\r\n"), "");
+}
+
+TEST_F(SessionTest, CompileErrorsAndWarnings) {
+  login();
+  const std::string bad = "require \"fileinto\";\nfrob;\n";
+  const std::string r =
+      feed("PUTSCRIPT \"bad\" {" + std::to_string(bad.size()) + "+}\r\n" + bad + "\r\n");
+  EXPECT_TRUE(r.starts_with("NO {")) << r;
+  EXPECT_NE(r.find("bad:2:1: error: "), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(home / "sieve" / "bad.sieve"));
+  const std::string c = feed("CHECKSCRIPT {5+}\r\nfrob;\r\n");
+  EXPECT_NE(c.find("script:1:1: error: "), std::string::npos) << c;
+  EXPECT_EQ(feed("CHECKSCRIPT \"keep;\"\r\n"), "OK \"Script is valid\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"e\" \"\"\r\n"), "NO \"Refusing to store an empty script\"\r\n");
+}
+
+TEST_F(SessionTest, QuotaCodes) {
+  login();
+  EXPECT_EQ(feed("HAVESPACE \"a\" 1001\r\n"),
+            "NO (QUOTA/MAXSIZE) \"Script is larger than the maximum of 1000 octets\"\r\n");
+  // A literal over the limit is refused before it is read, then skipped.
+  const std::string big(1001, '#');
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" {1001+}\r\n" + big + "\r\nNOOP\r\n"),
+            "NO (QUOTA/MAXSIZE) \"Script is larger than the maximum of 1000 octets\"\r\n"
+            "OK \"NOOP completed\"\r\n");
+  for (const char* n : {"a", "b", "c"})
+    EXPECT_EQ(feed(std::string("PUTSCRIPT \"") + n + "\" \"keep;\"\r\n"),
+              "OK \"Putscript completed\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"d\" \"keep;\"\r\n"),
+            "NO (QUOTA/MAXSCRIPTS) \"Too many scripts (the maximum is 3)\"\r\n");
+  EXPECT_EQ(feed("HAVESPACE \"d\" 1\r\n"),
+            "NO (QUOTA/MAXSCRIPTS) \"Too many scripts (the maximum is 3)\"\r\n");
+  EXPECT_EQ(feed("HAVESPACE \"a\" 1000\r\n"), "OK \"Putscript would succeed\"\r\n");
+  const std::string s(800, '#');
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" {800+}\r\n" + s + "\r\n"), "OK \"Putscript completed\"\r\n");
+  EXPECT_EQ(feed("HAVESPACE \"b\" 800\r\n"),
+            "NO (QUOTA) \"Script storage quota exceeded (1500 octets)\"\r\n");
+}
+
+TEST_F(SessionTest, LiteralsQuotedAndPipelining) {
+  login();
+  // {N} (synchronizing form) is accepted too; a literal may name the script.
+  EXPECT_EQ(feed("PUTSCRIPT {3}\r\nabc {5+}\r\nkeep;\r\nGETSCRIPT \"abc\"\r\nNOOP \"x\"\r\n"),
+            "OK \"Putscript completed\"\r\n{5}\r\nkeep;\r\nOK \"Getscript completed\"\r\n"
+            "OK (TAG \"x\") \"Done\"\r\n");
+  // Byte by byte gives the same.
+  std::string out;
+  for (char c : std::string("RENAMESCRIPT {3+}\r\nabc \"d e\"\r\n")) out += feed(std::string(1, c));
+  EXPECT_EQ(out, "OK \"Renamescript completed\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT \"d e\"\r\n"), "{5}\r\nkeep;\r\nOK \"Getscript completed\"\r\n");
+  EXPECT_EQ(feed("NOOP {0+}\r\n\r\n"), "OK (TAG \"\") \"Done\"\r\n");
+}
+
+TEST_F(SessionTest, BadSyntaxAndNames) {
+  login();
+  EXPECT_EQ(feed("GETSCRIPT \"unterminated\r\n"), "NO \"Unterminated quoted string\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT {x}\r\n"), "NO \"Invalid literal\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT {5+} \"a\"\r\n"), "NO \"A literal must end the line\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT main\r\n"), "NO \"Syntax: GETSCRIPT name\"\r\n");
+  EXPECT_EQ(feed("GETSCRIPT\r\n"), "NO \"Syntax: GETSCRIPT name\"\r\n");
+  EXPECT_EQ(feed("HAVESPACE \"a\" 0012\r\n"), "NO \"Invalid number\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"\xff\xfe\" \"keep;\"\r\n"),
+            "NO \"Script name is not valid UTF-8\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT {2+}\r\na\x01 \"keep;\"\r\n"),
+            "NO \"Script name contains a control character\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"\" \"keep;\"\r\n"), "NO \"Script name is empty\"\r\n");
+  // A syntax error before a literal: the literal is skipped, not run.
+  EXPECT_EQ(feed("PUTSCRIPT \"a\x01\" junk) {10+}\r\nLOGOUT\r\n\r\n\r\nNOOP\r\n"),
+            "NO \"Invalid character\"\r\nOK \"NOOP completed\"\r\n");
+  // A name literal bigger than names may be.
+  EXPECT_EQ(feed("GETSCRIPT {9000+}\r\n" + std::string(9000, 'a') + "\r\nNOOP\r\n"),
+            "NO \"String too long\"\r\nOK \"NOOP completed\"\r\n");
+  EXPECT_FALSE(driver->closed());
+}
+
+TEST_F(SessionTest, OversizedLineAndHugeLiteralEndTheSession) {
+  login();
+  EXPECT_EQ(feed("NOOP \"" + std::string(300, 'x') + "\"\r\n"), "BYE \"Line too long\"\r\n");
+  EXPECT_TRUE(driver->closed());
+  login();
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" {4294967295+}\r\n"),
+            "BYE (QUOTA/MAXSIZE) \"Literal too large\"\r\n");
+  EXPECT_TRUE(driver->closed());
+}
+
+TEST_F(SessionTest, Timeouts) {
+  open();
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(60));
+  EXPECT_EQ(session->on_timeout().bytes, "BYE \"Disconnected for inactivity\"\r\n");
+  login();
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(1800));
+}
+
+}  // namespace
