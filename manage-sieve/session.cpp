@@ -9,6 +9,8 @@ namespace {
 using Out = Session::Output;
 
 Out reply(std::string_view status, std::string_view code = {}, std::string_view text = {}) {
+  // Success without a code is a bare OK: cyrus sieveshell refuses text there.
+  if (status == "OK" && code.empty()) text = {};
   Out o;
   o.bytes = response(status, code, text);
   return o;
@@ -366,7 +368,8 @@ Out Session::sasl_step(std::optional<std::string> client) {
   mode_ = Mode::Command;
   user_ = r.user;
   store_ = std::move(store);
-  if (!r.data.empty()) return reply("OK", "SASL " + string_out(base64_encode(r.data)), "Logged in");
+  // No text after the SASL code: cyrus sieveshell expects the line to end there.
+  if (!r.data.empty()) return reply("OK", "SASL " + string_out(base64_encode(r.data)), "");
   return reply("OK", "", "Logged in");
 }
 
@@ -458,7 +461,7 @@ Out Session::execute() {
     if (!l) return store_error(l.error());
     Out o;
     for (const auto& s : *l) o.bytes += string_out(s.name) + (s.active ? " ACTIVE\r\n" : "\r\n");
-    o.bytes += response("OK", "", "Listscripts completed");
+    o.bytes += response("OK", "", "");
     return o;
   }
   if (cmd == "HAVESPACE") {
@@ -502,8 +505,7 @@ Out Session::execute() {
     auto r = store_->get(*str(0));
     if (!r) return store_error(r.error());
     Out o;
-    o.bytes = "{" + std::to_string(r->size()) + "}\r\n" + *r + "\r\n" +
-              response("OK", "", "Getscript completed");
+    o.bytes = "{" + std::to_string(r->size()) + "}\r\n" + *r + "\r\n" + response("OK", "", "");
     return o;
   }
   if (cmd == "DELETESCRIPT") {
