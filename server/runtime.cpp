@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
+
+#include "store/maildir_clean.hpp"
 
 namespace zest::server {
 namespace {
@@ -54,5 +57,23 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
       scripts(registry, settings),
       sender(submission(cfg)),
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {}
+
+void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log) {
+  auto all = stack.users.all();
+  if (!all) {
+    log.write("event=tmp-cleanup-error " + delivery::log_field("error", all.error()));
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  for (const store::UserEntry& e : all.value()) {
+    const std::filesystem::path home = e.home.empty()
+                                           ? std::filesystem::path(cfg.data_dir) / "home" / e.name
+                                           : std::filesystem::path(e.home);
+    const auto r = store::clean_maildir_tmp(store::SieveHome{home}.maildir(), now);
+    if (r.removed == 0 && r.failed == 0) continue;
+    log.write("event=tmp-cleanup " + delivery::log_field("user", e.name) +
+              " removed=" + std::to_string(r.removed) + " failed=" + std::to_string(r.failed));
+  }
+}
 
 }  // namespace zest::server

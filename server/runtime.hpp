@@ -41,4 +41,9 @@ struct DeliveryStack {
   delivery::DeliveryAgent agent;
 };
 
+// zestd startup: removes files older than 36 hours from every user's
+// Maildir tmp/ (interrupted deliveries; the Maildir convention) and logs
+// what it removed. Unreadable users or homes are only logged.
+void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log);
+
 }  // namespace zest::server

@@ -58,6 +58,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     auto it = entries_.find(path.string());
     if (it != entries_.end() && it->second.mtime == mtime && it->second.size == size) {
       out.program = it->second.program;
+      out.error = it->second.error;
       return out;
     }
   }
@@ -87,6 +88,8 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
         out.error += grammar::format_with_source(path.string(), *source, d);
       }
       if (out.error.empty()) out.error = path.string() + ": compile failed";
+      std::lock_guard lock(mu_);
+      entries_[path.string()] = Entry{mtime, size, nullptr, out.error};
       return out;
     }
     program = std::make_shared<const interp::Program>(std::move(*result.program));
@@ -99,7 +102,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     ::unlink(tmp.c_str());  // a no-op after a successful rename
   }
   std::lock_guard lock(mu_);
-  entries_[path.string()] = Entry{mtime, size, program};
+  entries_[path.string()] = Entry{mtime, size, program, {}};
   out.program = std::move(program);
   return out;
 }

@@ -43,10 +43,13 @@ class ScriptCache {
   Loaded get(const std::filesystem::path& script);
 
  private:
+  // A failed compilation is cached too (program null, error set), so a
+  // broken script is not recompiled on every delivery until it changes.
   struct Entry {
     std::filesystem::file_time_type mtime;
     std::uintmax_t size;
     std::shared_ptr<const interp::Program> program;
+    std::string error;
   };
   const interp::Registry& registry_;
   const interp::EngineSettings& settings_;
