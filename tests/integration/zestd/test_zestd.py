@@ -412,6 +412,32 @@ class SubmissionTests(unittest.TestCase):
         self.ctl = None  # stopped for good
 
 
+class StartupTests(unittest.TestCase):
+    def test_stale_tmp_files_removed_at_startup(self):
+        env = Env()
+        try:
+            env.add_user("alice@example.org", SCRIPT_FILE)
+            md = env.maildir("alice@example.org")
+            os.makedirs(os.path.join(md, ".Lists.sieve", "tmp"))
+            stale = [os.path.join(md, "tmp", "1.M1P1.old"),
+                     os.path.join(md, ".Lists.sieve", "tmp", "2.M2P2.old")]
+            fresh = os.path.join(md, "tmp", "3.M3P3.new")
+            old = time.time() - 37 * 3600
+            for path in stale + [fresh]:
+                with open(path, "w") as f:
+                    f.write("interrupted")
+            for path in stale:
+                os.utime(path, (old, old))
+            env.start()  # the sweep runs before the listeners open
+            for path in stale:
+                self.assertFalse(os.path.exists(path), path)
+            self.assertTrue(os.path.exists(fresh))
+            with open(env.log, errors="replace") as f:
+                self.assertIn("event=tmp-cleanup", f.read())
+        finally:
+            env.cleanup()
+
+
 class LdaTests(unittest.TestCase):
     def setUp(self):
         self.env = Env()

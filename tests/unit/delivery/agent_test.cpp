@@ -164,7 +164,7 @@ TEST_F(AgentTest, DiskFullAnswers452AndStoresNothing) {
 
 TEST_F(AgentTest, RedirectFailureIsTemporaryAndStoresNothing) {
   const fs::path home = root / "bobhome";
-  script(home.string(), "redirect :copy \"elsewhere@example.net\";\n");
+  script(home.string(), "require \"copy\";\nredirect :copy \"elsewhere@example.net\";\n");
   sender.fail = true;
   EXPECT_EQ(deliver("bob").code, 451);
   EXPECT_EQ(count_files(home / "Maildir" / "new"), 0u);
