@@ -8,6 +8,7 @@ and uses bounded waits only.
 usage: test_zestd.py --zestd PATH --zest PATH [-k NAME]
 """
 import argparse
+import grp
 import hashlib
 import imaplib
 import os
@@ -553,9 +554,11 @@ class ImapReadBackTests(unittest.TestCase):
             nobody = pwd.getpwnam("nobody")
             run_as = (nobody.pw_uid, nobody.pw_gid)
             internal = "dovecot" if _has_user("dovecot") else "nobody"
+            internal_group = grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name
         else:
             run_as = None
             internal = pwd.getpwuid(os.getuid()).pw_name
+            internal_group = grp.getgrgid(os.getgid()).gr_name
         uid, gid = run_as or (os.getuid(), os.getgid())
         env = Env(run_as=run_as)
         dv = None
@@ -590,17 +593,20 @@ class ImapReadBackTests(unittest.TestCase):
             with open(conf, "w") as f:
                 f.write(DOVECOT_CONF.format(
                     base=base, port=port, passwd=passwd, uid=uid, gid=gid,
-                    home=os.path.join(env.dir, "var", "home"), user=internal))
+                    home=os.path.join(env.dir, "var", "home"), user=internal,
+                    group=internal_group))
             dlog = os.path.join(base, "dovecot.log")
-            dv = subprocess.Popen([dovecot, "-F", "-c", conf], stderr=subprocess.DEVNULL)
-            wait_port(port, dv)
-            m = imaplib.IMAP4("127.0.0.1", port)
+            derr = os.path.join(base, "dovecot.stderr")
+            with open(derr, "wb") as errf:
+                dv = subprocess.Popen([dovecot, "-F", "-c", conf], stderr=errf)
             try:
-                self.check_imap(m, sent)
+                wait_port(port, dv)
+                self.check_imap(imaplib.IMAP4("127.0.0.1", port), sent)
             except Exception:
-                if os.path.exists(dlog):
-                    with open(dlog, errors="replace") as f:
-                        print(f.read()[-3000:], file=sys.stderr)
+                for path in (derr, dlog):
+                    if os.path.exists(path):
+                        with open(path, errors="replace") as f:
+                            print(f.read()[-3000:], file=sys.stderr)
                 raise
         finally:
             if dv is not None:
@@ -682,6 +688,7 @@ first_valid_uid = {uid}
 first_valid_gid = {gid}
 default_internal_user = {user}
 default_login_user = {user}
+default_internal_group = {group}
 namespace inbox {{
   inbox = yes
   separator = /
