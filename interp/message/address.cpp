@@ -178,10 +178,30 @@ std::string normalise_local_part(std::string_view local) {
 }
 
 // local-part ["@" domain]; the whole span must be consumed.
-std::optional<MailAddress> parse_addr_spec_tokens(TokenSpan span, bool require_domain) {
+std::optional<MailAddress> parse_addr_spec_tokens(TokenSpan span, bool require_domain,
+                                                  bool lenient_dots = false) {
   auto [it, end] = span;
   std::string local;
-  while (true) {
+  if (lenient_dots) {
+    // SMTP paths from some mobile carriers carry local parts with leading,
+    // trailing or doubled dots; accept them as Pigeonhole does.
+    bool any = false;
+    bool after_word = false;  // two words need a dot between them
+    while (it != end && !is_sp(*it, '@')) {
+      if (is_sp(*it, '.')) {
+        local.push_back('.');
+        after_word = false;
+      } else if (it->valid && (it->kind == Kind::Atom || it->kind == Kind::Quoted) && !after_word) {
+        local += it->text;
+        any = after_word = true;
+      } else {
+        return std::nullopt;
+      }
+      ++it;
+    }
+    if (!any) return std::nullopt;
+  }
+  while (!lenient_dots) {
     if (it == end || !it->valid || (it->kind != Kind::Atom && it->kind != Kind::Quoted)) {
       return std::nullopt;
     }
@@ -221,6 +241,31 @@ std::optional<MailAddress> parse_addr_spec_tokens(TokenSpan span, bool require_d
   }
   if (it != end) return std::nullopt;
   return address;
+}
+
+// An SMTP source route "@a,@b:" (RFC 5321 A-d-l): every element must be
+// "@" and a well-formed domain. Returns where the mailbox starts.
+std::optional<const Token*> skip_smtp_route(const Token* it, const Token* end) {
+  if (it == end || !is_sp(*it, '@')) return it;
+  while (true) {
+    if (it == end || !is_sp(*it, '@')) return std::nullopt;
+    ++it;
+    while (true) {  // sub-domain *("." sub-domain)
+      if (it == end || it->kind != Kind::Atom || !it->valid) return std::nullopt;
+      ++it;
+      if (it != end && is_sp(*it, '.')) {
+        ++it;
+        continue;
+      }
+      break;
+    }
+    if (it != end && is_sp(*it, ',')) {
+      ++it;
+      continue;
+    }
+    if (it != end && is_sp(*it, ':')) return it + 1;
+    return std::nullopt;
+  }
 }
 
 // Drops an obsolete source route "@a,@b:" at the start of an angle-addr.
@@ -340,10 +385,10 @@ std::optional<EnvelopePath> parse_envelope_path(std::string_view path) {
   const std::vector<Token> tokens = tokenize(path);
   const Token* first = tokens.data();
   const Token* last = first + tokens.size();
-  std::optional<const Token*> start = skip_route(first, last);
+  std::optional<const Token*> start = skip_smtp_route(first, last);
   if (!start) return std::nullopt;
   // A local part alone (e.g. MAILER-DAEMON, postmaster) is acceptable here.
-  std::optional<MailAddress> address = parse_addr_spec_tokens({*start, last}, false);
+  std::optional<MailAddress> address = parse_addr_spec_tokens({*start, last}, false, true);
   if (!address) return std::nullopt;
   result.address = std::move(*address);
   return result;

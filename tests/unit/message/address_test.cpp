@@ -158,3 +158,26 @@ TEST(AddrSpec, Validity) {
 
 }  // namespace
 }  // namespace zest::message
+
+namespace zest::message {
+namespace {
+
+// RFC 5321 paths as Pigeonhole's envelope tests check them: source routes
+// must consist of well-formed domains; odd dots in a local part are allowed.
+TEST(EnvelopePath, StrictRoutesLenientDots) {
+  EXPECT_TRUE(parse_envelope_path("<@cola.example.org,@mx.utwente.nl:stephan@example.org>"));
+  EXPECT_FALSE(parse_envelope_path("<@.example.org:stephan@example.org>"));
+  EXPECT_FALSE(parse_envelope_path("<@cola..nl:stephan@example.org>"));
+  EXPECT_FALSE(parse_envelope_path("<@cola.example.org,mx.utwente.nl:stephan@example.org>"));
+  EXPECT_FALSE(parse_envelope_path("<@cola.example.org,@mx.utwente.nl,stephan@example.org>"));
+  for (const char* p : {".japanese@example.com", "japanese.@example.com",
+                        "japanese...localpart@example.com", "..japanese...localpart..@example.com"}) {
+    auto r = parse_envelope_path(p);
+    ASSERT_TRUE(r) << p;
+    EXPECT_EQ(r->address.domain, "example.com");
+  }
+  EXPECT_FALSE(parse_envelope_path("two words@host"));
+}
+
+}  // namespace
+}  // namespace zest::message
