@@ -16,6 +16,18 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The value of a quoted local part without its quotes and escapes
+// (RFC 5322 §3.2.4: they are not part of the value).
+std::string unquote(std::string_view s) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return std::string(s);
+  std::string out;
+  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+    if (s[i] == '\\' && i + 2 < s.size()) ++i;
+    out += s[i];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> address_part(AddressPart part, const message::MailAddress& a,
@@ -24,17 +36,18 @@ std::optional<std::string> address_part(AddressPart part, const message::MailAdd
     case AddressPart::All:
       return message::to_string(a);
     case AddressPart::LocalPart:
-      return a.local_part;
+      return unquote(a.local_part);
     case AddressPart::Domain:
       return a.domain;
     case AddressPart::User:
     case AddressPart::Detail: {
+      const std::string local = unquote(a.local_part);
       const std::string delims = settings.value("recipient_delimiter", "+");
       std::size_t pos = std::string::npos;
-      for (char d : delims) pos = std::min(pos, a.local_part.find(d));
-      if (part == AddressPart::User) return a.local_part.substr(0, pos);
+      for (char d : delims) pos = std::min(pos, local.find(d));
+      if (part == AddressPart::User) return local.substr(0, pos);
       if (pos == std::string::npos) return std::nullopt;
-      return a.local_part.substr(pos + 1);
+      return local.substr(pos + 1);
     }
   }
   return std::nullopt;
@@ -71,6 +84,18 @@ bool is_address_header(std::string_view name) {
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out) {
   const message::AddressList list = message::parse_address_list(header_value);
+  if (list.addresses.empty()) {
+    // A list with no valid address still matches as a whole with :all,
+    // never with :localpart/:domain (RFC 5228 §2.7.4, as Pigeonhole does).
+    // Valid members of a partly invalid list match on their own.
+    if (part == AddressPart::All) {
+      const auto b = header_value.find_first_not_of(" \t");
+      const auto e = header_value.find_last_not_of(" \t");
+      out.emplace_back(b == std::string_view::npos ? std::string_view()
+                                                   : header_value.substr(b, e - b + 1));
+    }
+    return;
+  }
   for (const auto& a : list.addresses)
     if (auto v = address_part(part, a, settings)) out.push_back(std::move(*v));
 }

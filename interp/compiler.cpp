@@ -4,7 +4,6 @@
 #include "interp/compiler.hpp"
 
 #include <algorithm>
-#include <algorithm>
 #include <map>
 #include <set>
 
@@ -63,7 +62,8 @@ class Compiler {
       check_needs(script.commands.empty() ? Location{1, 1} : script.commands.back().loc);
     if (ctx_.diagnostics().has_errors()) return std::nullopt;
     emit(Op::Stop, script.commands.empty() ? 1 : script.commands.back().loc.line);
-    program_.extensions.assign(ctx_.required().begin(), ctx_.required().end());
+    ever_required_.insert(ctx_.required().begin(), ctx_.required().end());
+    program_.extensions.assign(ever_required_.begin(), ever_required_.end());
     return std::move(program_);
   }
 
@@ -133,6 +133,7 @@ class Compiler {
   void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
     std::string v = literal(s);
     const bool tmpl = !literal_slot && ctx_.has("variables") && has_variable_reference(v);
+    if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
     out.strings.push_back(std::move(v));
     out.templates.push_back(tmpl);
   }
@@ -194,8 +195,8 @@ class Compiler {
         const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
                            reg().group_member(TagGroup::MatchType, tag->name) ||
                            reg().group_member(TagGroup::AddressPart, tag->name);
-        ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name + "' found after " +
-                                         "positional arguments of " + what
+        ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name +
+                                         "' found after " + "positional arguments of " + what
                                    : "unknown tagged argument ':" + tag->name + "' for " + what +
                                          " (reported only once at first occurrence)");
         ok = false;
@@ -234,25 +235,38 @@ class Compiler {
       if (!check_group_tag(spec, call, *tag, args, i, groups_seen, what)) ok = false;
     }
 
-    if (first_error_given()) return std::nullopt;
+    if (first_error_given()) {
+      // A tag whose value is missing because the next word parsed as a
+      // sub-test: Pigeonhole reports the stray sub-test as well.
+      if (spec->subtests == Subtests::None && !node.tests.empty() && positional.empty() &&
+          !args.empty() && std::holds_alternative<grammar::Tag>(args.back()))
+        ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
+      return std::nullopt;
+    }
     // Positional arguments.
     const std::size_t want = spec->positional.size();
+    // Leading optional positionals that were left out keep their slots empty.
+    const std::size_t skipped =
+        positional.size() < want && want - positional.size() <= spec->optional_leading
+            ? want - positional.size()
+            : 0;
     if (misplaced_tag) {
       ok = false;
-    } else if (positional.size() != want) {
+    } else if (positional.size() + skipped != want) {
       ctx_.error(node.loc, what + " requires " + std::to_string(want) +
                                " positional argument(s), but " + std::to_string(positional.size()) +
                                (positional.size() == 1 ? " is" : " are") + " specified");
       ok = false;
     } else {
-      for (std::size_t p = 0; p < want; ++p) {
+      for (std::size_t p = skipped; p < want; ++p) {
         if (first_error_given()) return std::nullopt;
         const PositionalSpec& ps = spec->positional[p];
+        const Argument& given = *positional[p - skipped];
         CheckedArg ca;
-        if (!convert(*positional[p], ps.kind, static_cast<Slot>(p),
-                     is_literal_slot(static_cast<Slot>(p)), ca)) {
-          const std::string_view found = kind_name(*positional[p]);
-          ctx_.error(grammar::location_of(*positional[p]),
+        if (!convert(given, ps.kind, static_cast<Slot>(p), is_literal_slot(static_cast<Slot>(p)),
+                     ca)) {
+          const std::string_view found = kind_name(given);
+          ctx_.error(grammar::location_of(given),
                      what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
                          std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
                          " (" + std::string(ps.name) + "), but " + std::string(article(found)) +
@@ -272,7 +286,8 @@ class Compiler {
       for (const TagSpec& t : spec->tags) is_tag = is_tag || t.name == sub.identifier;
       for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
       if (is_tag) {
-        ctx_.error(sub.loc, "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
+        ctx_.error(sub.loc,
+                   "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
         return std::nullopt;
       }
       if (!first_error_given() && !spec->is_test && !reg().command(sub.identifier, true)) {
@@ -482,8 +497,8 @@ class Compiler {
       if (const ExtensionSpec* e = reg().extension(cap))
         for (const auto& need : e->needs)
           if (!ctx_.has(need))
-            ctx_.error(loc, "the " + cap + " extension cannot be used without the " + need +
-                                " extension");
+            ctx_.error(
+                loc, "the " + cap + " extension cannot be used without the " + need + " extension");
   }
 
   // Extensions that exclude each other (draft notify and enotify).
@@ -532,7 +547,29 @@ class Compiler {
         skip_body = n.tests[0].identifier == "false" && n.tests[0].arguments.empty();
         compile_cond(n.tests[0], false, next, depth + 1);
       }
+      // RFC 5463: a block guarded by `ihave` is compiled with those
+      // capabilities required, or not at all when one is unavailable.
+      std::optional<std::set<std::string, std::less<>>> outer_required;
+      if (!is_else && n.tests.size() == 1 && n.tests[0].identifier == "ihave" &&
+          ctx_.has("ihave")) {
+        if (auto caps = ihave_capabilities(n.tests[0])) {
+          outer_required = ctx_.required();
+          for (const auto& cap : *caps) {
+            report_conflict(n.tests[0].loc, cap);
+            ctx_.require(cap);
+            ever_required_.insert(cap);
+            if (const ExtensionSpec* ext = reg().extension(cap))
+              for (const auto& implied : ext->implies) {
+                ctx_.require(implied);
+                ever_required_.insert(implied);
+              }
+          }
+        } else {
+          skip_body = true;
+        }
+      }
       if (!skip_body) compile_block(n.block, depth + 1, false);
+      if (outer_required) ctx_.restore_required(std::move(*outer_required));
       const bool more = i + 1 < nodes.size() &&
                         (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else");
       if (more && !is_else) end.push_back(emit(Op::Jump, n.loc.line));
@@ -582,8 +619,8 @@ class Compiler {
   }
 
   const CommandSpec* lookup(const Node& n, bool as_test) {
-    const CommandSpec* spec = reg().command_in(n.identifier, as_test,
-                                               [&](std::string_view e) { return ctx_.has(e); });
+    const CommandSpec* spec =
+        reg().command_in(n.identifier, as_test, [&](std::string_view e) { return ctx_.has(e); });
     if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
     const CommandSpec* other = reg().command(n.identifier, !as_test);
     if (other && (other->extension.empty() || ctx_.has(other->extension))) {
@@ -595,6 +632,20 @@ class Compiler {
       ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
                             n.identifier + "' (only reported once at first occurrence)");
     return nullptr;
+  }
+
+  // The capabilities of an `ihave` test when all are available to it.
+  std::optional<std::vector<std::string>> ihave_capabilities(const Node& t) {
+    if (t.arguments.size() != 1) return std::nullopt;
+    std::vector<std::string> caps;
+    if (const auto* s = std::get_if<grammar::StringLiteral>(&t.arguments[0]))
+      caps.push_back(literal(*s));
+    if (const auto* l = std::get_if<grammar::StringList>(&t.arguments[0]))
+      for (const auto& s : l->items) caps.push_back(literal(s));
+    if (caps.empty()) return std::nullopt;
+    for (const auto& cap : caps)
+      if (!ihave_available(reg(), ctx_.settings(), cap)) return std::nullopt;
+    return caps;
   }
 
   // ---- tests: jump to `target` when the test evaluates to `jump_when` ----
@@ -649,7 +700,9 @@ class Compiler {
   Program program_;
   std::map<std::pair<std::string, bool>, std::uint32_t> pool_;
   std::set<std::string> reported_unknown_;
-  std::set<std::string> explicitly_required_;  // by require or ihave
+  std::set<std::string> ever_required_;
+  std::set<std::string>
+      explicitly_required_;  // by require or ihave  // including those of ihave blocks
 };
 
 }  // namespace
