@@ -130,7 +130,7 @@ std::optional<std::string> ActionList::reject_conflict(std::string_view other) c
   return std::nullopt;
 }
 
-std::optional<std::string> ActionList::keep(Flags flags) {
+std::optional<std::string> ActionList::keep(Flags flags, bool from_fileinto) {
   implicit_keep_ = false;
   if (auto e = reject_conflict("keep")) return e;
   for (auto& a : actions_)
@@ -140,7 +140,7 @@ std::optional<std::string> ActionList::keep(Flags flags) {
       return std::nullopt;
     }
   if (auto e = count_one()) return e;
-  push(KeepAction{canonical_flags(flags)});
+  push(KeepAction{canonical_flags(flags), from_fileinto});
   return std::nullopt;
 }
 
@@ -150,11 +150,11 @@ std::optional<std::string> ActionList::fileinto(FileintoAction f) {
     if (f.copy) {
       // keep with :copy semantics: store in INBOX but leave implicit keep alone.
       const bool ik = implicit_keep_;
-      auto e = keep(std::move(f.flags));
+      auto e = keep(std::move(f.flags), true);
       implicit_keep_ = ik;
       return e;
     }
-    return keep(std::move(f.flags));
+    return keep(std::move(f.flags), true);
   }
   if (!f.copy) implicit_keep_ = false;
   if (auto e = reject_conflict("fileinto")) return e;

@@ -27,6 +27,9 @@ std::vector<std::string> split_flags(const std::vector<std::string>& strings);
 
 struct KeepAction {
   Flags flags;
+  // Came from `fileinto "INBOX"` (Pigeonhole names that a "store"); an
+  // explicit keep merged later does not change it.
+  bool from_fileinto = false;
 };
 struct FileintoAction {
   std::string mailbox;
@@ -105,7 +108,7 @@ class ActionList {
 
   // Each returns an error message when the action cannot be added (a limit
   // or a conflict): the caller turns that into a run-time error.
-  std::optional<std::string> keep(Flags flags);
+  std::optional<std::string> keep(Flags flags, bool from_fileinto = false);
   std::optional<std::string> fileinto(FileintoAction a);
   std::optional<std::string> redirect(RedirectAction a);
   std::optional<std::string> discard();

@@ -124,6 +124,7 @@ bool apply_index(const Args& a, std::vector<std::string>& values) {
 }
 
 std::string result_action_name(const interp::Action& a) {
+  if (const auto* k = std::get_if<interp::KeepAction>(&a); k && k->from_fileinto) return "store";
   const std::string_view n = interp::action_name(a);
   return n == "fileinto" ? "store" : std::string(n);
 }

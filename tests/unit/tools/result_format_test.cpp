@@ -89,7 +89,7 @@ TEST(FormatJson, SchemaExample) {
 
 TEST(FormatJson, EachActionTypeHasExactlyItsFields) {
   RunOutput out;
-  out.actions.push_back(interp::KeepAction{{"\\Flagged"}});
+  out.actions.push_back(interp::KeepAction{{"\\Flagged"}, false});
   out.actions.push_back(fileinto("A"));
   out.actions.push_back(redirect("a@example.com"));
   out.actions.push_back(interp::DiscardAction{});
