@@ -49,7 +49,7 @@ std::vector<std::string> header_values(Runtime& rt, const Args& a,
 // A redirect address is an addr-spec or a single name-addr
 // ("Name <a@b>"), as Pigeonhole accepts; returns the bare address.
 std::optional<std::string> redirect_target(std::string_view s) {
-  if (auto a = message::parse_addr_spec(s)) return message::to_string(*a);
+  if (auto a = message::parse_addr_spec(s, true)) return message::to_string(*a);
   const auto list = message::parse_address_list(s);
   if (list.has_invalid || list.addresses.size() != 1 || list.addresses[0].domain.empty())
     return std::nullopt;

@@ -362,9 +362,9 @@ AddressList parse_address_list(std::string_view header_value) {
   return result;
 }
 
-std::optional<MailAddress> parse_addr_spec(std::string_view text) {
+std::optional<MailAddress> parse_addr_spec(std::string_view text, bool lenient_dots) {
   const std::vector<Token> tokens = tokenize(text);
-  return parse_addr_spec_tokens({tokens.data(), tokens.data() + tokens.size()}, true);
+  return parse_addr_spec_tokens({tokens.data(), tokens.data() + tokens.size()}, true, lenient_dots);
 }
 
 bool is_valid_addr_spec(std::string_view text) {

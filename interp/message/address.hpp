@@ -36,7 +36,10 @@ std::optional<EnvelopePath> parse_envelope_path(std::string_view path);
 
 // Parses a bare addr-spec "local@domain" (CFWS allowed), normalising the
 // local part; nullopt when invalid. Used to normalise redirect targets.
-std::optional<MailAddress> parse_addr_spec(std::string_view text);
+// With `lenient_dots`, local parts with leading, trailing or doubled dots
+// (sent by some mobile carriers) are accepted, as Pigeonhole does for
+// envelope and redirect addresses.
+std::optional<MailAddress> parse_addr_spec(std::string_view text, bool lenient_dots = false);
 
 // True for a bare RFC 5322 addr-spec "local@domain" (no display name).
 bool is_valid_addr_spec(std::string_view text);

@@ -181,3 +181,20 @@ TEST(EnvelopePath, StrictRoutesLenientDots) {
 
 }  // namespace
 }  // namespace zest::message
+
+namespace zest::message {
+namespace {
+
+TEST(AddrSpec, LenientDotsOnlyWhenAsked) {
+  EXPECT_FALSE(parse_addr_spec("..japanese...localpart..@example.com"));
+  auto a = parse_addr_spec("..japanese...localpart..@example.com", true);
+  ASSERT_TRUE(a);
+  // Not a dot-atom, so it is kept in its quoted (RFC 5322) form.
+  EXPECT_EQ(a->local_part, "\"..japanese...localpart..\"");
+  EXPECT_FALSE(parse_addr_spec("Stephan Bosch error@example.org", true));
+  EXPECT_FALSE(parse_addr_spec("error@", true));
+  EXPECT_FALSE(parse_addr_spec("@", true));
+}
+
+}  // namespace
+}  // namespace zest::message
