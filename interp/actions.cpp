@@ -135,8 +135,10 @@ std::optional<std::string> ActionList::keep(Flags flags, bool from_fileinto) {
   if (auto e = reject_conflict("keep")) return e;
   for (auto& a : actions_)
     if (auto* k = std::get_if<KeepAction>(&a)) {
-      // Duplicates merge; the last flag list wins (RFC 5232 §5).
+      // Duplicates merge; the last flag list wins (RFC 5232 §5); an
+      // explicit keep makes the merged action a keep.
       k->flags = canonical_flags(flags);
+      k->from_fileinto = k->from_fileinto && from_fileinto;
       return std::nullopt;
     }
   if (auto e = count_one()) return e;
@@ -199,7 +201,12 @@ std::optional<std::string> ActionList::discard() {
 
 std::optional<std::string> ActionList::reject(RejectAction r) {
   implicit_keep_ = false;
-  for (const auto& a : actions_) {
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    const Action& a = actions_[i];
+    if (i < executed_) {
+      if (std::holds_alternative<RejectAction>(a)) return std::nullopt;  // already rejected
+      continue;  // what is done cannot conflict any more
+    }
     if (std::holds_alternative<RejectAction>(a))
       return "duplicate reject/ereject action not allowed";
     if (std::holds_alternative<KeepAction>(a) || std::holds_alternative<FileintoAction>(a) ||

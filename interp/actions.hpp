@@ -27,8 +27,8 @@ std::vector<std::string> split_flags(const std::vector<std::string>& strings);
 
 struct KeepAction {
   Flags flags;
-  // Came from `fileinto "INBOX"` (Pigeonhole names that a "store"); an
-  // explicit keep merged later does not change it.
+  // Came from `fileinto "INBOX"` only (Pigeonhole names that a "store");
+  // an explicit keep merged into it makes it a keep.
   bool from_fileinto = false;
 };
 struct FileintoAction {
@@ -139,6 +139,10 @@ class ActionList {
   void remove_notifications(const std::function<bool(const NotifyAction&)>& cancel);
 
   const std::vector<Action>& actions() const { return actions_; }
+  // The first `n` actions were already carried out (a result executed in
+  // steps, as several scripts add to it): conflicts with them are ignored
+  // and a reject after an executed reject is dropped, as Pigeonhole does.
+  void set_executed(std::size_t n) { executed_ = n; }
   bool implicit_keep() const { return implicit_keep_; }
   void clear();
 
@@ -153,6 +157,7 @@ class ActionList {
   const message::Message* edited_base_ = nullptr;
   std::shared_ptr<const message::Message> edited_;
   bool implicit_keep_ = true;
+  std::size_t executed_ = 0;
   std::size_t redirects_ = 0;
 };
 

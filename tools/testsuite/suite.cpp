@@ -355,6 +355,7 @@ delivery::ExecutionStatus Suite::execute(bool commit) {
   dctx.postmaster = settings_.value("postmaster_address", "postmaster@example.com");
   auto st = delivery::execute(result_->actions, interp::canonical_flags(result_->internal_flags),
                               exec_, commit, dctx, mail_);
+  result_->actions.set_executed(exec_.executed);
   for (const auto& e : st.errors) log(interp::LogLevel::Error, e);
   return st;
 }
