@@ -13,7 +13,8 @@ Runtime::Runtime(const Program& program, const message::Message& message, const 
       host_(&host),
       settings_(&settings),
       registry_(&registry),
-      result_(&result) {}
+      result_(&result),
+      cpu_budget_(std::make_shared<CpuBudget>(settings.max_cpu_time)) {}
 
 const message::Message& Runtime::message() const {
   if (const message::Message* edited = result_->actions.edited_message(message_)) return *edited;

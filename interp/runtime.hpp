@@ -15,6 +15,7 @@
 
 #include "interp/actions.hpp"
 #include "interp/comparator.hpp"
+#include "interp/cpu_budget.hpp"
 #include "interp/host.hpp"
 #include "interp/program.hpp"
 #include "interp/settings.hpp"
@@ -143,13 +144,19 @@ class Runtime {
   template <class T>
   const T* find_state() const {
     auto it = state_.find(std::type_index(typeid(T)));
-    return it == state_.end() ? nullptr : std::any_cast<const std::shared_ptr<T>&>(it->second).get();
+    return it == state_.end() ? nullptr
+                              : std::any_cast<const std::shared_ptr<T>&>(it->second).get();
   }
   // Per-extension state of the shared result (e.g. header edits).
   template <class T>
   T& result_state() {
     return get_state<T>(result_->state);
   }
+
+  // The CPU-time limit of the run; scripts run by include share their
+  // includer's.
+  CpuBudget& cpu_budget() { return *cpu_budget_; }
+  void share_cpu_budget(const Runtime& includer) { cpu_budget_ = includer.cpu_budget_; }
 
   // Warnings and debug output go to the host's log.
   void log(LogLevel level, std::string_view message) { host_->log(level, message); }
@@ -184,6 +191,7 @@ class Runtime {
   std::unordered_map<std::type_index, std::any> state_;
   std::uint32_t current_line_ = 0;
   TraceSink* trace_ = nullptr;
+  std::shared_ptr<CpuBudget> cpu_budget_;
 };
 
 }  // namespace zest::interp

@@ -2,6 +2,7 @@
 // setting names without the "sieve_" prefix so configurations map one to one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,6 +18,8 @@ struct EngineSettings {
   std::size_t max_script_size = 1 << 20;
   std::size_t max_nesting = 32;                // blocks and test lists
   std::uint64_t max_instructions = 5'000'000;  // per run; 0 = unlimited
+  // CPU time of one run (see interp/cpu_budget.hpp); 0 = unlimited.
+  std::chrono::milliseconds max_cpu_time{30'000};
   std::size_t max_errors = 32;
   // Enabled capabilities; nullopt means every registered extension.
   std::optional<std::set<std::string, std::less<>>> extensions;

@@ -3,6 +3,13 @@
 #include <fmt/format.h>
 
 namespace zest::interp {
+namespace {
+
+// Reading the thread's CPU clock is a system call: look every this many
+// instructions.
+constexpr std::uint64_t kCpuCheckInterval = 256;
+
+}  // namespace
 
 bool Vm::unwind(std::uint32_t& pc) {
   const CommandSpec* target = rt_.unwind_requested();
@@ -29,6 +36,14 @@ Vm::Outcome Vm::run() {
       rt_.set_current_line(p.lines[pc_]);
       rt_.fail("execution exceeded the instruction budget (" + std::to_string(budget) + ")");
       return Outcome::Failed;
+    }
+    if (++since_cpu_check_ == kCpuCheckInterval) {
+      since_cpu_check_ = 0;
+      if (rt_.cpu_budget().exceeded()) {
+        rt_.set_current_line(p.lines[pc_]);
+        rt_.fail(rt_.cpu_budget().exceeded_message());
+        return Outcome::Failed;
+      }
     }
     const Instr& in = p.code[pc_];
     rt_.set_current_line(p.lines[pc_]);

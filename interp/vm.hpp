@@ -34,6 +34,7 @@ class Vm {
   bool flag_ = false;
   std::vector<Block> blocks_;
   std::uint64_t executed_ = 0;
+  std::uint64_t since_cpu_check_ = 0;
 };
 
 // The outcome of running one script against one message.

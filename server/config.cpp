@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "interp/cpu_budget.hpp"
+
 namespace zest::config {
 namespace {
 
@@ -49,6 +51,15 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
       if (!number(s.max_script_size)) return bad("a non-negative integer");
     } else if (k == "max_instructions") {
       if (!number(s.max_instructions)) return bad("a non-negative integer");
+    } else if (k == "max_cpu_time") {
+      // Seconds as an integer, or a string with a unit ("500ms", "2m").
+      std::optional<std::chrono::milliseconds> t;
+      if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+        t = std::chrono::milliseconds(*i * 1000);
+      else if (const auto str = node.value<std::string>())
+        t = interp::parse_cpu_time(*str);
+      if (!t) return bad("seconds (an integer) or a duration such as \"500ms\"");
+      s.max_cpu_time = *t;
     } else if (k == "max_nesting") {
       if (!number(s.max_nesting)) return bad("a non-negative integer");
     } else if (k == "extensions") {

@@ -248,6 +248,7 @@ void run_include(Runtime& rt, const Args& a) {
   Runtime nested(*keep_alive, rt.message(), rt.envelope(), rt.host(), rt.settings(), rt.registry(),
                  rt.result());
   nested.state<IncludeHandle>().run = rt.state<IncludeHandle>().run;
+  nested.share_cpu_budget(rt);
   Vm vm(nested);
   const Vm::Outcome outcome = vm.run();
   run.stack.pop_back();

@@ -61,7 +61,17 @@ bool regex_match(Runtime& rt, const Comparator& cmp, const std::vector<std::stri
     const int groups = std::min(re->NumberOfCapturingGroups(), kMaxGroups) + 1;
     std::vector<re2::StringPiece> sub(static_cast<std::size_t>(groups));
     for (const auto& v : values) {
-      const bool m = re->Match(v, 0, v.size(), RE2::UNANCHORED, sub.data(), groups);
+      // A match cannot be interrupted: charge its worst case up front.
+      const auto cost = regex_match_cost(re->ProgramSize(), v.size());
+      CpuBudget& budget = rt.cpu_budget();
+      if (budget.exceeded(cost)) {
+        rt.fail(budget.exceeded_message());
+        return false;
+      }
+      budget.charge(cost);
+      // Without submatches RE2 can use its DFA; extract them only for a hit.
+      bool m = re->Match(v, 0, v.size(), RE2::UNANCHORED, nullptr, 0);
+      if (m) m = re->Match(v, 0, v.size(), RE2::UNANCHORED, sub.data(), groups);
       if (rt.tracing(4))
         rt.trace("        matching value '" + v + "' :regex '" + k +
                  "': " + (m ? "matched" : "no"));

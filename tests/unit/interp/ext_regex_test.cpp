@@ -2,6 +2,7 @@
 // and :quoteregex.
 #include <gtest/gtest.h>
 
+#include "interp/cpu_budget.hpp"
 #include "interp/ext/regex.hpp"
 #include "test_util.hpp"
 
@@ -66,6 +67,62 @@ TEST(ExtRegex, QuoteRegex) {
                        "if string :regex \"xa.by\" \"${q}\" { fileinto \"${q}\"; }\n"
                        "if string :regex \"aXb\" \"${q}\" { fileinto \"wrong\"; }\n");
   EXPECT_EQ(describe(out), V{"fileinto a\\.b"});
+}
+
+// [sieve] max_cpu_time: a match is charged its worst case before it runs,
+// so the verdict does not depend on the machine's speed.
+TEST(CpuTimeLimit, RegexMatchOverTheBudgetIsARuntimeError) {
+  EngineSettings s;
+  s.max_cpu_time = std::chrono::milliseconds(1);
+  // 200 KB subject × a program of a few instructions ≫ 1 ms at 1 ns/step.
+  const std::string script =
+      "require [\"regex\", \"variables\"];\n"
+      "set \"s\" \"" +
+      std::string(200'000, 'a') +
+      "\";\n"
+      "if string :regex \"${s}\" \"(a|b)+c\" { discard; }\n";
+  s.values["variables_max_variable_size"] = "300000";
+  const RunOutput out = run(script, testing::kMessage, s);
+  ASSERT_EQ(out.status, RunOutput::Status::RuntimeError);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_NE(out.errors[0].find("line 3: execution exceeded the CPU time limit (1 ms)"),
+            std::string::npos)
+      << out.errors[0];
+  EXPECT_TRUE(out.implicit_keep);
+
+  s.max_cpu_time = std::chrono::milliseconds(0);  // unlimited
+  EXPECT_EQ(run(script, testing::kMessage, s).status, RunOutput::Status::Ok);
+}
+
+TEST(CpuTimeLimit, SmallMatchesFitTheDefaultBudget) {
+  EXPECT_EQ(run("require \"regex\"; if header :regex \"subject\" \"^(.*)$\" { keep; }",
+                testing::kMessage, EngineSettings{})
+                .status,
+            RunOutput::Status::Ok);
+}
+
+TEST(CpuTimeLimit, ParsesPigeonholeDurations) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(parse_cpu_time("2"), milliseconds(2000));
+  EXPECT_EQ(parse_cpu_time("30s"), milliseconds(30000));
+  EXPECT_EQ(parse_cpu_time("500ms"), milliseconds(500));
+  EXPECT_EQ(parse_cpu_time("2m"), milliseconds(120000));
+  EXPECT_FALSE(parse_cpu_time(""));
+  EXPECT_FALSE(parse_cpu_time("s"));
+  EXPECT_FALSE(parse_cpu_time("5 hours"));
+  EXPECT_FALSE(parse_cpu_time("-1"));
+}
+
+TEST(CpuTimeLimit, ChargesAddUp) {
+  CpuBudget b(std::chrono::milliseconds(10));
+  EXPECT_FALSE(b.exceeded());
+  b.charge(std::chrono::milliseconds(6));
+  EXPECT_FALSE(b.exceeded());
+  EXPECT_TRUE(b.exceeded(std::chrono::milliseconds(6)));
+  b.charge(std::chrono::milliseconds(6));
+  EXPECT_TRUE(b.exceeded());
+  EXPECT_FALSE(CpuBudget(std::chrono::milliseconds(0)).exceeded(std::chrono::hours(1)));
+  EXPECT_EQ(regex_match_cost(10, 99), std::chrono::nanoseconds(1000));
 }
 
 }  // namespace

@@ -1,0 +1,29 @@
+// The [sieve] table of the TOML configuration (server/config.cpp).
+#include <gtest/gtest.h>
+
+#include "server/config.hpp"
+
+namespace zest::config {
+namespace {
+
+TEST(EngineConfig, MaxCpuTimeInSecondsOrWithAUnit) {
+  auto s = parse_engine_settings("[sieve]\nmax_cpu_time = 2\n", "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s.value().max_cpu_time, std::chrono::milliseconds(2000));
+  s = parse_engine_settings("[sieve]\nmax_cpu_time = \"250ms\"\n", "z.toml");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().max_cpu_time, std::chrono::milliseconds(250));
+  s = parse_engine_settings("", "z.toml");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().max_cpu_time, std::chrono::milliseconds(30000));  // the default
+}
+
+TEST(EngineConfig, BadMaxCpuTimeNamesTheLocation) {
+  const auto s = parse_engine_settings("[sieve]\nmax_cpu_time = \"soon\"\n", "z.toml");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().rfind("z.toml:2:", 0), 0u) << s.error();
+  EXPECT_NE(s.error().find("max_cpu_time"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zest::config
