@@ -4,7 +4,7 @@ namespace zest::delivery {
 namespace fs = std::filesystem;
 
 bool MaildirBackend::mailbox_exists(std::string_view mailbox) {
-  auto dir = store::maildir_folder(root_, mailbox);
+  auto dir = store::maildir_folder(root_, mailbox, separator_);
   // An invalid name "exists" so that store() reports why it is invalid.
   if (!dir) return true;
   if (*dir == root_) return true;  // INBOX is created on first delivery
@@ -12,7 +12,7 @@ bool MaildirBackend::mailbox_exists(std::string_view mailbox) {
 }
 
 Error MaildirBackend::create_mailbox(std::string_view mailbox) {
-  auto dir = store::maildir_folder(root_, mailbox);
+  auto dir = store::maildir_folder(root_, mailbox, separator_);
   if (!dir) return dir.error();
   // Subfolders live inside the INBOX maildir, so that must exist first.
   if (!store::maildir_exists(root_))
@@ -30,7 +30,7 @@ Error MaildirBackend::create_mailbox(std::string_view mailbox) {
 
 Error MaildirBackend::store(std::string_view mailbox, std::span<const std::string> flags,
                             std::string_view message) {
-  auto dir = store::maildir_folder(root_, mailbox);
+  auto dir = store::maildir_folder(root_, mailbox, separator_);
   if (!dir) return dir.error();
   if (!store::maildir_exists(*dir)) {
     if (*dir != root_ && !autocreate_) return "Mailbox doesn't exist: " + std::string(mailbox);

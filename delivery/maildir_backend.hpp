@@ -35,12 +35,14 @@ class StagedBackend : public DeliveryBackend {
 class MaildirBackend final : public StagedBackend {
  public:
   // `autocreate`: fileinto creates missing folders even without :create.
+  // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
   MaildirBackend(std::filesystem::path maildir, MailSender& sender, store::DuplicateDb duplicates,
-                 bool autocreate)
+                 bool autocreate, char separator = '/')
       : root_(std::move(maildir)),
         sender_(sender),
         duplicates_(std::move(duplicates)),
-        autocreate_(autocreate) {}
+        autocreate_(autocreate),
+        separator_(separator) {}
 
   bool mailbox_exists(std::string_view mailbox) override;
   Error create_mailbox(std::string_view mailbox) override;
@@ -66,6 +68,7 @@ class MaildirBackend final : public StagedBackend {
   MailSender& sender_;
   store::DuplicateDb duplicates_;
   bool autocreate_;
+  char separator_;
   store::MaildirTransaction tx_;
   std::vector<Outgoing> outgoing_;
   std::vector<std::pair<std::string, std::chrono::seconds>> marks_;

@@ -145,14 +145,15 @@ std::string utf8_to_mutf7(std::string_view in) {
   return out;
 }
 
-Result<fs::path> maildir_folder(const fs::path& root, std::string_view mailbox) {
+Result<fs::path> maildir_folder(const fs::path& root, std::string_view mailbox, char separator) {
   using R = Result<fs::path>;
   const std::string name(mailbox);
   if (name.empty()) return R::failure("empty mailbox name");
+  const char other = separator == '.' ? '/' : '.';
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
-    const std::size_t slash = name.find('/', start);
+    const std::size_t slash = name.find(separator, start);
     parts.push_back(name.substr(start, slash == std::string::npos ? slash : slash - start));
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -161,15 +162,21 @@ Result<fs::path> maildir_folder(const fs::path& root, std::string_view mailbox) 
   for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (first == "inbox") {
     if (parts.size() == 1) return root;
+    // With '.', INBOX is the namespace prefix: "INBOX.Junk" is ".Junk".
+    if (separator == '.') parts.erase(parts.begin());
   }
   std::string dir;
   for (const auto& part : parts) {
     if (part.empty())
       return R::failure("invalid mailbox name '" + name + "': empty hierarchy component");
-    if (part.find('.') != std::string::npos)
-      return R::failure("invalid mailbox name '" + name +
-                        "': '.' is not allowed in a mailbox name (Maildir++ uses it as the "
-                        "hierarchy separator; use '/')");
+    if (part.find(other) != std::string::npos)
+      return R::failure(separator == '/'
+                            ? "invalid mailbox name '" + name +
+                                  "': '.' is not allowed in a mailbox name (Maildir++ uses it "
+                                  "as the hierarchy separator; use '/')"
+                            : "invalid mailbox name '" + name +
+                                  "': '/' is not allowed in a mailbox name (the hierarchy "
+                                  "separator is '.')");
     for (unsigned char c : part)
       if (c < 0x20 || c == 0x7f)
         return R::failure("invalid mailbox name '" + name + "': control character");

@@ -15,12 +15,15 @@
 
 namespace zest::store {
 
-// IMAP mailbox name (UTF-8, '/' as hierarchy separator) to its Maildir++
-// directory under `root`: "INBOX" is the root, "Lists/sieve" is
-// ".Lists.sieve", non-ASCII becomes modified UTF-7 as Dovecot stores it.
-// Refused: '.' inside a name, empty components, control characters.
+// IMAP mailbox name (UTF-8) to its Maildir++ directory under `root`:
+// "INBOX" is the root, "Lists/sieve" is ".Lists.sieve", non-ASCII becomes
+// modified UTF-7 as Dovecot stores it. `separator` is the IMAP hierarchy
+// separator scripts use: '/' (then '.' is refused inside a name) or '.'
+// (Dovecot's default for Maildir; then '/' is refused, and "INBOX.Junk" is
+// ".Junk" as with Dovecot's "INBOX." namespace prefix). Also refused: empty
+// components, control characters.
 Result<std::filesystem::path> maildir_folder(const std::filesystem::path& root,
-                                             std::string_view mailbox);
+                                             std::string_view mailbox, char separator = '/');
 std::string utf8_to_mutf7(std::string_view utf8);
 
 // Creates tmp/new/cur (and the maildirfolder marker for subfolders).

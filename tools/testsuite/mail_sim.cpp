@@ -1,60 +1,147 @@
 #include "tools/testsuite/mail_sim.hpp"
 
-#include "interp/actions.hpp"
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "store/maildir_tx.hpp"
 
 namespace zest::testsuite {
+namespace fs = std::filesystem;
 
-MailSimulation::MailSimulation() {
-  boxes_["INBOX"];
+// Pigeonhole's testsuite store names folders with '.' ("INBOX.Junk").
+constexpr char kSeparator = '.';
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "zest-testsuite-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::optional<std::string> CapturedSmtp::send(std::string_view from, std::string_view rcpt,
+                                              std::string_view message) {
+  sent.push_back({std::string(from), std::string(rcpt), std::string(message)});
+  return std::nullopt;
+}
+
+MailSimulation::MailSimulation()
+    : maildir_(dir_.path() / "Maildir"),
+      duplicates_file_(dir_.path() / "duplicates"),
+      backend_(maildir_, smtp_, store::DuplicateDb(duplicates_file_), false, kSeparator) {
+  if (auto e = backend_.create_mailbox("INBOX")) throw std::runtime_error(*e);
 }
 
 bool MailSimulation::mailbox_exists(std::string_view mailbox) {
-  return boxes_.find(interp::canonical_mailbox(mailbox)) != boxes_.end();
+  auto dir = store::maildir_folder(maildir_, mailbox, kSeparator);
+  return dir && store::maildir_exists(*dir);
 }
-
-namespace {
-
-// Maildir++ with '.' as hierarchy separator: no empty components, no '/'.
-bool valid_mailbox_name(std::string_view name) {
-  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
-  if (name.find("..") != std::string_view::npos) return false;
-  return name.find('/') == std::string_view::npos;
-}
-
-}  // namespace
 
 delivery::Error MailSimulation::create_mailbox(std::string_view mailbox) {
-  if (!valid_mailbox_name(mailbox)) return "Invalid mailbox name";
-  boxes_[interp::canonical_mailbox(mailbox)];  // creating an existing one is fine
-  return std::nullopt;
+  return backend_.create_mailbox(mailbox);
 }
 
 delivery::Error MailSimulation::store(std::string_view mailbox, std::span<const std::string> flags,
                                       std::string_view message) {
-  auto it = boxes_.find(interp::canonical_mailbox(mailbox));
-  if (it == boxes_.end()) return "Mailbox doesn't exist: " + std::string(mailbox);
-  it->second.push_back({{flags.begin(), flags.end()}, std::string(message)});
-  return std::nullopt;
+  return backend_.store(mailbox, flags, message);
 }
 
 delivery::Error MailSimulation::send_mail(std::string_view envelope_from, std::string_view rcpt,
                                           std::string_view message) {
-  outbox_.push_back({std::string(envelope_from), std::string(rcpt), std::string(message)});
-  return std::nullopt;
+  return backend_.send_mail(envelope_from, rcpt, message);
 }
 
 bool MailSimulation::duplicate_seen(std::string_view id) {
-  return duplicates_.count(id) > 0;
+  return backend_.duplicate_seen(id);
 }
 
-void MailSimulation::duplicate_mark(std::string_view id, std::chrono::seconds) {
-  // A test run is far shorter than any duplicate period.
-  duplicates_.emplace(id);
+void MailSimulation::duplicate_mark(std::string_view id, std::chrono::seconds period) {
+  backend_.duplicate_mark(id, period);
 }
 
-const std::vector<StoredMessage>* MailSimulation::mailbox(std::string_view name) const {
-  auto it = boxes_.find(interp::canonical_mailbox(name));
-  return it == boxes_.end() ? nullptr : &it->second;
+delivery::Error MailSimulation::commit() {
+  auto r = backend_.commit();
+  if (r.failure != delivery::StagedBackend::Failure::None) return r.error;
+  for (const auto& file : backend_.stored())
+    arrivals_[file.parent_path().parent_path()].push_back(file);
+  return std::nullopt;
+}
+
+void MailSimulation::clear_duplicates() {
+  std::error_code ec;
+  fs::remove(duplicates_file_, ec);
+}
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// dovecot-keywords: "<index> <keyword>" lines; letter 'a' + index in names.
+std::map<char, std::string> keyword_letters(const fs::path& folder) {
+  std::map<char, std::string> out;
+  std::istringstream in(read_file(folder / "dovecot-keywords"));
+  for (std::string line; std::getline(in, line);) {
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    const int index = std::atoi(line.substr(0, sp).c_str());
+    if (index >= 0 && index < 26) out[static_cast<char>('a' + index)] = line.substr(sp + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> flags_of(const fs::path& file, const std::map<char, std::string>& kw) {
+  std::vector<std::string> flags;
+  const std::string name = file.filename().string();
+  const auto info = name.rfind(":2,");
+  if (info == std::string::npos) return flags;
+  for (char c : name.substr(info + 3)) {
+    switch (c) {
+      case 'D':
+        flags.emplace_back("\\Draft");
+        break;
+      case 'F':
+        flags.emplace_back("\\Flagged");
+        break;
+      case 'R':
+        flags.emplace_back("\\Answered");
+        break;
+      case 'S':
+        flags.emplace_back("\\Seen");
+        break;
+      case 'T':
+        flags.emplace_back("\\Deleted");
+        break;
+      default:
+        if (auto it = kw.find(c); it != kw.end()) flags.push_back(it->second);
+    }
+  }
+  return flags;
+}
+
+}  // namespace
+
+std::optional<std::vector<StoredMessage>> MailSimulation::mailbox(std::string_view name) const {
+  auto dir = store::maildir_folder(maildir_, name, kSeparator);
+  if (!dir || !store::maildir_exists(*dir)) return std::nullopt;
+  std::vector<StoredMessage> out;
+  auto it = arrivals_.find(*dir);
+  if (it == arrivals_.end()) return out;
+  const auto kw = keyword_letters(*dir);
+  for (const auto& file : it->second) out.push_back({flags_of(file, kw), read_file(file)});
+  return out;
 }
 
 void MailSimulation::set_metadata(std::string_view mailbox, std::string_view entry,

@@ -182,6 +182,7 @@ void Suite::reload_settings() {
   s.values["global_dir"] = dir_ + "included-global";
   s.values["postmaster_address"] = "postmaster@example.com";
   s.max_instructions = 0;  // location MS: no CPU limit by default
+  s.max_cpu_time = std::chrono::milliseconds{0};
   if (options_.extensions) {
     std::set<std::string, std::less<>> enabled;
     bool relative = false;
@@ -212,6 +213,8 @@ void Suite::reload_settings() {
       s.max_redirects = *size;
     else if (name == "max_script_size" && size)
       s.max_script_size = *size;
+    else if (const auto t = interp::parse_cpu_time(value); name == "max_cpu_time" && t)
+      s.max_cpu_time = *t;
     else
       s.values[name] = value;
   }
@@ -356,6 +359,10 @@ delivery::ExecutionStatus Suite::execute(bool commit) {
   auto st = delivery::execute(result_->actions, interp::canonical_flags(result_->internal_flags),
                               exec_, commit, dctx, mail_);
   result_->actions.set_executed(exec_.executed);
+  if (auto e = mail_.commit()) {
+    st.ok = false;
+    st.errors.push_back(*e);
+  }
   for (const auto& e : st.errors) log(interp::LogLevel::Error, e);
   return st;
 }
@@ -631,7 +638,7 @@ void Suite::register_extension() {
       } else {
         const std::string box = rt.string(*a.find(kFolder));
         if (!interp::valid_utf8(box)) return "mailbox name '" + box + "' is not utf-8";
-        const auto* msgs = mail_.mailbox(box);
+        const auto msgs = mail_.mailbox(box);
         if (!msgs || index >= msgs->size())
           return fmt::format("no message in folder '{}' with index {}", box, index);
         const StoredMessage m = (*msgs)[index];

@@ -11,6 +11,7 @@
 #include "delivery/executor.hpp"
 #include "interp/message/message.hpp"
 #include "interp/registry.hpp"
+#include "methods/method.hpp"
 #include "tools/testsuite/mail_sim.hpp"
 #include "tools/testsuite/suite.hpp"
 
@@ -30,7 +31,9 @@ class ExecutorTest : public ::testing::Test {
 
   delivery::ExecutionStatus run(bool commit = true) {
     delivery::DeliveryContext ctx{msg, env, settings};
-    return delivery::execute(actions, {}, state, commit, ctx, sim);
+    auto st = delivery::execute(actions, {}, state, commit, ctx, sim);
+    if (auto e = sim.commit()) st.errors.push_back(*e);
+    return st;
   }
 };
 
@@ -48,13 +51,13 @@ TEST_F(ExecutorTest, FileintoMissingMailboxFailsAndKeeps) {
   EXPECT_NE(st.errors[0].find("failed to store into mailbox 'Nowhere'"), std::string::npos);
   EXPECT_NE(st.errors[0].find("exist"), std::string::npos);
   EXPECT_EQ(sim.mailbox("INBOX")->size(), 1u);  // fallback keep
-  EXPECT_EQ(sim.mailbox("Nowhere"), nullptr);
+  EXPECT_FALSE(sim.mailbox("Nowhere"));
 }
 
 TEST_F(ExecutorTest, FileintoCreateAndFlags) {
   ASSERT_FALSE(actions.fileinto({"Lists", {"\\Seen"}, false, true, {}, {}}));
   EXPECT_TRUE(run().ok);
-  ASSERT_NE(sim.mailbox("Lists"), nullptr);
+  ASSERT_TRUE(sim.mailbox("Lists"));
   ASSERT_EQ(sim.mailbox("Lists")->size(), 1u);
   EXPECT_EQ(sim.mailbox("Lists")->front().flags, std::vector<std::string>{"\\Seen"});
   EXPECT_EQ(sim.mailbox("INBOX")->size(), 0u);  // fileinto cancels the implicit keep
@@ -116,6 +119,67 @@ TEST_F(ExecutorTest, DiscardStoresNothing) {
   EXPECT_TRUE(sim.outbox().empty());
 }
 
+TEST_F(ExecutorTest, NotifyFccFilesTheSentNotification) {
+  interp::NotifyAction n;
+  n.uri = "mailto:alert@example.com";
+  n.method = "mailto";
+  n.message = "You got mail";
+  n.fcc = interp::FccTarget{"Sent", {"\\Seen"}, true, {}, {}};
+  ASSERT_FALSE(actions.notify(n));
+  EXPECT_TRUE(run().ok);
+  ASSERT_EQ(sim.outbox().size(), 1u);
+  const auto sent = sim.mailbox("Sent");
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ(sent->front().raw, sim.outbox()[0].raw);  // the very message sent
+  EXPECT_EQ(sent->front().flags, std::vector<std::string>{"\\Seen"});
+  EXPECT_EQ(sim.mailbox("INBOX")->size(), 1u);  // the implicit keep still happens
+}
+
+TEST_F(ExecutorTest, NotifyFccOfXmppFilesAMessageDescribingIt) {
+  // The xmpp carrier itself is tested against Prosody (tests/integration);
+  // here only what it was handed matters.
+  struct Recording final : methods::Transport {
+    methods::Error send_mail(const methods::MailPayload&) override { return std::nullopt; }
+    methods::Error send_xmpp(const methods::XmppPayload& p) override {
+      stanzas.push_back(p);
+      return std::nullopt;
+    }
+    methods::Error send_http(const methods::HttpPayload&) override { return std::nullopt; }
+    std::vector<methods::XmppPayload> stanzas;
+  } xmpp;
+  interp::NotifyAction n;
+  n.uri = "xmpp:bob@example.org";
+  n.method = "xmpp";
+  n.message = "Mail from a@example.org";
+  n.fcc = interp::FccTarget{"Notes", {}, true, {}, {}};
+  ASSERT_FALSE(actions.notify(n));
+  delivery::DeliveryContext ctx{msg, env, settings};
+  ctx.notify_transport = &xmpp;
+  auto st = delivery::execute(actions, {}, state, true, ctx, sim);
+  ASSERT_FALSE(sim.commit());
+  EXPECT_TRUE(st.ok);
+  ASSERT_EQ(xmpp.stanzas.size(), 1u);
+  const auto notes = sim.mailbox("Notes");
+  ASSERT_TRUE(notes);
+  ASSERT_EQ(notes->size(), 1u);
+  const std::string& copy = notes->front().raw;
+  EXPECT_NE(copy.find("To: xmpp:bob@example.org\r\n"), std::string::npos) << copy;
+  EXPECT_NE(copy.find("From: b@example.net\r\n"), std::string::npos) << copy;
+  EXPECT_NE(copy.find("Auto-Submitted: auto-notified\r\n"), std::string::npos);
+  EXPECT_NE(copy.find("\r\n\r\n" + xmpp.stanzas[0].body), std::string::npos) << copy;
+}
+
+TEST_F(ExecutorTest, NotifyFccIsNotFiledWhenNothingWasSent) {
+  interp::NotifyAction n;  // xmpp without a configured carrier: not sent
+  n.uri = "xmpp:bob@example.org";
+  n.method = "xmpp";
+  n.fcc = interp::FccTarget{"Notes", {}, true, {}, {}};
+  ASSERT_FALSE(actions.notify(n));
+  run();
+  EXPECT_FALSE(sim.mailbox("Notes"));
+}
+
 TEST(MailSimulation, Mailboxes) {
   MailSimulation sim;
   EXPECT_TRUE(sim.mailbox_exists("INBOX"));
@@ -127,7 +191,30 @@ TEST(MailSimulation, Mailboxes) {
   EXPECT_TRUE(sim.store("Missing", {}, "x").has_value());
   EXPECT_FALSE(sim.duplicate_seen("id"));
   sim.duplicate_mark("id", std::chrono::hours(1));
+  EXPECT_FALSE(sim.duplicate_seen("id"));  // marks take effect on commit
+  EXPECT_FALSE(sim.commit());
   EXPECT_TRUE(sim.duplicate_seen("id"));
+}
+
+TEST(MailSimulation, LivesInATemporaryMaildir) {
+  std::filesystem::path root;
+  {
+    MailSimulation sim;
+    root = sim.maildir();
+    EXPECT_TRUE(std::filesystem::is_directory(root / "cur"));
+    EXPECT_FALSE(sim.create_mailbox("INBOX.Junk"));  // Pigeonhole's '.' separator
+    EXPECT_TRUE(std::filesystem::is_directory(root / ".Junk" / "new"));
+    const std::vector<std::string> flags{"\\Seen", "$Label1"};
+    EXPECT_FALSE(sim.store("INBOX.Junk", flags, "Subject: x\n\nbody\n"));
+    EXPECT_EQ(sim.mailbox("INBOX.Junk")->size(), 0u);  // staged, not yet visible
+    EXPECT_FALSE(sim.commit());
+    const auto junk = sim.mailbox("INBOX.Junk");
+    ASSERT_EQ(junk->size(), 1u);
+    EXPECT_EQ(junk->front().raw, "Subject: x\n\nbody\n");
+    EXPECT_EQ(junk->front().flags, (std::vector<std::string>{"\\Seen", "$Label1"}));
+    EXPECT_TRUE(sim.store("a/b", {}, "x").has_value());  // '/' is not allowed with '.'
+  }
+  EXPECT_FALSE(std::filesystem::exists(root));  // removed with the simulation
 }
 
 // Runs a .svtest text through the runner; returns its exit status.
