@@ -142,6 +142,20 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     return true;
   };
 
+  // RFC 8580: a copy of a sent message, filed without failing the action.
+  auto fcc = [&](const interp::FccTarget& f, const std::string& sent) {
+    std::string box = interp::canonical_mailbox(f.mailbox);
+    if (f.mailboxid)
+      if (auto named = backend.mailbox_by_id(*f.mailboxid)) box = *named;
+    if (!backend.mailbox_exists(box) && (!f.create || backend.create_mailbox(box))) {
+      st.errors.push_back("fcc: mailbox '" + box + "' does not exist");
+      return;
+    }
+    const interp::Flags flags = interp::canonical_flags(f.flags);
+    if (auto e = backend.store(box, flags, sent))
+      st.errors.push_back("fcc: failed to store into mailbox '" + box + "': " + *e);
+  };
+
   // Notifications: mail through the backend, xmpp/https through the
   // context's transport; the methods decide what is sent (methods/).
   class BackendTransport final : public methods::Transport {
@@ -150,14 +164,21 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     methods::Error send_mail(const methods::MailPayload& p) override {
       for (const auto& rcpt : p.rcpts)
         if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return e;
+      sent = p;
       return std::nullopt;
     }
     methods::Error send_xmpp(const methods::XmppPayload& p) override {
-      return other_ ? other_->send_xmpp(p) : "xmpp notifications are not configured";
+      auto e = other_ ? other_->send_xmpp(p) : "xmpp notifications are not configured";
+      if (!e) sent = p;
+      return e;
     }
     methods::Error send_http(const methods::HttpPayload& p) override {
-      return other_ ? other_->send_http(p) : "https notifications are not configured";
+      auto e = other_ ? other_->send_http(p) : "https notifications are not configured";
+      if (!e) sent = p;
+      return e;
     }
+    // What the last successful send carried (for :fcc).
+    std::optional<methods::Payload> sent;
 
    private:
     DeliveryBackend& b_;
@@ -182,23 +203,12 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                                                      bare(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
     trigger.nonce = methods::make_nonce();
+    transport.sent.reset();
     auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     if (out.status == methods::NotifyOutcome::Status::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
-  };
-
-  // RFC 8580: a copy of a sent message, filed without failing the action.
-  auto fcc = [&](const interp::FccTarget& f, const std::string& sent) {
-    std::string box = interp::canonical_mailbox(f.mailbox);
-    if (f.mailboxid)
-      if (auto named = backend.mailbox_by_id(*f.mailboxid)) box = *named;
-    if (!backend.mailbox_exists(box) && (!f.create || backend.create_mailbox(box))) {
-      st.errors.push_back("fcc: mailbox '" + box + "' does not exist");
-      return;
-    }
-    const interp::Flags flags = interp::canonical_flags(f.flags);
-    if (auto e = backend.store(box, flags, sent))
-      st.errors.push_back("fcc: failed to store into mailbox '" + box + "': " + *e);
+    if (out.status == methods::NotifyOutcome::Status::Sent && n.fcc && transport.sent)
+      fcc(*n.fcc, notification_copy(*transport.sent, n, user_address(ctx), trigger.now));
   };
 
   const auto& list = actions.actions();
@@ -241,7 +251,11 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
           if (ok && v->seconds > 0)
             backend.duplicate_mark(reply->tracking_id, std::chrono::seconds(v->seconds));
           if (ok && v->fcc) fcc(*v->fcc, reply->mail.message);
+        } else {
+          st.skipped.push_back("vacation: already answered this sender");
         }
+      } else {
+        st.skipped.push_back("vacation: " + why);
       }
     } else if (const auto* rep = std::get_if<interp::ReportAction>(&a)) {
       const OutgoingMail mail = report_message(ctx, *rep);

@@ -43,9 +43,7 @@ class DeliveryBackend {
   virtual bool duplicate_seen(std::string_view id) = 0;
   virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;
   // RFC 9042: the name of the mailbox with this object id, if any.
-  virtual std::optional<std::string> mailbox_by_id(std::string_view /*id*/) {
-    return std::nullopt;
-  }
+  virtual std::optional<std::string> mailbox_by_id(std::string_view /*id*/) { return std::nullopt; }
 };
 
 // What the executor needs to know about the delivery in progress.
@@ -66,13 +64,16 @@ struct DeliveryContext {
 struct ExecutionState {
   std::size_t executed = 0;  // actions of the list already carried out
   bool implicit_keep_done = false;
-  std::size_t marks_done = 0;  // duplicate ids of the list already recorded
+  std::size_t marks_done = 0;     // duplicate ids of the list already recorded
   methods::NotifierState notify;  // recipients notified so far (RFC 5436 §2.7)
 };
 
 struct ExecutionStatus {
   bool ok = true;
   std::vector<std::string> errors;
+  // Actions deliberately not carried out, with why (for the log): a
+  // vacation reply to a list, to a sender already answered, ...
+  std::vector<std::string> skipped;
 };
 
 // Executes the not yet executed actions of `actions`. With

@@ -51,8 +51,7 @@ std::vector<std::pair<std::string, std::string>> entries(std::string_view value)
     if (c == ',' && !quoted && angle == 0) {
       const std::string text = trim(value.substr(start, i - start));
       const auto list = message::parse_address_list(text);
-      if (list.addresses.size() == 1)
-        out.emplace_back(message::to_string(list.addresses[0]), text);
+      if (list.addresses.size() == 1) out.emplace_back(message::to_string(list.addresses[0]), text);
       start = i + 1;
     }
   }
@@ -69,8 +68,7 @@ std::string first_header(const message::Message& m, std::string_view name) {
   return v.empty() ? std::string() : std::string(v.front());
 }
 
-std::string rfc5322_date() {
-  const std::time_t now = std::time(nullptr);
+std::string rfc5322_date(std::time_t now = std::time(nullptr)) {
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[64];
@@ -115,8 +113,8 @@ bool is_system_sender(std::string_view sender) {
 std::optional<std::string> automatic_message(const message::Message& m) {
   for (auto v : m.header_raw("auto-submitted"))
     if (lower(trim(v.substr(0, v.find(';')))) != "no") return "auto-submitted message";
-  for (const char* h : {"list-id", "list-owner", "list-subscribe", "list-post",
-                        "list-unsubscribe", "list-help", "list-archive"})
+  for (const char* h : {"list-id", "list-owner", "list-subscribe", "list-post", "list-unsubscribe",
+                        "list-help", "list-archive"})
     if (m.has_header(h)) return "mailing list message";
   for (auto v : m.header_raw("precedence")) {
     const std::string p = lower(trim(v));
@@ -164,8 +162,7 @@ std::string default_subject(const DeliveryContext& ctx) {
     subject = configured.empty() ? "Automated reply" : configured;
   }
   std::size_t max = 256;
-  if (const std::string m = trim(ctx.settings.value("vacation_max_subject_codepoints"));
-      !m.empty())
+  if (const std::string m = trim(ctx.settings.value("vacation_max_subject_codepoints")); !m.empty())
     max = static_cast<std::size_t>(std::strtoull(m.c_str(), nullptr, 10));
   if (max > 0 && interp::utf8_length(subject) > max) {
     // Cut at a character boundary and mark the cut.
@@ -284,10 +281,9 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
   reply.mail.rcpt = sender;
   reply.mail.message = std::move(out);
   // RFC 5230 §4.2: without :handle the reply's content identifies it.
-  const std::string handle =
-      v.handle ? "h:" + *v.handle
-               : "c:" + v.reason + "\x1f" + v.subject.value_or("") + "\x1f" + v.from.value_or("") +
-                     "\x1f" + (v.mime ? "1" : "0");
+  const std::string handle = v.handle ? "h:" + *v.handle
+                                      : "c:" + v.reason + "\x1f" + v.subject.value_or("") + "\x1f" +
+                                            v.from.value_or("") + "\x1f" + (v.mime ? "1" : "0");
   reply.tracking_id = "vacation\x1f" + handle + "\x1f" + lower(sender);
   return reply;
 }
@@ -315,8 +311,7 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
 
   std::random_device rd;
   const std::string boundary = "zest-report-" + std::to_string(rd()) + std::to_string(rd());
-  const std::string subject =
-      message::decode_rfc2047(first_header(ctx.message, "subject"));
+  const std::string subject = message::decode_rfc2047(first_header(ctx.message, "subject"));
   std::string out;
   out += header_field("X-Sieve", "zest");
   out += header_field("Message-ID", new_message_id(domain_of(from)));
@@ -357,6 +352,40 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   }
   out += "\r\n--" + boundary + "--\r\n";
   return {"", r.address, std::move(out)};
+}
+
+std::string notification_copy(const methods::Payload& sent, const interp::NotifyAction& n,
+                              std::string_view user, std::time_t now) {
+  if (const auto* mail = std::get_if<methods::MailPayload>(&sent)) return mail->message;
+  std::string subject = "Notification";
+  std::string body;
+  if (const auto* x = std::get_if<methods::XmppPayload>(&sent)) {
+    if (x->subject) subject = *x->subject;
+    body = x->body;
+  } else if (const auto* h = std::get_if<methods::HttpPayload>(&sent)) {
+    if (n.message) subject = *n.message;
+    body = h->body;
+  }
+  // One line of subject; the payload bodies use LF or nothing.
+  for (char& c : subject)
+    if (c == '\r' || c == '\n') c = ' ';
+  std::string crlf;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) crlf += '\r';
+    crlf += body[i];
+  }
+  if (crlf.empty() || crlf.back() != '\n') crlf += "\r\n";
+  std::string out;
+  out += header_field("From", encode_address_phrase(n.from.value_or(std::string(user))));
+  out += header_field("To", n.uri);
+  out += header_field("Subject", interp::encode_words(subject));
+  out += header_field("Date", rfc5322_date(now));
+  out += header_field("Message-ID", new_message_id(domain_of(user)));
+  out += header_field("Auto-Submitted", "auto-notified");
+  out +=
+      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\n";
+  return out + crlf;
 }
 
 }  // namespace zest::delivery

@@ -8,6 +8,7 @@
 
 #include "delivery/executor.hpp"
 #include "interp/actions.hpp"
+#include "methods/method.hpp"
 
 namespace zest::delivery {
 
@@ -31,5 +32,13 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
 
 // The RFC 5965 feedback report of a report action.
 OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportAction& r);
+
+// The copy of a sent notification that notify :fcc files (RFC 8580 §5):
+// the notification message itself for mailto; for xmpp and https, which
+// send no mail, a text/plain message (From the user, To the method URI,
+// Subject the notification subject, Auto-Submitted: auto-notified) whose
+// body is the stanza text or the JSON payload.
+std::string notification_copy(const methods::Payload& sent, const interp::NotifyAction& n,
+                              std::string_view user, std::time_t now);
 
 }  // namespace zest::delivery

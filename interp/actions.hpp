@@ -73,6 +73,7 @@ struct NotifyAction {
   std::optional<std::string> from;
   std::optional<std::string> message;
   std::vector<std::string> options;
+  std::optional<FccTarget> fcc;  // RFC 8580 §5
 };
 
 // vnd.dovecot.report: an RFC 5965 abuse report about the message.

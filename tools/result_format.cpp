@@ -47,8 +47,10 @@ struct ActionToJson {
     return {{"type", "reject"}, {"reason", crlf_to_lf(a.reason)}};
   }
   json operator()(const interp::VacationAction& a) const {
-    return {{"type", "vacation"},  {"seconds", a.seconds},    {"subject", opt(a.subject)},
-            {"from", opt(a.from)}, {"handle", opt(a.handle)}, {"reason", crlf_to_lf(a.reason)}};
+    json j = {{"type", "vacation"},  {"seconds", a.seconds},    {"subject", opt(a.subject)},
+              {"from", opt(a.from)}, {"handle", opt(a.handle)}, {"reason", crlf_to_lf(a.reason)}};
+    if (a.fcc) j["fcc"] = a.fcc->mailbox;
+    return j;
   }
   json operator()(const interp::ReportAction& a) const {
     return {{"type", "report"},
@@ -80,6 +82,7 @@ struct ActionToJson {
               {"uri", a.uri},
               {"options", a.options},
               {"message", opt(a.message)}};
+    if (a.fcc) j["fcc"] = a.fcc->mailbox;
     return j;
   }
 };
@@ -129,7 +132,8 @@ struct ActionToText {
   }
   std::string operator()(const interp::VacationAction& a) const {
     return "send vacation message (period " + std::to_string(a.seconds) + "s)" +
-           (a.subject ? ", subject: " + *a.subject : std::string());
+           (a.subject ? ", subject: " + *a.subject : std::string()) +
+           (a.fcc ? "\n        => fcc: " + a.fcc->mailbox : std::string());
   }
   std::string operator()(const interp::ReportAction& a) const {
     return "send " + a.feedback_type + " report to: " + a.address;
@@ -140,6 +144,7 @@ struct ActionToText {
     if (a.from) s += "\n        => from: " + *a.from;
     for (const auto& o : a.options) s += "\n        => option: " + o;
     if (a.message) s += "\n        => message: " + *a.message;
+    if (a.fcc) s += "\n        => fcc: " + a.fcc->mailbox;
     return s;
   }
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "interp/checker.hpp"
+#include "interp/ext/fcc.hpp"
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
@@ -87,6 +88,7 @@ void check_notify(CheckContext& ctx, CheckedCall& call) {
   }
   if (const CheckedArg* from = call.find(kFrom); from && from->constant() && m)
     if (auto e = m->check_from(from->str())) ctx.error(from->loc, "notify command: " + *e);
+  fcc::check(ctx, call, "notify");
 }
 
 void run_notify(Runtime& rt, const Args& a) {
@@ -112,6 +114,7 @@ void run_notify(Runtime& rt, const Args& a) {
     n.from = std::move(*from);
   }
   n.message = rt.string(a, kMessage);
+  n.fcc = fcc::read(rt, a);
   // [notify] max_per_run; 0 prohibits notify.
   std::size_t limit = 10;
   if (const std::string v = rt.settings().value("notify_max_per_run"); !v.empty())
@@ -139,6 +142,7 @@ void register_enotify(Registry& r) {
               {"importance", kImportance, ArgKind::String, "importance"},
               {"options", kOptions, ArgKind::StringList, "options"},
               {"message", kMessage, ArgKind::String, "message"}};
+    for (auto& t : fcc::tags()) s.tags.push_back(std::move(t));
     s.check = check_notify;
     s.run = run_notify;
     r.add_command(std::move(s));

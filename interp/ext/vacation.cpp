@@ -3,6 +3,7 @@
 // (robots, lists, recipients, replies already sent) and the reply message
 // itself are decided when the result is executed (delivery/outgoing.cpp).
 #include "interp/checker.hpp"
+#include "interp/ext/fcc.hpp"
 #include "interp/ext/period.hpp"
 #include "interp/message/address.hpp"
 #include "interp/registry.hpp"
@@ -13,7 +14,7 @@ namespace zest::interp {
 namespace {
 
 constexpr Slot kDays = 16, kSeconds = 17, kSubject = 18, kFrom = 19, kAddresses = 20, kMime = 21,
-               kHandle = 22, kFcc = 23, kMailboxId = kSlotMailboxId;
+               kHandle = 22;
 
 // Pigeonhole's defaults (sieve_vacation_min_period/_max_period/_default_period).
 constexpr std::uint64_t kMinPeriod = 86400, kMaxPeriod = 60 * 86400, kDefaultPeriod = 7 * 86400;
@@ -36,18 +37,10 @@ void check(CheckContext& ctx, CheckedCall& call) {
       if (!a->templates[i] && !valid_address(a->strings[i]))
         ctx.error(a->loc, "specified :addresses item '" + a->strings[i] +
                               "' is invalid for the vacation action");
-  if (const CheckedArg* r = call.find(0); r && r->constant() && !call.find(kMime) &&
-                                         !valid_utf8(r->str()))
+  if (const CheckedArg* r = call.find(0);
+      r && r->constant() && !call.find(kMime) && !valid_utf8(r->str()))
     ctx.error(r->loc, "the vacation reason is not valid UTF-8");
-  // RFC 8580 §4: the mailbox options only qualify :fcc.
-  if (!call.find(kFcc))
-    for (Slot s : {kSlotFlags, kSlotCreate, kSlotSpecialUse, kMailboxId})
-      if (const CheckedArg* o = call.find(s)) {
-        ctx.error(o->loc, "the vacation command's mailbox options require the :fcc tag");
-        break;
-      }
-  if (const CheckedArg* f = call.find(kFcc); f && f->constant() && !valid_utf8(f->str()))
-    ctx.error(f->loc, "the :fcc mailbox name is not valid UTF-8");
+  fcc::check(ctx, call, "vacation");
 }
 
 std::uint64_t effective_period(const Runtime& rt, const Args& a) {
@@ -77,15 +70,7 @@ void run(Runtime& rt, const Args& a) {
   v.reason = rt.string(*a.find(0));
   v.addresses = rt.strings(a, kAddresses);
   v.mime = a.has(kMime);
-  if (auto box = rt.string(a, kFcc)) {
-    FccTarget f;
-    f.mailbox = *box;
-    f.flags = canonical_flags(split_flags(rt.strings(a, kSlotFlags)));
-    f.create = a.has(kSlotCreate);
-    f.specialuse = rt.string(a, kSlotSpecialUse);
-    f.mailboxid = rt.string(a, kMailboxId);
-    v.fcc = std::move(f);
-  }
+  v.fcc = fcc::read(rt, a);
   rt.check(rt.actions().vacation(std::move(v)));
 }
 
@@ -105,12 +90,8 @@ void register_vacation(Registry& r) {
             {"from", kFrom, ArgKind::String, "from address"},
             {"addresses", kAddresses, ArgKind::StringList, "addresses"},
             {"mime", kMime},
-            {"handle", kHandle, ArgKind::String, "handle"},
-            {"fcc", kFcc, ArgKind::String, "mailbox", "fcc"},
-            {"flags", kSlotFlags, ArgKind::StringList, "flag list", "imap4flags"},
-            {"create", kSlotCreate, ArgKind::None, {}, "mailbox"},
-            {"specialuse", kSlotSpecialUse, ArgKind::String, "special-use flag", "special-use"},
-            {"mailboxid", kMailboxId, ArgKind::String, "mailbox id", "mailboxid"}};
+            {"handle", kHandle, ArgKind::String, "handle"}};
+  for (auto& t : fcc::tags()) s.tags.push_back(std::move(t));
   s.check = check;
   s.run = run;
   r.add_command(std::move(s));
