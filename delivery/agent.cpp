@@ -3,29 +3,34 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <variant>
 
 #include "delivery/executor.hpp"
 #include "interp/message/address.hpp"
 #include "interp/message/message.hpp"
 #include "interp/vm.hpp"
+#include "store/script_store.hpp"
 
 namespace zest::delivery {
 namespace fs = std::filesystem;
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+fs::path duplicates_file(const fs::path& home) {
+  return home / ".zest.duplicates";
 }
 
-// Answers the interpreter from the user's Maildir.
+// Answers the interpreter from the user's home: Maildir folders, duplicate
+// ids, personal and global scripts for include, the log.
 class MaildirHost final : public interp::Host {
  public:
-  MaildirHost(fs::path maildir, const AgentOptions& o) : maildir_(std::move(maildir)), o_(o) {}
+  MaildirHost(const store::SieveHome& home, const AgentOptions& o,
+              std::function<void(std::string)> log)
+      : home_(home), maildir_(home.maildir()), o_(o), log_(std::move(log)) {}
   bool mailbox_exists(std::string_view mailbox) override {
-    auto dir = store::maildir_folder(maildir_, mailbox);
+    auto dir = store::maildir_folder(maildir_, mailbox, o_.hierarchy_separator);
     return dir && (*dir == maildir_ || store::maildir_exists(*dir));
   }
   std::optional<std::string> environment(std::string_view name) override {
@@ -36,10 +41,30 @@ class MaildirHost final : public interp::Host {
     if (name == "domain" || name == "host") return o_.hostname;
     return std::nullopt;
   }
+  bool duplicate_exists(std::string_view id) override {
+    return store::DuplicateDb(duplicates_file(home_.home)).seen(id);
+  }
+  // RFC 6609: personal scripts are the user's ManageSieve scripts (the same
+  // file names as store::FsScriptStore), global ones `<sieve_global_dir>/<name>.sieve`.
+  std::optional<std::string> include_source(std::string_view name, bool global) override {
+    if (global && o_.sieve_global_dir.empty()) return std::nullopt;
+    const fs::path dir = global ? o_.sieve_global_dir : home_.script_dir();
+    std::ifstream in(dir / (store::script_file_stem(name) + ".sieve"), std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  void log(interp::LogLevel level, std::string_view message) override {
+    if (level == interp::LogLevel::Debug) return;
+    log_("event=script-log " + log_field("message", message));
+  }
 
  private:
+  const store::SieveHome& home_;
   fs::path maildir_;
   const AgentOptions& o_;
+  std::function<void(std::string)> log_;
 };
 
 // Re-adds an action to a list, so the RFC 5228 rules apply across scripts.
@@ -57,46 +82,6 @@ std::optional<std::string> add_action(interp::ActionList& list, const interp::Ac
         if constexpr (std::is_same_v<T, interp::ReportAction>) return list.report(act);
       },
       a);
-}
-
-std::string bare_address(std::string_view path) {
-  if (auto p = message::parse_envelope_path(path); p && !p->null_path)
-    return lower(message::to_string(p->address));
-  return {};
-}
-
-// RFC 5230 §4.5/§4.6 and RFC 3834: no automatic reply to automatic mail,
-// mailing lists, or mail not addressed to the user.
-bool vacation_allowed(const message::Message& m, const interp::VacationAction& v,
-                      const DeliveryRequest& req, std::string& why) {
-  const std::string sender = bare_address(req.from);
-  if (sender.empty()) return why = "null sender", false;
-  const std::string local = sender.substr(0, sender.find('@'));
-  if (local == "mailer-daemon" || local == "listserv" || local == "majordomo" ||
-      local.starts_with("owner-") || local.ends_with("-request"))
-    return why = "sender is a robot", false;
-  for (auto v2 : m.header_raw("auto-submitted")) {
-    std::string val = lower(v2);
-    if (val.substr(0, val.find(';')).find("no") != 0) return why = "auto-submitted message", false;
-  }
-  for (const char* h : {"list-id", "list-post", "list-unsubscribe", "list-help"})
-    if (m.has_header(h)) return why = "mailing-list message", false;
-  for (auto p : m.header_raw("precedence")) {
-    const std::string val = lower(p);
-    if (val.find("bulk") != std::string::npos || val.find("list") != std::string::npos ||
-        val.find("junk") != std::string::npos)
-      return why = "bulk message", false;
-  }
-  std::vector<std::string> mine = {bare_address(req.rcpt), bare_address(req.orig_rcpt)};
-  for (const auto& a : v.addresses) mine.push_back(lower(a));
-  for (const char* h : {"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"})
-    for (auto value : m.header_raw(h))
-      for (const auto& addr : message::parse_address_list(value).addresses) {
-        const std::string s = lower(message::to_string(addr));
-        if (std::find(mine.begin(), mine.end(), s) != mine.end()) return true;
-      }
-  why = "user's address not in To/Cc";
-  return false;
 }
 
 std::string actions_summary(const interp::ActionList& list) {
@@ -186,8 +171,8 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
       log_(std::move(log)) {
   factory_ = [this](const LocalUser& u, MailSender& s) -> std::unique_ptr<StagedBackend> {
     return std::make_unique<MaildirBackend>(store::SieveHome{u.home}.maildir(), s,
-                                            store::DuplicateDb(u.home / ".zest.duplicates"),
-                                            options_.autocreate);
+                                            store::DuplicateDb(duplicates_file(u.home)),
+                                            options_.autocreate, options_.hierarchy_separator);
   };
 }
 
@@ -235,7 +220,9 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   env.to = req.rcpt;
   env.orig_to = req.orig_rcpt.empty() ? req.rcpt : req.orig_rcpt;
   const store::SieveHome home{user.home};
-  MaildirHost host(home.maildir(), options_);
+  MaildirHost host(home, options_, [&](std::string line) {
+    log_(line + " " + log_field("session", req.session) + " " + log_field("user", user.name));
+  });
 
   // The sequence: before scripts, the user's (or the default), after scripts.
   std::vector<fs::path> sequence;
@@ -248,8 +235,10 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   for (const auto& p : options_.sieve_after)
     for (auto& s : store::expand_script_paths(p)) sequence.push_back(s);
 
-  interp::ActionList list({settings_.max_actions, settings_.max_redirects});
-  interp::Flags keep_flags;
+  // Every script of the sequence adds to one result, so the RFC 5228 rules,
+  // editheader edits, duplicate ids and imap4flags apply across scripts.
+  const interp::ActionLimits limits{settings_.max_actions, settings_.max_redirects};
+  interp::ResultState result(limits);
   bool failed = false;
   for (const auto& script : sequence) {
     if (!scripts_used.empty()) scripts_used += ",";
@@ -265,65 +254,33 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
       fail(loaded.error);
       break;
     }
-    auto run = interp::run_program(*loaded.program, msg, env, host, settings_, registry_);
+    interp::Runtime rt(*loaded.program, msg, env, host, settings_, registry_, result);
+    interp::Vm vm(rt);
+    const auto run = interp::finish_run(rt, vm.run());
     if (run.status != interp::RunOutput::Status::Ok) {
       std::string errs;
       for (const auto& e : run.errors) errs += (errs.empty() ? "" : "; ") + e;
       fail(errs.empty() ? "run-time error" : errs);
       break;
     }
-    for (const auto& a : run.actions)
-      if (auto e = add_action(list, a)) {
-        fail(*e);
-        break;
-      }
-    if (failed) break;
-    keep_flags = run.implicit_keep_flags;
     // As in Pigeonhole: a script that cancels the implicit keep ends the sequence.
-    if (!run.implicit_keep) break;
+    if (!result.actions.implicit_keep()) break;
   }
-  if (failed) {
-    // RFC 5228 §2.10.6: a failed run files the message into INBOX, nothing else.
-    list = interp::ActionList({settings_.max_actions, settings_.max_redirects});
-    keep_flags.clear();
-  }
+  // RFC 5228 §2.10.6: a failed run files the message into INBOX, nothing else.
+  if (failed) result = interp::ResultState(limits);
+  interp::ActionList& list = result.actions;
+  const interp::Flags keep_flags = interp::canonical_flags(result.internal_flags);
 
   // Reject: over LMTP when configured (ereject always: RFC 5429 §2.1).
   std::optional<interp::RejectAction> protocol_reject;
-  bool drop_vacation = false;
-  std::string vacation_id;
-  std::chrono::seconds vacation_period{0};
-  for (const auto& a : list.actions()) {
+  for (const auto& a : list.actions())
     if (const auto* r = std::get_if<interp::RejectAction>(&a))
       if (r->ereject || options_.reject == RejectMode::Protocol) protocol_reject = *r;
-    if (const auto* v = std::get_if<interp::VacationAction>(&a)) {
-      std::string why;
-      if (!vacation_allowed(msg, *v, req, why)) {
-        drop_vacation = true;
-        detail = "vacation suppressed: " + why;
-      } else {
-        vacation_id = "vacation:" + lower(user.name) + ":" +
-                      (v->handle ? *v->handle : v->reason + (v->subject ? *v->subject : "")) + ":" +
-                      bare_address(req.from);
-        vacation_period = std::chrono::seconds(v->seconds);
-        if (vacation_period.count() > 0 && factory_) {
-          store::DuplicateDb db(user.home / ".zest.duplicates");
-          if (db.seen(vacation_id)) {
-            drop_vacation = true;
-            detail = "vacation already sent to this sender";
-          }
-        }
-      }
-    }
-  }
-  if (protocol_reject || drop_vacation) {
-    interp::ActionList kept({settings_.max_actions, settings_.max_redirects});
+  if (protocol_reject) {
+    interp::ActionList kept(limits);
     const bool ik = list.implicit_keep();
-    for (const auto& a : list.actions()) {
-      if (protocol_reject && std::holds_alternative<interp::RejectAction>(a)) continue;
-      if (drop_vacation && std::holds_alternative<interp::VacationAction>(a)) continue;
-      add_action(kept, a);
-    }
+    for (const auto& a : list.actions())
+      if (!std::holds_alternative<interp::RejectAction>(a)) add_action(kept, a);
     if (!ik) kept.discard();
     list = std::move(kept);
   }
@@ -334,8 +291,6 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   std::error_code ec;
   fs::create_directories(user.home, ec);
   auto backend = factory_(user, sender_);
-  if (!drop_vacation && !vacation_id.empty() && vacation_period.count() > 0)
-    backend->duplicate_mark(vacation_id, vacation_period);
   DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
   ExecutionState state;
   auto status = execute(list, keep_flags, state, true, ctx, *backend);
@@ -344,6 +299,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
          log_field("user", user.name) + " " + log_field("error", e));
     if (detail.empty()) detail = e;
   }
+  for (const auto& why : status.skipped)
+    if (detail.empty()) detail = why;
   if (backend->storage_failed()) {
     backend->rollback();
     return finish({Outcome::Kind::TempFail, 452, "4.3.1", "Mail system full or I/O error"});

@@ -32,8 +32,10 @@ struct AgentOptions {
   std::string postmaster = "postmaster@localhost";
   RejectMode reject = RejectMode::Protocol;
   std::vector<std::filesystem::path> sieve_before, sieve_after;  // files or directories
-  std::filesystem::path sieve_default;  // for users without an active script ("" = none)
-  bool autocreate = false;              // fileinto creates folders without :create
+  std::filesystem::path sieve_default;     // for users without an active script ("" = none)
+  bool autocreate = false;                 // fileinto creates folders without :create
+  char hierarchy_separator = '/';          // of mailbox names in scripts: '/' or '.'
+  std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;  // Received fields before we call it a loop
 };

@@ -24,6 +24,8 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   for (const auto& p : c.sieve_after) o.sieve_after.emplace_back(p);
   o.sieve_default = c.sieve_default;
   o.autocreate = c.autocreate;
+  o.hierarchy_separator = c.hierarchy_separator == "." ? '.' : '/';
+  o.sieve_global_dir = c.sieve_global_dir;
   o.recipient_delimiter = c.recipient_delimiter;
   return o;
 }

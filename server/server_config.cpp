@@ -124,6 +124,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
   if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (c.hierarchy_separator != "/" && c.hierarchy_separator != ".")
+    return bad("[delivery] hierarchy_separator must be \"/\" or \".\"");
   if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");
   if (c.lmtp_max_recipients < 100) return bad("[lmtp] max_recipients must be >= 100");
   if (c.lmtp_max_line_length < 1024) return bad("[lmtp] max_line_length must be >= 1024");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "delivery/agent.hpp"
 
@@ -173,6 +174,85 @@ TEST_F(AgentTest, RedirectFailureIsTemporaryAndStoresNothing) {
   EXPECT_EQ(deliver("bob").code, 250);
   EXPECT_EQ(sender.sent.size(), 1u);
   EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);
+}
+
+std::string read_only_file(const fs::path& dir) {
+  std::ifstream in(fs::directory_iterator(dir)->path());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(AgentTest, IncludeReadsPersonalAndGlobalScripts) {
+  const fs::path home = root / "bobhome";
+  fs::create_directories(root / "global");
+  std::ofstream(root / "global" / "spam.sieve")
+      << "require [\"fileinto\", \"mailbox\"];\nif header :contains \"subject\" \"spam\" "
+         "{ fileinto :create \"Junk\"; }\n";
+  fs::create_directories(home / "sieve");
+  std::ofstream(home / "sieve" / "lists.sieve")
+      << "require [\"fileinto\", \"mailbox\"];\nif header :contains \"subject\" \"list\" "
+         "{ fileinto :create \"Lists\"; }\n";
+  script(home.string(),
+         "require \"include\";\ninclude :global \"spam\";\ninclude :personal \"lists\";\n"
+         "include :optional \"missing\";\n");
+  options.sieve_global_dir = root / "global";
+  EXPECT_EQ(deliver("bob", "Subject: spam offer\n\nx\n").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / ".Junk" / "new"), 1u);
+  EXPECT_EQ(deliver("bob", "Subject: list mail\n\nx\n").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / ".Lists" / "new"), 1u);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 0u);
+}
+
+TEST_F(AgentTest, MissingIncludeIsARuntimeErrorThatKeeps) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "require \"include\";\ninclude :global \"nowhere\";\ndiscard;\n");
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);  // implicit keep, not the discard
+}
+
+TEST_F(AgentTest, EditheaderChangesAreStored) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require \"editheader\";\naddheader \"X-Filtered\" \"zest\";\n"
+         "deleteheader \"X-Spam\";\n");
+  EXPECT_EQ(deliver("bob", "Subject: hi\nX-Spam: yes\n\nbody\n").code, 250);
+  const std::string stored = read_only_file(home / "Maildir" / "new");
+  EXPECT_NE(stored.find("X-Filtered: zest"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("X-Spam"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("body"), std::string::npos);
+}
+
+TEST_F(AgentTest, DuplicateIsRememberedAcrossDeliveries) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "require \"duplicate\";\nif duplicate { discard; }\n");
+  const std::string msg = "Message-ID: <one@example.net>\nSubject: hi\n\nx\n";
+  EXPECT_EQ(deliver("bob", msg).code, 250);
+  EXPECT_EQ(deliver("bob", msg).code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);  // the second copy was discarded
+}
+
+TEST_F(AgentTest, VacationAnswersOnceAndLogsWhyNot) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require \"vacation\";\nvacation :addresses \"bob@example.org\" \"Away\";\n");
+  const std::string msg = "To: bob@example.org\nSubject: hi\n\nx\n";
+  EXPECT_EQ(deliver("bob", msg).code, 250);
+  EXPECT_EQ(deliver("bob", msg).code, 250);
+  EXPECT_EQ(sender.sent.size(), 1u);
+  EXPECT_NE(log.back().find("vacation: already answered this sender"), std::string::npos)
+      << log.back();
+  EXPECT_EQ(deliver("bob", "To: bob@example.org\nPrecedence: bulk\n\nx\n").code, 250);
+  EXPECT_EQ(sender.sent.size(), 1u);
+}
+
+TEST_F(AgentTest, DotSeparatorForDovecotScripts) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require [\"fileinto\", \"mailbox\"];\nfileinto :create \"INBOX.Lists.zest\";\n");
+  options.hierarchy_separator = '.';
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / ".Lists.zest" / "new"), 1u);
 }
 
 }  // namespace
