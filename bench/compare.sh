@@ -35,4 +35,5 @@ mkdir -p "$W"; chmod 755 "$W"
 mkdir -p bench/results
 out=bench/results/$(date +%Y-%m-%d-%H%M).md
 /usr/bin/python3 bench/compare.py --build "$build" --shared "$SHARED" --workdir "$W" --out "$out" "${args[@]}"
-echo "compare.sh: table written to $out (raw JSON in $W/results)" >&2
+cp "$W/results/all.json" "${out%.md}.json"
+echo "compare.sh: table written to $out, its data to ${out%.md}.json (every run's JSON in $W/results)" >&2
