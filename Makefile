@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: deps test-deps build run test test-asan conformance differential clean format
+.PHONY: deps test-deps build run test test-asan conformance differential bench bench-compare clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -31,6 +31,14 @@ conformance: build
 # zest vs Pigeonhole's sieve-test on tests/differential/cases (see its README.md).
 differential: build test-deps
 	@python3 tests/differential/run.py build
+
+# Google Benchmark programs (never part of `make test`); see bench/README.md.
+bench: build
+	@cmake --build --preset default --target bench
+
+# zestd against Dovecot/Pigeonhole, one table of ratios (root; ~15 min).
+bench-compare:
+	@bash bench/compare.sh
 
 clean:
 	rm -rf build build-asan

@@ -83,7 +83,12 @@ bool is_address_header(std::string_view name) {
 
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out) {
-  const message::AddressList list = message::parse_address_list(header_value);
+  address_values(part, header_value, message::parse_address_list(header_value), settings, out);
+}
+
+void address_values(AddressPart part, std::string_view header_value,
+                    const message::AddressList& list, const EngineSettings& settings,
+                    std::vector<std::string>& out) {
   if (list.addresses.empty()) {
     // A list with no valid address still matches as a whole with :all,
     // never with :localpart/:domain (RFC 5228 §2.7.4, as Pigeonhole does).

@@ -23,5 +23,9 @@ bool is_address_header(std::string_view name);
 // The values an address test compares for one header value.
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out);
+// The same with the value already parsed (message::Message::addresses).
+void address_values(AddressPart part, std::string_view header_value,
+                    const message::AddressList& list, const EngineSettings& settings,
+                    std::vector<std::string>& out);
 
 }  // namespace zest::interp

@@ -63,9 +63,53 @@ bool match_is(const Comparator& c, std::string_view value, std::string_view key)
   return c.compare(value, key) == 0;
 }
 
+namespace {
+
+// Substring search with an inlined fold: Boyer-Moore-Horspool over folded
+// octets (the fold is applied to the value as it is read, so nothing is
+// lower-cased into a copy). Sublinear on long values such as bodies.
+template <unsigned char (*Fold)(unsigned char)>
+bool contains_folded(std::string_view value, std::string_view key) {
+  const std::size_t m = key.size();
+  if (m > value.size()) return false;
+  unsigned char k[256];
+  const bool short_key = m <= sizeof k;
+  if (!short_key || value.size() < 64) {
+    // Short values: the naive scan, still with the fold inlined.
+    const std::size_t last = value.size() - m;
+    for (std::size_t i = 0; i <= last; ++i) {
+      std::size_t j = 0;
+      while (j < m && Fold(static_cast<unsigned char>(value[i + j])) ==
+                          Fold(static_cast<unsigned char>(key[j])))
+        ++j;
+      if (j == m) return true;
+    }
+    return false;
+  }
+  for (std::size_t j = 0; j < m; ++j) k[j] = Fold(static_cast<unsigned char>(key[j]));
+  std::size_t skip[256];
+  for (std::size_t& x : skip) x = m;
+  for (std::size_t j = 0; j + 1 < m; ++j) skip[k[j]] = m - 1 - j;
+  const auto* v = reinterpret_cast<const unsigned char*>(value.data());
+  for (std::size_t i = 0; i + m <= value.size();) {
+    const unsigned char lastc = Fold(v[i + m - 1]);
+    if (lastc == k[m - 1]) {
+      std::size_t j = 0;
+      while (j + 1 < m && Fold(v[i + j]) == k[j]) ++j;
+      if (j + 1 >= m) return true;
+    }
+    i += skip[lastc];
+  }
+  return false;
+}
+
+}  // namespace
+
 bool match_contains(const Comparator& c, std::string_view value, std::string_view key) {
   if (key.empty()) return true;
   if (key.size() > value.size()) return false;
+  if (&c == &kOctet) return value.find(key) != std::string_view::npos;
+  if (&c == &kCasemap) return contains_folded<fold_ascii>(value, key);
   const std::size_t last = value.size() - key.size();
   for (std::size_t i = 0; i <= last; ++i) {
     std::size_t j = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "grammar/parse.hpp"
 #include "interp/checker.hpp"
@@ -84,12 +85,12 @@ class Compiler {
   std::size_t here() const { return program_.code.size(); }
 
   std::uint32_t intern(const std::string& s, bool is_template) {
-    auto key = std::make_pair(s, is_template);
-    auto it = pool_.find(key);
-    if (it != pool_.end()) return it->second;
+    auto& pool = pool_[is_template ? 1 : 0];
+    auto it = pool.find(s);
+    if (it != pool.end()) return it->second;
     const auto idx = static_cast<std::uint32_t>(program_.strings.size());
     program_.strings.push_back({s, is_template});
-    pool_.emplace(std::move(key), idx);
+    pool.emplace(s, idx);
     return idx;
   }
 
@@ -698,7 +699,9 @@ class Compiler {
 
   CheckContext ctx_;
   Program program_;
-  std::map<std::pair<std::string, bool>, std::uint32_t> pool_;
+  // The string pool, one per kind (plain, template): hashed, as a
+  // 2000-rule script interns thousands of strings.
+  std::unordered_map<std::string, std::uint32_t> pool_[2];
   std::set<std::string> reported_unknown_;
   std::set<std::string> ever_required_;
   std::set<std::string>

@@ -153,7 +153,8 @@ void register_core(Registry& r) {
         if (!is_address_header(name)) continue;
         auto fields = rt.message().header_raw(name);
         select_index(a, fields);  // RFC 5260 :index/:last
-        for (auto v : fields) address_values(part, v, rt.settings(), values);
+        for (auto v : fields)
+          address_values(part, v, rt.message().addresses(v), rt.settings(), values);
       }
       return rt.match(a, values, rt.strings(a, kKeys));
     };

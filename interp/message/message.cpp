@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "interp/message/mime_build.hpp"
 #include "interp/message/rfc2047.hpp"
@@ -9,11 +10,21 @@
 
 namespace zest::message {
 
+namespace {
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace
+
 struct Message::Lazy {
   std::mutex decoded_mutex;
   std::vector<std::optional<std::string>> decoded;  // per field; never resized after ctor
   std::once_flag mime_once;
   std::optional<MimePart> mime;
+  std::mutex addresses_mutex;
+  std::unordered_map<std::string, AddressList, StringHash, std::equal_to<>>
+      addresses;  // node-based: entries stay put
 };
 
 namespace {
@@ -120,6 +131,14 @@ bool Message::has_header(std::string_view name) const {
     if (iequals_ascii(field.name, name)) return true;
   }
   return false;
+}
+
+const AddressList& Message::addresses(std::string_view value) const {
+  std::lock_guard lock(lazy_->addresses_mutex);
+  auto it = lazy_->addresses.find(value);
+  if (it == lazy_->addresses.end())
+    it = lazy_->addresses.emplace(std::string(value), parse_address_list(value)).first;
+  return it->second;
 }
 
 std::string_view Message::body() const {

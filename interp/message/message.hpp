@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "interp/message/address.hpp"
+
 namespace zest::message {
 
 struct HeaderField {
@@ -25,6 +27,7 @@ struct MimePart {
   std::vector<HeaderField> headers;  // this part's own headers
   std::string raw_body;              // as in the message (still transfer-encoded)
   std::string decoded_text;          // text/*: transfer- and charset-decoded UTF-8; else bytes
+                                     // ("" for multiparts and message/rfc822: see raw_body)
   std::vector<MimePart> children;    // multipart children, or the message/rfc822 payload
   bool is_multipart = false;
 };
@@ -47,6 +50,9 @@ class Message {
   // Same, with RFC 2047 encoded-words decoded to UTF-8 (cached per field).
   std::vector<std::string_view> header_decoded(std::string_view name) const;
   bool has_header(std::string_view name) const;
+  // parse_address_list(value), parsed once per distinct value for the
+  // message's lifetime (a script asks for From many times).
+  const AddressList& addresses(std::string_view value) const;
 
   std::string_view body() const;  // bytes after the blank line ("" when none)
 

@@ -118,7 +118,6 @@ MimePart convert(GMimeObject* object, int depth) {
   if (GMIME_IS_MULTIPART(object)) {
     part.is_multipart = true;
     part.raw_body = content_bytes(object);
-    part.decoded_text = part.raw_body;
     if (depth >= kMaxDepth) return part;
     GMimeMultipart* multipart = GMIME_MULTIPART(object);
     const int count = g_mime_multipart_get_count(multipart);
@@ -129,7 +128,6 @@ MimePart convert(GMimeObject* object, int depth) {
     }
   } else if (GMIME_IS_MESSAGE_PART(object)) {
     part.raw_body = content_bytes(object);
-    part.decoded_text = part.raw_body;
     GMimeMessage* message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
     if (message != nullptr && depth < kMaxDepth) {
       part.children.push_back(convert_message(message, depth + 1));

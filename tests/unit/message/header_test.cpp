@@ -91,3 +91,28 @@ TEST(MessageHeaders, MoveKeepsViewsUsable) {
 
 }  // namespace
 }  // namespace zest::message
+
+namespace zest::message {
+namespace {
+
+TEST(MessageAddresses, ParsedOncePerValue) {
+  const Message m(
+      "From: Alice <alice@example.org>, bob@example.net\r\n"
+      "To: undisclosed-recipients:;\r\n"
+      "\r\n");
+  const auto from = m.header_raw("from");
+  ASSERT_EQ(from.size(), 1u);
+  const AddressList& a = m.addresses(from[0]);
+  ASSERT_EQ(a.addresses.size(), 2u);
+  EXPECT_EQ(to_string(a.addresses[0]), "alice@example.org");
+  EXPECT_EQ(to_string(a.addresses[1]), "bob@example.net");
+  // The same value is the same cached list.
+  EXPECT_EQ(&m.addresses(from[0]), &a);
+  EXPECT_EQ(&m.addresses(std::string(from[0])), &a);
+  // Any value works, also one that is not a field of this message.
+  EXPECT_EQ(m.addresses("carol@example.com").addresses.size(), 1u);
+  EXPECT_TRUE(m.addresses(m.header_raw("to")[0]).addresses.empty());
+}
+
+}  // namespace
+}  // namespace zest::message

@@ -1,0 +1,629 @@
+#!/usr/bin/python3
+"""compare.py - zestd and Dovecot/Pigeonhole side by side, one table of ratios.
+
+Usage: compare.py --build BUILD --shared SHARED_BENCH --workdir W [options]
+(bench/compare.sh installs, builds and calls this; run as root.)
+
+In one run, on one corpus (SHARED_BENCH/gen-corpus.py) and the four scripts
+of SHARED_BENCH/scripts:
+  lmtp     zestd, then a private Dovecot (SHARED_BENCH/dovecot-up.sh), each
+           with every script active for user1..user100 and with no Sieve at
+           all: SHARED_BENCH/lmtp-load.py at concurrency 1, 4, 16 (msg/s,
+           p50/p99); peak memory of the daemon under load; memory per idle
+           LMTP and ManageSieve connection.
+  inproc   bench_eval (parse message + run script over the corpus) against
+           Pigeonhole's sieve-filter dry run, and bench_compile against
+           sievec (both from SHARED_BENCH/measure.py --sections cli).
+  maildir  bench_maildir: the bare fsync'd Maildir write loop, 1/4/16 threads.
+Writes W/results/*.json and the markdown table to --out (and stdout).
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+SCRIPTS = ["trivial", "small", "typical", "huge"]
+CONCS = [1, 4, 16]
+PY = "/usr/bin/python3"
+
+
+def log(*a):
+    print("compare:", *a, file=sys.stderr, flush=True)
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("process exited early (%s)" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("port %d did not open" % port)
+
+
+# ---------------------------------------------------------------- memory
+def children_of(root):
+    """root and all its descendants (from /proc/*/stat)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def pss_kib(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def status_kib(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_kib(root):
+    return sum(pss_kib(p) for p in children_of(root))
+
+
+class MemSampler:
+    """Largest PSS sum over a process tree, sampled every 0.2 s."""
+
+    def __init__(self, root):
+        self.root, self.peak, self.stop_ev = root, 0, threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop_ev.wait(0.2):
+            self.peak = max(self.peak, tree_pss_kib(self.root))
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_ev.set()
+        self.t.join(5)
+
+
+def idle_connections(root_pid, port, n, hello):
+    """PSS of the tree per idle connection (KiB): open n, say hello, wait."""
+    time.sleep(0.5)
+    before = tree_pss_kib(root_pid)
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.recv(4096)  # greeting
+            if hello:
+                s.sendall(hello)
+                s.recv(4096)
+            socks.append(s)
+        time.sleep(1.0)
+        after = tree_pss_kib(root_pid)
+    finally:
+        for s in socks:
+            s.close()
+    return round((after - before) / n, 1)
+
+
+# ---------------------------------------------------------------- servers
+class Zestd:
+    def __init__(self, a, base):
+        self.a, self.dir = a, base
+        self.lmtp_port, self.ms_port, self.sink_port = free_port(), free_port(), free_port()
+        self.proc = self.sink = None
+        self.cfg = os.path.join(base, "zest.toml")
+        self.var = os.path.join(base, "var")
+        self.outbox = os.path.join(base, "outbox")
+
+    def setup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.var)
+        with open(self.cfg, "w") as f:
+            f.write('data_dir = "%s"\nhostname = "bench.example.test"\n' % self.var)
+            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\n' % self.lmtp_port)
+            f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\n' % self.ms_port)
+            f.write('[submission]\nurl = "smtp://127.0.0.1:%d"\n' % self.sink_port)
+            f.write('[delivery]\nautocreate = true\n')
+            # as ../shared/bench/dovecot-up.sh configures Pigeonhole: random
+            # recipients are rarely in To/Cc
+            f.write('[sieve]\nvacation_dont_check_recipient = "yes"\n')
+        zest = os.path.join(self.a.build, "server", "zest")
+        for i in range(1, self.a.users + 1):
+            subprocess.run([zest, "-c", self.cfg, "user", "add", "user%d" % i, "--password-stdin",
+                            "--scheme", "PLAIN"], input=b"pass\n", check=True,
+                           capture_output=True)
+
+    def set_script(self, script):
+        for i in range(1, self.a.users + 1):
+            home = os.path.join(self.var, "home", "user%d" % i)
+            shutil.rmtree(os.path.join(home, "Maildir"), ignore_errors=True)
+            os.makedirs(os.path.join(home, "sieve"), exist_ok=True)
+            link = os.path.join(home, ".dovecot.sieve")
+            if os.path.lexists(link):
+                os.unlink(link)
+            for f in os.listdir(os.path.join(home, "sieve")):
+                os.unlink(os.path.join(home, "sieve", f))
+            if script:
+                shutil.copyfile(script, os.path.join(home, "sieve", "active.sieve"))
+                os.symlink("sieve/active.sieve", link)
+
+    def start(self):
+        shutil.rmtree(self.outbox, ignore_errors=True)
+        self.sink = subprocess.Popen([PY, os.path.join(self.a.here, "smtp_sink.py"), "--port",
+                                      str(self.sink_port), "--dir", self.outbox],
+                                     stdout=subprocess.DEVNULL)
+        wait_port(self.sink_port, self.sink)
+        self.logf = open(os.path.join(self.dir, "zestd.log"), "ab")
+        self.proc = subprocess.Popen([os.path.join(self.a.build, "server", "zestd"), "-c",
+                                      self.cfg], stderr=self.logf)
+        wait_port(self.lmtp_port, self.proc)
+        return self.proc.pid
+
+    def stop(self):
+        for p in (self.proc, self.sink):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if self.proc:
+            self.logf.close()
+        self.proc = self.sink = None
+
+    def outgoing(self):
+        return len([f for f in os.listdir(self.outbox) if f.endswith(".eml")]) \
+            if os.path.isdir(self.outbox) else 0
+
+    def errors(self):
+        n = 0
+        with open(os.path.join(self.dir, "zestd.log"), errors="replace") as fh:
+            for line in fh:
+                if "level=error" in line or "status=tempfail" in line or "error=" in line:
+                    n += 1
+        return n
+
+
+class Dovecot:
+    def __init__(self, a, base):
+        self.a, self.dir = a, base
+        self.lmtp_port, self.ms_port = a.dc_lmtp_port, a.dc_sieve_port
+        self.env = dict(os.environ, LMTP_PORT=str(self.lmtp_port), SIEVE_PORT=str(self.ms_port),
+                        IMAP_PORT=str(a.dc_imap_port))
+        self.script = None
+
+    def setup(self):
+        pass
+
+    def set_script(self, script):
+        self.script = script
+        home = os.path.join(self.dir, "home")
+        if os.path.isdir(home):
+            for u in os.listdir(home):
+                for n in ("Maildir", ".dovecot.lda-dupes", ".dovecot.sieve.log"):
+                    p = os.path.join(home, u, n)
+                    if os.path.isdir(p):
+                        shutil.rmtree(p)
+                    elif os.path.exists(p):
+                        os.unlink(p)
+
+    def start(self):
+        ob = os.path.join(self.dir, "outbox")
+        if os.path.isdir(ob):
+            for f in os.listdir(ob):
+                os.unlink(os.path.join(ob, f))
+        extra = ["--script", self.script] if self.script else ["--no-sieve"]
+        subprocess.run([os.path.join(self.a.shared, "dovecot-up.sh"), "--restart", "-n",
+                        str(self.a.users)] + extra + [self.dir], check=True, env=self.env,
+                       stdout=sys.stderr)
+        with open(os.path.join(self.dir, "run", "master.pid")) as fh:
+            return int(fh.read().strip())
+
+    def stop(self):
+        subprocess.run([os.path.join(self.a.shared, "dovecot-down.sh"), self.dir],
+                       stdout=subprocess.DEVNULL)
+
+    def outgoing(self):
+        ob = os.path.join(self.dir, "outbox")
+        return len([f for f in os.listdir(ob) if f.endswith(".eml")]) if os.path.isdir(ob) else 0
+
+    def errors(self):
+        n = 0
+        with open(os.path.join(self.dir, "log", "dovecot.log"), errors="replace") as fh:
+            for line in fh:
+                if ": Error: " in line or ": Fatal: " in line or ": Panic: " in line:
+                    n += 1
+        return n
+
+
+def load(a, port, conc, count, seed, jf, warm=False):
+    argv = [PY, os.path.join(a.shared, "lmtp-load.py"), "--corpus", a.corpus, "--port", str(port),
+            "-n", str(count), "-t", str(a.duration), "-c", str(conc), "--seed", str(seed),
+            "--users", str(a.users)]
+    if jf:
+        argv += ["--json", jf]
+    subprocess.run(argv, stdout=sys.stderr if not warm else subprocess.DEVNULL)
+    if jf:
+        with open(jf) as fh:
+            return json.load(fh)
+    return None
+
+
+def section_lmtp(a, res):
+    out = {}
+    servers = {"zest": Zestd(a, os.path.join(a.workdir, "zd")),
+               "dovecot": Dovecot(a, os.path.join(a.workdir, "dc"))}
+    for name, srv in servers.items():
+        srv.setup()
+    modes = [(s, os.path.join(a.shared, "scripts", s + ".sieve")) for s in a.scripts]
+    if a.nosieve:
+        modes.append(("nosieve", None))
+    for mode, script in modes:
+        for name, srv in servers.items():
+            srv.set_script(script)
+            pid = srv.start()
+            try:
+                r = {"by_concurrency": {}}
+                load(a, srv.lmtp_port, 4, a.warmup, 999, None, warm=True)
+                with MemSampler(pid) as mem:
+                    for c in CONCS:
+                        runs = []
+                        for k in range(a.runs):
+                            jf = os.path.join(res, "lmtp-%s-%s-c%d-r%d.json" % (name, mode, c, k))
+                            runs.append(load(a, srv.lmtp_port, c, a.count, 1000 * k + c, jf))
+                        r["by_concurrency"][str(c)] = {
+                            "msgs_per_s": med([x["msgs_per_s"] for x in runs]),
+                            "p50_ms": med([x["lat_ms_p50"] for x in runs]),
+                            "p99_ms": med([x["lat_ms_p99"] for x in runs]),
+                            "failed": sum(x["failed"] for x in runs),
+                            "all_msgs_per_s": [x["msgs_per_s"] for x in runs]}
+                r["peak_pss_kib"] = mem.peak
+                if name == "zest":
+                    r["peak_rss_kib"] = status_kib(pid, "VmHWM")
+                r["outgoing"] = srv.outgoing()
+                r["log_errors"] = srv.errors()
+            finally:
+                srv.stop()
+            if mode == "typical" or (mode == a.scripts[0] and "typical" not in a.scripts):
+                # On a freshly started daemon: after load, Dovecot's idle lmtp
+                # processes would take the new connections (and stay around
+                # to inflate the peak of a later run), zestd's heap would
+                # still be settling.
+                pid = srv.start()
+                try:
+                    r["idle_lmtp_kib"] = idle_connections(pid, srv.lmtp_port, a.idle,
+                                                          b"LHLO bench.example.test\r\n")
+                    r["idle_managesieve_kib"] = idle_connections(pid, srv.ms_port, a.idle, None)
+                finally:
+                    srv.stop()
+            out.setdefault(mode, {})[name] = r
+            log("lmtp %s %s: %s" % (mode, name, {c: v["msgs_per_s"]
+                                                 for c, v in r["by_concurrency"].items()}))
+    with open(os.path.join(res, "lmtp.json"), "w") as fh:
+        json.dump(out, fh, indent=1)
+    return out
+
+
+def gbench(a, prog, res, env=None, extra=()):
+    jf = os.path.join(res, prog + ".json")
+    e = dict(os.environ, ZEST_BENCH_CORPUS=a.corpus,
+             ZEST_BENCH_SCRIPTS=os.path.join(a.shared, "scripts"), **(env or {}))
+    subprocess.run([os.path.join(a.build, "bench", prog), "--benchmark_out=" + jf,
+                    "--benchmark_out_format=json"] + list(extra), check=True, env=e,
+                   stdout=sys.stderr)
+    with open(jf) as fh:
+        return {b["name"]: b for b in json.load(fh)["benchmarks"]}
+
+
+def time_cmd(argv, k):
+    """Median wall and CPU (user + system of the child) time in ms."""
+    walls, cpus = [], []
+    for i in range(k + 1):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        w = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i:  # the first run warms the page cache
+            walls.append(w)
+            cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+    return {"wall_ms": round(med(walls) * 1000, 2), "cpu_ms": round(med(cpus) * 1000, 2)}
+
+
+def section_inproc(a, res):
+    out = {"eval": gbench(a, "bench_eval", res, extra=["--benchmark_min_time=2"]),
+           "compile": gbench(a, "bench_compile", res)}
+    # our sievec as a process, the same measure as Pigeonhole's sievec
+    out["zest_sievec_ms"] = {}
+    sievec = os.path.join(a.build, "tools", "sievec")
+    for s in SCRIPTS:
+        src = os.path.join(a.shared, "scripts", s + ".sieve")
+        out["zest_sievec_ms"][s] = time_cmd([sievec, src, os.path.join(res, s + ".svbc")],
+                                            a.cli_runs)
+    # Pigeonhole: sievec and the sieve-filter dry run over the corpus
+    mw = os.path.join(a.workdir, "pigeonhole")
+    os.makedirs(mw, exist_ok=True)
+    os.chmod(mw, 0o755)
+    if not os.path.exists(os.path.join(mw, "corpus")):
+        os.symlink(a.corpus, os.path.join(mw, "corpus"))
+    env = dict(os.environ, LMTP_PORT=str(a.dc_lmtp_port), SIEVE_PORT=str(a.dc_sieve_port),
+               IMAP_PORT=str(a.dc_imap_port))
+    subprocess.run([PY, os.path.join(a.shared, "measure.py"), mw, "--sections", "cli",
+                    "--cli-runs", str(a.cli_runs), "--batch-runs", str(a.batch_runs)],
+                   check=True, env=env, stdout=sys.stderr)
+    with open(os.path.join(mw, "results", "cli.json")) as fh:
+        out["pigeonhole"] = json.load(fh)
+    return out
+
+
+def section_maildir(a, res):
+    return gbench(a, "bench_maildir", res, env={"ZEST_BENCH_DIR": a.workdir},
+                  extra=["--benchmark_min_time=3"])
+
+
+# ---------------------------------------------------------------- report
+def machine(workdir):
+    def first(path, key):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "?"
+    fs = subprocess.run(["df", "--output=fstype,source", workdir], capture_output=True,
+                        text=True).stdout.split("\n")[1:2] or ["?"]
+    dv = subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpu": first("/proc/cpuinfo", "model name"), "cpus": os.cpu_count(),
+            "mem": first("/proc/meminfo", "MemTotal"), "kernel": platform.release(),
+            "debian": open("/etc/debian_version").read().strip()
+            if os.path.exists("/etc/debian_version") else "?",
+            "fs": fs[0], "dovecot": dv,
+            "load": " ".join("%.2f" % x for x in os.getloadavg())}
+
+
+def fmt(x, nd=0):
+    if x is None or x != x:
+        return "–"
+    return ("%%.%df" % nd) % x
+
+
+def ratio(num, den, nd=1):
+    if not num or not den or num != num or den != den:
+        return "–"
+    return "%.*f×" % (nd, num / den)
+
+
+def report(a, meta, lmtp, inproc, maildir):
+    L = ["# zestd vs Dovecot/Pigeonhole, %s" % meta["when"], ""]
+    L += ["- machine: %s, %s vCPUs, %s RAM, kernel %s, Debian %s, mail on %s" % (
+        meta["m"]["cpu"], meta["m"]["cpus"], meta["m"]["mem"], meta["m"]["kernel"],
+        meta["m"]["debian"], meta["m"]["fs"]),
+          "- peer: Dovecot %s with Pigeonhole (Debian 12 packages), private instance from "
+          "../shared/bench/dovecot-up.sh" % meta["m"]["dovecot"],
+          "- zest: %s (RelWithDebInfo), `[lmtp] workers` default" % meta["rev"],
+          "- load average at the start: %s (the machine is shared; treat differences under "
+          "25%% as noise)" % meta["m"]["load"],
+          "- corpus: gen-corpus.py, %d messages; LMTP: lmtp-load.py, %d messages or %d s per run, "
+          "median of %d run(s), %d users, after a %d-message warm-up" % (
+              meta["corpus_n"], a.count, a.duration, a.runs, a.users, a.warmup), ""]
+    if lmtp:
+        L += ["## LMTP delivery", "",
+              "msg/s: zest / Dovecot (ratio); p50 and p99 latency in ms: zest / Dovecot.", "",
+              "| script | conc | zest msg/s | Dovecot msg/s | ratio | zest p50 | Dovecot p50 | "
+              "zest p99 | Dovecot p99 | p99 ratio (Dovecot/zest) |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+        for mode, v in lmtp.items():
+            for c in CONCS:
+                z = v["zest"]["by_concurrency"][str(c)]
+                d = v["dovecot"]["by_concurrency"][str(c)]
+                L.append("| %s | %d | %s | %s | **%s** | %s | %s | %s | %s | %s |" % (
+                    mode, c, fmt(z["msgs_per_s"]), fmt(d["msgs_per_s"]),
+                    ratio(z["msgs_per_s"], d["msgs_per_s"]), fmt(z["p50_ms"], 1),
+                    fmt(d["p50_ms"], 1), fmt(z["p99_ms"], 1), fmt(d["p99_ms"], 1),
+                    ratio(d["p99_ms"], z["p99_ms"])))
+        L.append("")
+        for mode, v in lmtp.items():
+            L.append("- %s: failed deliveries zest %d / Dovecot %d; log errors %d / %d; outgoing "
+                     "messages %d / %d" % (
+                         mode, sum(x["failed"] for x in v["zest"]["by_concurrency"].values()),
+                         sum(x["failed"] for x in v["dovecot"]["by_concurrency"].values()),
+                         v["zest"]["log_errors"], v["dovecot"]["log_errors"],
+                         v["zest"]["outgoing"], v["dovecot"]["outgoing"]))
+        L.append("")
+    if maildir:
+        L += ["## Bare fsync'd Maildir writes (no Sieve, no LMTP)", "",
+              "`bench_maildir`: write to tmp/, fsync, link into new/, fsync new/; 100 Maildirs.",
+              "", "| threads | msg/s | zest LMTP typical msg/s | share of the bare rate "
+              "(target ≥ 0.5 at 4 and 16) |", "|---|---|---|---|"]
+        for c in CONCS:
+            b = maildir.get("BM_MaildirWrite/real_time/threads:%d" % c, {})
+            bare = b.get("items_per_second")
+            zt = (lmtp or {}).get("typical", {}).get("zest", {}).get("by_concurrency", {}) \
+                .get(str(c), {}).get("msgs_per_s")
+            L.append("| %d | %s | %s | %s |" % (c, fmt(bare), fmt(zt),
+                                                  "%.2f" % (zt / bare) if zt and bare else "–"))
+        L.append("")
+    if inproc:
+        ph = inproc["pigeonhole"]
+        L += ["## In-process evaluation (parse message + run script, whole corpus)", "",
+              "zest: `bench_eval`; Pigeonhole: `sieve-filter` dry run over the corpus as a "
+              "Maildir (one process; includes reading each message from its Maildir). CPU "
+              "time per message on both sides (the machine is shared, so wall time says "
+              "more about the neighbours); wall time in brackets.", "",
+              "| script | zest µs/msg | Pigeonhole µs/msg | ratio (target ≥ 10×) |",
+              "|---|---|---|---|"]
+        ev = inproc["eval"]
+        nmsg = ph.get("corpus_messages") or meta["corpus_n"]
+        zus = {}
+        for s in SCRIPTS:
+            b = ev.get("BM_Eval/" + s)
+            zus[s] = b["us_per_msg"] if b else None
+            zwall = b["real_time"] * 1000 / nmsg if b else None  # ms per corpus pass
+            pf = ph["sieve_filter"].get(s, {})
+            pcpu = pf["cpu_s"] * 1e6 / nmsg if pf else None
+            L.append("| %s | %s (%s) | %s (%s) | **%s** |" % (
+                s, fmt(zus[s], 1), fmt(zwall, 1), fmt(pcpu, 1), fmt(pf.get("per_msg_us"), 1),
+                ratio(pcpu, zus[s])))
+        if zus.get("huge") and zus.get("typical"):
+            L.append("")
+            L.append("huge (2000 rules) costs %.1f× typical (43 rules) per message (target ≤ 20×)."
+                     % (zus["huge"] / zus["typical"]))
+        pm = ev.get("BM_ParseMessage")
+        if pm:
+            L.append("Parsing the message alone (header index, with the copy): %.2f µs/msg CPU." % (
+                pm["cpu_time"] * 1000 / nmsg))
+        L += ["", "## Compile", "",
+              "CPU time. zest in-process: `bench_compile`; both `sievec` as processes "
+              "(Pigeonhole's includes about 10 ms of process start and configuration parsing).",
+              "", "| script | source KiB | zest compile µs (target < 5000 for huge) | µs per KiB | "
+              "zest load .svbc µs (target < 100) | zest sievec ms | Pigeonhole sievec ms | "
+              "ratio (sievec) |", "|---|---|---|---|---|---|---|---|"]
+        cb = inproc["compile"]
+        for s in SCRIPTS:
+            c = cb.get("BM_Compile/" + s, {})
+            ld = cb.get("BM_LoadBinary/" + s, {})
+            psv = ph["sievec"].get(s, {}).get("cpu_ms")
+            zsv = inproc["zest_sievec_ms"].get(s, {})
+            zsv = zsv.get("cpu_ms") if isinstance(zsv, dict) else zsv
+            L.append("| %s | %.1f | %s | %s | %s | %s | %s | %s |" % (
+                s, c.get("source_bytes", 0) / 1024, fmt(c.get("cpu_time"), 1),
+                fmt(c.get("per_KiB", float("nan")) * 1e6, 1), fmt(ld.get("cpu_time"), 2),
+                fmt(zsv, 2), fmt(psv, 2), ratio(psv, zsv)))
+        L.append("")
+    if lmtp:
+        L += ["## Memory", "", "| measure | zest | Dovecot | target |", "|---|---|---|---|"]
+        t = lmtp.get("typical") or next(iter(lmtp.values()))
+        z, d = t["zest"], t["dovecot"]
+        L.append("| peak memory under load (c ≤ 16), MiB: zest RSS high-water / Dovecot sum of "
+                 "PSS | %.1f | %.1f | zest < 50 |" % (z.get("peak_rss_kib", 0) / 1024,
+                                                      d["peak_pss_kib"] / 1024))
+        L.append("| peak PSS sampled under load, MiB | %.1f | %.1f | |" % (
+            z["peak_pss_kib"] / 1024, d["peak_pss_kib"] / 1024))
+        if "idle_lmtp_kib" in z:
+            L.append("| per idle LMTP connection (after LHLO), KiB | %s | %s | < 64 |" % (
+                fmt(z["idle_lmtp_kib"], 1), fmt(d["idle_lmtp_kib"], 1)))
+            L.append("| per idle ManageSieve connection (after greeting), KiB | %s | %s | < 64 |"
+                     % (fmt(z["idle_managesieve_kib"], 1), fmt(d["idle_managesieve_kib"], 1)))
+        L.append("")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build")
+    ap.add_argument("--shared")
+    ap.add_argument("--workdir")
+    ap.add_argument("--out", help="markdown file to write")
+    ap.add_argument("--sections", default="lmtp,inproc,maildir")
+    ap.add_argument("--scripts", default=",".join(SCRIPTS))
+    ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
+    ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")
+    ap.add_argument("--duration", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=1, help="LMTP runs per point (median)")
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--idle", type=int, default=100, help="idle connections to open")
+    ap.add_argument("--cli-runs", type=int, default=5)
+    ap.add_argument("--batch-runs", type=int, default=3)
+    ap.add_argument("--corpus-n", type=int, default=1000)
+    ap.add_argument("--render", help="only print the table of an earlier run's all.json")
+    a = ap.parse_args()
+    if a.render:
+        with open(a.render) as fh:
+            d = json.load(fh)
+        for k, v in d["args"].items():
+            setattr(a, k, v)
+        print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"]))
+        return
+    if not (a.build and a.shared and a.workdir):
+        ap.error("--build, --shared and --workdir are required (or --render)")
+    if os.geteuid() != 0:
+        sys.exit("compare.py: run as root (Dovecot's master needs it)")
+    a.here = os.path.dirname(os.path.abspath(__file__))
+    a.build = os.path.abspath(a.build)
+    a.shared = os.path.abspath(a.shared)
+    a.workdir = os.path.abspath(a.workdir)
+    a.scripts = a.scripts.split(",")
+    a.dc_lmtp_port, a.dc_sieve_port, a.dc_imap_port = free_port(), free_port(), free_port()
+    os.makedirs(a.workdir, exist_ok=True)
+    os.chmod(a.workdir, 0o755)
+    res = os.path.join(a.workdir, "results")
+    os.makedirs(res, exist_ok=True)
+    a.corpus = os.path.join(a.workdir, "corpus")
+    if not os.path.exists(os.path.join(a.corpus, "manifest.tsv")):
+        subprocess.run([PY, os.path.join(a.shared, "gen-corpus.py"), "-n", str(a.corpus_n),
+                        a.corpus], check=True, stdout=sys.stderr)
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M %z"), "m": machine(a.workdir),
+            "corpus_n": len([f for f in os.listdir(a.corpus) if f.endswith(".eml")]),
+            "rev": subprocess.run(["git", "-C", a.here, "describe", "--always", "--dirty"],
+                                  capture_output=True, text=True).stdout.strip()}
+    sections = a.sections.split(",")
+    lmtp = inproc = maildir = None
+    if "inproc" in sections:
+        inproc = section_inproc(a, res)
+    if "maildir" in sections:
+        maildir = section_maildir(a, res)
+    if "lmtp" in sections:
+        lmtp = section_lmtp(a, res)
+    with open(os.path.join(res, "all.json"), "w") as fh:
+        json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
+                   "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
+                                                       "warmup")}}, fh, indent=1)
+    md = report(a, meta, lmtp, inproc, maildir)
+    if a.out:
+        with open(a.out, "w") as fh:
+            fh.write(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
