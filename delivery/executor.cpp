@@ -182,9 +182,13 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                                                      bare(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
     trigger.nonce = methods::make_nonce();
+    trigger.account = ctx.account;
     auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
-    if (out.status == methods::NotifyOutcome::Status::Failed)
+    using S = methods::NotifyOutcome::Status;
+    if (out.status == S::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
+    else
+      st.notifications.push_back({n.uri, out.status == S::Sent ? "sent" : "skipped", out.detail});
   };
 
   // RFC 8580: a copy of a sent message, filed without failing the action.

@@ -59,6 +59,7 @@ struct DeliveryContext {
   // null = those methods are not configured. Optional per-user rate limit.
   methods::Transport* notify_transport = nullptr;
   methods::RateLimiter* notify_rate = nullptr;
+  std::string account{};  // the local user, whose notifications the rate limit counts
 };
 
 // Progress of executing one result, so that a result that grows (several
@@ -73,6 +74,11 @@ struct ExecutionState {
 struct ExecutionStatus {
   bool ok = true;
   std::vector<std::string> errors;
+  // What became of each notification ("sent"/"skipped", the method's words).
+  struct Notified {
+    std::string uri, status, detail;
+  };
+  std::vector<Notified> notifications;
 };
 
 // Executes the not yet executed actions of `actions`. With
