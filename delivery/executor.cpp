@@ -183,6 +183,9 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     trigger.now = std::time(nullptr);
     trigger.nonce = methods::make_nonce();
     trigger.account = ctx.account;
+    // Message-IDs of mailto notifications in the user's domain, as vacation's.
+    if (const std::string user = user_address(ctx); user.find('@') != std::string::npos)
+      trigger.hostname = user.substr(user.rfind('@') + 1);
     auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     using S = methods::NotifyOutcome::Status;
     if (out.status == S::Failed)

@@ -447,6 +447,8 @@ def test_zestd(args, tmp):
             text = mails[0][2].decode()
             check("Auto-Submitted: auto-notified" in text and "Subject: mail: First" in text
                   and "From: alice@mx.test" in text, "zestd: mailto notification message %r" % text[:300])
+            check(re.search(r"Message-ID: <[^>]+@mx\.test>", text) is not None,
+                  "zestd: notification Message-ID in the user's domain")
         # xmpp: live at alice's client.
         got = alice.messages(1)
         check(len(got) == 1 and "xmpp: First" in got[0] and "<delay" not in got[0]
