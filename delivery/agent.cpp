@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "delivery/executor.hpp"
+#include "delivery/notify_rate.hpp"
 #include "interp/message/address.hpp"
 #include "interp/message/message.hpp"
 #include "interp/vm.hpp"
@@ -292,8 +293,19 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   fs::create_directories(user.home, ec);
   auto backend = factory_(user, sender_);
   DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
+  FileRateLimiter rate(user.home / ".zest.notify-rate", options_.notify_max_per_user_hour);
+  ctx.notify_transport = notify_transport_;
+  ctx.notify_rate = &rate;
+  ctx.account = user.name;
   ExecutionState state;
   auto status = execute(list, keep_flags, state, true, ctx, *backend);
+  for (const auto& n : status.notifications)
+    log_("event=notify " + log_field("session", req.session) + " " + log_field("user", user.name) +
+         " " + log_field("method", methods::scheme_of(n.uri)) + " " +
+         log_field("status", n.status) + " " + log_field("detail", n.detail));
+  if (!rate.last_error().empty())
+    log_("event=notify-rate-error " + log_field("session", req.session) + " " +
+         log_field("user", user.name) + " " + log_field("error", rate.last_error()));
   for (const auto& e : status.errors) {
     log_("event=action-error " + log_field("session", req.session) + " " +
          log_field("user", user.name) + " " + log_field("error", e));

@@ -19,6 +19,7 @@
 #include "interp/registry.hpp"
 #include "interp/result.hpp"
 #include "interp/settings.hpp"
+#include "methods/method.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
 
@@ -37,7 +38,8 @@ struct AgentOptions {
   char hierarchy_separator = '/';          // of mailbox names in scripts: '/' or '.'
   std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
   std::string recipient_delimiter = "+";
-  std::size_t max_hops = 100;  // Received fields before we call it a loop
+  std::size_t max_hops = 100;                 // Received fields before we call it a loop
+  std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
 };
 
 struct LocalUser {
@@ -77,6 +79,9 @@ class DeliveryAgent {
 
   // For fault-injection tests: replaces the Maildir backend.
   void set_backend_factory(BackendFactory f) { factory_ = std::move(f); }
+  // Carrier of xmpp and https notifications (mailto goes through the
+  // MailSender); without one those methods fail, logged.
+  void set_notify_transport(methods::Transport* t) { notify_transport_ = t; }
 
   // nullopt: no such user. Error: the user database is unreadable.
   Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
@@ -92,6 +97,7 @@ class DeliveryAgent {
   const interp::EngineSettings& settings_;
   LogFn log_;
   BackendFactory factory_;
+  methods::Transport* notify_transport_ = nullptr;
 };
 
 // key=value log line fields, values quoted when they need it.

@@ -203,11 +203,18 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                                                      bare(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
     trigger.nonce = methods::make_nonce();
+    trigger.account = ctx.account;
+    // Message-IDs of mailto notifications in the user's domain, as vacation's.
+    if (const std::string user = user_address(ctx); user.find('@') != std::string::npos)
+      trigger.hostname = user.substr(user.rfind('@') + 1);
     transport.sent.reset();
     auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
-    if (out.status == methods::NotifyOutcome::Status::Failed)
+    using S = methods::NotifyOutcome::Status;
+    if (out.status == S::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
-    if (out.status == methods::NotifyOutcome::Status::Sent && n.fcc && transport.sent)
+    else
+      st.notifications.push_back({n.uri, out.status == S::Sent ? "sent" : "skipped", out.detail});
+    if (out.status == S::Sent && n.fcc && transport.sent)
       fcc(*n.fcc, notification_copy(*transport.sent, n, user_address(ctx), trigger.now));
   };
 

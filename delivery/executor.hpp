@@ -57,6 +57,7 @@ struct DeliveryContext {
   // null = those methods are not configured. Optional per-user rate limit.
   methods::Transport* notify_transport = nullptr;
   methods::RateLimiter* notify_rate = nullptr;
+  std::string account{};  // the local user, whose notifications the rate limit counts
 };
 
 // Progress of executing one result, so that a result that grows (several
@@ -74,6 +75,11 @@ struct ExecutionStatus {
   // Actions deliberately not carried out, with why (for the log): a
   // vacation reply to a list, to a sender already answered, ...
   std::vector<std::string> skipped;
+  // What became of each notification ("sent"/"skipped", the method's words).
+  struct Notified {
+    std::string uri, status, detail;
+  };
+  std::vector<Notified> notifications;
 };
 
 // Executes the not yet executed actions of `actions`. With

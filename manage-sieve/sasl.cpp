@@ -17,16 +17,6 @@ struct SessionDeleter {
   void operator()(Gsasl_session* s) const { gsasl_finish(s); }
 };
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
 // What one exchange needs inside the C callback (through the session hook).
 struct ExchangeData {
   const CredentialLookup* lookup = nullptr;
@@ -41,8 +31,9 @@ bool scheme_is(std::string_view stored, std::string_view scheme) {
 }
 
 // "{SCRAM-SHA-256}iter,salt,storedkey,serverkey" (Dovecot's form; base64).
+// GNU SASL 2 takes the salt and both keys base64-encoded, as stored.
 struct ScramKeys {
-  std::string iter, salt_b64, stored_hex, server_hex;
+  std::string iter, salt_b64, stored_b64, server_b64;
 };
 std::optional<ScramKeys> parse_scram(std::string_view stored) {
   if (!scheme_is(stored, "SCRAM-SHA-256")) return std::nullopt;
@@ -56,8 +47,9 @@ std::optional<ScramKeys> parse_scram(std::string_view stored) {
   }
   if (parts.size() != 4) return std::nullopt;
   auto sk = base64_decode(parts[2]), vk = base64_decode(parts[3]);
-  if (!sk || !vk || parts[0].empty()) return std::nullopt;
-  return ScramKeys{std::string(parts[0]), std::string(parts[1]), to_hex(*sk), to_hex(*vk)};
+  if (!sk || !vk || sk->size() != 32 || vk->size() != 32 || parts[0].empty()) return std::nullopt;
+  return ScramKeys{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
+                   std::string(parts[3])};
 }
 
 int callback(Gsasl*, Gsasl_session* sctx, Gsasl_property prop) {
@@ -90,8 +82,8 @@ int callback(Gsasl*, Gsasl_session* sctx, Gsasl_property prop) {
       if (!keys) return GSASL_NO_CALLBACK;
       const std::string& v = prop == GSASL_SCRAM_ITER        ? keys->iter
                              : prop == GSASL_SCRAM_SALT      ? keys->salt_b64
-                             : prop == GSASL_SCRAM_STOREDKEY ? keys->stored_hex
-                                                             : keys->server_hex;
+                             : prop == GSASL_SCRAM_STOREDKEY ? keys->stored_b64
+                                                             : keys->server_b64;
       gsasl_property_set(sctx, prop, v.c_str());
       return GSASL_OK;
     }

@@ -37,6 +37,7 @@ struct Trigger {
   std::string envelope_to;      // the Sieve user's recipient address
   std::string user_email;       // sieve_user_email ("" = envelope_to)
   std::string user;             // account name, for http "user"
+  std::string account;          // local account the per-hour limit counts for ("" = user)
   std::string from;             // From header, RFC 2047 decoded
   std::string subject;          // Subject header, decoded ("" when absent)
   std::string date;             // Date header as written

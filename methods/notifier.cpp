@@ -7,15 +7,19 @@
 
 namespace zest::methods {
 
-bool RateLimiter::allow(std::string_view user, std::int64_t now) {
+bool admit_in_hour(std::deque<std::int64_t>& sent, std::size_t per_hour, std::int64_t now) {
+  while (!sent.empty() && sent.front() <= now - 3600) sent.pop_front();
+  if (per_hour > 0 && sent.size() >= per_hour) return false;
+  sent.push_back(now);
+  return true;
+}
+
+bool MemoryRateLimiter::allow(std::string_view user, std::int64_t now) {
   if (per_hour_ == 0) return true;
+  std::lock_guard lock(mu_);
   auto it = sent_.find(user);
   if (it == sent_.end()) it = sent_.emplace(std::string(user), std::deque<std::int64_t>{}).first;
-  auto& q = it->second;
-  while (!q.empty() && q.front() <= now - 3600) q.pop_front();
-  if (q.size() >= per_hour_) return false;
-  q.push_back(now);
-  return true;
+  return admit_in_hour(it->second, per_hour_, now);
 }
 
 NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger) {
@@ -33,7 +37,9 @@ NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger)
   if (!payload) return {S::Failed, payload.error()};
   if (const auto* mail = std::get_if<MailPayload>(&*payload); mail && mail->rcpts.empty())
     return {S::Skipped, "every recipient was already notified"};
-  const std::string user = trigger.user.empty() ? trigger.envelope_to : trigger.user;
+  const std::string user = !trigger.account.empty() ? trigger.account
+                           : !trigger.user.empty()  ? trigger.user
+                                                    : trigger.envelope_to;
   if (rate_ && !rate_->allow(user, trigger.now))
     return {S::Skipped, "notification rate limit for " + user + " reached"};
   if (auto e = m->send(*payload, transport_)) return {S::Failed, *e};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,15 +24,32 @@ struct Limits {
   std::size_t max_per_user_hour = 30;  // [notify] max_per_user_hour (RFC 5436 §2.7 suggests 30/h)
 };
 
-// Per-user sliding one-hour window. Owned by the host (one per process).
+// Notifications per user in a sliding hour (RFC 5436 §2.7, [notify]
+// max_per_user_hour). Hosts choose where the counts live: zestd and the
+// LDA keep them in a file per user (delivery/), sieve-test and tests in
+// memory.
 class RateLimiter {
  public:
-  explicit RateLimiter(std::size_t per_hour) : per_hour_(per_hour) {}
-  // Records one notification when the user is under the limit.
-  bool allow(std::string_view user, std::int64_t now);
+  virtual ~RateLimiter() = default;
+  // Records one notification for `user` at `now` (Unix seconds) when the
+  // user is under the limit; false, recording nothing, otherwise.
+  virtual bool allow(std::string_view user, std::int64_t now) = 0;
+};
+
+// The window rule on one user's send times (oldest first): drops times an
+// hour old or older, then admits `now` when fewer than `per_hour` remain
+// (0 = no limit).
+bool admit_in_hour(std::deque<std::int64_t>& sent, std::size_t per_hour, std::int64_t now);
+
+// In memory, for one process. Thread-safe.
+class MemoryRateLimiter final : public RateLimiter {
+ public:
+  explicit MemoryRateLimiter(std::size_t per_hour) : per_hour_(per_hour) {}
+  bool allow(std::string_view user, std::int64_t now) override;
 
  private:
   std::size_t per_hour_;
+  std::mutex mu_;
   std::map<std::string, std::deque<std::int64_t>, std::less<>> sent_;
 };
 

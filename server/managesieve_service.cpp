@@ -179,7 +179,7 @@ struct ManageSieveService::Impl {
     for (const auto& e : s.registry.extensions())
       if (s.settings.extension_enabled(e.name) && e.name != "vnd.dovecot.testsuite")
         options.sieve_extensions.push_back(e.name);
-    options.notify_methods = methods::standard_methods(methods::Policy{}).schemes();
+    options.notify_methods = methods::standard_methods(s.notify.policy).schemes();
     options.max_redirects = s.settings.max_redirects;
     options.allow_plaintext_auth = c.managesieve_allow_plaintext_auth;
     options.max_script_size = std::min<std::uint64_t>(

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "server/notify_setup.hpp"
 #include "store/maildir_clean.hpp"
 
 namespace zest::server {
@@ -27,12 +28,8 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.hierarchy_separator = c.hierarchy_separator == "." ? '.' : '/';
   o.sieve_global_dir = c.sieve_global_dir;
   o.recipient_delimiter = c.recipient_delimiter;
+  o.notify_max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
   return o;
-}
-
-delivery::SubmissionOptions submission(const config::ServerConfig& c) {
-  return {c.submission_url, c.submission_username, c.submission_password,
-          static_cast<long>(c.submission_timeout)};
 }
 
 }  // namespace
@@ -54,11 +51,15 @@ void Logger::write(std::string_view line) {
 }
 
 DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
-    : settings(cfg.sieve),
+    : settings(engine_settings(cfg)),
       users(cfg.passwd_file),
       scripts(registry, settings),
-      sender(submission(cfg)),
-      agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {}
+      notify(notify_config(cfg)),
+      sender(notify.submission),
+      notify_transport(notify),
+      agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
+  agent.set_notify_transport(&notify_transport);
+}
 
 void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log) {
   auto all = stack.users.all();

@@ -9,6 +9,7 @@
 
 #include "delivery/agent.hpp"
 #include "interp/registry.hpp"
+#include "methods/transport/transport.hpp"
 #include "server/server_config.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
@@ -34,10 +35,12 @@ class Logger {
 struct DeliveryStack {
   explicit DeliveryStack(const config::ServerConfig& cfg, Logger& log);
   interp::Registry registry;
-  interp::EngineSettings settings;
+  interp::EngineSettings settings;  // [sieve] and the [notify] limits
   store::UserDb users;
   store::ScriptCache scripts;
+  methods::NotifyConfig notify;  // [submission] and the notify transports
   delivery::CurlSender sender;
+  methods::NetworkTransport notify_transport;  // xmpp and https notifications
   delivery::DeliveryAgent agent;
 };
 

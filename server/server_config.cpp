@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "methods/http.hpp"
 #include "server/config.hpp"
 
 namespace zest::config {
@@ -99,28 +100,42 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     const toml::node* n =                                                                    \
         std::string_view(table).empty()                                                      \
             ? root.get(key)                                                                  \
-            : (root[table].as_table() ? root[table].as_table()->get(key) : nullptr);         \
+            : (root.at_path(table).as_table() ? root.at_path(table).as_table()->get(key)     \
+                                              : nullptr);                                    \
     if (n && !read(*n, c.member))                                                            \
       return R::failure(where(*n, src) + ": error: " + qualified(table, key) + " must be " + \
                         std::string(kind_text(#kind)));                                      \
   }
 #include "server/config_keys.def"
 #undef ZEST_KEY
-  for (const auto& [k, node] : root) {
-    const std::string key(k.str());
-    if (node.is_table()) {
-      if (key == "sieve") continue;
-      bool table_known = false;
-      for (const auto& [t, _] : known) table_known = table_known || t == key;
-      if (!table_known)
-        return R::failure(where(node, src) + ": error: unknown table [" + key + "]");
-      for (const auto& [k2, n2] : *node.as_table())
-        if (!known.count({key, std::string(k2.str())}))
-          return R::failure(where(n2, src) + ": error: unknown key " + qualified(key, k2.str()));
-    } else if (!known.count({"", key})) {
-      return R::failure(where(node, src) + ": error: unknown key " + key);
-    }
+  // Unknown keys and tables, nested ones ([notify.http]) included.
+  std::set<std::string> tables;
+  for (const auto& [t, _] : known) {
+    if (t.empty()) continue;
+    tables.insert(t);  // and its parents: "notify" for "notify.http"
+    for (auto dot = t.find('.'); dot != std::string::npos; dot = t.find('.', dot + 1))
+      tables.insert(t.substr(0, dot));
   }
+  std::string unknown;
+  auto walk = [&](auto&& self, const toml::table& tbl, const std::string& prefix) -> void {
+    for (const auto& [k, node] : tbl) {
+      if (!unknown.empty()) return;
+      const std::string key(k.str());
+      const std::string full = prefix.empty() ? key : prefix + "." + key;
+      if (node.is_table()) {
+        if (full == "sieve") continue;
+        if (!tables.count(full)) {
+          unknown = where(node, src) + ": error: unknown table [" + full + "]";
+          return;
+        }
+        self(self, *node.as_table(), full);
+      } else if (!known.count({prefix, key})) {
+        unknown = where(node, src) + ": error: unknown key " + qualified(prefix, key);
+      }
+    }
+  };
+  walk(walk, root, "");
+  if (!unknown.empty()) return R::failure(unknown);
   auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
   if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
@@ -136,6 +151,15 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.managesieve_tls_cert.empty() != c.managesieve_tls_key.empty())
     return bad("[managesieve] tls_cert and tls_key go together");
   if (c.data_dir.empty()) return bad("data_dir must not be empty");
+  if (c.notify_xmpp_type != "normal" && c.notify_xmpp_type != "headline")
+    return bad("[notify.xmpp] type must be \"normal\" or \"headline\"");
+  if (c.notify_xmpp_port > 65535) return bad("[notify.xmpp] port must be 0..65535");
+  if (c.notify_http_max_attempts < 1) return bad("[notify.http] max_attempts must be >= 1");
+  for (const auto& range : c.notify_http_allow)
+    if (!methods::parse_cidr(range))
+      return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");
+  if (!c.notify_http_secret.empty() && !methods::webhook_key(c.notify_http_secret))
+    return bad("[notify.http] secret must be whsec_<base64>");
   auto sieve = parse_engine_settings(text, src);
   if (!sieve) return R::failure(sieve.error());
   c.sieve = std::move(sieve.value());

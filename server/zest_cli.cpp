@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
   add->add_option("NAME", name, "user name or address")->required();
   add->add_option("--password", password, "password (visible to ps; prefer --password-stdin)");
   add->add_flag("--password-stdin", pw_stdin, "read the password from standard input");
-  add->add_option("--scheme", scheme, "SHA512-CRYPT (default), BLF-CRYPT, ARGON2ID or PLAIN");
+  add->add_option("--scheme", scheme,
+                  "SHA512-CRYPT (default), BLF-CRYPT, ARGON2ID, SCRAM-SHA-256 or PLAIN");
   add->add_option("--home", home, "home directory (default <data_dir>/home/<user>)");
   auto* passwd = user->add_subcommand("passwd", "change a user's password");
   passwd->add_option("NAME", name)->required();

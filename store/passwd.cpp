@@ -1,5 +1,7 @@
 #include "store/passwd.hpp"
 
+#include "store/scram.hpp"
+
 #include <argon2.h>
 #include <crypt.h>
 #include <fcntl.h>
@@ -124,11 +126,12 @@ bool verify_password(std::string_view stored, std::string_view password) {
                        : argon2i_verify(h.c_str(), password.data(), password.size());
     return rc == ARGON2_OK;
   }
+  if (scheme == "scram-sha-256") return scram_sha256_matches(hash, password);
   return false;
 }
 
 std::vector<std::string> supported_schemes() {
-  return {"SHA512-CRYPT", "BLF-CRYPT", "ARGON2ID", "PLAIN"};
+  return {"SHA512-CRYPT", "BLF-CRYPT", "ARGON2ID", "SCRAM-SHA-256", "PLAIN"};
 }
 
 Result<std::string> hash_password(std::string_view scheme_in, std::string_view password) {
@@ -160,8 +163,13 @@ Result<std::string> hash_password(std::string_view scheme_in, std::string_view p
     encoded.resize(std::strlen(encoded.c_str()));
     return "{ARGON2ID}" + encoded;
   }
+  if (scheme == "scram-sha-256") {
+    auto c = scram_sha256_credentials(password);
+    if (!c) return R::failure(c.error());
+    return "{SCRAM-SHA-256}" + c.value();
+  }
   return R::failure("unsupported password scheme '" + std::string(scheme_in) +
-                    "' (use SHA512-CRYPT, BLF-CRYPT, ARGON2ID or PLAIN)");
+                    "' (use SHA512-CRYPT, BLF-CRYPT, ARGON2ID, SCRAM-SHA-256 or PLAIN)");
 }
 
 std::vector<std::string> recipient_keys(std::string_view address, std::string_view delimiters) {

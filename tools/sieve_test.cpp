@@ -13,6 +13,8 @@
 #include "methods/notifier.hpp"
 #include "methods/transport/transport.hpp"
 #include "server/config.hpp"
+#include "server/notify_setup.hpp"
+#include "server/server_config.hpp"
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
 #include "tools/tool_common.hpp"
@@ -111,23 +113,15 @@ int main(int argc, char** argv) {
   interp::EngineSettings settings;
   std::optional<methods::NotifyConfig> notify_config;
   if (!config_file.empty()) {
-    auto loaded = config::load_engine_settings(config_file);
+    // The zest configuration as zestd reads it: [sieve], and [notify] /
+    // [submission] for the limits and, with -e, the transports.
+    auto loaded = config::load_server_config(config_file);
     if (!loaded) {
       std::cerr << "sieve-test: " << loaded.error() << "\n";
       return tools::kExitUsage;
     }
-    settings = std::move(loaded.value());
-    // [notify] and [submission]: limits for the run, transports for -e.
-    auto nc = methods::load_notify_config(config_file);
-    if (!nc) {
-      std::cerr << "sieve-test: " << nc.error() << "\n";
-      return tools::kExitUsage;
-    }
-    notify_config = std::move(nc.value());
-    settings.values.try_emplace("notify_max_per_run",
-                                std::to_string(notify_config->limits.max_per_run));
-    settings.values.try_emplace("notify_http_allow_http",
-                                notify_config->policy.allow_http ? "yes" : "no");
+    settings = server::engine_settings(loaded.value());
+    notify_config = server::notify_config(loaded.value());
   }
   if (!extensions.empty()) {
     if (auto err = config::apply_extension_changes(settings, extensions,

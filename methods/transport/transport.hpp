@@ -1,7 +1,7 @@
 // The network side of notifications: SMTP submission (libcurl, through
 // delivery's CurlSender) or a sendmail-compatible program, signed HTTPS
-// webhooks with SSRF protection (libcurl), XMPP (libstrophe); and the
-// [notify]/[submission] configuration they read.
+// webhooks with SSRF protection (libcurl), XMPP (libstrophe), and their
+// settings (filled from the configuration by server/notify_setup.cpp).
 #pragma once
 
 #include <cstdint>
@@ -42,11 +42,6 @@ struct NotifyConfig {
   HttpOptions http;
   XmppOptions xmpp;
 };
-
-// Reads [submission], [notify], [notify.xmpp], [notify.http] (and
-// postmaster_address/hostname) of a zest TOML configuration file.
-Result<NotifyConfig> load_notify_config(std::string_view path);
-Result<NotifyConfig> parse_notify_config(std::string_view toml_text, std::string_view source);
 
 Error send_http_notification(const HttpPayload& p, const HttpOptions& options, bool allow_http);
 Error send_xmpp_notification(const XmppPayload& p, const XmppOptions& options);

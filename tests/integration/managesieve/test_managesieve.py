@@ -118,8 +118,9 @@ class Env:
 class Raw:
     """A raw ManageSieve connection reading exact response bytes."""
 
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, source=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
 
     def send(self, data):
@@ -293,6 +294,78 @@ class RawTranscripts(Base):
             self.assertEqual(r.line(), b'NO "Authentication failed"')
         r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "bad"))
         self.assertEqual(r.line(), b'BYE "Too many failed authentication attempts"')
+        r.close()
+
+
+class ConnectionLimits(Base):
+    extra = "max_connections = 2\nmax_connections_per_address = 1\n"
+    BUSY = b'BYE "Too many connections, try again later"'
+
+    def greeted(self, source):
+        """A session from `source` once the server has counted the closed
+        ones out (bounded retries: closing is asynchronous)."""
+        for _ in range(50):
+            r = Raw(self.env.port, source=source)
+            first = r.line()
+            if first != self.BUSY:
+                r.buf = first + b"\r\n" + r.buf
+                self.assertEqual(r.until_status()[-1], b"OK")
+                return r
+            r.close()
+            time.sleep(0.1)
+        self.fail("no session from %s" % source)
+
+    def refused(self, source):
+        r = Raw(self.env.port, source=source)
+        self.assertEqual(r.line(), self.BUSY)
+        self.assertRaises(EOFError, r.line)  # and the server hangs up
+        r.close()
+
+    def test_per_address_and_total(self):
+        a = self.greeted("127.0.0.1")
+        self.refused("127.0.0.1")  # max_connections_per_address = 1
+        c = self.greeted("127.0.0.2")  # another address may connect
+        self.refused("127.0.0.3")  # max_connections = 2 in all
+        # The refused sessions never got a command through; the others work.
+        c.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(c.line().startswith(b"OK"))
+        a.send("LOGOUT\r\n")
+        self.assertTrue(a.line().startswith(b"OK"))
+        a.close()
+        # A session that ended gives its places back.
+        e = self.greeted("127.0.0.1")
+        e.close()
+        c.close()
+
+
+class ScramCredentials(Base):
+    def test_user_added_with_scram_sha256_scheme(self):
+        self.env.add_user("carol", "pencil", scheme="SCRAM-SHA-256")
+        with open(os.path.join(self.env.dir, "var", "passwd")) as f:
+            line = [l for l in f.read().splitlines() if l.startswith("carol:")][0]
+        stored = line.split(":")[1]
+        # Dovecot's form: {SCRAM-SHA-256}iterations,salt,StoredKey,ServerKey (base64).
+        self.assertRegex(stored, r"^\{SCRAM-SHA-256\}4096,[A-Za-z0-9+/=]{24},"
+                                 r"[A-Za-z0-9+/=]{44},[A-Za-z0-9+/=]{44}$")
+        self.assertNotIn("pencil", line)
+        if shutil.which("doveadm"):  # Dovecot itself accepts what we wrote
+            r = subprocess.run(["doveadm", "pw", "-t", stored, "-p", "pencil"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertIn("verified", r.stdout + r.stderr)
+        r = Raw(self.env.port)
+        r.until_status()
+        out = scram_login(r, "SCRAM-SHA-256", "carol", "pencil")
+        self.assertTrue(out.startswith(b'OK (SASL "'), out)
+        r.send("LISTSCRIPTS\r\nCAPABILITY\r\n")
+        self.assertEqual(r.until_status(), [b"OK"])
+        self.assertIn(b'"OWNER" "carol"', r.until_status())
+        r.close()
+        r = Raw(self.env.port)
+        r.until_status()
+        self.assertTrue(scram_login(r, "SCRAM-SHA-256", "carol", "pencils").startswith(b"NO"))
+        # PLAIN (loopback) checks the password against the stored keys.
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("carol", "pencil"))
+        self.assertTrue(r.line().startswith(b"OK"))
         r.close()
 
 

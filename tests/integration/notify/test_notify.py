@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Notifications delivered to real servers on 127.0.0.1 by `sieve-test -e -c`:
-mailto -> aiosmtpd, https/http -> a local signed-webhook receiver, xmpp ->
-a private Prosody instance. Every server is started and stopped here."""
-import argparse, base64, hashlib, hmac, json, os, shutil, signal, socket, subprocess
-import sys, tempfile, threading, time
+"""Notifications delivered to real servers on 127.0.0.1, by `sieve-test -e -c`
+and by zestd for mail arriving over LMTP: mailto -> aiosmtpd, https/http ->
+a local signed-webhook receiver, xmpp -> a private Prosody instance, where a
+second account is online with a small XMPP client and receives the stanza
+live. Every server is started and stopped here."""
+import argparse, base64, hashlib, hmac, json, os, re, shutil, signal, smtplib, socket, ssl
+import subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAILS = []
@@ -57,7 +59,7 @@ def test_mailto(args, tmp):
         script = ('require ["enotify"];\n'
                   'notify :importance "1" :message "Report from Bob" '
                   '"mailto:carol@example.net?cc=dave@example.net&x-tag=q%20report&from=evil@x&body=See%20it%0D%0A.%20dot";\n')
-        cfg = f'[submission]\nurl = "smtp://127.0.0.1:{port}"\n'
+        cfg = f'hostname = "localhost"\n[submission]\nurl = "smtp://127.0.0.1:{port}"\n'
         r = run_sieve(args, tmp, script, cfg)
         check(r.returncode == 0, "mailto: sieve-test ok (%s)" % r.stderr.strip())
         check(len(got) == 2, "mailto: one SMTP transaction per recipient (%d)" % len(got))
@@ -212,65 +214,300 @@ VirtualHost "localhost"
 """
 
 
+class Prosody:
+    """A private Prosody on 127.0.0.1 with the accounts notify and alice."""
+
+    def __init__(self, tmp):
+        self.dir = d = os.path.join(tmp, "prosody")
+        os.makedirs(os.path.join(d, "data"))
+        self.port = free_port()
+        self.ca = os.path.join(d, "localhost.crt")
+        cfgfile = os.path.join(d, "prosody.cfg.lua")
+        open(cfgfile, "w").write(PROSODY_CFG.format(d=d, port=self.port))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        os.path.join(d, "localhost.key"), "-out", self.ca, "-days", "2",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                       check=True, capture_output=True)
+        for user, pw in (("notify", "notifypw"), ("alice", "alicepw")):
+            subprocess.run(["prosodyctl", "--config", cfgfile, "register", user, "localhost", pw],
+                           check=True, capture_output=True, timeout=30)
+        self.proc = subprocess.Popen(["prosody", "--config", cfgfile, "-F"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+
+    def config(self):
+        return (f'[notify.xmpp]\njid = "notify@localhost"\npassword = "notifypw"\n'
+                f'host = "127.0.0.1"\nport = {self.port}\nca_file = "{self.ca}"\n')
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class XmppClient:
+    """A minimal XMPP client (RFC 6120) for the receiving account: STARTTLS
+    verified against the test certificate, SASL PLAIN, resource binding,
+    initial presence; then it collects <message/> stanzas as they arrive."""
+
+    NS = ("<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' "
+          "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
+
+    def __init__(self, port, user, password, ca):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = ""
+        self.restart("urn:ietf:params:xml:ns:xmpp-tls")
+        self.sock.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self.read_until("<proceed")
+        self.sock = ssl.create_default_context(cafile=ca).wrap_socket(
+            self.sock, server_hostname="localhost")
+        self.restart("PLAIN")
+        token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
+        self.sock.sendall(("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                           + token + "</auth>").encode())
+        if "<success" not in self.read_until("<success", "<failure"):
+            raise RuntimeError("xmpp login failed: " + self.buf)
+        self.restart("urn:ietf:params:xml:ns:xmpp-bind")
+        self.sock.sendall(b"<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                          b"<resource>test</resource></bind></iq>")
+        self.read_until("</iq>")
+        self.buf = ""
+        # Initial presence; the server reflects it to us once we are available.
+        self.sock.sendall(b"<presence/>")
+        self.read_until("<presence")
+        self.buf = ""
+        self.sock.settimeout(1)
+
+    def restart(self, feature):
+        self.buf = ""
+        self.sock.sendall(self.NS.encode())
+        self.read_until("</stream:features>")
+        if feature not in self.buf:
+            raise RuntimeError("xmpp: %s not offered: %s" % (feature, self.buf))
+
+    def read_until(self, *markers, timeout=15):
+        deadline = time.time() + timeout
+        while not any(m in self.buf for m in markers):
+            if time.time() > deadline:
+                raise TimeoutError("xmpp: waited for %s, have %r" % (markers, self.buf))
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                raise EOFError(self.buf)
+            self.buf += data.decode(errors="replace")
+        return self.buf
+
+    def messages(self, count, timeout=15):
+        """Waits (bounded) until `count` message stanzas arrived; returns all."""
+        pattern = re.compile(r"<message\b.*?</message>", re.S)
+        deadline = time.time() + timeout
+        while len(pattern.findall(self.buf)) < count and time.time() < deadline:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            self.buf += data.decode(errors="replace")
+        return pattern.findall(self.buf)
+
+    def close(self):
+        try:
+            self.sock.sendall(b"</stream:stream>")
+        except OSError:
+            pass
+        self.sock.close()
+
+
 def test_xmpp(args, tmp):
     if not shutil.which("prosody"):
         check(False, "xmpp: prosody is not installed (scripts/install-test-deps.sh)")
         return
-    d = os.path.join(tmp, "prosody")
-    os.makedirs(os.path.join(d, "data"))
-    port = free_port()
-    cfgfile = os.path.join(d, "prosody.cfg.lua")
-    open(cfgfile, "w").write(PROSODY_CFG.format(d=d, port=port))
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                    os.path.join(d, "localhost.key"), "-out", os.path.join(d, "localhost.crt"),
-                    "-days", "2", "-subj", "/CN=localhost", "-addext",
-                    "subjectAltName=DNS:localhost"], check=True, capture_output=True)
-    for user, pw in (("notify", "notifypw"), ("alice", "alicepw")):
-        subprocess.run(["prosodyctl", "--config", cfgfile, "register", user, "localhost", pw],
-                       check=True, capture_output=True, timeout=30)
-    proc = subprocess.Popen(["prosody", "--config", cfgfile, "-F"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    server = Prosody(tmp)
+    alice = None
     try:
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        cfg = (f'[notify.xmpp]\njid = "notify@localhost"\npassword = "notifypw"\n'
-               f'host = "127.0.0.1"\nport = {port}\nca_file = "{d}/localhost.crt"\n')
+        alice = XmppClient(server.port, "alice", "alicepw", server.ca)
+        cfg = server.config()
         script = ('require ["enotify"];\nnotify :importance "1" :message "Report from Bob" '
                   '"xmpp:alice@localhost?message;subject=Mail";\n')
         r = run_sieve(args, tmp, script, cfg)
         check(r.returncode == 0 and "xmpp notification sent" in r.stderr, "xmpp: sent (%s)" % r.stderr.strip())
-        # alice is offline: Prosody stores the type=normal stanza for her account.
-        store = os.path.join(d, "data", "localhost", "offline", "alice.list")
-        deadline = time.time() + 10
-        while time.time() < deadline and not os.path.exists(store):
-            time.sleep(0.2)
-        text = open(store).read() if os.path.exists(store) else ""
-        check("Report from Bob" in text and '"normal"' in text and "notify@localhost" in text,
-              "xmpp: stanza arrived at alice@localhost (offline store)")
-        check("Urgency" in text and "high" in text and "Mail" in text, "xmpp: subject and SHIM Urgency")
+        got = alice.messages(1)
+        text = got[0] if got else ""
+        check(len(got) == 1, "xmpp: one stanza arrived live at alice@localhost (%d)" % len(got))
+        check("Report from Bob" in text and "type='normal'" in text.replace('"', "'")
+              and "notify@localhost" in text, "xmpp: body, type normal, from the service account %r" % text)
+        check("<delay" not in text, "xmpp: delivered live, not from the offline store")
+        check("Urgency" in text and "high" in text and "<subject>Mail</subject>" in text,
+              "xmpp: subject and SHIM Urgency")
         bad = cfg.replace("notifypw", "wrong")
         r = run_sieve(args, tmp, script, bad)
         check("error" in r.stderr and r.returncode == 0, "xmpp: wrong password is a logged failure, delivery ok")
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if alice:
+            alice.close()
+        server.stop()
+
+
+# ------------------------------------------------------------------ zestd
+LMTP_SCRIPT = """require ["enotify", "variables"];
+if header :matches "subject" "*" { set "s" "${1}"; }
+notify :message "mail: ${s}" "mailto:carol@example.net";
+notify :importance "1" :message "xmpp: ${s}" "xmpp:alice@localhost";
+notify :message "http: ${s}" "http://127.0.0.1:%d/hook";
+"""
+
+
+def lmtp_send(port, subject):
+    msg = MESSAGE.replace(b"Subject: Quarterly report", b"Subject: " + subject.encode())
+    with smtplib.LMTP("127.0.0.1", port) as s:
+        return s.sendmail("bob@example.org", ["alice@mx.test"], msg)  # {} = every rcpt 250
+
+
+def test_zestd(args, tmp):
+    """Mail delivered over LMTP to a user whose active script notifies by
+    mailto, xmpp and http reaches the real servers; [notify]
+    max_per_user_hour then holds, across a restart of zestd."""
+    if not args.zestd or not shutil.which("prosody"):
+        check(False, "zestd: needs --zestd/--zest and prosody")
+        return
+    from aiosmtpd.controller import Controller
+    mails = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            mails.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    smtp_port = free_port()
+    smtp = Controller(Handler(), hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    rx = Receiver()
+    xmpp = Prosody(tmp)
+    alice = None
+    zestd = None
+    lmtp_port = free_port()
+    data = os.path.join(tmp, "var")
+    cfg = os.path.join(tmp, "zestd.toml")  # run_sieve writes zest.toml
+    log = os.path.join(tmp, "zestd.log")
+    open(cfg, "w").write(
+        f'data_dir = "{data}"\nhostname = "mx.test"\n'
+        f'[lmtp]\nlisten = ["127.0.0.1:{lmtp_port}"]\n[managesieve]\nlisten = []\n'
+        f'[submission]\nurl = "smtp://127.0.0.1:{smtp_port}"\n'
+        f'[notify]\nmax_per_user_hour = 3\n' + xmpp.config() +
+        f'[notify.http]\nallow = ["127.0.0.1/32"]\nallow_http = true\nsecret = "{SECRET}"\n')
+
+    def start():
+        p = subprocess.Popen([args.zestd, "-c", cfg], stderr=open(log, "ab"))
+        deadline = time.time() + 15
+        while time.time() < deadline and p.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", lmtp_port), timeout=1).close()
+                return p
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("zestd did not start: " + open(log).read())
+
+    def stop(p):
+        p.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            p.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            p.kill()
+            p.wait()
+
+    try:
+        r = subprocess.run([args.zest, "-c", cfg, "user", "add", "alice", "--password-stdin",
+                            "--scheme", "PLAIN"], input=b"pw\n", capture_output=True, timeout=60)
+        check(r.returncode == 0, "zestd: user added (%s)" % r.stderr)
+        home = os.path.join(data, "home", "alice")
+        os.makedirs(os.path.join(home, "sieve"), exist_ok=True)
+        open(os.path.join(home, "sieve", "main.sieve"), "w").write(LMTP_SCRIPT % rx.port)
+        os.symlink("sieve/main.sieve", os.path.join(home, ".dovecot.sieve"))
+        alice = XmppClient(xmpp.port, "alice", "alicepw", xmpp.ca)
+        zestd = start()
+
+        refused = lmtp_send(lmtp_port, "First")
+        check(refused == {}, "zestd: LMTP 250 for the first message %s" % refused)
+        check(len(os.listdir(os.path.join(home, "Maildir", "new"))) == 1, "zestd: message kept in INBOX")
+        # mailto: through [submission], exactly one transaction.
+        check(len(mails) == 1 and mails[0][1] == ["carol@example.net"], "zestd: mailto submitted %s" % [m[1] for m in mails])
+        if mails:
+            text = mails[0][2].decode()
+            check("Auto-Submitted: auto-notified" in text and "Subject: mail: First" in text
+                  and "From: alice@mx.test" in text, "zestd: mailto notification message %r" % text[:300])
+            check(re.search(r"Message-ID: <[^>]+@mx\.test>", text) is not None,
+                  "zestd: notification Message-ID in the user's domain")
+        # xmpp: live at alice's client.
+        got = alice.messages(1)
+        check(len(got) == 1 and "xmpp: First" in got[0] and "<delay" not in got[0]
+              and "notify@localhost" in got[0], "zestd: xmpp stanza live at alice %r" % got)
+        # http: one signed POST.
+        check(len(rx.requests) == 1, "zestd: one webhook POST (%d)" % len(rx.requests))
+        if rx.requests:
+            path, headers, body = rx.requests[0]
+            doc = json.loads(body)
+            check(path == "/hook" and verify(headers, body), "zestd: webhook path and signature")
+            check(doc["message"] == "http: First" and doc["trigger"]["subject"] == "First"
+                  and doc["trigger"]["envelope_to"] == "alice@mx.test", "zestd: webhook payload %s" % doc)
+        logtext = open(log).read()
+        check(len(re.findall(r"event=notify .*status=sent", logtext)) == 3, "zestd: three notify lines logged as sent")
+
+        # max_per_user_hour = 3: the next message is delivered, its notifications are not sent.
+        refused = lmtp_send(lmtp_port, "Second")
+        check(refused == {}, "zestd: LMTP 250 for the second message")
+        check(len(os.listdir(os.path.join(home, "Maildir", "new"))) == 2, "zestd: second message kept")
+        check(len(mails) == 1 and len(rx.requests) == 1, "zestd: no mailto/http over the hourly limit")
+        logtext = open(log).read()
+        skipped = re.findall(r"event=notify .*method=(\w+) status=skipped detail=\"notification rate limit for alice reached\"", logtext)
+        check(sorted(skipped) == ["http", "mailto", "xmpp"], "zestd: three notifications skipped and logged %s" % skipped)
+        rate = open(os.path.join(home, ".zest.notify-rate")).read().split()
+        check(len(rate) == 3, "zestd: three send times recorded in .zest.notify-rate %s" % rate)
+
+        # The count survives a restart (it lives in the user's home).
+        stop(zestd)
+        zestd = start()
+        refused = lmtp_send(lmtp_port, "Third")
+        check(refused == {} and len(mails) == 1 and len(rx.requests) == 1,
+              "zestd: still limited after a restart")
+        # The xmpp client saw only the first notification: a marker sent
+        # afterwards arrives next, with nothing in between.
+        r = run_sieve(args, tmp, 'require "enotify";\nnotify :message "marker" "xmpp:alice@localhost";\n',
+                      xmpp.config())
+        got = alice.messages(2)
+        check(len(got) == 2 and "marker" in got[1], "zestd: no xmpp stanza over the limit %r" % got[1:])
+    finally:
+        if zestd:
+            stop(zestd)
+        if alice:
+            alice.close()
+        xmpp.stop()
+        rx.close()
+        smtp.stop()
+        if FAILS and os.path.exists(log):
+            print(open(log).read()[-4000:])
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sieve-test", required=True)
-    ap.add_argument("--only", choices=["mailto", "http", "xmpp"])
+    ap.add_argument("--zestd")
+    ap.add_argument("--zest")
+    ap.add_argument("--only", choices=["mailto", "http", "xmpp", "zestd"])
     args = ap.parse_args()
-    for name, fn in (("mailto", test_mailto), ("http", test_http), ("xmpp", test_xmpp)):
+    for name, fn in (("mailto", test_mailto), ("http", test_http), ("xmpp", test_xmpp),
+                     ("zestd", test_zestd)):
         if args.only and args.only != name:
             continue
         with tempfile.TemporaryDirectory(prefix="zest-notify-") as tmp:

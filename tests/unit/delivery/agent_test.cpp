@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "delivery/agent.hpp"
+#include "delivery/notify_rate.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -253,6 +254,76 @@ TEST_F(AgentTest, DotSeparatorForDovecotScripts) {
   options.hierarchy_separator = '.';
   EXPECT_EQ(deliver("bob").code, 250);
   EXPECT_EQ(count_files(home / "Maildir" / ".Lists.zest" / "new"), 1u);
+
+// Records xmpp/https payloads instead of sending them.
+class RecordingTransport : public methods::Transport {
+ public:
+  std::vector<std::string> xmpp;
+  methods::Error send_mail(const methods::MailPayload&) override { return "unused"; }
+  methods::Error send_xmpp(const methods::XmppPayload& p) override {
+    xmpp.push_back(p.to);
+    return std::nullopt;
+  }
+  methods::Error send_http(const methods::HttpPayload&) override { return "refused"; }
+};
+
+TEST_F(AgentTest, NotificationsPerUserHourAreCountedInTheHome) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require \"enotify\";\n"
+         "notify \"mailto:carol@example.net\";\n"
+         "notify \"xmpp:bob@example.org\";\n");
+  options.notify_max_per_user_hour = 3;
+  RecordingTransport transport;
+  agent().set_notify_transport(&transport);
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(sender.sent, std::vector<std::string>{"carol@example.net"});
+  EXPECT_EQ(transport.xmpp.size(), 1u);
+  // The third notification of the hour is sent, the fourth is not; both
+  // messages are delivered. The count is keyed by the account, not the
+  // recipient address (bob+x is bob).
+  EXPECT_EQ(deliver("bob+x@example.org").code, 250);
+  EXPECT_EQ(sender.sent.size(), 2u);
+  EXPECT_EQ(transport.xmpp.size(), 1u);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 2u);
+  std::size_t sent = 0, skipped = 0;
+  for (const auto& l : log) {
+    if (l.find("event=notify ") == std::string::npos) continue;
+    sent += l.find("status=sent") != std::string::npos;
+    skipped += l.find("status=skipped") != std::string::npos &&
+               l.find("rate limit for bob reached") != std::string::npos;
+  }
+  EXPECT_EQ(sent, 3u);
+  EXPECT_EQ(skipped, 1u);
+  std::ifstream in(home / ".zest.notify-rate");
+  std::size_t lines = 0;
+  for (std::string l; std::getline(in, l);) ++lines;
+  EXPECT_EQ(lines, 3u);
+  // A new agent (a restart, or another LDA process) sees the same count.
+  agent_.reset();
+  agent().set_notify_transport(&transport);
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(sender.sent.size(), 2u);
+  EXPECT_EQ(transport.xmpp.size(), 1u);
+}
+
+TEST(FileRateLimiter, SlidingHourInAFile) {
+  const fs::path f = fs::temp_directory_path() / ("zest-rate-" + std::to_string(::getpid()));
+  fs::remove(f);
+  FileRateLimiter a(f, 2), b(f, 2);  // two processes' views of one file
+  EXPECT_TRUE(a.allow("u", 1000));
+  EXPECT_TRUE(b.allow("u", 1500));
+  EXPECT_FALSE(a.allow("u", 1600));
+  EXPECT_TRUE(b.allow("u", 4600));  // the first one is an hour old
+  EXPECT_FALSE(a.allow("u", 4700));
+  EXPECT_TRUE(a.last_error().empty());
+  FileRateLimiter unlimited(f, 0);
+  EXPECT_TRUE(unlimited.allow("u", 4700));
+  fs::remove(f);
+  // An unusable file admits (mail must not stop) and says why.
+  FileRateLimiter broken(fs::temp_directory_path() / "no-such-dir-zest" / "rate", 1);
+  EXPECT_TRUE(broken.allow("u", 1));
+  EXPECT_FALSE(broken.last_error().empty());
 }
 
 }  // namespace

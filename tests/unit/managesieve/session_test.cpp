@@ -1,5 +1,6 @@
 // Transcript tests of the ManageSieve session: bytes in, exact bytes out,
 // over a real script store in a temporary home and GNU SASL.
+#include <gsasl.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "manage-sieve/driver.hpp"
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
+#include "store/passwd.hpp"
 
 namespace ms = zest::managesieve;
 namespace fs = std::filesystem;
@@ -19,12 +21,14 @@ class TestBackend : public ms::Backend {
  public:
   explicit TestBackend(fs::path home) : home_(std::move(home)) {}
   std::unique_ptr<zest::store::ScriptStore> open_store(std::string_view) override {
+    if (refuse_store) return nullptr;
     return std::make_unique<zest::store::FsScriptStore>(zest::store::SieveHome{home_}, quota);
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, registry_, settings_);
   }
   zest::store::ScriptQuota quota{3, 1000, 1500};
+  bool refuse_store = false;  // the user's storage cannot be opened
 
  private:
   fs::path home_;
@@ -43,10 +47,16 @@ class SessionTest : public ::testing::Test {
     fs::remove_all(home);
     fs::create_directories(home);
     backend = std::make_unique<TestBackend>(home);
-    auto s = ms::make_gsasl_server([](std::string_view user) -> std::optional<std::string> {
-      if (user == "alice") return std::string("{PLAIN}secret");
-      return std::nullopt;
-    });
+    // carol has only SCRAM-SHA-256 keys, as `zest user add --scheme SCRAM-SHA-256` writes.
+    auto carol = zest::store::hash_password("SCRAM-SHA-256", "pencil");
+    ASSERT_TRUE(carol.ok());
+    auto s = ms::make_gsasl_server(
+        [carol = *carol](std::string_view user) -> std::optional<std::string> {
+          if (user == "alice") return std::string("{PLAIN}secret");
+          if (user == "bob") return std::string("{PLAIN}bobpw");
+          if (user == "carol") return carol;
+          return std::nullopt;
+        });
     ASSERT_TRUE(s.ok());
     sasl = std::move(*s);
     ms::LoginGuard::Options go;
@@ -55,12 +65,12 @@ class SessionTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(home); }
 
-  void open(ms::Options o = {}) {
+  void open(ms::Options o = {}, std::string address = "192.0.2.1") {
     o.implementation = "zest test";
     o.sieve_extensions = {"fileinto", "enotify"};
     o.notify_methods = {"mailto"};
     o.max_script_size = 1000;
-    session = std::make_unique<ms::Session>(*backend, *sasl, *guard, o, "192.0.2.1");
+    session = std::make_unique<ms::Session>(*backend, *sasl, *guard, o, std::move(address));
     driver = std::make_unique<ms::ByteDriver>(*session, 200);
     greeting = driver->greeting();
   }
@@ -161,6 +171,107 @@ TEST_F(SessionTest, FailedLoginsAreDelayedCountedAndEndInBye) {
             "NO \"Unsupported authentication mechanism\"\r\n");
 }
 
+TEST_F(SessionTest, FailedLoginsCountPerUserAcrossAddresses) {
+  const std::string alice_bad = "AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHdyb25n\"\r\n";
+  const std::string bob_bad = "AUTHENTICATE \"PLAIN\" \"AGJvYgB3cm9uZw==\"\r\n";
+  open(loopback(), "192.0.2.1");
+  EXPECT_EQ(feed(alice_bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(feed(alice_bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(300));  // 100 + 200
+  // From a fresh address alice's count goes on (third failure: 4 x 100 ms) ...
+  open(loopback(), "198.51.100.7");
+  EXPECT_EQ(feed(alice_bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(400));
+  EXPECT_EQ(guard->failures("198.51.100.8", "alice"), 3u);
+  // ... while another user from another fresh address starts at the base delay.
+  open(loopback(), "203.0.113.9");
+  EXPECT_EQ(feed(bob_bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(100));
+  EXPECT_EQ(guard->failures("203.0.113.10", "bob"), 1u);
+  // A successful login forgets the user's failures (and the address's).
+  open(loopback(), "203.0.113.10");
+  EXPECT_EQ(feed(kPlainAuth), "OK\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(0));
+  EXPECT_EQ(guard->failures("203.0.113.11", "alice"), 0u);
+  EXPECT_EQ(guard->failures("192.0.2.1", ""), 2u);  // that address still has its own count
+}
+
+TEST_F(SessionTest, ScramSha256WithStoredKeysEndsInSaslCode) {
+  struct CtxDone {
+    void operator()(Gsasl* c) const { gsasl_done(c); }
+  };
+  struct SessionDone {
+    void operator()(Gsasl_session* s) const { gsasl_finish(s); }
+  };
+  auto quoted = [](const std::string& line) {  // "\"<b64>\"\r\n" -> <b64>
+    const auto a = line.find('"'), b = line.rfind('"');
+    return a == std::string::npos || b <= a ? std::string() : line.substr(a + 1, b - a - 1);
+  };
+  auto login_as = [&](const char* mech, const char* user, const char* pw,
+                      std::string& last) -> int {
+    Gsasl* raw_ctx = nullptr;
+    EXPECT_EQ(gsasl_init(&raw_ctx), GSASL_OK);
+    std::unique_ptr<Gsasl, CtxDone> ctx(raw_ctx);
+    Gsasl_session* raw = nullptr;
+    EXPECT_EQ(gsasl_client_start(ctx.get(), mech, &raw), GSASL_OK);
+    std::unique_ptr<Gsasl_session, SessionDone> client(raw);
+    gsasl_property_set(client.get(), GSASL_AUTHID, user);
+    gsasl_property_set(client.get(), GSASL_PASSWORD, pw);
+    char* out = nullptr;
+    EXPECT_EQ(gsasl_step64(client.get(), "", &out), GSASL_NEEDS_MORE);
+    std::string line = feed("AUTHENTICATE \"" + std::string(mech) + "\" \"" + out + "\"\r\n");
+    gsasl_free(out);
+    if (!line.starts_with("\"")) {
+      last = line;
+      return GSASL_AUTHENTICATION_ERROR;
+    }
+    EXPECT_EQ(gsasl_step64(client.get(), quoted(line).c_str(), &out), GSASL_NEEDS_MORE);
+    last = feed("\"" + std::string(out) + "\"\r\n");
+    gsasl_free(out);
+    if (!last.starts_with("OK (SASL ")) return GSASL_AUTHENTICATION_ERROR;
+    // The server's signature (RFC 5802 v=) proves it knew the keys.
+    const int rc = gsasl_step64(client.get(), quoted(last).c_str(), &out);
+    gsasl_free(out);
+    return rc;
+  };
+  open();  // no TLS, not loopback: SCRAM is offered anyway
+  std::string last;
+  EXPECT_EQ(login_as("SCRAM-SHA-256", "carol", "pencil", last), GSASL_OK) << last;
+  EXPECT_TRUE(last.starts_with("OK (SASL \"")) << last;
+  EXPECT_TRUE(last.ends_with("\")\r\n")) << last;  // nothing after the code
+  EXPECT_TRUE(session->authenticated());
+  EXPECT_EQ(session->user(), "carol");
+  open();
+  EXPECT_NE(login_as("SCRAM-SHA-256", "carol", "pencils", last), GSASL_OK);
+  EXPECT_EQ(last, "NO \"Authentication failed\"\r\n");
+  // SHA-256 keys cannot serve SCRAM-SHA-1.
+  open();
+  EXPECT_NE(login_as("SCRAM-SHA-1", "carol", "pencil", last), GSASL_OK);
+  EXPECT_TRUE(last.starts_with("NO ")) << last;
+  // PLAIN (from loopback) verifies against the stored keys too.
+  open(loopback());
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\" \"AGNhcm9sAHBlbmNpbA==\"\r\n"), "OK\r\n");
+}
+
+TEST_F(SessionTest, TryLaterWhenTheScriptStorageFails) {
+  // Credentials fine, storage unavailable: a temporary NO, not a failed login.
+  backend->refuse_store = true;
+  open(loopback());
+  EXPECT_EQ(feed(kPlainAuth), "NO (TRYLATER) \"Cannot open the script storage\"\r\n");
+  EXPECT_FALSE(session->authenticated());
+  EXPECT_EQ(guard->failures("192.0.2.1", "alice"), 0u);
+  backend->refuse_store = false;
+  EXPECT_EQ(feed(kPlainAuth), "OK\r\n");
+  // The storage breaks under a logged-in session: its directory is a file.
+  fs::remove_all(home / "sieve");
+  std::ofstream(home / "sieve") << "not a directory";
+  const std::string list = feed("LISTSCRIPTS\r\n");
+  EXPECT_TRUE(list.starts_with("NO (TRYLATER) ")) << list;
+  const std::string put = feed("PUTSCRIPT \"a\" \"keep;\"\r\n");
+  EXPECT_TRUE(put.starts_with("NO (TRYLATER) ")) << put;
+  EXPECT_EQ(feed("NOOP\r\n"), "OK\r\n");  // the session goes on
+}
+
 TEST_F(SessionTest, CommandsBeforeLoginAndUnknown) {
   open(loopback());
   for (const char* c : {"LISTSCRIPTS", "GETSCRIPT \"a\"", "SETACTIVE \"a\"", "DELETESCRIPT \"a\"",
@@ -223,6 +334,23 @@ TEST_F(SessionTest, CompileErrorsAndWarnings) {
   EXPECT_NE(c.find("script:1:1: error: "), std::string::npos) << c;
   EXPECT_EQ(feed("CHECKSCRIPT \"keep;\"\r\n"), "OK\r\n");
   EXPECT_EQ(feed("PUTSCRIPT \"e\" \"\"\r\n"), "NO \"Refusing to store an empty script\"\r\n");
+}
+
+TEST_F(SessionTest, WarningsOnPutscriptAndCheckscript) {
+  login();
+  const std::string w = "if exists \"a b\" { keep; }\n";  // not a header field name
+  const std::string lit = "{" + std::to_string(w.size()) + "+}\r\n" + w + "\r\n";
+  const std::string put = feed("PUTSCRIPT \"w\" " + lit);
+  EXPECT_TRUE(put.starts_with("OK (WARNINGS) {")) << put;
+  EXPECT_NE(put.find("w:1:"), std::string::npos) << put;
+  EXPECT_NE(put.find(": warning: invalid header field name"), std::string::npos) << put;
+  EXPECT_TRUE(fs::exists(home / "sieve" / "w.sieve"));  // stored all the same
+  EXPECT_TRUE(fs::exists(home / "sieve" / "w.svbc"));
+  const std::string check = feed("CHECKSCRIPT " + lit);
+  EXPECT_TRUE(check.starts_with("OK (WARNINGS) {")) << check;
+  EXPECT_NE(check.find("script:1:"), std::string::npos) << check;
+  // The literal is the whole text: the line after it is the next response.
+  EXPECT_EQ(feed("NOOP\r\n"), "OK\r\n");
 }
 
 TEST_F(SessionTest, QuotaCodes) {

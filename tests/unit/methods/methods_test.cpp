@@ -191,12 +191,37 @@ TEST(Notifier, DuplicatesLimitsLoops) {
 }
 
 TEST(RateLimiter, PerUserHour) {
-  RateLimiter r(2);
+  MemoryRateLimiter r(2);
   EXPECT_TRUE(r.allow("u", 100));
   EXPECT_TRUE(r.allow("u", 200));
   EXPECT_FALSE(r.allow("u", 300));
   EXPECT_TRUE(r.allow("v", 300));
   EXPECT_TRUE(r.allow("u", 3701));
+}
+
+TEST(Notifier, RateLimitCountsPerAccountAcrossRuns) {
+  const auto reg = standard_methods({});
+  Recording t;
+  MemoryRateLimiter rate(2);
+  Trigger tr = trigger();
+  tr.account = "bertus";
+  auto run = [&](std::string_view uri, const Trigger& trig) {
+    NotifierState st;  // a fresh script run each time
+    Notifier n(reg, {}, Limits{10, 2}, t, st, &rate);
+    return n.notify({std::string(uri), {}, 2, {}, {}}, trig);
+  };
+  EXPECT_EQ(run("mailto:a@example.org", tr).status, NotifyOutcome::Status::Sent);
+  tr.envelope_to = "bertus+lists@frop.example.org";  // same account, other address
+  EXPECT_EQ(run("mailto:b@example.org", tr).status, NotifyOutcome::Status::Sent);
+  const auto third = run("mailto:c@example.org", tr);
+  EXPECT_EQ(third.status, NotifyOutcome::Status::Skipped);
+  EXPECT_NE(third.detail.find("rate limit for bertus"), std::string::npos) << third.detail;
+  EXPECT_EQ(t.mails.size(), 2u);  // nothing was sent for the third
+  Trigger other = trigger();
+  other.account = "sirius";
+  EXPECT_EQ(run("mailto:c@example.org", other).status, NotifyOutcome::Status::Sent);
+  tr.now += 3600;  // an hour after the first one
+  EXPECT_EQ(run("mailto:c@example.org", tr).status, NotifyOutcome::Status::Sent);
 }
 
 }  // namespace

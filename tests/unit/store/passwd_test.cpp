@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "store/passwd.hpp"
+#include "store/scram.hpp"
 
 namespace zest::store {
 namespace {
@@ -35,7 +36,7 @@ TEST(Passwd, RoundTripsLines) {
 }
 
 TEST(Passwd, HashesVerify) {
-  for (const char* scheme : {"SHA512-CRYPT", "BLF-CRYPT", "ARGON2ID", "PLAIN"}) {
+  for (const char* scheme : {"SHA512-CRYPT", "BLF-CRYPT", "ARGON2ID", "SCRAM-SHA-256", "PLAIN"}) {
     auto h = hash_password(scheme, "s3cret");
     ASSERT_TRUE(h) << scheme << ": " << h.error();
     EXPECT_TRUE(verify_password(*h, "s3cret")) << *h;
@@ -53,6 +54,27 @@ TEST(Passwd, VerifiesKnownHashes) {
   EXPECT_FALSE(verify_password("{SHA512-CRYPT}$6$saltsalt$nope", "test"));
   EXPECT_FALSE(verify_password("{UNKNOWN}abc", "abc"));
   EXPECT_TRUE(verify_password("{PLAIN}abc", "abc"));
+}
+
+TEST(Passwd, ScramSha256AsDovecotWritesIt) {
+  // `doveadm pw -s SCRAM-SHA-256 -p pencil` (Dovecot 2.3).
+  const std::string dovecot =
+      "{SCRAM-SHA-256}4096,dNrJnL3o8O0rLbtIeK0u6w==,lNWdA4zFVcP6Kgk3IeTx3OZFDQ7mOMy7R4E7S3JfsjI=,"
+      "vAKDvXqPutnhq4njcSyEr/9iUXcyzTSzbdeH7QPQ5J8=";
+  EXPECT_TRUE(verify_password(dovecot, "pencil"));
+  EXPECT_FALSE(verify_password(dovecot, "pencils"));
+  // RFC 7677's salt and iteration count; keys computed with Python's hashlib.
+  std::string salt = "\x5b\x6d\x99\x68\x9d\x12\x35\x8e\xec\xa0\x4b\x14\x12\x36\xfa\x81";
+  EXPECT_EQ(scram_sha256_credentials("pencil", salt, 4096),
+            "4096,W22ZaJ0SNY7soEsUEjb6gQ==,WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=,"
+            "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+  auto fresh = hash_password("scram-sha-256", "pencil");
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(fresh->starts_with("{SCRAM-SHA-256}4096,")) << *fresh;
+  for (const char* bad :
+       {"{SCRAM-SHA-256}", "{SCRAM-SHA-256}4096,abc", "{SCRAM-SHA-256}0,a,b,c",
+        "{SCRAM-SHA-256}4096,!!!!,WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=,x"})
+    EXPECT_FALSE(verify_password(bad, "pencil")) << bad;
 }
 
 TEST(Passwd, RecipientKeys) {

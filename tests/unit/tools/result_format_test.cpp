@@ -241,6 +241,35 @@ TEST(FormatJson, RuntimeErrorFromTheInterpreter) {
   ASSERT_EQ(j["errors"].size(), 1u);
 }
 
+TEST(FormatText, NotifyActionsAsDocumented) {
+  // The example of docs/sieve-test.md, "Notify actions".
+  RunOutput out;
+  interp::NotifyAction n;
+  n.uri = "mailto:carol@example.net?subject=Report";
+  n.method = "mailto";
+  n.importance = 1;
+  n.from = "alice@example.org";
+  n.options = {"channel=ops", "tag=q"};
+  n.message = "Report from Bob";
+  out.actions.push_back(n);
+  interp::NotifyAction x;
+  x.uri = "xmpp:alice@example.org?message;subject=Mail";
+  x.method = "xmpp";
+  out.actions.push_back(x);
+  EXPECT_EQ(format_text(out),
+            "\nPerformed actions:\n\n"
+            " * send notification with method 'mailto:carol@example.net?subject=Report'\n"
+            "        => importance: 1\n"
+            "        => from: alice@example.org\n"
+            "        => option: channel=ops\n"
+            "        => option: tag=q\n"
+            "        => message: Report from Bob\n"
+            " * send notification with method 'xmpp:alice@example.org?message;subject=Mail'\n"
+            "        => importance: 2\n"
+            "\nImplicit keep:\n\n"
+            " * store message in folder: INBOX\n\n");
+}
+
 TEST(FormatText, PigeonholeLayout) {
   RunOutput out;
   out.actions.push_back(fileinto("Lists/x"));

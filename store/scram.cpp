@@ -1,0 +1,105 @@
+#include "store/scram.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <sys/random.h>
+
+#include <array>
+#include <charconv>
+#include <optional>
+#include <vector>
+
+namespace zest::store {
+namespace {
+
+using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+std::string b64(const unsigned char* p, std::size_t n) {
+  std::string out(4 * ((n + 2) / 3), '\0');
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n));
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+std::optional<std::string> unb64(std::string_view s) {
+  if (s.empty() || s.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * s.size() / 4, '\0');
+  const int len =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  if (len < 0) return std::nullopt;
+  std::size_t n = static_cast<std::size_t>(len);
+  for (std::size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) --n;  // padding
+  out.resize(n);
+  return out;
+}
+
+Digest hmac(const Digest& key, std::string_view text) {
+  Digest out{};
+  unsigned len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data(), &len);
+  return out;
+}
+
+// SaltedPassword, then StoredKey = H(HMAC(SaltedPassword, "Client Key")) and
+// ServerKey = HMAC(SaltedPassword, "Server Key").
+struct Keys {
+  Digest stored, server;
+};
+Keys derive(std::string_view password, std::string_view salt, unsigned iterations) {
+  Digest salted{};
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()),
+                    static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
+                    static_cast<int>(salted.size()), salted.data());
+  const Digest client = hmac(salted, "Client Key");
+  Keys k{};
+  SHA256(client.data(), client.size(), k.stored.data());
+  k.server = hmac(salted, "Server Key");
+  return k;
+}
+
+}  // namespace
+
+std::string scram_sha256_credentials(std::string_view password, std::string_view salt,
+                                     unsigned iterations) {
+  const Keys k = derive(password, salt, iterations);
+  return std::to_string(iterations) + "," +
+         b64(reinterpret_cast<const unsigned char*>(salt.data()), salt.size()) + "," +
+         b64(k.stored.data(), k.stored.size()) + "," + b64(k.server.data(), k.server.size());
+}
+
+Result<std::string> scram_sha256_credentials(std::string_view password, unsigned iterations) {
+  std::array<char, 16> salt{};
+  if (getrandom(salt.data(), salt.size(), 0) != static_cast<ssize_t>(salt.size()))
+    return Result<std::string>::failure("getrandom failed");
+  return scram_sha256_credentials(password, std::string_view(salt.data(), salt.size()), iterations);
+}
+
+bool scram_sha256_matches(std::string_view credentials, std::string_view password) {
+  std::vector<std::string_view> parts;
+  for (std::string_view rest = credentials;;) {
+    const auto comma = rest.find(',');
+    parts.push_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (parts.size() != 4) return false;
+  unsigned iterations = 0;
+  const auto [end, ec] =
+      std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), iterations);
+  if (ec != std::errc() || end != parts[0].data() + parts[0].size() || iterations == 0 ||
+      iterations > 1'000'000)
+    return false;
+  const auto salt = unb64(parts[1]);
+  const auto stored = unb64(parts[2]);
+  if (!salt || !stored || stored->size() != SHA256_DIGEST_LENGTH) return false;
+  const Keys k = derive(password, *salt, iterations);
+  return CRYPTO_memcmp(k.stored.data(), stored->data(), k.stored.size()) == 0;
+}
+
+}  // namespace zest::store

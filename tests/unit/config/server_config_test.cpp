@@ -1,0 +1,92 @@
+// The configuration file as zestd, zest and sieve-test read it: nested
+// [notify.*] tables from config_keys.def, validation, and what the notify
+// side hands to the transports and the engine.
+#include <gtest/gtest.h>
+
+#include "server/notify_setup.hpp"
+#include "server/server_config.hpp"
+
+namespace zest::config {
+namespace {
+
+TEST(ServerConfig, NotifyTablesAreRead) {
+  auto c = parse_server_config(R"(
+postmaster_address = "pm@example.org"
+[submission]
+url = "smtps://mail.example.org:465"
+user = "zest"
+password = "pw"
+[notify]
+max_per_run = 5
+max_per_user_hour = 7
+[notify.xmpp]
+jid = "notify@example.org"
+password = "xp"
+host = "127.0.0.1"
+port = 5223
+type = "headline"
+[notify.http]
+allow = ["127.0.0.1/32", "10.0.0.0/8"]
+allow_http = true
+secret = "whsec_c2lldmUtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q="
+timeout = 4
+max_attempts = 2
+retry_delay_ms = 100
+)",
+                               "t.toml");
+  ASSERT_TRUE(c) << c.error();
+  const auto n = server::notify_config(*c);
+  EXPECT_EQ(n.submission.url, "smtps://mail.example.org:465");
+  EXPECT_EQ(n.submission.username, "zest");
+  EXPECT_EQ(n.limits.max_per_run, 5u);
+  EXPECT_EQ(n.limits.max_per_user_hour, 7u);
+  EXPECT_EQ(n.xmpp.jid, "notify@example.org");
+  EXPECT_EQ(n.xmpp.port, 5223);
+  EXPECT_EQ(n.policy.xmpp_type, "headline");
+  EXPECT_EQ(n.policy.postmaster, "pm@example.org");
+  EXPECT_TRUE(n.policy.allow_http);
+  EXPECT_EQ(n.http.allow.size(), 2u);
+  EXPECT_EQ(n.http.timeout_seconds, 4);
+  EXPECT_EQ(n.http.max_attempts, 2);
+  EXPECT_EQ(n.http.retry_delay_ms, 100);
+  const auto s = server::engine_settings(*c);
+  EXPECT_EQ(s.value("notify_max_per_run"), "5");
+  EXPECT_EQ(s.value("notify_http_allow_http"), "yes");
+  EXPECT_EQ(s.value("notify_xmpp_type"), "headline");
+}
+
+TEST(ServerConfig, NotifyDefaults) {
+  auto c = parse_server_config("", "empty.toml");
+  ASSERT_TRUE(c) << c.error();
+  const auto n = server::notify_config(*c);
+  EXPECT_EQ(n.limits.max_per_run, 10u);
+  EXPECT_EQ(n.limits.max_per_user_hour, 30u);
+  EXPECT_FALSE(n.policy.allow_http);
+  EXPECT_EQ(n.policy.xmpp_type, "normal");
+  EXPECT_EQ(n.http.max_attempts, 3);
+  EXPECT_EQ(server::engine_settings(*c).value("notify_http_allow_http"), "no");
+}
+
+TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
+  auto error_of = [](std::string_view text) {
+    auto c = parse_server_config(text, "t.toml");
+    return c ? std::string() : c.error();
+  };
+  EXPECT_NE(error_of("[notify.http]\nfrob = 1\n").find("unknown key [notify.http] frob"),
+            std::string::npos);
+  EXPECT_NE(error_of("[notify.irc]\nx = 1\n").find("unknown table [notify.irc]"),
+            std::string::npos);
+  EXPECT_NE(error_of("[submission]\nusername = \"a\"\n").find("unknown key [submission] username"),
+            std::string::npos);
+  EXPECT_NE(error_of("[notify.xmpp]\nport = \"x\"\n").find("t.toml:2:8: error: [notify.xmpp] port"),
+            std::string::npos);
+  EXPECT_NE(error_of("[notify.http]\nallow = [\"10.0.0.0/33\"]\n").find("not a CIDR range"),
+            std::string::npos);
+  EXPECT_NE(error_of("[notify.http]\nsecret = \"abc\"\n").find("whsec_<base64>"),
+            std::string::npos);
+  EXPECT_NE(error_of("[notify.xmpp]\ntype = \"chat\"\n").find("type must be"), std::string::npos);
+  EXPECT_NE(error_of("[notify.http]\nmax_attempts = 0\n").find("max_attempts"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zest::config
