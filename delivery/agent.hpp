@@ -15,6 +15,7 @@
 
 #include "delivery/maildir_backend.hpp"
 #include "delivery/smtp_submit.hpp"
+#include "events/event.hpp"
 #include "interp/host.hpp"
 #include "interp/registry.hpp"
 #include "interp/result.hpp"
@@ -75,6 +76,9 @@ class DeliveryAgent {
 
   // For fault-injection tests: replaces the Maildir backend.
   void set_backend_factory(BackendFactory f) { factory_ = std::move(f); }
+  // Where message-store events go (docs/events.md); null = none. Events
+  // are recorded before deliver() returns a 2xx outcome.
+  void set_event_recorder(events::EventRecorder* r) { events_ = r; }
 
   // nullopt: no such user. Error: the user database is unreadable.
   Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
@@ -90,6 +94,7 @@ class DeliveryAgent {
   const interp::EngineSettings& settings_;
   LogFn log_;
   BackendFactory factory_;
+  events::EventRecorder* events_ = nullptr;
 };
 
 // key=value log line fields, values quoted when they need it.
