@@ -344,8 +344,9 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
     for (auto& s : staged_) (s.dir == dir ? here : later).push_back(std::move(s));
     staged_ = std::move(later);
     std::vector<StoredCopy> copies;
-    for (const auto& s : here) copies.push_back({s.dir / (s.to_cur ? "cur" : "new") / s.name,
-                                                 lock->uidvalidity(), lock->add(s.name)});
+    for (const auto& s : here)
+      copies.push_back(
+          {s.dir / (s.to_cur ? "cur" : "new") / s.name, lock->uidvalidity(), lock->add(s.name)});
     if (auto r = lock->prepare(); !r) {
       for (const auto& s : here) ::unlink(s.tmp.c_str());
       return R::failure(r.error());
