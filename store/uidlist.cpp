@@ -90,7 +90,9 @@ std::optional<ParsedUidList> parse_uidlist(std::string_view text) {
     if (line.empty()) continue;
     const auto sp = line.find(' ');
     auto uid = number(line.substr(0, sp));
-    if (!uid || sp == std::string_view::npos) return std::nullopt;
+    // UID 0 is not a UID; the largest one leaves no next UID (RFC 3501 §2.3.1.1).
+    if (!uid || *uid == 0 || *uid == UINT32_MAX || sp == std::string_view::npos)
+      return std::nullopt;
     // Version 3 puts the name after " :"; version 1 after the last space.
     const auto colon = line.find(" :");
     const std::string_view name =
