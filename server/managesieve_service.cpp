@@ -43,6 +43,13 @@ class Backend final : public ms::Backend {
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, stack_.registry, stack_.settings);
   }
+  void script_refused(std::string_view user, std::string_view name,
+                      std::string_view reason) override {
+    if (!stack_.outbox) return;
+    const events::Event one[] = {
+        events::script_refused({std::string(user), cfg_.hostname, "sieve"}, name, reason)};
+    (void)stack_.outbox->record(one);  // a lost audit event must not fail the command
+  }
 
  private:
   DeliveryStack& stack_;
