@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <variant>
 
@@ -11,6 +12,7 @@
 #include "interp/message/address.hpp"
 #include "interp/message/message.hpp"
 #include "interp/vm.hpp"
+#include "store/quota.hpp"
 
 namespace zest::delivery {
 namespace fs = std::filesystem;
@@ -274,6 +276,35 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (msg.header_raw("received").size() >= options_.max_hops) {
     detail = "too many Received fields";
     return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});
+  }
+
+  if (options_.quota_storage > 0) {
+    const std::uint64_t used = store::maildir_usage(store::SieveHome{user.home}.maildir());
+    const auto size =
+        copy.size() + static_cast<std::size_t>(std::count(copy.begin(), copy.end(), '\n'));
+    const fs::path marker = user.home / ".zest.quota-exceeded";
+    std::error_code ec;
+    const events::Common c{user.name, options_.hostname, "lmtp"};
+    if (used + size > options_.quota_storage) {
+      detail = "over quota: " + std::to_string(used) + " + " + std::to_string(size) + " > " +
+               std::to_string(options_.quota_storage);
+      if (events_) {
+        const events::Event one[] = {events::quota_event(c, true, options_.quota_storage, used)};
+        if (auto e = events_->record(one)) detail += "; " + *e;
+      }
+      fs::create_directories(user.home, ec);
+      if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
+      return finish({Outcome::Kind::TempFail, 452, "4.2.2", "Mailbox full"});
+    }
+    if (fs::exists(marker, ec)) {
+      if (events_) {
+        const events::Event one[] = {events::quota_event(c, false, options_.quota_storage, used)};
+        if (auto e = events_->record(one))
+          return finish(
+              {Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
+      }
+      fs::remove(marker, ec);
+    }
   }
 
   interp::Envelope env;

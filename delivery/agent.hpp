@@ -37,6 +37,7 @@ struct AgentOptions {
   bool autocreate = false;              // fileinto creates folders without :create
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;  // Received fields before we call it a loop
+  std::uint64_t quota_storage = 0;  // octets per user, 0 = no limit
 };
 
 struct LocalUser {

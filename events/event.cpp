@@ -153,6 +153,17 @@ Event message_new(const Common& c, const MessageNewInfo& m) {
   return e;
 }
 
+Event quota_event(const Common& c, bool exceeded, std::uint64_t quota, std::uint64_t used) {
+  Event e = make(exceeded ? "QuotaExceed" : "QuotaWithin", c);
+  json d = base_data(c);
+  d["uri"] = server_part(c.user, c.server_fqdn);
+  d["diskQuota"] = (quota + 1023) / 1024;  // RFC 5423 §5: kilobytes of 1024 octets
+  d["diskUsed"] = (used + 1023) / 1024;
+  finish(d, c, e.time);
+  e.data = std::move(d);
+  return e;
+}
+
 Event mailbox_create(const Common& c, std::string_view mailbox, std::uint32_t uidvalidity) {
   Event e = make("MailboxCreate", c);
   json d = base_data(c);

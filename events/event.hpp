@@ -60,6 +60,9 @@ struct MessageNewInfo {
   std::string message_id, from, subject;  // vnd.zest.*: header values, may be empty
 };
 Event message_new(const Common& c, const MessageNewInfo& m);
+// Delivery refused for the storage quota (QuotaExceed), or the first
+// delivery within it again (QuotaWithin); sizes in octets, sent in KiB.
+Event quota_event(const Common& c, bool exceeded, std::uint64_t quota, std::uint64_t used);
 Event mailbox_create(const Common& c, std::string_view mailbox, std::uint32_t uidvalidity);
 // A message a Sieve script rejected or discarded (nothing stored):
 // vnd.zest.MessageRejected / vnd.zest.MessageDiscarded.

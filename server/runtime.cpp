@@ -26,6 +26,7 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.sieve_default = c.sieve_default;
   o.autocreate = c.autocreate;
   o.recipient_delimiter = c.recipient_delimiter;
+  o.quota_storage = static_cast<std::uint64_t>(c.quota_storage);
   return o;
 }
 
