@@ -163,7 +163,7 @@ class Resp:
 class Env:
     """A data dir, users, and zestd with the given [[events.sink]] tables."""
 
-    def __init__(self, sinks, scripts=None):
+    def __init__(self, sinks, scripts=None, extra=""):
         self.dir = tempfile.mkdtemp(prefix="zestd-events-")
         self.port = free_port()
         self.cfg = os.path.join(self.dir, "zest.toml")
@@ -171,7 +171,7 @@ class Env:
             f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
             f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.port)
             f.write('[managesieve]\nlisten = []\n[submission]\nurl = "smtp://127.0.0.1:9"\n')
-            f.write('[delivery]\nautocreate = false\n')
+            f.write('[delivery]\nautocreate = false\n' + extra)
             # Short, bounded backoff so the tests run quickly; the code path
             # is the production one.
             f.write('[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
@@ -480,11 +480,43 @@ class FilterTests(unittest.TestCase):
             private.stop()
 
 
+class QuotaTests(unittest.TestCase):
+    def test_quota_exceed_and_within(self):
+        port = free_port()
+        rx = Receiver(port)
+        env = Env([webhook("hook", port)], extra="[quota]\nstorage = 500\n")
+        try:
+            env.add_user("alice@example.org")
+            env.start()
+            self.assertTrue(env.deliver(["alice@example.org"], "first")[0].startswith("250"))
+            self.assertTrue(env.deliver(["alice@example.org"], "second")[0]
+                            .startswith("452 4.2.2"))
+            # The user expunges (as an IMAP client would): room again.
+            new = os.path.join(env.dir, "var", "home", "alice@example.org", "Maildir", "new")
+            for fn in os.listdir(new):
+                os.unlink(os.path.join(new, fn))
+            self.assertTrue(env.deliver(["alice@example.org"], "third")[0].startswith("250"))
+            wait_for(lambda: len(rx.events_of("alice@example.org")) == 4, "four events")
+            got = rx.events_of("alice@example.org")
+            self.assertEqual([e["type"] for e in got],
+                             ["MessageNew", "QuotaExceed", "QuotaWithin", "MessageNew"])
+            exceed = got[1]["data"]
+            self.assertEqual(exceed["diskQuota"], 1)
+            self.assertEqual(exceed["diskUsed"], 1)  # KiB, rounded up
+            self.assertEqual(exceed["uri"], "imap://alice%40example.org@mx.test/")
+            self.assertEqual(got[2]["data"]["diskUsed"], 0)
+            self.assertEqual(first_seen(got), [1, 2, 3, 4])
+        finally:
+            env.cleanup()
+            rx.stop()
+
+
 class ManageSieveTests(unittest.TestCase):
     def test_login_logout(self):
         port, ms_port = free_port(), free_port()
         rx = Receiver(port)
-        env = Env([webhook("hook", port, events=["Login", "Logout"])])
+        env = Env([webhook("hook", port, events=["Login", "Logout",
+                                                 "vnd.zest.SieveScriptRefused"])])
         try:
             with open(env.cfg) as f:
                 text = f.read()
@@ -506,13 +538,19 @@ class ManageSieveTests(unittest.TestCase):
             token = base64.b64encode(b"\0alice@example.org\0pw").decode()
             s.sendall(b'AUTHENTICATE "PLAIN" "%s"\r\n' % token.encode())
             self.assertTrue(until_ok().startswith(b"OK"))
+            bad = b"fileino \"x\";\r\n"
+            s.sendall(b'PUTSCRIPT "main" {%d+}\r\n%s\r\n' % (len(bad), bad))
+            self.assertTrue(until_ok().startswith(b"NO"))
             s.sendall(b"LOGOUT\r\n")
             until_ok()
             s.close()
-            wait_for(lambda: len(rx.events_of("alice@example.org")) == 2, "Login and Logout")
-            login, logout = rx.events_of("alice@example.org")
-            self.assertEqual((login["type"], logout["type"]), ("Login", "Logout"))
-            self.assertEqual(first_seen([login, logout]), [1, 2])
+            wait_for(lambda: len(rx.events_of("alice@example.org")) == 3, "three events")
+            login, refused, logout = rx.events_of("alice@example.org")
+            self.assertEqual((login["type"], refused["type"], logout["type"]),
+                             ("Login", "vnd.zest.SieveScriptRefused", "Logout"))
+            self.assertEqual(first_seen([login, refused, logout]), [1, 2, 3])
+            self.assertEqual(refused["data"]["vnd.zest.script"], "main")
+            self.assertIn("fileino", refused["data"]["vnd.zest.reason"])
             self.assertEqual(login["data"]["service"], "sieve")
             self.assertEqual(login["data"]["clientIP"], "127.0.0.1")
             self.assertEqual(login["data"]["serverDomain"], "mx.test")
