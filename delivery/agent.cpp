@@ -1,7 +1,10 @@
 #include "delivery/agent.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -14,6 +17,7 @@
 #include "interp/message/message.hpp"
 #include "interp/vm.hpp"
 #include "store/script_store.hpp"
+#include "store/quota.hpp"
 
 namespace zest::delivery {
 namespace fs = std::filesystem;
@@ -120,6 +124,50 @@ std::string reject_text(std::string_view reason) {
   return out.empty() ? "Message rejected" : out;
 }
 
+std::string first_decoded(const message::Message& m, std::string_view name) {
+  const auto v = m.header_decoded(name);
+  return v.empty() ? std::string() : std::string(v.front());
+}
+
+// The message-store events of one committed delivery (docs/events.md):
+// MailboxCreate for each folder it created, MessageNew for each stored
+// copy; or MessageRejected / MessageDiscarded when nothing was stored.
+std::vector<events::Event> delivery_events(const LocalUser& user, const AgentOptions& o,
+                                           const DeliveryRequest& req, const message::Message& msg,
+                                           const StagedBackend& backend, bool rejected,
+                                           std::string_view reject_reason, bool discarded) {
+  const events::Common c{user.name, o.hostname, "lmtp"};
+  const std::string envelope = "MAIL FROM:<" + req.from + ">\r\nRCPT TO:<" + req.rcpt + ">";
+  const std::string message_id = first_decoded(msg, "message-id");
+  const std::string from = first_decoded(msg, "from");
+  const std::string subject = first_decoded(msg, "subject");
+  std::vector<events::Event> out;
+  const auto copies = backend.delivered();
+  for (const auto& created : backend.created_mailboxes())
+    for (const auto& copy : copies)
+      if (copy.mailbox == created) {
+        out.push_back(events::mailbox_create(c, created, copy.stored.uidvalidity));
+        break;
+      }
+  for (const auto& copy : copies) {
+    events::MessageNewInfo m;
+    m.mailbox = copy.mailbox;
+    m.uidvalidity = copy.stored.uidvalidity;
+    m.uid = copy.stored.uid;
+    m.size = copy.size;
+    m.envelope = envelope;
+    m.flags = copy.flags;
+    m.message_id = message_id;
+    m.from = from;
+    m.subject = subject;
+    out.push_back(events::message_new(c, m));
+  }
+  if (copies.empty() && (rejected || discarded))
+    out.push_back(
+        events::message_refused(c, rejected, envelope, reject_reason, message_id, from, subject));
+  return out;
+}
+
 }  // namespace
 
 int exit_code(Outcome::Kind kind) {
@@ -214,6 +262,35 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (msg.header_raw("received").size() >= options_.max_hops) {
     detail = "too many Received fields";
     return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});
+  }
+
+  if (options_.quota_storage > 0) {
+    const std::uint64_t used = store::maildir_usage(store::SieveHome{user.home}.maildir());
+    const auto size =
+        copy.size() + static_cast<std::size_t>(std::count(copy.begin(), copy.end(), '\n'));
+    const fs::path marker = user.home / ".zest.quota-exceeded";
+    std::error_code ec;
+    const events::Common c{user.name, options_.hostname, "lmtp"};
+    if (used + size > options_.quota_storage) {
+      detail = "over quota: " + std::to_string(used) + " + " + std::to_string(size) + " > " +
+               std::to_string(options_.quota_storage);
+      if (events_) {
+        const events::Event one[] = {events::quota_event(c, true, options_.quota_storage, used)};
+        if (auto e = events_->record(one)) detail += "; " + *e;
+      }
+      fs::create_directories(user.home, ec);
+      if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
+      return finish({Outcome::Kind::TempFail, 452, "4.2.2", "Mailbox full"});
+    }
+    if (fs::exists(marker, ec)) {
+      if (events_) {
+        const events::Event one[] = {events::quota_event(c, false, options_.quota_storage, used)};
+        if (auto e = events_->record(one))
+          return finish(
+              {Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
+      }
+      fs::remove(marker, ec);
+    }
   }
 
   interp::Envelope env;
@@ -328,6 +405,26 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (committed.failure == StagedBackend::Failure::Submission) {
     detail = committed.error;
     return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure forwarding message"});
+  }
+  if (events_) {
+    std::optional<interp::RejectAction> any_reject = protocol_reject;
+    bool discarded = false;
+    for (const auto& a : list.actions()) {
+      if (const auto* r = std::get_if<interp::RejectAction>(&a)) any_reject = *r;
+      if (std::holds_alternative<interp::DiscardAction>(a)) discarded = true;
+    }
+    const auto evs =
+        delivery_events(user, options_, req, msg, *backend, any_reject.has_value(),
+                        any_reject ? std::string_view(any_reject->reason) : "", discarded);
+    if (auto e = events_->record(evs)) {
+      // No acknowledged message without its event: take the copies back
+      // (nobody was told about them) and let the client retry.
+      for (const auto& copy : backend->delivered()) ::unlink(copy.stored.path.c_str());
+      detail = *e;
+      log_("event=outbox-error " + log_field("session", req.session) + " " +
+           log_field("user", user.name) + " " + log_field("error", *e));
+      return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
+    }
   }
   if (protocol_reject)
     return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});

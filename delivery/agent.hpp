@@ -15,6 +15,7 @@
 
 #include "delivery/maildir_backend.hpp"
 #include "delivery/smtp_submit.hpp"
+#include "events/event.hpp"
 #include "interp/host.hpp"
 #include "interp/registry.hpp"
 #include "interp/result.hpp"
@@ -40,6 +41,7 @@ struct AgentOptions {
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;                 // Received fields before we call it a loop
   std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
+  std::uint64_t quota_storage = 0;  // octets per user, 0 = no limit
 };
 
 struct LocalUser {
@@ -82,6 +84,9 @@ class DeliveryAgent {
   // Carrier of xmpp and https notifications (mailto goes through the
   // MailSender); without one those methods fail, logged.
   void set_notify_transport(methods::Transport* t) { notify_transport_ = t; }
+  // Where message-store events go (docs/events.md); null = none. Events
+  // are recorded before deliver() returns a 2xx outcome.
+  void set_event_recorder(events::EventRecorder* r) { events_ = r; }
 
   // nullopt: no such user. Error: the user database is unreadable.
   Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
@@ -98,6 +103,7 @@ class DeliveryAgent {
   LogFn log_;
   BackendFactory factory_;
   methods::Transport* notify_transport_ = nullptr;
+  events::EventRecorder* events_ = nullptr;
 };
 
 // key=value log line fields, values quoted when they need it.

@@ -1,5 +1,7 @@
 #include "delivery/maildir_backend.hpp"
 
+#include <algorithm>
+
 namespace zest::delivery {
 namespace fs = std::filesystem;
 
@@ -20,11 +22,13 @@ Error MaildirBackend::create_mailbox(std::string_view mailbox) {
       storage_failed_ = true;
       return r.error();
     }
-  if (*dir != root_ && !store::maildir_exists(*dir))
+  if (*dir != root_ && !store::maildir_exists(*dir)) {
     if (auto r = store::create_maildir(*dir, true); !r) {
       storage_failed_ = true;
       return r.error();
     }
+    created_.emplace_back(mailbox);
+  }
   return std::nullopt;
 }
 
@@ -41,6 +45,8 @@ Error MaildirBackend::store(std::string_view mailbox, std::span<const std::strin
     if (r.error().kind == store::StoreErrorKind::Io) storage_failed_ = true;
     return r.error().message;
   }
+  const auto lfs = static_cast<std::size_t>(std::count(message.begin(), message.end(), '\n'));
+  staged_.push_back({std::string(mailbox), {flags.begin(), flags.end()}, message.size() + lfs, {}});
   return std::nullopt;
 }
 
@@ -90,7 +96,10 @@ StagedBackend::CommitResult MaildirBackend::commit() {
     tx_.rollback();
     return res;
   }
-  stored_ = std::move(committed.value());
+  delivered_ = std::move(staged_);
+  staged_.clear();
+  for (std::size_t i = 0; i < delivered_.size() && i < committed->size(); ++i)
+    delivered_[i].stored = (*committed)[i];
   for (const auto& [id, period] : marks_) duplicates_.mark(id, period);
   marks_.clear();
   return res;
@@ -98,6 +107,7 @@ StagedBackend::CommitResult MaildirBackend::commit() {
 
 void MaildirBackend::rollback() {
   tx_.rollback();
+  staged_.clear();
   outgoing_.clear();
   marks_.clear();
 }

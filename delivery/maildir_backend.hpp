@@ -17,6 +17,14 @@
 
 namespace zest::delivery {
 
+// A copy stored by a committed delivery, what a MessageNew event names.
+struct DeliveredCopy {
+  std::string mailbox;  // IMAP name ("INBOX", "Lists/sieve")
+  std::vector<std::string> flags;
+  std::size_t size = 0;  // octets with CRLF line ends (IMAP RFC822.SIZE)
+  store::StoredCopy stored;
+};
+
 class StagedBackend : public DeliveryBackend {
  public:
   enum class Failure { None, Storage, Submission };
@@ -30,6 +38,10 @@ class StagedBackend : public DeliveryBackend {
   // Set when a prepare step hit an I/O error (disk full, EIO): the whole
   // delivery must then fail temporarily instead of falling back to keep.
   virtual bool storage_failed() const = 0;
+  // After a successful commit(): the stored copies, in store() order, and
+  // the folders this delivery created (for message-store events).
+  virtual std::vector<DeliveredCopy> delivered() const { return {}; }
+  virtual std::vector<std::string> created_mailboxes() const { return {}; }
 };
 
 class MaildirBackend final : public StagedBackend {
@@ -56,8 +68,8 @@ class MaildirBackend final : public StagedBackend {
   CommitResult commit() override;
   void rollback() override;
   bool storage_failed() const override { return storage_failed_; }
-  // Paths of the copies made visible by the last commit().
-  const std::vector<std::filesystem::path>& stored() const { return stored_; }
+  std::vector<DeliveredCopy> delivered() const override { return delivered_; }
+  std::vector<std::string> created_mailboxes() const override { return created_; }
 
  private:
   struct Outgoing {
@@ -72,7 +84,9 @@ class MaildirBackend final : public StagedBackend {
   store::MaildirTransaction tx_;
   std::vector<Outgoing> outgoing_;
   std::vector<std::pair<std::string, std::chrono::seconds>> marks_;
-  std::vector<std::filesystem::path> stored_;
+  std::vector<DeliveredCopy> staged_;     // what store() staged, in order
+  std::vector<DeliveredCopy> delivered_;  // after commit()
+  std::vector<std::string> created_;
   bool storage_failed_ = false;
 };
 

@@ -478,15 +478,24 @@ Out Session::execute() {
       return syntax(put ? "PUTSCRIPT name script" : "CHECKSCRIPT script");
     const std::string& source = put ? *str(1) : *str(0);
     const std::string name = put ? *str(0) : "script";
+    auto refused = [&](Out o, std::string_view why) {
+      if (put) backend_.script_refused(user_, name, why);
+      return o;
+    };
     if (put) {
       if (auto e = bad_name(name)) return *e;
-      if (source.empty()) return reply("NO", "", "Refusing to store an empty script");
-      if (auto r = store_->have_space(name, source.size()); !r) return store_error(r.error());
+      if (source.empty())
+        return refused(reply("NO", "", "Refusing to store an empty script"), "empty script");
+      if (auto r = store_->have_space(name, source.size()); !r)
+        return refused(store_error(r.error()), "quota");
     }
     auto c = backend_.check(name, source);
-    if (!c.ok) return reply("NO", "", c.errors.empty() ? "Compilation failed" : c.errors);
+    if (!c.ok)
+      return refused(reply("NO", "", c.errors.empty() ? "Compilation failed" : c.errors),
+                     c.errors.empty() ? "compilation failed" : c.errors);
     if (put) {
-      if (auto r = store_->put(name, source, c.binary); !r) return store_error(r.error());
+      if (auto r = store_->put(name, source, c.binary); !r)
+        return refused(store_error(r.error()), "storage error");
     }
     if (!c.warnings.empty()) return reply("OK", "WARNINGS", c.warnings);
     return reply("OK", "", put ? "Putscript completed" : "Script is valid");

@@ -35,6 +35,10 @@ class Backend {
   virtual std::unique_ptr<store::ScriptStore> open_store(std::string_view user) = 0;
   // Compiles like delivery does; `name` labels the diagnostics.
   virtual CheckResult check(std::string_view name, std::string_view source) = 0;
+  // A PUTSCRIPT was refused (invalid script, quota, storage error): for the
+  // vnd.zest.SieveScriptRefused event (docs/events.md).
+  virtual void script_refused(std::string_view /*user*/, std::string_view /*name*/,
+                              std::string_view /*reason*/) {}
 };
 
 // Failed logins per remote address and per user, shared by all sessions

@@ -11,6 +11,7 @@ packages=(
   libre2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
   libtomlplusplus-dev libasio-dev
   libstrophe-dev  # XMPP notifications (methods/transport)
+  libhiredis-dev  # the Redis Streams event sink (events/)
   libcrypt-dev libargon2-dev
   libgsasl-dev  # ManageSieve SASL (PLAIN, SCRAM-SHA-1/-256)
   # tests and benchmarks

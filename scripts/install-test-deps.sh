@@ -19,6 +19,9 @@ packages=(
   # ManageSieve clients (tests/integration/managesieve); sieveshell is in
   # cyrus-admin and needs the SASL plugins of libsasl2-modules
   sieve-connect cyrus-admin cyrus-clients python3-sievelib libsasl2-modules openssl
+  # message-store events (tests/integration/events): the Redis sink's
+  # receiver; the test runs its own instance on 127.0.0.1
+  redis-server
 )
 
 missing=()

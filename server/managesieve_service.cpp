@@ -1,10 +1,12 @@
 #include "server/managesieve_service.hpp"
 
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "delivery/agent.hpp"
+#include "events/event.hpp"
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
 #include "methods/method.hpp"
@@ -40,6 +42,13 @@ class Backend final : public ms::Backend {
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, stack_.registry, stack_.settings);
+  }
+  void script_refused(std::string_view user, std::string_view name,
+                      std::string_view reason) override {
+    if (!stack_.outbox) return;
+    const events::Event one[] = {
+        events::script_refused({std::string(user), cfg_.hostname, "sieve"}, name, reason)};
+    (void)stack_.outbox->record(one);  // a lost audit event must not fail the command
   }
 
  private:
@@ -85,17 +94,39 @@ class AddressLimits {
   std::map<std::string, std::size_t> counts_;
 };
 
+// Login and Logout message-store events (RFC 5423 §4.3, docs/events.md).
+struct SessionEvents {
+  events::EventRecorder* recorder = nullptr;  // null: no sink configured
+  std::string hostname;
+  events::SessionInfo info;
+};
+
+events::SessionInfo session_info(std::string_view remote, const std::string& hostname) {
+  events::SessionInfo i;
+  i.server_domain = hostname;
+  const auto colon = remote.rfind(':');
+  if (remote == "unix" || colon == std::string_view::npos) {
+    i.client_ip = std::string(remote);
+    return i;
+  }
+  i.client_ip = std::string(remote.substr(0, colon));
+  i.client_port = std::atoi(std::string(remote.substr(colon + 1)).c_str());
+  return i;
+}
+
 class Handler final : public net::LineHandler {
  public:
   Handler(ms::Backend& backend, ms::SaslServer& sasl, ms::LoginGuard& guard, ms::Options opts,
           std::string address, std::unique_ptr<AddressLimits::Slot> slot, bool refuse, Logger& log,
-          std::string id)
+          std::string id, SessionEvents events)
       : session_(backend, sasl, guard, std::move(opts), address),
         slot_(std::move(slot)),
         refuse_(refuse),
         log_(log),
-        id_(std::move(id)) {}
+        id_(std::move(id)),
+        events_(std::move(events)) {}
   ~Handler() override {
+    if (!login_user_.empty()) record(false, closing_reason_);
     log_.write("event=disconnect protocol=managesieve " + delivery::log_field("session", id_));
   }
 
@@ -106,21 +137,30 @@ class Handler final : public net::LineHandler {
   net::Output on_line(std::string_view line, bool crlf) override {
     const bool was = session_.authenticated();
     auto o = convert(session_.on_line(line, crlf));
-    if (was && !session_.authenticated())
+    if (was && !session_.authenticated()) {
       log_.write("event=logout " + delivery::log_field("session", id_));
+      if (!login_user_.empty()) record(false, "graceful");
+    }
+    if (o.close && !login_user_.empty()) closing_reason_ = "graceful";
     return o;
   }
   net::Output on_literal(std::string_view bytes) override {
     return convert(session_.on_literal(bytes));
   }
   net::Output on_overlong_line() override { return convert(session_.on_overlong_line()); }
-  net::Output on_timeout() override { return convert(session_.on_timeout()); }
+  net::Output on_timeout() override {
+    closing_reason_ = "timeout";
+    return convert(session_.on_timeout());
+  }
   net::Output work() override {
     const bool was = session_.authenticated();
     auto o = convert(session_.work());
-    if (!was && session_.authenticated())
+    if (!was && session_.authenticated()) {
       log_.write("event=login protocol=managesieve " + delivery::log_field("session", id_) + " " +
                  delivery::log_field("user", session_.user()));
+      login_user_ = session_.user();
+      record(true, "");
+    }
     return o;
   }
   void on_tls_started() override {}
@@ -139,11 +179,25 @@ class Handler final : public net::LineHandler {
     n.delay = o.delay;
     return n;
   }
+  void record(bool login, std::string_view reason) {
+    if (!events_.recorder) return;
+    const events::Common c{login_user_, events_.hostname, "sieve"};
+    const events::Event one[] = {login ? events::login(c, events_.info)
+                                       : events::logout(c, events_.info, reason)};
+    if (!login) login_user_.clear();
+    if (auto e = events_.recorder->record(one))
+      log_.write("event=outbox-error " + delivery::log_field("session", id_) + " " +
+                 delivery::log_field("error", *e));
+  }
+
   ms::Session session_;
   std::unique_ptr<AddressLimits::Slot> slot_;
   bool refuse_;
   Logger& log_;
   std::string id_;
+  SessionEvents events_;
+  std::string login_user_;  // set between Login and Logout events
+  std::string closing_reason_ = "abort";
 };
 
 }  // namespace
@@ -228,8 +282,10 @@ Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints)
         o.tls_available = info.tls_available;
         o.loopback = is_loopback(address);
         const bool refuse = info.over_limit || !slot;
+        SessionEvents ev{m.stack.outbox.get(), m.cfg.hostname,
+                         session_info(info.remote, m.cfg.hostname)};
         return std::make_unique<Handler>(m.backend, *m.sasl, m.guard, std::move(o), address,
-                                         std::move(slot), refuse, m.log, id);
+                                         std::move(slot), refuse, m.log, id, std::move(ev));
       },
       m.log.fn());
   if (auto r = m.server->listen(endpoints); !r) return r;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "events/sinks.hpp"
 #include "server/notify_setup.hpp"
 #include "store/maildir_clean.hpp"
 
@@ -29,7 +30,21 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.sieve_global_dir = c.sieve_global_dir;
   o.recipient_delimiter = c.recipient_delimiter;
   o.notify_max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
+  o.quota_storage = static_cast<std::uint64_t>(c.quota_storage);
   return o;
+}
+
+// Stands in for an outbox that could not be opened.
+class FailingRecorder final : public events::EventRecorder {
+ public:
+  events::Error record(std::span<const events::Event>) override {
+    return "the event outbox could not be opened";
+  }
+};
+
+events::EventRecorder& failing_recorder() {
+  static FailingRecorder r;  // stateless
+  return r;
 }
 
 }  // namespace
@@ -59,6 +74,70 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
       notify_transport(notify),
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
   agent.set_notify_transport(&notify_transport);
+  auto opened = open_outbox(cfg);
+  if (!opened) {
+    outbox_error = opened.error();
+    log.write("event=outbox-error " + delivery::log_field("error", outbox_error));
+    // Deliveries must not be acknowledged without their events.
+    agent.set_event_recorder(&failing_recorder());
+    return;
+  }
+  outbox = std::move(opened.value());
+  agent.set_event_recorder(outbox.get());
+}
+
+Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {
+  if (cfg.event_sinks.empty()) return std::unique_ptr<events::Outbox>();
+  std::vector<events::SinkFilter> filters;
+  for (const auto& s : cfg.event_sinks)
+    filters.push_back({s.name, s.events, s.users, s.users_excluded});
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(cfg.events_outbox).parent_path(), ec);
+  return events::Outbox::open(cfg.events_outbox, std::move(filters),
+                              std::chrono::seconds(cfg.events_dead_after));
+}
+
+Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox& outbox,
+                                 Logger& log) {
+  events::SenderOptions so;
+  so.backoff_initial = std::chrono::milliseconds(cfg.events_backoff_initial_ms);
+  so.backoff_max = std::chrono::milliseconds(cfg.events_backoff_max_ms);
+  so.poll_interval = std::chrono::milliseconds(cfg.events_poll_interval_ms);
+  for (const auto& s : cfg.event_sinks) {
+    events::SinkOptions o;
+    o.name = s.name;
+    o.type = s.type;
+    o.url = s.url;
+    o.secret = s.secret;
+    o.ca_file = s.ca_file;
+    o.fields_denied = s.fields_denied;
+    o.source = cfg.events_source;
+    o.timeout_seconds = static_cast<long>(s.timeout);
+    o.max_parallel = static_cast<std::size_t>(s.max_parallel);
+    o.stream = s.stream;
+    auto t =
+        s.type == "redis" ? events::make_redis_transport(o) : events::make_webhook_transport(o);
+    if (!t) return Result<bool>::failure("[[events.sink]] " + s.name + ": " + t.error());
+    if (s.type == "webhook" && s.url.starts_with("http:"))
+      log.write("event=warning " + delivery::log_field("sink", s.name) + " " +
+                delivery::log_field("warning", "plain http: events travel unencrypted"));
+    senders_.push_back(
+        std::make_unique<events::Sender>(outbox, s.name, std::move(t.value()), so, log.fn()));
+  }
+  outbox_ = &outbox;
+  outbox.on_record([this] {
+    for (auto& s : senders_) s->wake();
+  });
+  if (auto pruned = outbox.prune(std::chrono::seconds(cfg.events_keep_delivered)); !pruned)
+    log.write("event=outbox-error " + delivery::log_field("error", pruned.error()));
+  for (auto& s : senders_) s->start();
+  return true;
+}
+
+void EventSenders::stop() {
+  if (outbox_) outbox_->on_record(nullptr);
+  for (auto& s : senders_) s->stop();
+  senders_.clear();
 }
 
 void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log) {

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "delivery/agent.hpp"
+#include "events/outbox.hpp"
+#include "events/sender.hpp"
 #include "interp/registry.hpp"
 #include "methods/transport/transport.hpp"
 #include "server/server_config.hpp"
@@ -42,6 +44,26 @@ struct DeliveryStack {
   delivery::CurlSender sender;
   methods::NetworkTransport notify_transport;  // xmpp and https notifications
   delivery::DeliveryAgent agent;
+  // The event outbox, when [[events.sink]] tables are configured; opening
+  // failures are in outbox_error (deliveries then fail temporarily).
+  std::unique_ptr<events::Outbox> outbox;
+  std::string outbox_error;
+};
+
+// The outbox of a configuration (null when no sink is configured).
+Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg);
+
+// zestd's senders, one thread per [[events.sink]].
+class EventSenders {
+ public:
+  // Fails on a sink that cannot be set up (bad url or secret).
+  Result<bool> start(const config::ServerConfig& cfg, events::Outbox& outbox, Logger& log);
+  ~EventSenders() { stop(); }
+  void stop();
+
+ private:
+  std::vector<std::unique_ptr<events::Sender>> senders_;
+  events::Outbox* outbox_ = nullptr;
 };
 
 // zestd startup: removes files older than 36 hours from every user's

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -70,6 +71,59 @@ void fill_derived(ServerConfig& c) {
   if (c.hostname.empty()) c.hostname = system_hostname();
   if (c.postmaster_address.empty()) c.postmaster_address = "postmaster@" + c.hostname;
   if (c.passwd_file.empty()) c.passwd_file = c.data_dir + "/passwd";
+  if (c.events_outbox.empty()) c.events_outbox = c.data_dir + "/events.sqlite";
+  if (c.events_source.empty()) c.events_source = "urn:zest:" + c.hostname;
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// [[events.sink]]: an array of tables, each checked against ZEST_SINK_KEY.
+std::optional<std::string> parse_sinks(const toml::table& root, std::string_view src,
+                                       std::vector<EventSinkConfig>& out) {
+  const toml::table* events = root["events"].as_table();
+  const toml::node* node = events ? events->get("sink") : nullptr;
+  if (!node) return std::nullopt;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    return where(*node, src) + ": error: [[events.sink]] must be an array of tables";
+  for (const toml::node& elem : *arr) {
+    const toml::table& t = *elem.as_table();
+    EventSinkConfig s;
+    std::set<std::string, std::less<>> keys;
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                   \
+  keys.insert(key);                                                           \
+  if (const toml::node* n = t.get(key); n && !read(*n, s.member))             \
+    return where(*n, src) + ": error: [[events.sink]] " + key + " must be " + \
+           std::string(kind_text(#kind));
+#include "server/config_keys.def"
+    for (const auto& [k, n] : t)
+      if (!keys.count(k.str()))
+        return where(n, src) + ": error: unknown key [[events.sink]] " + std::string(k.str());
+    const std::string at = where(elem, src) + ": error: [[events.sink]] ";
+    if (s.name.empty()) return at + "needs a name";
+    for (const auto& other : out)
+      if (other.name == s.name) return at + "name \"" + s.name + "\" is used twice";
+    if (s.type != "webhook" && s.type != "redis")
+      return at + s.name + ": type must be \"webhook\" or \"redis\"";
+    if (s.url.empty()) return at + s.name + ": needs a url";
+    if (!s.secret.empty() && !s.secret_file.empty())
+      return at + s.name + ": secret and secret_file exclude each other";
+    if (!s.secret_file.empty()) {
+      std::ifstream in(s.secret_file, std::ios::binary);
+      if (!in) return at + s.name + ": cannot read secret_file " + s.secret_file;
+      std::stringstream ss;
+      ss << in.rdbuf();
+      s.secret = trim(ss.str());
+    }
+    if (s.timeout < 1) return at + s.name + ": timeout must be >= 1";
+    if (s.max_parallel < 1) return at + s.name + ": max_parallel must be >= 1";
+    out.push_back(std::move(s));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -108,6 +162,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   }
 #include "server/config_keys.def"
 #undef ZEST_KEY
+  if (auto e = parse_sinks(root, src, c.event_sinks)) return R::failure(*e);
+  known.insert({"events", "sink"});  // [[events.sink]], read by parse_sinks
   // Unknown keys and tables, nested ones ([notify.http]) included.
   std::set<std::string> tables;
   for (const auto& [t, _] : known) {
@@ -160,6 +216,10 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
       return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");
   if (!c.notify_http_secret.empty() && !methods::webhook_key(c.notify_http_secret))
     return bad("[notify.http] secret must be whsec_<base64>");
+  if (c.events_backoff_initial_ms < 1) return bad("[events] backoff_initial_ms must be >= 1");
+  if (c.events_backoff_max_ms < c.events_backoff_initial_ms)
+    return bad("[events] backoff_max_ms must be >= backoff_initial_ms");
+  if (c.events_poll_interval_ms < 1) return bad("[events] poll_interval_ms must be >= 1");
   auto sieve = parse_engine_settings(text, src);
   if (!sieve) return R::failure(sieve.error());
   c.sieve = std::move(sieve.value());
@@ -189,7 +249,13 @@ std::string config_reference_markdown() {
   out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
          std::string(def_doc) + "): " + std::string(doc) + "\n";
 #include "server/config_keys.def"
-#undef ZEST_KEY
+  out +=
+      "\n### [[events.sink]]\n\nOne table per sink of message-store events "
+      "(docs/events.md); repeat `[[events.sink]]` for more.\n\n";
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                                \
+  out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
+         std::string(def_doc) + "): " + std::string(doc) + "\n";
+#include "server/config_keys.def"
   (void)current;
   return out;
 }

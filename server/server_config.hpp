@@ -11,6 +11,16 @@
 
 namespace zest::config {
 
+// One [[events.sink]] table.
+struct EventSinkConfig {
+  using String = std::string;
+  using StringList = std::vector<std::string>;
+  using Int = std::int64_t;
+  using Bool = bool;
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc) kind member = def;
+#include "server/config_keys.def"
+};
+
 struct ServerConfig {
   using String = std::string;
   using StringList = std::vector<std::string>;
@@ -18,8 +28,8 @@ struct ServerConfig {
   using Bool = bool;
 #define ZEST_KEY(table, key, member, kind, def, def_doc, doc) kind member = def;
 #include "server/config_keys.def"
-#undef ZEST_KEY
-  interp::EngineSettings sieve;  // the [sieve] table
+  std::vector<EventSinkConfig> event_sinks;  // [[events.sink]]
+  interp::EngineSettings sieve;              // the [sieve] table
   std::string source;            // file name, or "(built-in defaults)"
 };
 

@@ -92,6 +92,66 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   return delivery::exit_code(out.kind);
 }
 
+// `zest events list|retry`: the outbox as the administrator sees it.
+int events_list(const config::ServerConfig& cfg, const std::string& state, const std::string& sink,
+                const std::string& user, std::size_t limit) {
+  auto box = server::open_outbox(cfg);
+  if (!box) {
+    std::cerr << "zest: " << box.error() << "\n";
+    return kExTempFail;
+  }
+  if (!box.value()) {
+    std::cerr << "zest: no [[events.sink]] is configured\n";
+    return kExConfig;
+  }
+  events::Outbox::Query q;
+  q.sink = sink;
+  q.user = user;
+  q.limit = limit;
+  if (state == "pending")
+    q.state = events::State::Pending;
+  else if (state == "delivered")
+    q.state = events::State::Delivered;
+  else if (state == "dead")
+    q.state = events::State::Dead;
+  else if (state != "all") {
+    std::cerr << "zest: --state must be pending, delivered, dead or all\n";
+    return kExUsage;
+  }
+  auto rows = box.value()->list(q);
+  if (!rows) {
+    std::cerr << "zest: " << rows.error() << "\n";
+    return kExTempFail;
+  }
+  std::cout << "ID\tSINK\tUSER\tSEQ\tTYPE\tSTATE\tATTEMPTS\tTIME\tLAST_ERROR\n";
+  for (const auto& d : rows.value())
+    std::cout << d.event.id << "\t" << d.sink << "\t" << d.event.user << "\t" << d.event.sequence
+              << "\t" << d.event.type << "\t" << events::state_name(d.state) << "\t" << d.attempts
+              << "\t" << d.event.time << "\t" << (d.last_error.empty() ? "-" : d.last_error)
+              << "\n";
+  return 0;
+}
+
+int events_retry(const config::ServerConfig& cfg, const std::vector<std::string>& ids,
+                 bool all_dead, const std::string& sink) {
+  if (ids.empty() && !all_dead) {
+    std::cerr << "zest: name event ids, or --all-dead\n";
+    return kExUsage;
+  }
+  auto box = server::open_outbox(cfg);
+  if (!box || !box.value()) {
+    std::cerr << "zest: " << (box ? "no [[events.sink]] is configured" : box.error()) << "\n";
+    return box ? kExConfig : kExTempFail;
+  }
+  auto n = box.value()->retry(ids, sink);
+  if (!n) {
+    std::cerr << "zest: " << n.error() << "\n";
+    return kExTempFail;
+  }
+  std::cout << n.value() << " dead deliver" << (n.value() == 1 ? "y" : "ies") << " queued again\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +188,22 @@ int main(int argc, char** argv) {
   dlv->add_flag("-v,--verbose", verbose, "log the delivery on standard error");
   dlv->add_option("RECIPIENT", rcpt, "recipient address or user name")->required();
 
+  auto* evs = app.add_subcommand("events", "the message-store event outbox (docs/events.md)");
+  evs->require_subcommand(1);
+  std::string ev_state = "all", ev_sink, ev_user;
+  std::size_t ev_limit = 1000;
+  auto* ev_list = evs->add_subcommand("list", "list deliveries of events to sinks");
+  ev_list->add_option("--state", ev_state, "pending, delivered, dead or all (default)");
+  ev_list->add_option("--sink", ev_sink, "only this sink");
+  ev_list->add_option("--user", ev_user, "only this user");
+  ev_list->add_option("--limit", ev_limit, "at most this many rows (default 1000)");
+  auto* ev_retry = evs->add_subcommand("retry", "queue dead deliveries again");
+  std::vector<std::string> ev_ids;
+  bool ev_all = false;
+  ev_retry->add_option("ID", ev_ids, "event ids (as listed)");
+  ev_retry->add_flag("--all-dead", ev_all, "every dead delivery");
+  ev_retry->add_option("--sink", ev_sink, "only this sink");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,6 +217,8 @@ int main(int argc, char** argv) {
   }
   const auto& cfg = loaded.value();
   if (dlv->parsed()) return deliver(cfg, sender, orig, rcpt, verbose);
+  if (ev_list->parsed()) return events_list(cfg, ev_state, ev_sink, ev_user, ev_limit);
+  if (ev_retry->parsed()) return events_retry(cfg, ev_ids, ev_all, ev_sink);
 
   store::UserDb db(cfg.passwd_file);
   auto users = db.all();

@@ -115,6 +115,17 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(cfg.data_dir, ec);
   server::DeliveryStack stack(cfg, log);
   server::sweep_stale_tmp(stack, cfg, log);
+  if (!stack.outbox_error.empty()) {
+    std::cerr << "zestd: [events] outbox " << cfg.events_outbox << ": " << stack.outbox_error
+              << "\n";
+    return 71;
+  }
+  server::EventSenders event_senders;
+  if (stack.outbox)
+    if (auto r = event_senders.start(cfg, *stack.outbox, log); !r) {
+      std::cerr << "zestd: " << cfg.source << ": " << r.error() << "\n";
+      return 78;
+    }
 
   delivery::LmtpOptions lopts;
   lopts.hostname = cfg.hostname;
@@ -169,6 +180,7 @@ int main(int argc, char** argv) {
             delivery::log_field("passwd_file", cfg.passwd_file));
   server.run(true);
   managesieve.stop();
+  event_senders.stop();
   log.write("event=stopped");
   curl_global_cleanup();
   return 0;

@@ -1,5 +1,7 @@
 #include "store/maildir_tx.hpp"
 
+#include "store/uidlist.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -327,43 +329,62 @@ Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::str
       if (w.error().message.find("File exists") != std::string::npos) continue;
       return w;
     }
-    Staged s{dir, tmp, info.empty() ? base : base + ":2," + info, !info.empty()};
+    Staged s{dir, tmp, info.empty() ? base : base + ":2," + info, !info.empty(), staged_.size()};
     staged_.push_back(std::move(s));
     return true;
   }
   return SR::failure({StoreErrorKind::Io, "cannot find a unique file name in " + dir.string()});
 }
 
-Result<std::vector<fs::path>, StoreError> MaildirTransaction::commit() {
-  using R = Result<std::vector<fs::path>, StoreError>;
-  std::vector<fs::path> done;
-  std::vector<fs::path> dirs;
-  for (std::size_t i = 0; i < staged_.size(); ++i) {
-    const Staged& s = staged_[i];
-    const fs::path sub = s.dir / (s.to_cur ? "cur" : "new");
-    const fs::path final_path = sub / s.name;
-    // link() never replaces an existing file, unlike rename().
-    if (::link(s.tmp.c_str(), final_path.c_str()) != 0) {
-      const int err = errno;
-      if (err == EPERM || err == ENOTSUP || err == EXDEV) {
+Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
+  using R = Result<std::vector<StoredCopy>, StoreError>;
+  std::vector<StoredCopy> done(staged_.size());
+  // One folder at a time, holding only that folder's uidlist lock: write
+  // the new list (fsynced), make the files visible, fsync new/ and cur/,
+  // then publish the list. A crash before the last step leaves files
+  // Dovecot will number itself, never a listed UID without its file.
+  while (!staged_.empty()) {
+    const fs::path dir = staged_.front().dir;
+    auto lock = UidListLock::acquire(dir);
+    if (!lock) return R::failure(lock.error());
+    std::vector<Staged> here, later;
+    for (auto& s : staged_) (s.dir == dir ? here : later).push_back(std::move(s));
+    staged_ = std::move(later);
+    std::vector<StoredCopy> copies;
+    for (const auto& s : here)
+      copies.push_back(
+          {s.dir / (s.to_cur ? "cur" : "new") / s.name, lock->uidvalidity(), lock->add(s.name)});
+    if (auto r = lock->prepare(); !r) {
+      for (const auto& s : here) ::unlink(s.tmp.c_str());
+      return R::failure(r.error());
+    }
+    std::vector<fs::path> dirs;
+    for (std::size_t i = 0; i < here.size(); ++i) {
+      const Staged& s = here[i];
+      const fs::path& final_path = copies[i].path;
+      // link() never replaces an existing file, unlike rename().
+      if (::link(s.tmp.c_str(), final_path.c_str()) != 0) {
+        const int err = errno;
+        if (err != EPERM && err != ENOTSUP && err != EXDEV) {
+          for (std::size_t k = i; k < here.size(); ++k) ::unlink(here[k].tmp.c_str());
+          return R::failure(io_error(final_path, "link", err));
+        }
         if (::rename(s.tmp.c_str(), final_path.c_str()) != 0) {
           const int err2 = errno;
-          staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+          for (std::size_t k = i; k < here.size(); ++k) ::unlink(here[k].tmp.c_str());
           return R::failure(io_error(final_path, "rename", err2));
         }
       } else {
-        staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
-        return R::failure(io_error(final_path, "link", err));
+        ::unlink(s.tmp.c_str());
       }
-    } else {
-      ::unlink(s.tmp.c_str());
+      if (std::find(dirs.begin(), dirs.end(), final_path.parent_path()) == dirs.end())
+        dirs.push_back(final_path.parent_path());
     }
-    done.push_back(final_path);
-    if (std::find(dirs.begin(), dirs.end(), sub) == dirs.end()) dirs.push_back(sub);
+    for (const auto& d : dirs)
+      if (auto r = fsync_dir(d); !r) return R::failure(r.error());
+    if (auto r = lock->commit(); !r) return R::failure(r.error());
+    for (std::size_t i = 0; i < here.size(); ++i) done[here[i].index] = std::move(copies[i]);
   }
-  staged_.clear();
-  for (const auto& d : dirs)
-    if (auto r = fsync_dir(d); !r) return R::failure(r.error());
   return done;
 }
 

@@ -5,6 +5,7 @@
 // committed removes its tmp files.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -36,6 +37,14 @@ struct StoreError {
   std::string message;
 };
 
+// One copy made visible by MaildirTransaction::commit(): its file and the
+// IMAP UID it got in the folder's dovecot-uidlist (store/uidlist.hpp).
+struct StoredCopy {
+  std::filesystem::path path;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+};
+
 class MaildirTransaction {
  public:
   MaildirTransaction() = default;
@@ -46,8 +55,10 @@ class MaildirTransaction {
   // `dir` is an existing maildir; `message` uses LF line ends.
   Result<bool, StoreError> stage(const std::filesystem::path& dir, std::string_view message,
                                  std::span<const std::string> flags);
-  // Makes every staged copy visible and durable; returns the final paths.
-  Result<std::vector<std::filesystem::path>, StoreError> commit();
+  // Makes every staged copy visible and durable, each with its UID assigned
+  // under the folder's dovecot-uidlist lock; returns the copies in staging
+  // order.
+  Result<std::vector<StoredCopy>, StoreError> commit();
   void rollback();
   std::size_t staged() const { return staged_.size(); }
 
@@ -56,6 +67,7 @@ class MaildirTransaction {
     std::filesystem::path dir, tmp;
     std::string name;  // final file name (with ":2,..." when it goes to cur/)
     bool to_cur = false;
+    std::size_t index = 0;  // staging order
   };
   std::vector<Staged> staged_;
 };

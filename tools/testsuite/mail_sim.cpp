@@ -70,8 +70,8 @@ void MailSimulation::duplicate_mark(std::string_view id, std::chrono::seconds pe
 delivery::Error MailSimulation::commit() {
   auto r = backend_.commit();
   if (r.failure != delivery::StagedBackend::Failure::None) return r.error;
-  for (const auto& file : backend_.stored())
-    arrivals_[file.parent_path().parent_path()].push_back(file);
+  for (const auto& copy : backend_.delivered())
+    arrivals_[copy.stored.path.parent_path().parent_path()].push_back(copy.stored.path);
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@ import argparse
 import grp
 import hashlib
 import imaplib
+import json
 import os
 import pwd
 import shutil
@@ -560,7 +561,10 @@ class ImapReadBackTests(unittest.TestCase):
             internal = pwd.getpwuid(os.getuid()).pw_name
             internal_group = grp.getgrgid(os.getgid()).gr_name
         uid, gid = run_as or (os.getuid(), os.getgid())
-        env = Env(run_as=run_as)
+        # An events sink that is never reachable: the MessageNew events stay
+        # in the outbox, where the test reads the UIDs they name.
+        env = Env(run_as=run_as, extra='[[events.sink]]\nname = "nowhere"\n'
+                  'type = "webhook"\nurl = "http://127.0.0.1:9/"\n')
         dv = None
         sent = {}
         try:
@@ -579,6 +583,7 @@ class ImapReadBackTests(unittest.TestCase):
                 self.assertEqual(c.reply()[0][:3], "250")
                 c.close()
             env.stop()
+            events = event_uids(os.path.join(env.dir, "var", "events.sqlite"))
 
             port = free_port()
             base = os.path.join(env.dir, "dovecot")
@@ -601,7 +606,7 @@ class ImapReadBackTests(unittest.TestCase):
                 dv = subprocess.Popen([dovecot, "-F", "-c", conf], stderr=errf)
             try:
                 wait_port(port, dv)
-                self.check_imap(imaplib.IMAP4("127.0.0.1", port), sent)
+                self.check_imap(imaplib.IMAP4("127.0.0.1", port), sent, events)
             except Exception:
                 for path in (derr, dlog):
                     if os.path.exists(path):
@@ -618,7 +623,20 @@ class ImapReadBackTests(unittest.TestCase):
                     dv.wait()
             env.cleanup()
 
-    def check_imap(self, m, sent):
+    def check_uids(self, m, box, events):
+        """The UID and UIDVALIDITY each MessageNew event named are what
+        Dovecot's IMAP server reports for that message."""
+        uidvalidity = int(m.response("UIDVALIDITY")[1][0])
+        for subj, (mailbox, validity, uid) in events.items():
+            if mailbox != box:
+                continue
+            self.checked_uids += 1
+            typ, data = m.uid("SEARCH", "SUBJECT", '"%s"' % subj)
+            self.assertEqual(typ, "OK")
+            self.assertEqual((validity, [uid]), (uidvalidity, [int(x) for x in data[0].split()]),
+                             subj)
+
+    def check_imap(self, m, sent, events):
         typ, _ = m.login("alice@example.org", "pw")
         self.assertEqual(typ, "OK")
         typ, boxes = m.list()
@@ -629,6 +647,8 @@ class ImapReadBackTests(unittest.TestCase):
 
         typ, data = m.select("INBOX", readonly=True)
         self.assertEqual((typ, int(data[0])), ("OK", 2))
+        self.checked_uids = 0
+        self.check_uids(m, "INBOX", events)
         typ, data = m.fetch("1:*", "(FLAGS RFC822.SIZE BODY.PEEK[])")
         self.assertEqual(typ, "OK")
         got = {}
@@ -651,14 +671,37 @@ class ImapReadBackTests(unittest.TestCase):
         self.assertEqual(size, len(body))
         self.assertTrue(body.endswith(sent["plain three"]), body)
 
-        for box, subj in (("Lists/sieve", "list one"), ('"Entw&APw-rfe"', "draft four")):
+        for box, subj, name in (("Lists/sieve", "list one", "Lists/sieve"),
+                                ('"Entw&APw-rfe"', "draft four", "Entw\u00fcrfe")):
             typ, data = m.select(box, readonly=True)
             self.assertEqual((typ, int(data[0])), ("OK", 1), box)
+            self.check_uids(m, name, events)
             typ, data = m.fetch("1", "(BODY.PEEK[] BODY.PEEK[TEXT])")
             self.assertEqual(typ, "OK")
             self.assertTrue(data[0][1].endswith(sent[subj]), data)
             self.assertEqual(data[1][1], sent[subj].split(b"\r\n\r\n", 1)[1])
+        self.assertEqual(self.checked_uids, 4)
         m.logout()
+
+
+def event_uids(outbox):
+    """{subject: (mailbox, uidvalidity, uid)} of the MessageNew events in
+    the outbox, from the IMAP URL in `uri` (RFC 5092)."""
+    import sqlite3
+    from urllib.parse import unquote
+    out = {}
+    db = sqlite3.connect(outbox)
+    try:
+        for (data,) in db.execute("SELECT data FROM event WHERE type = 'MessageNew'"):
+            d = json.loads(data)
+            path = d["uri"].split("/", 3)[3]  # after imap://user@host/
+            mailbox, rest = path.split(";UIDVALIDITY=", 1)
+            validity, uid = rest.split("/;UID=")
+            out[d["vnd.zest.subject"]] = (unquote(mailbox), int(validity), int(uid))
+    finally:
+        db.close()
+    assert len(out) == 4, out
+    return out
 
 
 def _has_user(name):

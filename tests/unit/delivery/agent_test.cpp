@@ -254,6 +254,7 @@ TEST_F(AgentTest, DotSeparatorForDovecotScripts) {
   options.hierarchy_separator = '.';
   EXPECT_EQ(deliver("bob").code, 250);
   EXPECT_EQ(count_files(home / "Maildir" / ".Lists.zest" / "new"), 1u);
+}
 
 // Records xmpp/https payloads instead of sending them.
 class RecordingTransport : public methods::Transport {

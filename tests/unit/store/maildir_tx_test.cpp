@@ -60,9 +60,9 @@ TEST(MaildirTransaction, NothingVisibleBeforeCommit) {
   EXPECT_EQ(count(t.p / "tmp"), 0u);
   EXPECT_EQ(count(t.p / "new"), 1u);
   EXPECT_EQ(count(t.p / "cur"), 1u);
-  const std::string name = (*done)[1].filename().string();
+  const std::string name = (*done)[1].path.filename().string();
   EXPECT_TRUE(name.ends_with(":2,FSa")) << name;
-  EXPECT_NE((*done)[0].filename().string().find(",S=14,W=17"), std::string::npos);
+  EXPECT_NE((*done)[0].path.filename().string().find(",S=14,W=17"), std::string::npos);
   std::ifstream kw(t.p / "dovecot-keywords");
   std::stringstream ss;
   ss << kw.rdbuf();

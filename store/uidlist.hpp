@@ -1,0 +1,76 @@
+// IMAP UIDs for Maildir messages, kept in Dovecot's `dovecot-uidlist` so that
+// Dovecot's IMAP server shows the UIDs zest assigned at delivery. The rules
+// are Dovecot's: the list is changed only by whoever created
+// `dovecot-uidlist.lock` with O_EXCL; the new list is written into that lock
+// file and renamed over `dovecot-uidlist`. A lock older than two minutes is
+// stale and removed (as Dovecot does).
+//
+// Format (version 3): a header "3 V<uidvalidity> N<next uid> [G<guid> ...]"
+// and one line per message "<uid> [<ext> ...] :<file name without :2,info>".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/result.hpp"
+#include "store/maildir_tx.hpp"
+
+namespace zest::store {
+
+struct UidListHeader {
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t next_uid = 1;
+};
+
+// Parses a dovecot-uidlist text: the header, and each record's UID by base
+// file name. nullopt when the header is not version 3 (or 1).
+struct ParsedUidList {
+  UidListHeader header;
+  std::string header_rest;  // header fields other than V and N, kept as written
+  struct Record {
+    std::uint32_t uid = 0;
+    std::string base;  // file name without ":2,..."
+    std::string line;  // as written (extension fields kept)
+  };
+  std::vector<Record> records;
+};
+std::optional<ParsedUidList> parse_uidlist(std::string_view text);
+
+// The base name Dovecot keys a Maildir file by: the name up to ":2,".
+std::string maildir_base_name(std::string_view file_name);
+
+// Holds dovecot-uidlist.lock of one Maildir folder. add() assigns UIDs;
+// prepare() writes the new list into the lock file and fsyncs it;
+// commit() renames it over dovecot-uidlist and fsyncs the folder. Without
+// commit() the lock is removed and nothing changes.
+class UidListLock {
+ public:
+  // Waits (bounded by `wait`) for the lock.
+  static Result<UidListLock, StoreError> acquire(
+      const std::filesystem::path& dir, std::chrono::milliseconds wait = std::chrono::seconds(30));
+  UidListLock(UidListLock&& o) noexcept;
+  UidListLock& operator=(UidListLock&&) = delete;
+  UidListLock(const UidListLock&) = delete;
+  ~UidListLock();
+
+  std::uint32_t uidvalidity() const { return list_.header.uidvalidity; }
+  // The UID of `file_name` (already listed, or newly assigned).
+  std::uint32_t add(std::string_view file_name);
+  Result<bool, StoreError> prepare();
+  Result<bool, StoreError> commit();
+
+ private:
+  UidListLock(std::filesystem::path dir, int fd, ParsedUidList list, bool changed);
+  std::filesystem::path dir_;
+  int fd_ = -1;
+  ParsedUidList list_;
+  bool changed_ = false;
+  bool committed_ = false;
+};
+
+}  // namespace zest::store

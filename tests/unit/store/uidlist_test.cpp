@@ -1,0 +1,116 @@
+// dovecot-uidlist: parsing Dovecot's files, assigning UIDs at delivery
+// under the .lock, and what a crash before commit leaves.
+#include "store/uidlist.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "store/maildir_tx.hpp"
+
+namespace zest::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TmpDir {
+  TmpDir() {
+    char tmpl[] = "/tmp/zest-uidlist-XXXXXX";
+    p = ::mkdtemp(tmpl);
+  }
+  ~TmpDir() {
+    std::error_code ec;
+    fs::remove_all(p, ec);
+  }
+  fs::path p;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(UidList, ParsesDovecotVersion3) {
+  auto l = parse_uidlist(
+      "3 V1700000000 N5 G0123456789abcdef\n"
+      "1 :1.M1P1.host,S=10,W=11\n"
+      "3 W120 :3.M1P1.host\n");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->header.uidvalidity, 1700000000u);
+  EXPECT_EQ(l->header.next_uid, 5u);
+  EXPECT_EQ(l->header_rest, " G0123456789abcdef");
+  ASSERT_EQ(l->records.size(), 2u);
+  EXPECT_EQ(l->records[1].uid, 3u);
+  EXPECT_EQ(l->records[1].base, "3.M1P1.host");
+  EXPECT_FALSE(parse_uidlist("9 garbage\n"));
+  EXPECT_FALSE(parse_uidlist("3 N5\n"));
+  EXPECT_EQ(maildir_base_name("1.M2.host,S=3:2,FS"), "1.M2.host,S=3");
+}
+
+TEST(UidList, AssignsNextUidsAndKeepsDovecotsLines) {
+  TmpDir t;
+  { std::ofstream(t.p / "dovecot-uidlist") << "3 V77 N5 Gabc\n4 W9 :old.M1.host\n"; }
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_TRUE(fs::exists(t.p / "dovecot-uidlist.lock"));
+  EXPECT_EQ(lock->uidvalidity(), 77u);
+  EXPECT_EQ(lock->add("new.M2.host,S=1:2,S"), 5u);
+  EXPECT_EQ(lock->add("old.M1.host:2,S"), 4u);  // already listed
+  ASSERT_TRUE(lock->prepare());
+  ASSERT_TRUE(lock->commit());
+  EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"),
+            "3 V77 N6 Gabc\n4 W9 :old.M1.host\n5 :new.M2.host,S=1\n");
+}
+
+TEST(UidList, WaitsForTheLockAndGivesUp) {
+  TmpDir t;
+  auto first = UidListLock::acquire(t.p);
+  ASSERT_TRUE(first);
+  auto second = UidListLock::acquire(t.p, std::chrono::milliseconds(50));
+  EXPECT_FALSE(second);
+}
+
+TEST(UidList, UncommittedChangesNothing) {
+  TmpDir t;
+  {
+    auto lock = UidListLock::acquire(t.p);
+    ASSERT_TRUE(lock);
+    lock->add("a.M1.host");
+    ASSERT_TRUE(lock->prepare());
+  }
+  EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist"));
+  EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
+}
+
+TEST(UidList, MaildirCommitAssignsUidsInOrder) {
+  TmpDir t;
+  ASSERT_TRUE(create_maildir(t.p, false));
+  ASSERT_TRUE(create_maildir(t.p / ".Sub", true));
+  MaildirTransaction tx;
+  ASSERT_TRUE(tx.stage(t.p, "a\n", {}));
+  ASSERT_TRUE(tx.stage(t.p / ".Sub", "b\n", {}));
+  ASSERT_TRUE(tx.stage(t.p, "c\n", {}));
+  auto done = tx.commit();
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->size(), 3u);
+  EXPECT_EQ((*done)[0].uid, 1u);
+  EXPECT_EQ((*done)[1].uid, 1u);
+  EXPECT_EQ((*done)[2].uid, 2u);
+  EXPECT_EQ((*done)[1].path.parent_path().parent_path(), t.p / ".Sub");
+  auto l = parse_uidlist(slurp(t.p / "dovecot-uidlist"));
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->header.uidvalidity, (*done)[0].uidvalidity);
+  ASSERT_EQ(l->records.size(), 2u);
+  EXPECT_EQ(l->records[1].base, (*done)[2].path.filename().string());
+  MaildirTransaction tx2;
+  ASSERT_TRUE(tx2.stage(t.p, "d\n", {}));
+  EXPECT_EQ((*tx2.commit())[0].uid, 3u);
+}
+
+}  // namespace
+}  // namespace zest::store
