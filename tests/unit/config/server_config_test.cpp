@@ -67,6 +67,16 @@ TEST(ServerConfig, NotifyDefaults) {
   EXPECT_EQ(server::engine_settings(*c).value("notify_http_allow_http"), "no");
 }
 
+// Files written before `user` existed keep working.
+TEST(ServerConfig, SubmissionUsernameStaysAnAliasOfUser) {
+  auto old = parse_server_config("[submission]\nusername = \"a\"\n", "t.toml");
+  ASSERT_TRUE(old) << old.error();
+  EXPECT_EQ(server::notify_config(old.value()).submission.username, "a");
+  auto both = parse_server_config("[submission]\nusername = \"a\"\nuser = \"b\"\n", "t.toml");
+  ASSERT_TRUE(both);
+  EXPECT_EQ(server::notify_config(both.value()).submission.username, "b");
+}
+
 TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
   auto error_of = [](std::string_view text) {
     auto c = parse_server_config(text, "t.toml");
@@ -76,7 +86,7 @@ TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
             std::string::npos);
   EXPECT_NE(error_of("[notify.irc]\nx = 1\n").find("unknown table [notify.irc]"),
             std::string::npos);
-  EXPECT_NE(error_of("[submission]\nusername = \"a\"\n").find("unknown key [submission] username"),
+  EXPECT_NE(error_of("[submission]\nusr = \"a\"\n").find("unknown key [submission] usr"),
             std::string::npos);
   EXPECT_NE(error_of("[notify.xmpp]\nport = \"x\"\n").find("t.toml:2:8: error: [notify.xmpp] port"),
             std::string::npos);
