@@ -366,14 +366,10 @@ std::string notification_copy(const methods::Payload& sent, const interp::Notify
     if (n.message) subject = *n.message;
     body = h->body;
   }
-  // One line of subject; the payload bodies use LF or nothing.
+  // One line of subject; the body ends with a line break.
   for (char& c : subject)
     if (c == '\r' || c == '\n') c = ' ';
-  std::string crlf;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) crlf += '\r';
-    crlf += body[i];
-  }
+  std::string crlf = interp::to_crlf(body);
   if (crlf.empty() || crlf.back() != '\n') crlf += "\r\n";
   std::string out;
   out += header_field("From", encode_address_phrase(n.from.value_or(std::string(user))));
