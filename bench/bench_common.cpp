@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 
 namespace zest::bench {
 namespace fs = std::filesystem;
@@ -45,12 +45,12 @@ std::vector<std::string> load_corpus(const fs::path& dir) {
   return out;
 }
 
-interp::Envelope envelope_of(const message::Message& msg) {
+interp::Envelope envelope_of(const mail::Message& msg) {
   interp::Envelope env;
   auto first = [&](const char* name, std::string fallback) {
     for (auto v : msg.header_raw(name)) {
-      auto list = message::parse_address_list(v);
-      if (!list.addresses.empty()) return message::to_string(list.addresses.front());
+      auto list = mail::parse_address_list(v);
+      if (!list.addresses.empty()) return mail::to_string(list.addresses.front());
     }
     return fallback;
   };

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "interp/host.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
 namespace zest::bench {
 
@@ -26,7 +26,7 @@ std::vector<std::string> load_corpus(const std::filesystem::path& dir);
 
 // The envelope lmtp-load.py would give the message: Return-Path as sender,
 // the To address as recipient.
-interp::Envelope envelope_of(const message::Message& msg);
+interp::Envelope envelope_of(const mail::Message& msg);
 
 // Every mailbox exists, nothing is logged: a dry run.
 class DryRunHost : public interp::Host {

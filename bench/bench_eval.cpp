@@ -25,7 +25,7 @@ void BM_ParseMessage(benchmark::State& state, const Fixture* fx) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     for (const auto& raw : fx->corpus) {
-      message::Message msg(raw);
+      mail::Message msg(raw);
       benchmark::DoNotOptimize(msg.headers().data());
       bytes += raw.size();
     }
@@ -44,11 +44,11 @@ void BM_Eval(benchmark::State& state, const Fixture* fx, const std::string& sour
   // The envelope comes with the LMTP transaction, not from the message, so
   // it is made before the timing.
   std::vector<interp::Envelope> envelopes;
-  for (const auto& raw : fx->corpus) envelopes.push_back(bench::envelope_of(message::Message(raw)));
+  for (const auto& raw : fx->corpus) envelopes.push_back(bench::envelope_of(mail::Message(raw)));
   std::size_t errors = 0, actions = 0;
   for (auto _ : state) {
     for (std::size_t i = 0; i < fx->corpus.size(); ++i) {
-      message::Message msg(fx->corpus[i]);  // the copy is part of the cost, as for a delivery
+      mail::Message msg(fx->corpus[i]);  // the copy is part of the cost, as for a delivery
       auto out = interp::run_program(*compiled.program, msg, envelopes[i], host, fx->settings,
                                      fx->registry);
       errors += out.status != interp::RunOutput::Status::Ok;

@@ -13,8 +13,8 @@
 
 #include "delivery/executor.hpp"
 #include "delivery/notify_rate.hpp"
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 #include "interp/vm.hpp"
 #include "store/script_store.hpp"
 #include "store/quota.hpp"
@@ -124,7 +124,7 @@ std::string reject_text(std::string_view reason) {
   return out.empty() ? "Message rejected" : out;
 }
 
-std::string first_decoded(const message::Message& m, std::string_view name) {
+std::string first_decoded(const mail::Message& m, std::string_view name) {
   const auto v = m.header_decoded(name);
   return v.empty() ? std::string() : std::string(v.front());
 }
@@ -133,7 +133,7 @@ std::string first_decoded(const message::Message& m, std::string_view name) {
 // MailboxCreate for each folder it created, MessageNew for each stored
 // copy; or MessageRejected / MessageDiscarded when nothing was stored.
 std::vector<events::Event> delivery_events(const LocalUser& user, const AgentOptions& o,
-                                           const DeliveryRequest& req, const message::Message& msg,
+                                           const DeliveryRequest& req, const mail::Message& msg,
                                            const StagedBackend& backend, bool rejected,
                                            std::string_view reject_reason, bool discarded) {
   const events::Common c{user.name, o.hostname, "lmtp"};
@@ -208,7 +208,7 @@ std::string log_field(std::string_view key, std::string_view value) {
 }
 
 DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
-                             store::ScriptCache& scripts, MailSender& sender,
+                             store::ScriptCache& scripts, transport::MailSender& sender,
                              const interp::Registry& registry,
                              const interp::EngineSettings& settings, LogFn log)
     : options_(std::move(options)),
@@ -218,7 +218,7 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
       registry_(registry),
       settings_(settings),
       log_(std::move(log)) {
-  factory_ = [this](const LocalUser& u, MailSender& s) -> std::unique_ptr<StagedBackend> {
+  factory_ = [this](const LocalUser& u, transport::MailSender& s) -> std::unique_ptr<StagedBackend> {
     return std::make_unique<MaildirBackend>(store::SieveHome{u.home}.maildir(), s,
                                             store::DuplicateDb(duplicates_file(u.home)),
                                             options_.autocreate, options_.hierarchy_separator);
@@ -258,7 +258,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
 
   const std::string copy = "Return-Path: <" + req.from + ">\nDelivered-To: " + req.rcpt + "\n" +
                            req.trace + std::string(req.message);
-  const message::Message msg(copy);
+  const mail::Message msg(copy);
   if (msg.header_raw("received").size() >= options_.max_hops) {
     detail = "too many Received fields";
     return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "delivery/maildir_backend.hpp"
-#include "delivery/smtp_submit.hpp"
+#include "transport/smtp_submit.hpp"
 #include "events/event.hpp"
 #include "interp/host.hpp"
 #include "interp/registry.hpp"
-#include "interp/result.hpp"
+#include "base/result.hpp"
 #include "interp/settings.hpp"
 #include "methods/method.hpp"
 #include "store/passwd.hpp"
@@ -71,18 +71,18 @@ struct DeliveryRequest {
 
 using LogFn = std::function<void(std::string_view line)>;
 using BackendFactory =
-    std::function<std::unique_ptr<StagedBackend>(const LocalUser& user, MailSender& sender)>;
+    std::function<std::unique_ptr<StagedBackend>(const LocalUser& user, transport::MailSender& sender)>;
 
 class DeliveryAgent {
  public:
   DeliveryAgent(AgentOptions options, store::UserDb& users, store::ScriptCache& scripts,
-                MailSender& sender, const interp::Registry& registry,
+                transport::MailSender& sender, const interp::Registry& registry,
                 const interp::EngineSettings& settings, LogFn log);
 
   // For fault-injection tests: replaces the Maildir backend.
   void set_backend_factory(BackendFactory f) { factory_ = std::move(f); }
   // Carrier of xmpp and https notifications (mailto goes through the
-  // MailSender); without one those methods fail, logged.
+  // transport::MailSender); without one those methods fail, logged.
   void set_notify_transport(methods::Transport* t) { notify_transport_ = t; }
   // Where message-store events go (docs/events.md); null = none. Events
   // are recorded before deliver() returns a 2xx outcome.
@@ -97,7 +97,7 @@ class DeliveryAgent {
   AgentOptions options_;
   store::UserDb& users_;
   store::ScriptCache& scripts_;
-  MailSender& sender_;
+  transport::MailSender& sender_;
   const interp::Registry& registry_;
   const interp::EngineSettings& settings_;
   LogFn log_;

@@ -6,20 +6,20 @@
 #include <ctime>
 #include <variant>
 
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 
 namespace zest::delivery {
 namespace {
 
-std::string first_header(const message::Message& m, std::string_view name) {
+std::string first_header(const mail::Message& m, std::string_view name) {
   const auto v = m.header_raw(name);
   return v.empty() ? std::string() : std::string(v.front());
 }
 
 std::string bare(std::string_view path) {
-  if (auto p = message::parse_envelope_path(path); p && !p->null_path)
-    return message::to_string(p->address);
+  if (auto p = mail::parse_envelope_path(path); p && !p->null_path)
+    return mail::to_string(p->address);
   return {};
 }
 
@@ -71,7 +71,7 @@ bool redirect_loop(const DeliveryContext& ctx) {
 
 }  // namespace
 
-std::string redirected_message(const DeliveryContext& ctx, const message::Message* edited) {
+std::string redirected_message(const DeliveryContext& ctx, const mail::Message* edited) {
   // Mark the copy so loops can be recognised, as other MTAs' Sieve does.
   std::string out = "X-Sieve-Redirected-From: " + user_address(ctx) + "\r\n";
   out.append(edited ? edited->raw() : ctx.message.raw());
@@ -115,7 +115,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   bool fallback_keep = false;
   // `msg`: the message as the action saw it (editheader edits included).
   auto store = [&](const std::string& mailbox, const interp::Flags& flags, bool create,
-                   const message::Message& msg) {
+                   const mail::Message& msg) {
     if (!backend.mailbox_exists(mailbox)) {
       if (!create) {
         st.errors.push_back("failed to store into mailbox '" + mailbox +
@@ -221,8 +221,8 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   const auto& list = actions.actions();
   for (; state.executed < list.size(); ++state.executed) {
     const interp::Action& a = list[state.executed];
-    const message::Message* edited = actions.message_of(state.executed);
-    const message::Message& msg = edited ? *edited : ctx.message;
+    const mail::Message* edited = actions.message_of(state.executed);
+    const mail::Message& msg = edited ? *edited : ctx.message;
     bool ok = true;
     if (const auto* k = std::get_if<interp::KeepAction>(&a)) {
       ok = store(ctx.default_mailbox, k->flags, false, msg);
@@ -284,7 +284,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   const bool want_keep = fallback_keep || (commit_implicit_keep && actions.implicit_keep());
   if (want_keep && !state.implicit_keep_done) {
     // A failed result keeps the message as delivered, without edits.
-    const message::Message* edited = fallback_keep ? nullptr : actions.edited_message(&ctx.message);
+    const mail::Message* edited = fallback_keep ? nullptr : actions.edited_message(&ctx.message);
     if (store(ctx.default_mailbox, fallback_keep ? interp::Flags{} : keep_flags, false,
               edited ? *edited : ctx.message)) {
       state.implicit_keep_done = true;

@@ -17,7 +17,7 @@
 #include "interp/settings.hpp"
 #include "methods/notifier.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -48,7 +48,7 @@ class DeliveryBackend {
 
 // What the executor needs to know about the delivery in progress.
 struct DeliveryContext {
-  const message::Message& message;
+  const mail::Message& message;
   const interp::Envelope& envelope;
   const interp::EngineSettings& settings;
   std::string postmaster = "postmaster@example.com";
@@ -92,7 +92,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
 // The messages the executor generates, exposed for tests.
 // `edited`: the message with editheader edits, when the action carried one.
 std::string redirected_message(const DeliveryContext& ctx,
-                               const message::Message* edited = nullptr);
+                               const mail::Message* edited = nullptr);
 std::string rejection_message(const DeliveryContext& ctx, std::string_view reason);
 
 }  // namespace zest::delivery

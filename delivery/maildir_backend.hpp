@@ -1,5 +1,5 @@
 // The real DeliveryBackend: Maildir++ folders under one user's Maildir and
-// outgoing mail through a MailSender, in two phases. While the executor
+// outgoing mail through a transport::MailSender, in two phases. While the executor
 // runs, stores are only staged (written to tmp/ and fsynced) and outgoing
 // mail and duplicate marks are queued; commit() sends the mail, then makes
 // the stored copies visible and durable. Nothing may be acknowledged unless
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "delivery/executor.hpp"
-#include "delivery/smtp_submit.hpp"
+#include "transport/smtp_submit.hpp"
 #include "store/duplicates.hpp"
 #include "store/maildir_tx.hpp"
 
@@ -48,7 +48,7 @@ class MaildirBackend final : public StagedBackend {
  public:
   // `autocreate`: fileinto creates missing folders even without :create.
   // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
-  MaildirBackend(std::filesystem::path maildir, MailSender& sender, store::DuplicateDb duplicates,
+  MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender, store::DuplicateDb duplicates,
                  bool autocreate, char separator = '/')
       : root_(std::move(maildir)),
         sender_(sender),
@@ -77,7 +77,7 @@ class MaildirBackend final : public StagedBackend {
     bool critical;  // a redirect: the message goes nowhere else
   };
   std::filesystem::path root_;
-  MailSender& sender_;
+  transport::MailSender& sender_;
   store::DuplicateDb duplicates_;
   bool autocreate_;
   char separator_;

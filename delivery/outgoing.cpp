@@ -6,16 +6,16 @@
 #include <random>
 #include <sstream>
 
-#include "interp/header_codec.hpp"
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
-#include "interp/message/rfc2047.hpp"
-#include "interp/utf8.hpp"
+#include "mail/header_codec.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::delivery {
 namespace {
 
-using interp::header_field;
+using mail::header_field;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -31,8 +31,8 @@ std::string trim(std::string_view s) {
 }
 
 std::string bare(std::string_view path) {
-  if (auto p = message::parse_envelope_path(path); p && !p->null_path)
-    return message::to_string(p->address);
+  if (auto p = mail::parse_envelope_path(path); p && !p->null_path)
+    return mail::to_string(p->address);
   return {};
 }
 
@@ -50,8 +50,8 @@ std::vector<std::pair<std::string, std::string>> entries(std::string_view value)
     if (!quoted && c == '>' && angle > 0) --angle;
     if (c == ',' && !quoted && angle == 0) {
       const std::string text = trim(value.substr(start, i - start));
-      const auto list = message::parse_address_list(text);
-      if (list.addresses.size() == 1) out.emplace_back(message::to_string(list.addresses[0]), text);
+      const auto list = mail::parse_address_list(text);
+      if (list.addresses.size() == 1) out.emplace_back(mail::to_string(list.addresses[0]), text);
       start = i + 1;
     }
   }
@@ -63,7 +63,7 @@ bool setting_yes(const DeliveryContext& ctx, std::string_view key) {
   return v == "yes" || v == "true" || v == "1";
 }
 
-std::string first_header(const message::Message& m, std::string_view name) {
+std::string first_header(const mail::Message& m, std::string_view name) {
   const auto v = m.header_raw(name);
   return v.empty() ? std::string() : std::string(v.front());
 }
@@ -100,7 +100,7 @@ std::string encode_address_phrase(std::string_view s) {
   if (ascii) return std::string(s);
   if (phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"')
     phrase = phrase.substr(1, phrase.size() - 2);
-  return interp::encode_words(phrase) + " " + std::string(s.substr(lt));
+  return mail::encode_words(phrase) + " " + std::string(s.substr(lt));
 }
 
 bool is_system_sender(std::string_view sender) {
@@ -110,7 +110,7 @@ bool is_system_sender(std::string_view sender) {
 }
 
 // RFC 3834 §2 and the usual list/bulk markers: never answer these.
-std::optional<std::string> automatic_message(const message::Message& m) {
+std::optional<std::string> automatic_message(const mail::Message& m) {
   for (auto v : m.header_raw("auto-submitted"))
     if (lower(trim(v.substr(0, v.find(';')))) != "no") return "auto-submitted message";
   for (const char* h : {"list-id", "list-owner", "list-subscribe", "list-post", "list-unsubscribe",
@@ -137,7 +137,7 @@ std::optional<std::string> automatic_message(const message::Message& m) {
 std::string default_subject(const DeliveryContext& ctx) {
   const auto raw = ctx.message.header_raw("subject");
   std::optional<std::string> orig;
-  if (!raw.empty()) orig = message::decode_rfc2047(raw.front());
+  if (!raw.empty()) orig = mail::decode_rfc2047(raw.front());
   std::string subject;
   const std::string tmpl = ctx.settings.value("vacation_default_subject_template");
   if (orig && !tmpl.empty()) {
@@ -164,7 +164,7 @@ std::string default_subject(const DeliveryContext& ctx) {
   std::size_t max = 256;
   if (const std::string m = trim(ctx.settings.value("vacation_max_subject_codepoints")); !m.empty())
     max = static_cast<std::size_t>(std::strtoull(m.c_str(), nullptr, 10));
-  if (max > 0 && interp::utf8_length(subject) > max) {
+  if (max > 0 && base::utf8_length(subject) > max) {
     // Cut at a character boundary and mark the cut.
     std::size_t bytes = 0;
     for (std::size_t n = 0; n < max && bytes < subject.size(); ++n) {
@@ -185,7 +185,7 @@ std::string user_email(const DeliveryContext& ctx) {
 
 std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
                                             const interp::VacationAction& v, std::string& why) {
-  const message::Message& m = ctx.message;
+  const mail::Message& m = ctx.message;
   const std::string sender = bare(ctx.envelope.from);
   if (sender.empty()) return why = "null sender", std::nullopt;
 
@@ -199,8 +199,8 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
   if (!rcpt.empty()) mine.push_back(rcpt);
   if (use_orig && !orig.empty()) mine.push_back(orig);
   for (const auto& a : v.addresses) {
-    const auto list = message::parse_address_list(a);
-    if (list.addresses.size() == 1) mine.push_back(message::to_string(list.addresses[0]));
+    const auto list = mail::parse_address_list(a);
+    if (list.addresses.size() == 1) mine.push_back(mail::to_string(list.addresses[0]));
   }
   for (const auto& a : mine)
     if (lower(a) == lower(sender)) return why = "sender is the user's own address", std::nullopt;
@@ -251,15 +251,15 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
     from = "<" + rcpt + ">";
 
   std::string out;
-  out += header_field("X-Sieve", "zest");
-  out += header_field("Message-ID", new_message_id(domain_of(found.empty() ? rcpt : found)));
-  out += header_field("Date", rfc5322_date());
+  out += mail::header_field("X-Sieve", "zest");
+  out += mail::header_field("Message-ID", new_message_id(domain_of(found.empty() ? rcpt : found)));
+  out += mail::header_field("Date", rfc5322_date());
   out += "From: " + from + "\r\n";
   out += "To: " + to + "\r\n";
-  out += header_field("Subject", v.subject ? *v.subject : default_subject(ctx));
+  out += mail::header_field("Subject", v.subject ? *v.subject : default_subject(ctx));
   const std::string id = trim(first_header(m, "message-id"));
   if (!id.empty()) {
-    out += header_field("In-Reply-To", id);
+    out += mail::header_field("In-Reply-To", id);
     // References: the original's, then its Message-ID, one per line.
     std::string refs;
     std::istringstream in(first_header(m, "references") + " " + id);
@@ -270,10 +270,10 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
   out += "Precedence: bulk\r\n";
   out += "MIME-Version: 1.0\r\n";
   if (v.mime) {
-    out += interp::to_crlf(v.reason);  // the reason is a MIME entity with its own header
+    out += mail::to_crlf(v.reason);  // the reason is a MIME entity with its own header
   } else {
     out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    out += interp::to_crlf(v.reason) + "\r\n";
+    out += mail::to_crlf(v.reason) + "\r\n";
   }
 
   VacationReply reply;
@@ -311,14 +311,14 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
 
   std::random_device rd;
   const std::string boundary = "zest-report-" + std::to_string(rd()) + std::to_string(rd());
-  const std::string subject = message::decode_rfc2047(first_header(ctx.message, "subject"));
+  const std::string subject = mail::decode_rfc2047(first_header(ctx.message, "subject"));
   std::string out;
-  out += header_field("X-Sieve", "zest");
-  out += header_field("Message-ID", new_message_id(domain_of(from)));
-  out += header_field("Date", rfc5322_date());
+  out += mail::header_field("X-Sieve", "zest");
+  out += mail::header_field("Message-ID", new_message_id(domain_of(from)));
+  out += mail::header_field("Date", rfc5322_date());
   out += "From: <" + from + ">\r\n";
   out += "To: <" + r.address + ">\r\n";
-  out += header_field("Subject", "Report: " + subject);
+  out += mail::header_field("Subject", "Report: " + subject);
   out += "Auto-Submitted: auto-generated (report)\r\n";
   out += "MIME-Version: 1.0\r\n";
   out += "Content-Type: multipart/report; report-type=feedback-report;\r\n";
@@ -326,7 +326,7 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   out += "This is a MIME-encapsulated message\r\n\r\n";
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-  out += interp::to_crlf(r.message) + "\r\n\r\n";
+  out += mail::to_crlf(r.message) + "\r\n\r\n";
   out += "--" + boundary + "\r\n";
   out += "Content-Type: message/feedback-report\r\n\r\n";
   out += "Version: 1\r\n";
@@ -341,7 +341,7 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   const std::string id = trim(first_header(ctx.message, "message-id"));
   if (!id.empty()) out += "Original-Message-ID: " + id + "\r\n";
   out += "\r\n--" + boundary + "\r\n";
-  const std::string raw = interp::to_crlf(ctx.message.raw());
+  const std::string raw = mail::to_crlf(ctx.message.raw());
   if (r.headers_only) {
     out += "Content-Type: text/rfc822-headers\r\n\r\n";
     const auto end = raw.find("\r\n\r\n");
@@ -369,15 +369,15 @@ std::string notification_copy(const methods::Payload& sent, const interp::Notify
   // One line of subject; the body ends with a line break.
   for (char& c : subject)
     if (c == '\r' || c == '\n') c = ' ';
-  std::string crlf = interp::to_crlf(body);
+  std::string crlf = mail::to_crlf(body);
   if (crlf.empty() || crlf.back() != '\n') crlf += "\r\n";
   std::string out;
-  out += header_field("From", encode_address_phrase(n.from.value_or(std::string(user))));
-  out += header_field("To", n.uri);
-  out += header_field("Subject", interp::encode_words(subject));
-  out += header_field("Date", rfc5322_date(now));
-  out += header_field("Message-ID", new_message_id(domain_of(user)));
-  out += header_field("Auto-Submitted", "auto-notified");
+  out += mail::header_field("From", encode_address_phrase(n.from.value_or(std::string(user))));
+  out += mail::header_field("To", n.uri);
+  out += mail::header_field("Subject", mail::encode_words(subject));
+  out += mail::header_field("Date", rfc5322_date(now));
+  out += mail::header_field("Message-ID", new_message_id(domain_of(user)));
+  out += mail::header_field("Auto-Submitted", "auto-notified");
   out +=
       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
       "Content-Transfer-Encoding: 8bit\r\n\r\n";

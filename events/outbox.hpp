@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "events/event.hpp"
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 struct sqlite3;
 

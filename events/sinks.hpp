@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "events/sender.hpp"
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 namespace zest::events {
 

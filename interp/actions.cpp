@@ -90,8 +90,8 @@ void ActionList::mark_duplicate(DuplicateMark m) {
   marks_.push_back(std::move(m));
 }
 
-void ActionList::set_edited_message(const message::Message* base,
-                                    std::shared_ptr<const message::Message> edited) {
+void ActionList::set_edited_message(const mail::Message* base,
+                                    std::shared_ptr<const mail::Message> edited) {
   edited_base_ = edited ? base : nullptr;
   edited_ = std::move(edited);
 }
@@ -232,7 +232,7 @@ std::optional<std::string> ActionList::vacation(VacationAction v) {
 
 void ActionList::remove_notifications(const std::function<bool(const NotifyAction&)>& cancel) {
   std::vector<Action> kept;
-  std::vector<std::shared_ptr<const message::Message>> kept_snapshots;
+  std::vector<std::shared_ptr<const mail::Message>> kept_snapshots;
   for (std::size_t i = 0; i < actions_.size(); ++i) {
     const auto* n = std::get_if<NotifyAction>(&actions_[i]);
     if (n && cancel(*n)) continue;

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -124,15 +124,15 @@ class ActionList {
 
   // editheader: the edited version of message `base`; actions added from
   // now on carry it. nullptr drops the edits.
-  void set_edited_message(const message::Message* base,
-                          std::shared_ptr<const message::Message> edited);
+  void set_edited_message(const mail::Message* base,
+                          std::shared_ptr<const mail::Message> edited);
   // The edited version of `base`, or nullptr when it was not edited.
-  const message::Message* edited_message(const message::Message* base) const {
+  const mail::Message* edited_message(const mail::Message* base) const {
     return base == edited_base_ ? edited_.get() : nullptr;
   }
   // The edited message the action at `index` was added with (nullptr: the
   // message as delivered).
-  const message::Message* message_of(std::size_t index) const {
+  const mail::Message* message_of(std::size_t index) const {
     return index < snapshots_.size() ? snapshots_[index].get() : nullptr;
   }
 
@@ -153,10 +153,10 @@ class ActionList {
   void push(Action a);
   ActionLimits limits_;
   std::vector<Action> actions_;
-  std::vector<std::shared_ptr<const message::Message>> snapshots_;  // per action
+  std::vector<std::shared_ptr<const mail::Message>> snapshots_;  // per action
   std::vector<DuplicateMark> marks_;
-  const message::Message* edited_base_ = nullptr;
-  std::shared_ptr<const message::Message> edited_;
+  const mail::Message* edited_base_ = nullptr;
+  std::shared_ptr<const mail::Message> edited_;
   bool implicit_keep_ = true;
   std::size_t executed_ = 0;
   std::size_t redirects_ = 0;

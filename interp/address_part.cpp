@@ -30,11 +30,11 @@ std::string unquote(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> address_part(AddressPart part, const message::MailAddress& a,
+std::optional<std::string> address_part(AddressPart part, const mail::MailAddress& a,
                                         const EngineSettings& settings) {
   switch (part) {
     case AddressPart::All:
-      return message::to_string(a);
+      return mail::to_string(a);
     case AddressPart::LocalPart:
       return unquote(a.local_part);
     case AddressPart::Domain:
@@ -83,11 +83,11 @@ bool is_address_header(std::string_view name) {
 
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out) {
-  address_values(part, header_value, message::parse_address_list(header_value), settings, out);
+  address_values(part, header_value, mail::parse_address_list(header_value), settings, out);
 }
 
 void address_values(AddressPart part, std::string_view header_value,
-                    const message::AddressList& list, const EngineSettings& settings,
+                    const mail::AddressList& list, const EngineSettings& settings,
                     std::vector<std::string>& out) {
   if (list.addresses.empty()) {
     // A list with no valid address still matches as a whole with :all,

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
 
@@ -14,7 +14,7 @@ namespace zest::interp {
 
 // The part of one address, or nullopt when it has no such part (e.g. no
 // detail without a separator).
-std::optional<std::string> address_part(AddressPart part, const message::MailAddress& a,
+std::optional<std::string> address_part(AddressPart part, const mail::MailAddress& a,
                                         const EngineSettings& settings);
 
 // Headers the address test may be used on (RFC 5228 §5.1 and common ones).
@@ -23,9 +23,9 @@ bool is_address_header(std::string_view name);
 // The values an address test compares for one header value.
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out);
-// The same with the value already parsed (message::Message::addresses).
+// The same with the value already parsed (mail::Message::addresses).
 void address_values(AddressPart part, std::string_view header_value,
-                    const message::AddressList& list, const EngineSettings& settings,
+                    const mail::AddressList& list, const EngineSettings& settings,
                     std::vector<std::string>& out);
 
 }  // namespace zest::interp

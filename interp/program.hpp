@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "interp/registry.hpp"
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 namespace zest::interp {
 

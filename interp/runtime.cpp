@@ -1,10 +1,10 @@
 #include "interp/runtime.hpp"
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 
-Runtime::Runtime(const Program& program, const message::Message& message, const Envelope& envelope,
+Runtime::Runtime(const Program& program, const mail::Message& message, const Envelope& envelope,
                  Host& host, const EngineSettings& settings, const Registry& registry,
                  ResultState& result)
     : program_(&program),
@@ -16,8 +16,8 @@ Runtime::Runtime(const Program& program, const message::Message& message, const 
       result_(&result),
       cpu_budget_(std::make_shared<CpuBudget>(settings.max_cpu_time)) {}
 
-const message::Message& Runtime::message() const {
-  if (const message::Message* edited = result_->actions.edited_message(message_)) return *edited;
+const mail::Message& Runtime::message() const {
+  if (const mail::Message* edited = result_->actions.edited_message(message_)) return *edited;
   return *message_;
 }
 

@@ -20,7 +20,7 @@
 #include "interp/program.hpp"
 #include "interp/settings.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -66,16 +66,16 @@ class TraceSink {
 
 class Runtime {
  public:
-  Runtime(const Program& program, const message::Message& message, const Envelope& envelope,
+  Runtime(const Program& program, const mail::Message& message, const Envelope& envelope,
           Host& host, const EngineSettings& settings, const Registry& registry,
           ResultState& result);
 
   const Program& program() const { return *program_; }
   // The message as tests see it: with the editheader edits of the result.
-  const message::Message& message() const;
+  const mail::Message& message() const;
   // The message as delivered, without edits.
-  const message::Message& original_message() const { return *message_; }
-  void set_message(const message::Message& m) { message_ = &m; }
+  const mail::Message& original_message() const { return *message_; }
+  void set_message(const mail::Message& m) { message_ = &m; }
   const Envelope& envelope() const { return *envelope_; }
   void set_envelope(const Envelope& e) { envelope_ = &e; }
   Host& host() const { return *host_; }
@@ -176,7 +176,7 @@ class Runtime {
     return *std::any_cast<std::shared_ptr<T>&>(slot);
   }
   const Program* program_;
-  const message::Message* message_;
+  const mail::Message* message_;
   const Envelope* envelope_;
   Host* host_;
   const EngineSettings* settings_;

@@ -135,7 +135,7 @@ RunOutput finish_run(Runtime& rt, Vm::Outcome outcome) {
   return out;
 }
 
-RunOutput run_program(const Program& program, const message::Message& message,
+RunOutput run_program(const Program& program, const mail::Message& message,
                       const Envelope& envelope, Host& host, const EngineSettings& settings,
                       const Registry& registry, TraceSink* trace) {
   ResultState result(ActionLimits{settings.max_actions, settings.max_redirects});

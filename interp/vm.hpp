@@ -8,7 +8,7 @@
 
 #include "interp/runtime.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -47,7 +47,7 @@ struct RunOutput {
   std::vector<std::string> errors;  // "line N: text"
 };
 
-RunOutput run_program(const Program& program, const message::Message& message,
+RunOutput run_program(const Program& program, const mail::Message& message,
                       const Envelope& envelope, Host& host, const EngineSettings& settings,
                       const Registry& registry, TraceSink* trace = nullptr);
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <cctype>
 
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 #include "methods/text.hpp"
 
 namespace zest::methods {
@@ -77,10 +77,10 @@ bool ignored_header(std::string_view lname) {
 
 // One address of a to=/cc= field: "addr" or "Name <addr>"; the bare address.
 std::optional<std::string> mailbox_address(std::string_view text) {
-  const auto list = message::parse_address_list(text);
+  const auto list = mail::parse_address_list(text);
   if (list.has_invalid || list.addresses.size() != 1) return std::nullopt;
-  const std::string addr = message::to_string(list.addresses.front());
-  if (!message::is_valid_addr_spec(addr)) return std::nullopt;
+  const std::string addr = mail::to_string(list.addresses.front());
+  if (!mail::is_valid_addr_spec(addr)) return std::nullopt;
   return addr;
 }
 
@@ -134,7 +134,7 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
       if (!decoded) return R::failure("invalid percent-encoding in mailto recipient '" + raw + "'");
       // RFC 2368 style: "%2C" separates addresses too.
       for (const auto& piece : split_outside_quotes(*decoded, ',')) {
-        if (!message::is_valid_addr_spec(piece))
+        if (!mail::is_valid_addr_spec(piece))
           return R::failure("invalid recipient '" + piece + "' in mailto URI");
         b.add("to", piece, piece);
       }
@@ -203,7 +203,7 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
 std::optional<std::string> mailto_from_address(std::string_view from) {
   const std::string t = trim(from);
   if (t.empty()) return std::nullopt;
-  if (message::is_valid_addr_spec(t)) return t;
+  if (mail::is_valid_addr_spec(t)) return t;
   if (t.back() == '>' && t.find('<') != std::string::npos) return mailbox_address(t);
   return std::nullopt;
 }

@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 namespace zest::methods {
 

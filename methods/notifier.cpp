@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "methods/text.hpp"
 
 namespace zest::methods {
@@ -49,7 +49,7 @@ NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger)
   return {S::Sent, std::string(m->scheme()) + " notification sent"};
 }
 
-Trigger make_trigger(const message::Message& m, std::string_view envelope_from,
+Trigger make_trigger(const mail::Message& m, std::string_view envelope_from,
                      std::string_view envelope_to, std::string_view user_email) {
   Trigger t;
   t.envelope_from = std::string(envelope_from);

@@ -13,7 +13,7 @@
 
 #include "methods/method.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -96,7 +96,7 @@ Limits limits_from_settings(const std::map<std::string, std::string, std::less<>
 std::string make_nonce();
 
 // The Trigger of a delivery: header summary and loop markers of `m`.
-Trigger make_trigger(const message::Message& m, std::string_view envelope_from,
+Trigger make_trigger(const mail::Message& m, std::string_view envelope_from,
                      std::string_view envelope_to, std::string_view user_email);
 
 }  // namespace zest::methods

@@ -5,10 +5,10 @@
 #include <memory>
 #include <span>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 #include "net/line_server.hpp"
 #include "server/runtime.hpp"
-#include "server/server_config.hpp"
+#include "config/server_config.hpp"
 
 namespace zest::server {
 

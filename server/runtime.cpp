@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "events/sinks.hpp"
-#include "server/notify_setup.hpp"
+#include "config/notify_setup.hpp"
 #include "store/maildir_clean.hpp"
 
 namespace zest::server {
@@ -69,7 +69,7 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
     : settings(engine_settings(cfg)),
       users(cfg.passwd_file),
       scripts(registry, settings),
-      notify(notify_config(cfg)),
+      notify(config::notify_config(cfg)),
       sender(notify.submission),
       notify_transport(notify),
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {

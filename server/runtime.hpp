@@ -11,8 +11,8 @@
 #include "events/outbox.hpp"
 #include "events/sender.hpp"
 #include "interp/registry.hpp"
-#include "methods/transport/transport.hpp"
-#include "server/server_config.hpp"
+#include "transport/notify_transport.hpp"
+#include "config/server_config.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
 
@@ -40,9 +40,9 @@ struct DeliveryStack {
   interp::EngineSettings settings;  // [sieve] and the [notify] limits
   store::UserDb users;
   store::ScriptCache scripts;
-  methods::NotifyConfig notify;  // [submission] and the notify transports
-  delivery::CurlSender sender;
-  methods::NetworkTransport notify_transport;  // xmpp and https notifications
+  transport::NotifyConfig notify;  // [submission] and the notify transports
+  transport::CurlSender sender;
+  transport::NetworkTransport notify_transport;  // xmpp and https notifications
   delivery::DeliveryAgent agent;
   // The event outbox, when [[events.sink]] tables are configured; opening
   // failures are in outbox_error (deliveries then fail temporarily).

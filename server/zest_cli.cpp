@@ -9,9 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include "delivery/agent.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "server/runtime.hpp"
-#include "server/server_config.hpp"
+#include "config/server_config.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace {
@@ -61,7 +61,7 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   std::string from = sender_opt;
   if (from.empty()) {
     // Fall back to the Return-Path the MTA may have written.
-    const message::Message m(msg);
+    const mail::Message m(msg);
     const auto rp = m.header_raw("return-path");
     if (!rp.empty()) {
       std::string v(rp.front());

@@ -13,7 +13,7 @@
 #include "net/line_server.hpp"
 #include "server/managesieve_service.hpp"
 #include "server/runtime.hpp"
-#include "server/server_config.hpp"
+#include "config/server_config.hpp"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 namespace zest::store {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 
 namespace zest::store {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 #include "store/script_cache.hpp"
 
 namespace zest::store {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/result.hpp"
+#include "base/result.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::store {

@@ -7,14 +7,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 #include "interp/vm.hpp"
 #include "methods/notifier.hpp"
-#include "methods/transport/transport.hpp"
-#include "server/config.hpp"
-#include "server/notify_setup.hpp"
-#include "server/server_config.hpp"
+#include "transport/notify_transport.hpp"
+#include "config/config.hpp"
+#include "config/notify_setup.hpp"
+#include "config/server_config.hpp"
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
 #include "tools/tool_common.hpp"
@@ -62,12 +62,12 @@ class StreamTrace : public interp::TraceSink {
 };
 
 // The envelope address a header suggests when -f/-r are not given.
-std::string first_address(const message::Message& m, std::initializer_list<const char*> names,
+std::string first_address(const mail::Message& m, std::initializer_list<const char*> names,
                           std::string fallback) {
   for (const char* n : names)
     for (auto v : m.header_raw(n)) {
-      auto list = message::parse_address_list(v);
-      if (!list.addresses.empty()) return message::to_string(list.addresses.front());
+      auto list = mail::parse_address_list(v);
+      if (!list.addresses.empty()) return mail::to_string(list.addresses.front());
     }
   return fallback;
 }
@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
 
   interp::Registry registry;
   interp::EngineSettings settings;
-  std::optional<methods::NotifyConfig> notify_config;
+  std::optional<transport::NotifyConfig> notify_config;
   if (!config_file.empty()) {
     // The zest configuration as zestd reads it: [sieve], and [notify] /
     // [submission] for the limits and, with -e, the transports.
@@ -120,8 +120,8 @@ int main(int argc, char** argv) {
       std::cerr << "sieve-test: " << loaded.error() << "\n";
       return tools::kExitUsage;
     }
-    settings = server::engine_settings(loaded.value());
-    notify_config = server::notify_config(loaded.value());
+    settings = config::engine_settings(loaded.value());
+    notify_config = config::notify_config(loaded.value());
   }
   if (!extensions.empty()) {
     if (auto err = config::apply_extension_changes(settings, extensions,
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     std::cerr << "sieve-test: " << message_path << ": cannot read message\n";
     return tools::kExitUsage;
   }
-  const message::Message msg(std::move(*raw));
+  const mail::Message msg(std::move(*raw));
 
   auto script = tools::load_script(script_path, registry, settings, !force_compile);
   for (const auto& d : script.diagnostics) std::cerr << d << "\n";
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
 
   if (execute && ok) {
     auto store_into = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
-      if (create || mailbox == "INBOX") maildir->create_folder(mailbox);
+      if (create || mailbox == "INBOX") (void)maildir->create_folder(mailbox);
       auto r = maildir->deliver(mailbox, msg.raw(), flags);
       if (!r)
         std::cerr << "sieve-test: error: failed to store into mailbox '" << mailbox
@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
         std::cerr << "sieve-test: info: stored message in '" << mailbox << "'\n";
     };
     // Notifications really go out with -c (the configured transports).
-    std::optional<methods::NetworkTransport> transport;
+    std::optional<transport::NetworkTransport> transport;
     std::optional<methods::MethodRegistry> methods_reg;
     methods::NotifierState notify_state;
     if (notify_config) {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "interp/checker.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -50,7 +50,7 @@ bool has_body(std::string_view raw) {
   return raw.find("\n\n") != std::string_view::npos || raw.find("\n\r\n") != std::string_view::npos;
 }
 
-std::string_view header_value(const message::MimePart& p, std::string_view name) {
+std::string_view header_value(const mail::MimePart& p, std::string_view name) {
   for (const auto& h : p.headers)
     if (iequals(h.name, name)) return h.value;
   return {};
@@ -58,7 +58,7 @@ std::string_view header_value(const message::MimePart& p, std::string_view name)
 
 // The part's type; "" when its Content-Type field is malformed (GMime
 // reads "text/plain/stupid" as text/plain, RFC 5173 §5.2 as nothing).
-std::string part_type(const message::MimePart& p) {
+std::string part_type(const mail::MimePart& p) {
   for (const auto& h : p.headers)
     if (iequals(h.name, "content-type")) {
       std::string_view v = h.value;
@@ -72,14 +72,14 @@ std::string part_type(const message::MimePart& p) {
 }
 
 // Pigeonhole does not match parts whose transfer encoding it cannot undo.
-bool decodable(const message::MimePart& p) {
+bool decodable(const mail::MimePart& p) {
   const std::string cte = lower(header_value(p, "content-transfer-encoding"));
   return cte.empty() || cte == "7bit" || cte == "8bit" || cte == "binary" ||
          cte == "quoted-printable" || cte == "base64";
 }
 
 // The prologue and epilogue of a multipart, found through its boundary.
-void multipart_texts(const message::MimePart& p, std::vector<std::string>& out) {
+void multipart_texts(const mail::MimePart& p, std::vector<std::string>& out) {
   const auto b = p.content_type_params.find("boundary");
   if (b == p.content_type_params.end() || b->second.empty()) return;
   const std::string delim = "--" + b->second;
@@ -171,7 +171,7 @@ std::string html_to_text(std::string_view html) {
   return out;
 }
 
-void collect_content(const message::MimePart& p, const std::vector<std::string>& specs, bool crlf,
+void collect_content(const mail::MimePart& p, const std::vector<std::string>& specs, bool crlf,
                      std::vector<std::string>& out, int depth) {
   if (depth > 64) return;
   const std::string type = part_type(p);
@@ -190,7 +190,7 @@ void collect_content(const message::MimePart& p, const std::vector<std::string>&
   for (const auto& c : p.children) collect_content(c, specs, crlf, out, depth + 1);
 }
 
-void collect_text(const message::MimePart& p, std::vector<std::string>& out, int depth) {
+void collect_text(const mail::MimePart& p, std::vector<std::string>& out, int depth) {
   if (depth > 64) return;
   if (p.is_multipart || p.content_type == "message/rfc822") {
     for (const auto& c : p.children) collect_text(c, out, depth + 1);
@@ -205,7 +205,7 @@ void collect_text(const message::MimePart& p, std::vector<std::string>& out, int
 }
 
 bool body_test(Runtime& rt, const Args& a) {
-  const message::Message& m = rt.message();
+  const mail::Message& m = rt.message();
   std::vector<std::string> values;
   if (has_body(m.raw())) {
     if (a.has(kRaw)) {

@@ -7,8 +7,8 @@
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/index.hpp"
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -49,11 +49,11 @@ std::vector<std::string> header_values(Runtime& rt, const Args& a,
 // A redirect address is an addr-spec or a single name-addr
 // ("Name <a@b>"), as Pigeonhole accepts; returns the bare address.
 std::optional<std::string> redirect_target(std::string_view s) {
-  if (auto a = message::parse_addr_spec(s, true)) return message::to_string(*a);
-  const auto list = message::parse_address_list(s);
+  if (auto a = mail::parse_addr_spec(s, true)) return mail::to_string(*a);
+  const auto list = mail::parse_address_list(s);
   if (list.has_invalid || list.addresses.size() != 1 || list.addresses[0].domain.empty())
     return std::nullopt;
-  return message::to_string(list.addresses[0]);
+  return mail::to_string(list.addresses[0]);
 }
 
 void keep(Runtime& rt, const Args& a) {

@@ -12,7 +12,7 @@
 
 #include "interp/checker.hpp"
 #include "interp/ext/index.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 

@@ -4,7 +4,7 @@
 // executed, so a message whose delivery fails is not remembered.
 #include "interp/checker.hpp"
 #include "interp/ext/period.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 

@@ -8,12 +8,12 @@
 #include <sstream>
 
 #include "interp/checker.hpp"
-#include "interp/header_codec.hpp"
-#include "interp/message/message.hpp"
-#include "interp/message/rfc2047.hpp"
+#include "mail/header_codec.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
@@ -39,7 +39,7 @@ bool valid_field_name(std::string_view n) {
 // A value may hold anything but NUL and bare CR/LF mixes are normalised;
 // it must be UTF-8 (RFC 5293 §5).
 bool valid_field_value(std::string_view v) {
-  return v.find('\0') == std::string_view::npos && valid_utf8(v);
+  return v.find('\0') == std::string_view::npos && base::valid_utf8(v);
 }
 
 std::string printable(std::string_view v) {
@@ -80,9 +80,9 @@ bool may_delete(const EngineSettings& s, std::string_view name) {
          !listed(s, "editheader_forbid_delete", name);
 }
 
-void install(Runtime& rt, const HeaderBlock& block) {
+void install(Runtime& rt, const mail::HeaderBlock& block) {
   rt.actions().set_edited_message(&rt.original_message(),
-                                  std::make_shared<const message::Message>(block.str()));
+                                  std::make_shared<const mail::Message>(block.str()));
 }
 
 void addheader(Runtime& rt, const Args& a) {
@@ -106,8 +106,8 @@ void addheader(Runtime& rt, const Args& a) {
                                   "' is not allowed (ignored)");
     return;
   }
-  HeaderBlock block(rt.message().raw());
-  HeaderBlock::Field f{name, header_field(name, value)};
+  mail::HeaderBlock block(rt.message().raw());
+  mail::HeaderBlock::Field f{name, mail::header_field(name, value)};
   auto& fields = block.fields();
   if (a.has(kLastTag))
     fields.push_back(std::move(f));
@@ -131,7 +131,7 @@ void deleteheader(Runtime& rt, const Args& a) {
   }
   const std::vector<std::string> patterns =
       have_patterns ? rt.strings(a, kPatterns) : std::vector<std::string>{};
-  HeaderBlock block(rt.message().raw());
+  mail::HeaderBlock block(rt.message().raw());
   auto& fields = block.fields();
   std::vector<std::size_t> named;
   for (std::size_t i = 0; i < fields.size(); ++i)
@@ -147,14 +147,14 @@ void deleteheader(Runtime& rt, const Args& a) {
     bool hit = true;
     if (have_patterns) {
       const std::vector<std::string> value{
-          message::decode_rfc2047(HeaderBlock::value_of(fields[i]))};
+          mail::decode_rfc2047(mail::HeaderBlock::value_of(fields[i]))};
       hit = rt.match(a, value, patterns);
     }
     drop[i] = hit;
     any = any || hit;
   }
   if (!any) return;
-  std::vector<HeaderBlock::Field> kept;
+  std::vector<mail::HeaderBlock::Field> kept;
   for (std::size_t i = 0; i < fields.size(); ++i)
     if (!drop[i]) kept.push_back(std::move(fields[i]));
   fields = std::move(kept);

@@ -4,7 +4,7 @@
 
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
@@ -67,7 +67,7 @@ std::size_t parse_encoded(std::string_view s, std::size_t i, bool unicode, std::
           invalid = "invalid unicode character 0x" + std::string(s.substr(i, digits)) +
                     " in encoded character substitution";
       } else {
-        append_utf8(expanded, static_cast<std::uint32_t>(v));
+        base::append_utf8(expanded, static_cast<std::uint32_t>(v));
       }
     }
     any = true;

@@ -1,7 +1,7 @@
 // RFC 5228 §5.4 envelope.
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -50,7 +50,7 @@ void register_envelope(Registry& r) {
         if (!raw->empty()) values.push_back(*raw);
         continue;
       }
-      const auto path = message::parse_envelope_path(*raw);
+      const auto path = mail::parse_envelope_path(*raw);
       if (!path) continue;
       if (path->null_path) {
         // The null sender matches only "" whatever the address part.

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp::fcc {
 
@@ -23,7 +23,7 @@ void check(CheckContext& ctx, CheckedCall& call, std::string_view command) {
                               " command's mailbox options require the :fcc tag");
         break;
       }
-  if (const CheckedArg* f = call.find(kSlotFcc); f && f->constant() && !valid_utf8(f->str()))
+  if (const CheckedArg* f = call.find(kSlotFcc); f && f->constant() && !base::valid_utf8(f->str()))
     ctx.error(f->loc, "the :fcc mailbox name is not valid UTF-8");
 }
 

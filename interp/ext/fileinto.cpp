@@ -2,7 +2,7 @@
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 
@@ -14,14 +14,14 @@ void register_fileinto(Registry& r) {
   s.positional = {{"folder", ArgKind::String}};
   s.check = [](CheckContext& ctx, CheckedCall& call) {
     const CheckedArg* m = call.find(0);
-    if (m && m->constant() && !valid_utf8(m->str()))
+    if (m && m->constant() && !base::valid_utf8(m->str()))
       ctx.error(m->loc,
                 "mailbox name specified for fileinto command is not utf-8: '" + m->str() + "'");
   };
   s.run = [](Runtime& rt, const Args& a) {
     FileintoAction f;
     f.mailbox = rt.string(*a.find(0));
-    if (!valid_utf8(f.mailbox)) {
+    if (!base::valid_utf8(f.mailbox)) {
       rt.fail("invalid folder name specified for fileinto command (not utf-8)");
       return;
     }

@@ -21,7 +21,7 @@
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 #include "interp/vm.hpp"
 
 namespace zest::interp {
@@ -67,7 +67,7 @@ std::size_t max_includes(const EngineSettings& s) {
 // Script names (RFC 5804 §1.6 rules as Pigeonhole applies them): UTF-8,
 // no '/', no control characters, no line/paragraph separators.
 bool valid_script_name(std::string_view name) {
-  if (name.empty() || !valid_utf8(name)) return false;
+  if (name.empty() || !base::valid_utf8(name)) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const auto c = static_cast<unsigned char>(name[i]);
     if (c < 0x20 || c == 0x7f || c == '/') return false;

@@ -2,7 +2,7 @@
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 
@@ -18,7 +18,7 @@ void register_mailbox(Registry& r) {
   s.check = [](CheckContext& ctx, CheckedCall& call) {
     const CheckedArg* names = call.find(0);
     for (std::size_t i = 0; names && i < names->strings.size(); ++i)
-      if (!names->templates[i] && !valid_utf8(names->strings[i]))
+      if (!names->templates[i] && !base::valid_utf8(names->strings[i]))
         ctx.warning(names->loc, "mailbox name '" + names->strings[i] +
                                     "' specified for the mailboxexists test is not utf-8 "
                                     "(it never exists)");
@@ -26,7 +26,7 @@ void register_mailbox(Registry& r) {
   s.test = [](Runtime& rt, const Args& a) {
     // True only when every named mailbox exists (RFC 5490 §3.1).
     for (const auto& name : rt.strings(a, 0))
-      if (!valid_utf8(name) || !rt.host().mailbox_exists(name)) return false;
+      if (!base::valid_utf8(name) || !rt.host().mailbox_exists(name)) return false;
     return true;
   };
   r.add_command(std::move(s));

@@ -8,7 +8,7 @@
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
@@ -46,7 +46,7 @@ void warn_entries(CheckContext& ctx, const CheckedArg* names, const std::string&
 }
 
 void warn_mailbox(CheckContext& ctx, const CheckedArg* m, const std::string& what) {
-  if (m && m->constant() && !valid_utf8(m->str()))
+  if (m && m->constant() && !base::valid_utf8(m->str()))
     ctx.warning(m->loc, what + ": mailbox name is not valid UTF-8 (it never matches)");
 }
 
@@ -55,7 +55,7 @@ std::optional<std::string> lookup(Runtime& rt, const std::optional<std::string>&
                                   const std::string& entry) {
   if (!valid_entry(entry)) return std::nullopt;
   if (!mailbox) return rt.host().server_metadata(entry);
-  if (!valid_utf8(*mailbox)) return std::nullopt;
+  if (!base::valid_utf8(*mailbox)) return std::nullopt;
   return rt.host().mailbox_metadata(*mailbox, entry);
 }
 

@@ -12,15 +12,15 @@
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/variables.hpp"
-#include "interp/message/message.hpp"
-#include "interp/message/rfc2047.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
 namespace zest::interp {
 namespace {
 
-using message::MimePart;
+using mail::MimePart;
 
 // Tags of the :mime option family (kSlotMime is :mime itself).
 constexpr Slot kAnychild = 120, kOption = 121, kParam = 122;
@@ -75,7 +75,7 @@ std::size_t max_nesting(const EngineSettings& s) {
 // ---- the :mime option family ----
 
 struct HeaderSource {
-  const message::Message* message = nullptr;  // the top level: the message's headers
+  const mail::Message* message = nullptr;  // the top level: the message's headers
   const MimePart* part = nullptr;
 };
 
@@ -190,11 +190,11 @@ void option_values(Runtime& rt, const Args& a, std::string_view name, std::strin
     const Structured s = parse_structured(value);
     for (const auto& p : rt.strings(a, kParam))
       for (const auto& [k, v] : s.params)
-        if (k == lower(p)) out.push_back(message::decode_rfc2047(v));
+        if (k == lower(p)) out.push_back(mail::decode_rfc2047(v));
     return;
   }
   if (opt == MimeOption::None || !structured) {
-    if (opt == MimeOption::None) out.push_back(message::decode_rfc2047(value));
+    if (opt == MimeOption::None) out.push_back(mail::decode_rfc2047(value));
     return;
   }
   const Structured s = parse_structured(value);
@@ -480,7 +480,7 @@ std::string crlf(std::string_view text) {
 }
 
 // The message's header fields except the dropped ones, folded as they were.
-std::string kept_headers(const message::Message& m,
+std::string kept_headers(const mail::Message& m,
                          const std::function<bool(std::string_view)>& drop) {
   std::string out;
   for (const auto& h : m.headers())
@@ -498,12 +498,12 @@ bool edit_allowed(Runtime& rt, std::string_view what) {
 
 void set_edited(Runtime& rt, std::string raw) {
   rt.actions().set_edited_message(&rt.original_message(),
-                                  std::make_shared<const message::Message>(std::move(raw)));
+                                  std::make_shared<const mail::Message>(std::move(raw)));
 }
 
 void run_replace(Runtime& rt, const Args& a) {
   if (!edit_allowed(rt, "replace")) return;
-  const message::Message& m = rt.message();
+  const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject), from = rt.string(a, kFrom);
   std::string out = kept_headers(m, [&](std::string_view n) {
     return is_content_header(n) || (subject && lower(n) == "subject") ||
@@ -524,7 +524,7 @@ void run_replace(Runtime& rt, const Args& a) {
 
 void run_enclose(Runtime& rt, const Args& a) {
   if (!edit_allowed(rt, "enclose")) return;
-  const message::Message& m = rt.message();
+  const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject);
   std::string out = kept_headers(m, [&](std::string_view n) {
     const std::string l = lower(n);

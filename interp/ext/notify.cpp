@@ -12,8 +12,8 @@
 
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -35,7 +35,7 @@ std::string trim(std::string_view s) {
 std::optional<std::string> option_error(std::string_view option) {
   const std::string a = trim(option);
   if (a.empty()) return "empty recipient address in :options";
-  if (!message::is_valid_addr_spec(a))
+  if (!mail::is_valid_addr_spec(a))
     return "invalid recipient address '" + std::string(option) + "' in :options";
   return std::nullopt;
 }

@@ -4,7 +4,7 @@
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 
@@ -17,14 +17,14 @@ void register_reject(Registry& r) {
     s.positional = {{"reason", ArgKind::String}};
     s.check = [](CheckContext& ctx, CheckedCall& call) {
       const CheckedArg* m = call.find(0);
-      if (m && m->constant() && !valid_utf8(m->str()))
+      if (m && m->constant() && !base::valid_utf8(m->str()))
         ctx.error(m->loc, call.what() + ": reason is not valid UTF-8");
     };
     const bool ereject = std::string_view(name) == "ereject";
     s.run = [ereject](Runtime& rt, const Args& a) {
       std::string reason = rt.string(*a.find(0));
       // RFC 5429 §2.1: the reason must be UTF-8 (a variable may break that).
-      if (!valid_utf8(reason)) {
+      if (!base::valid_utf8(reason)) {
         rt.fail(std::string(ereject ? "ereject" : "reject") + ": reason is not valid UTF-8");
         return;
       }

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "interp/checker.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 

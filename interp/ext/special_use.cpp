@@ -7,7 +7,7 @@
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
@@ -42,7 +42,7 @@ void register_special_use(Registry& r) {
     s.check = [](CheckContext& ctx, CheckedCall& call) {
       check_flags(ctx, call.find(1), call.what());
       const CheckedArg* m = call.find(0);
-      if (m && m->constant() && !valid_utf8(m->str()))
+      if (m && m->constant() && !base::valid_utf8(m->str()))
         ctx.warning(m->loc, call.what() + ": mailbox name is not valid UTF-8 (it never matches)");
     };
     s.test = [](Runtime& rt, const Args& a) {
@@ -50,7 +50,7 @@ void register_special_use(Registry& r) {
       if (const ArgValue* m = a.find(0)) {
         mailbox = rt.string(*m);
         // Not an error (RFC 8579 §2.3): such a mailbox cannot exist.
-        if (!valid_utf8(*mailbox)) return false;
+        if (!base::valid_utf8(*mailbox)) return false;
       }
       for (const auto& f : rt.strings(a, 1)) {
         if (!valid_special_use(f)) return false;

@@ -5,10 +5,10 @@
 #include "interp/checker.hpp"
 #include "interp/ext/fcc.hpp"
 #include "interp/ext/period.hpp"
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
@@ -21,8 +21,8 @@ constexpr std::uint64_t kMinPeriod = 86400, kMaxPeriod = 60 * 86400, kDefaultPer
 
 // An address argument: an addr-spec or one "Name <addr-spec>".
 bool valid_address(std::string_view s) {
-  if (message::parse_addr_spec(s)) return true;
-  const auto list = message::parse_address_list(s);
+  if (mail::parse_addr_spec(s)) return true;
+  const auto list = mail::parse_address_list(s);
   return !list.has_invalid && list.addresses.size() == 1 && !list.addresses[0].domain.empty();
 }
 
@@ -38,7 +38,7 @@ void check(CheckContext& ctx, CheckedCall& call) {
         ctx.error(a->loc, "specified :addresses item '" + a->strings[i] +
                               "' is invalid for the vacation action");
   if (const CheckedArg* r = call.find(0);
-      r && r->constant() && !call.find(kMime) && !valid_utf8(r->str()))
+      r && r->constant() && !call.find(kMime) && !base::valid_utf8(r->str()))
     ctx.error(r->loc, "the vacation reason is not valid UTF-8");
   fcc::check(ctx, call, "vacation");
 }

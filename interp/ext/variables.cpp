@@ -9,7 +9,7 @@
 
 #include "interp/checker.hpp"
 #include "interp/runtime.hpp"
-#include "interp/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::interp::variables {
 namespace {
@@ -282,7 +282,7 @@ std::string get(const Runtime& rt, std::string_view name) {
 
 void set(Runtime& rt, std::string_view name, std::string value) {
   const std::size_t max = max_variable_size(rt.settings());
-  if (value.size() > max) value.resize(utf8_truncate(value, max).size());
+  if (value.size() > max) value.resize(base::utf8_truncate(value, max).size());
   if (const auto dot = name.find('.'); dot != std::string_view::npos) {
     const Namespace* ns = find_namespace(rt.registry(), name.substr(0, dot));
     if (ns && ns->set) ns->set(rt, name.substr(dot + 1), std::move(value));
@@ -376,7 +376,7 @@ void register_variables(Registry& r) {
   builtin("quotewildcard", 20, variables::quote_wildcards);
   // :encodeurl (precedence 15) comes from enotify through add_modifier.
   builtin("length", 10,
-          [](std::string_view v, const EngineSettings&) { return std::to_string(utf8_length(v)); });
+          [](std::string_view v, const EngineSettings&) { return std::to_string(base::utf8_length(v)); });
 
   {
     CommandSpec s;

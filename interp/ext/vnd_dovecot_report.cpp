@@ -3,7 +3,7 @@
 // report itself is built when the result is executed
 // (delivery/outgoing.cpp).
 #include "interp/checker.hpp"
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -23,7 +23,7 @@ bool valid_feedback_type(std::string_view t) {
 }
 
 std::optional<std::string> report_address(std::string_view s) {
-  if (auto a = message::parse_addr_spec(s)) return message::to_string(*a);
+  if (auto a = mail::parse_addr_spec(s)) return mail::to_string(*a);
   return std::nullopt;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/vm.hpp"
@@ -14,7 +14,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace zest::interp;
   static const Registry registry;
-  static const zest::message::Message message(
+  static const zest::mail::Message message(
       "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: test\r\n"
       "List-Id: <list.example.org>\r\n\r\nbody\r\n");
   auto loaded = load_program({data, size}, registry);

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "interp/compiler.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/vm.hpp"
@@ -16,7 +16,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace zest::interp;
   static const Registry registry;
-  static const zest::message::Message message(
+  static const zest::mail::Message message(
       "From: Alice <alice@example.org>\r\nTo: bob@example.net, carol@example.com\r\n"
       "Subject: =?UTF-8?Q?caf=C3=A9?= [list] urgent\r\nX-Spam-Flag: YES\r\n"
       "List-Id: <list.example.org>\r\n\r\nbody\r\n");

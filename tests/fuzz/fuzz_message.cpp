@@ -6,13 +6,13 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
-#include "interp/message/rfc2047.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
 
 namespace {
 
-std::size_t walk(const zest::message::MimePart& part, int depth) {
+std::size_t walk(const zest::mail::MimePart& part, int depth) {
   std::size_t total = part.raw_body.size() + part.decoded_text.size() + part.headers.size();
   for (const auto& child : part.children) total += walk(child, depth + 1);
   return total;
@@ -21,7 +21,7 @@ std::size_t walk(const zest::message::MimePart& part, int depth) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace zest::message;
+  using namespace zest::mail;
   std::string raw(reinterpret_cast<const char*>(data), size);
   const Message message(raw);
   volatile std::size_t sink = message.size() + message.body().size();

@@ -16,7 +16,7 @@
 
 #include "delivery/executor.hpp"
 #include "delivery/maildir_backend.hpp"
-#include "delivery/smtp_submit.hpp"
+#include "transport/smtp_submit.hpp"
 
 namespace zest::testsuite {
 
@@ -45,7 +45,7 @@ class TempDir {
 };
 
 // Outgoing mail of the simulation: kept, never sent.
-class CapturedSmtp final : public delivery::MailSender {
+class CapturedSmtp final : public transport::MailSender {
  public:
   std::optional<std::string> send(std::string_view from, std::string_view rcpt,
                                   std::string_view message) override;

@@ -14,9 +14,9 @@
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
-#include "interp/utf8.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
+#include "base/utf8.hpp"
 #include "interp/vm.hpp"
 
 // The `tst` variable namespace plugs into the variables extension once it
@@ -222,14 +222,14 @@ void Suite::reload_settings() {
 }
 
 void Suite::set_message(std::string raw, bool derive_envelope) {
-  messages_.push_back(std::make_unique<message::Message>(std::move(raw)));
+  messages_.push_back(std::make_unique<mail::Message>(std::move(raw)));
   if (!derive_envelope) return;
-  const message::Message& m = *messages_.back();
+  const mail::Message& m = *messages_.back();
   auto first = [&m](std::initializer_list<std::string_view> names) -> std::optional<std::string> {
     for (auto name : names)
       for (auto v : m.header_raw(name)) {
-        auto list = message::parse_address_list(v);
-        if (!list.addresses.empty()) return message::to_string(list.addresses.front());
+        auto list = mail::parse_address_list(v);
+        if (!list.addresses.empty()) return mail::to_string(list.addresses.front());
       }
     return std::nullopt;
   };
@@ -458,8 +458,8 @@ void Suite::register_extension() {
         return;
       }
       std::string addr = value;
-      if (auto p = message::parse_envelope_path(value)) {
-        addr = p->null_path ? std::string() : message::to_string(p->address);
+      if (auto p = mail::parse_envelope_path(value)) {
+        addr = p->null_path ? std::string() : mail::to_string(p->address);
       } else {
         log(interp::LogLevel::Error, "testsuite: " + key + " address '" + value + "' is invalid");
       }
@@ -621,7 +621,7 @@ void Suite::register_extension() {
         ctx.error(call.loc, "the test_message " +
                                 std::string(call.spec->is_test ? "test" : "command") +
                                 " requires either the :smtp or the :folder tag to be specified");
-      else if (folder && folder->constant() && !interp::valid_utf8(folder->str()))
+      else if (folder && folder->constant() && !base::valid_utf8(folder->str()))
         ctx.error(folder->loc, "mailbox name '" + folder->str() + "' is not utf-8");
     };
     // Makes the selected message current; the error text when there is none.
@@ -637,7 +637,7 @@ void Suite::register_extension() {
         envelope_.to = envelope_.orig_to = m.rcpt;
       } else {
         const std::string box = rt.string(*a.find(kFolder));
-        if (!interp::valid_utf8(box)) return "mailbox name '" + box + "' is not utf-8";
+        if (!base::valid_utf8(box)) return "mailbox name '" + box + "' is not utf-8";
         const auto msgs = mail_.mailbox(box);
         if (!msgs || index >= msgs->size())
           return fmt::format("no message in folder '{}' with index {}", box, index);
@@ -664,7 +664,7 @@ void Suite::register_extension() {
     s.positional = {{"mailbox", ArgKind::String}};
     s.run = [this](Runtime& rt, const Args& a) {
       const std::string box = rt.string(*a.find(0));
-      if (!interp::valid_utf8(box)) {
+      if (!base::valid_utf8(box)) {
         rt.fail("invalid mailbox name '" + box + "' (not utf-8)");
         return;
       }

@@ -19,7 +19,7 @@
 #include "interp/settings.hpp"
 #include "tools/testsuite/mail_sim.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 class Message;
 }
 
@@ -67,7 +67,7 @@ class Suite final : public interp::Host {
   void register_extension();
   void reload_settings();
   void set_message(std::string raw, bool derive_envelope);
-  const message::Message& message() const { return *messages_.back(); }
+  const mail::Message& message() const { return *messages_.back(); }
   void clear_log() { log_.clear(); }
   void reset_result();
   std::string resolve(std::string_view relative) const;
@@ -87,7 +87,7 @@ class Suite final : public interp::Host {
 
   std::map<std::string, std::string, std::less<>> overlay_;  // test_config_set
   interp::EngineSettings settings_;
-  std::vector<std::unique_ptr<message::Message>> messages_;  // older ones stay alive
+  std::vector<std::unique_ptr<mail::Message>> messages_;  // older ones stay alive
   interp::Envelope envelope_;
   std::unique_ptr<interp::ResultState> result_;
   delivery::ExecutionState exec_;

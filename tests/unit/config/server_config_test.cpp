@@ -3,8 +3,8 @@
 // side hands to the transports and the engine.
 #include <gtest/gtest.h>
 
-#include "server/notify_setup.hpp"
-#include "server/server_config.hpp"
+#include "config/notify_setup.hpp"
+#include "config/server_config.hpp"
 
 namespace zest::config {
 namespace {
@@ -35,7 +35,7 @@ retry_delay_ms = 100
 )",
                                "t.toml");
   ASSERT_TRUE(c) << c.error();
-  const auto n = server::notify_config(*c);
+  const auto n = config::notify_config(*c);
   EXPECT_EQ(n.submission.url, "smtps://mail.example.org:465");
   EXPECT_EQ(n.submission.username, "zest");
   EXPECT_EQ(n.limits.max_per_run, 5u);
@@ -49,7 +49,7 @@ retry_delay_ms = 100
   EXPECT_EQ(n.http.timeout_seconds, 4);
   EXPECT_EQ(n.http.max_attempts, 2);
   EXPECT_EQ(n.http.retry_delay_ms, 100);
-  const auto s = server::engine_settings(*c);
+  const auto s = config::engine_settings(*c);
   EXPECT_EQ(s.value("notify_max_per_run"), "5");
   EXPECT_EQ(s.value("notify_http_allow_http"), "yes");
   EXPECT_EQ(s.value("notify_xmpp_type"), "headline");
@@ -58,23 +58,23 @@ retry_delay_ms = 100
 TEST(ServerConfig, NotifyDefaults) {
   auto c = parse_server_config("", "empty.toml");
   ASSERT_TRUE(c) << c.error();
-  const auto n = server::notify_config(*c);
+  const auto n = config::notify_config(*c);
   EXPECT_EQ(n.limits.max_per_run, 10u);
   EXPECT_EQ(n.limits.max_per_user_hour, 30u);
   EXPECT_FALSE(n.policy.allow_http);
   EXPECT_EQ(n.policy.xmpp_type, "normal");
   EXPECT_EQ(n.http.max_attempts, 3);
-  EXPECT_EQ(server::engine_settings(*c).value("notify_http_allow_http"), "no");
+  EXPECT_EQ(config::engine_settings(*c).value("notify_http_allow_http"), "no");
 }
 
 // Files written before `user` existed keep working.
 TEST(ServerConfig, SubmissionUsernameStaysAnAliasOfUser) {
   auto old = parse_server_config("[submission]\nusername = \"a\"\n", "t.toml");
   ASSERT_TRUE(old) << old.error();
-  EXPECT_EQ(server::notify_config(old.value()).submission.username, "a");
+  EXPECT_EQ(config::notify_config(old.value()).submission.username, "a");
   auto both = parse_server_config("[submission]\nusername = \"a\"\nuser = \"b\"\n", "t.toml");
   ASSERT_TRUE(both);
-  EXPECT_EQ(server::notify_config(both.value()).submission.username, "b");
+  EXPECT_EQ(config::notify_config(both.value()).submission.username, "b");
 }
 
 TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {

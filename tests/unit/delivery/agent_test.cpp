@@ -13,7 +13,7 @@ namespace zest::delivery {
 namespace {
 namespace fs = std::filesystem;
 
-class NullSender : public MailSender {
+class NullSender : public transport::MailSender {
  public:
   std::vector<std::string> sent;
   bool fail = false;
@@ -157,7 +157,7 @@ TEST_F(AgentTest, RuntimeErrorFallsBackToInboxAndLogs) {
 
 TEST_F(AgentTest, DiskFullAnswers452AndStoresNothing) {
   agent().set_backend_factory(
-      [](const LocalUser&, MailSender&) { return std::make_unique<FullDiskBackend>(); });
+      [](const LocalUser&, transport::MailSender&) { return std::make_unique<FullDiskBackend>(); });
   const Outcome o = deliver("alice@example.org");
   EXPECT_EQ(o.code, 452);
   EXPECT_EQ(o.enhanced, "4.3.1");

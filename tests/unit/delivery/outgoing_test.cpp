@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -18,7 +18,7 @@ struct ReplyFixture {
   Envelope env;
   EngineSettings settings;
   std::optional<VacationReply> reply(const VacationAction& v, std::string& why) {
-    const message::Message m{raw};
+    const mail::Message m{raw};
     DeliveryContext ctx{m, env, settings};
     return vacation_reply(ctx, v, why);
   }
@@ -38,7 +38,7 @@ TEST(ExtVacation, ReplyMessage) {
   ASSERT_TRUE(r) << why;
   EXPECT_EQ(r->mail.envelope_from, "");  // RFC 5230 §5.1: null return path
   EXPECT_EQ(r->mail.rcpt, "stephan@example.org");
-  const message::Message m{r->mail.message};
+  const mail::Message m{r->mail.message};
   EXPECT_EQ(m.header_raw("subject").at(0), "Auto: Frop");
   EXPECT_EQ(m.header_raw("to").at(0), "\"Stephan\" <stephan@example.org>");
   EXPECT_EQ(m.header_raw("in-reply-to").at(0), "<1@example.org>");
@@ -78,7 +78,7 @@ TEST(ExtVacation, NoReplyToAutomaticMail) {
 }
 
 TEST(Report, FeedbackReport) {
-  const message::Message m{std::string(
+  const mail::Message m{std::string(
       "From: spammer@example.org\r\nTo: me@example.net\r\nSubject: Buy\r\n\r\nKlutsefluts\r\n")};
   Envelope env;
   env.from = "spammer@example.org";
@@ -88,7 +88,7 @@ TEST(Report, FeedbackReport) {
   interp::ReportAction r{"abuse", "This is spam", "abuse@example.net", false};
   const OutgoingMail mail = report_message(ctx, r);
   EXPECT_EQ(mail.rcpt, "abuse@example.net");
-  const message::Message out{mail.message};
+  const mail::Message out{mail.message};
   EXPECT_NE(out.header_raw("content-type").at(0).find("report-type=feedback-report"),
             std::string::npos);
   EXPECT_NE(mail.message.find("Feedback-Type: abuse"), std::string::npos);

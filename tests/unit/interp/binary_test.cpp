@@ -62,7 +62,7 @@ TEST(Binary, LoadedProgramRunsLikeTheOriginal) {
   const Program p = sample();
   auto loaded = load(serialize(p));
   ASSERT_TRUE(loaded.ok());
-  const message::Message msg{"From: x@example.com\r\nList-Id: <sieve.example.org>\r\n\r\nhi\r\n"};
+  const mail::Message msg{"From: x@example.com\r\nList-Id: <sieve.example.org>\r\n\r\nhi\r\n"};
   Host host;
   const auto a = run_program(p, msg, testing::default_envelope(), host, {}, testing::registry());
   const auto b =
@@ -238,7 +238,7 @@ void load_and_maybe_run(const std::vector<std::uint8_t>& bytes) {
     return;
   }
   EXPECT_EQ(verify(*r), "");
-  static const message::Message msg{
+  static const mail::Message msg{
       "From: x@example.com\r\nTo: y@example.org\r\nList-Id: <sieve.example.org>\r\n\r\nhi\r\n"};
   Host host;
   EngineSettings s;

@@ -24,7 +24,7 @@ struct Delivery {
   std::vector<DuplicateMark> last_marks;
   RunOutput deliver(std::string_view src, std::string_view msg) {
     const Program p = compile_ok(src);
-    const message::Message m{std::string(msg)};
+    const mail::Message m{std::string(msg)};
     const Envelope env = testing::default_envelope();
     const EngineSettings settings;
     ResultState result;

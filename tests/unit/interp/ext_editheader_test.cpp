@@ -2,7 +2,7 @@
 // :last and that later tests and actions see the edited message.
 #include <gtest/gtest.h>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/runtime.hpp"
 #include "test_util.hpp"
 
@@ -20,7 +20,7 @@ struct Edited {
 
 Edited run_edit(std::string_view src, std::string_view msg, const EngineSettings& settings = {}) {
   const Program p = compile_ok(src, settings);
-  const message::Message m{std::string(msg)};
+  const mail::Message m{std::string(msg)};
   const Envelope env = testing::default_envelope();
   Host host;
   ResultState result;
@@ -53,7 +53,7 @@ TEST(ExtEditheader, Rfc5293Example) {
       kMsg);
   ASSERT_EQ(e.out.status, RunOutput::Status::Ok);
   EXPECT_TRUE(e.out.implicit_keep);  // the header test saw the edit
-  const message::Message m{e.raw};
+  const mail::Message m{e.raw};
   EXPECT_EQ(m.header_raw("subject").at(0), "[SPAM] Hello");
   EXPECT_EQ(m.headers().front().name, "X-Hello");   // added first by default
   EXPECT_EQ(m.headers().back().name, "Subject");    // :last appends
@@ -62,10 +62,10 @@ TEST(ExtEditheader, Rfc5293Example) {
 
 TEST(ExtEditheader, IndexLastAndValuePatterns) {
   auto e = run_edit("require \"editheader\"; deleteheader :index 1 :last \"X-A\";", kMsg);
-  EXPECT_EQ(message::Message{e.raw}.header_raw("x-a").size(), 1u);
-  EXPECT_EQ(message::Message{e.raw}.header_raw("x-a").at(0), "one");
+  EXPECT_EQ(mail::Message{e.raw}.header_raw("x-a").size(), 1u);
+  EXPECT_EQ(mail::Message{e.raw}.header_raw("x-a").at(0), "one");
   e = run_edit("require \"editheader\"; deleteheader :matches \"X-A\" \"o*\";", kMsg);
-  EXPECT_EQ(message::Message{e.raw}.header_raw("x-a").at(0), "two");
+  EXPECT_EQ(mail::Message{e.raw}.header_raw("x-a").at(0), "two");
 }
 
 TEST(ExtEditheader, ProtectedFields) {
@@ -92,7 +92,7 @@ TEST(ExtEditheader, ActionsCarryTheVersionTheySaw) {
 
 TEST(ExtEditheader, EncodesAndFolds) {
   const auto e = run_edit("require \"editheader\"; addheader \"X-U\" \"Это тест!\";", kMsg);
-  const message::Message m{e.raw};
+  const mail::Message m{e.raw};
   EXPECT_EQ(m.header_decoded("x-u").at(0), "Это тест!");
   EXPECT_EQ(m.header_raw("x-u").at(0).find("=?utf-8?B?"), 0u);
 }

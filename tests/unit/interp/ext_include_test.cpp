@@ -34,7 +34,7 @@ RunOutput run_with(ScriptHost& host, std::string_view src, const EngineSettings&
   auto r = compile_with(host, src, settings);
   EXPECT_TRUE(r.program) << diag_text(r.diags);
   if (!r.program) return {};
-  const message::Message msg{std::string(testing::kMessage)};
+  const mail::Message msg{std::string(testing::kMessage)};
   return run_program(*r.program, msg, testing::default_envelope(), host, settings,
                      testing::registry());
 }
@@ -131,7 +131,7 @@ TEST(Include, RunTimeLoop) {
   host.personal["loop"] = "require \"include\"; include \"loop\";";
   auto r = compile("require \"include\"; include \"loop\";", testing::registry(), {});
   ASSERT_TRUE(r.program);
-  const message::Message msg{std::string(testing::kMessage)};
+  const mail::Message msg{std::string(testing::kMessage)};
   const RunOutput out =
       run_program(*r.program, msg, testing::default_envelope(), host, {}, testing::registry());
   EXPECT_EQ(out.status, RunOutput::Status::RuntimeError);

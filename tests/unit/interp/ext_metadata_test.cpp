@@ -28,7 +28,7 @@ bool holds(std::string_view test) {
   auto r = compile(src, registry(), {});
   EXPECT_TRUE(r.program.has_value()) << testing::diag_text(r.diags);
   if (!r.program) return false;
-  const message::Message msg{std::string(testing::kMessage)};
+  const mail::Message msg{std::string(testing::kMessage)};
   MetadataHost host;
   return !run_program(*r.program, msg, testing::default_envelope(), host, {}, registry())
               .implicit_keep;

@@ -28,7 +28,7 @@ RunOutput run_with(FakeHost& host, std::string_view src, const EngineSettings& s
   auto r = compile(src, testing::registry(), settings);
   EXPECT_TRUE(r.program.has_value()) << testing::diag_text(r.diags) << src;
   if (!r.program) return {};
-  const message::Message msg{std::string(testing::kMessage)};
+  const mail::Message msg{std::string(testing::kMessage)};
   return run_program(*r.program, msg, testing::default_envelope(), host, settings,
                      testing::registry());
 }

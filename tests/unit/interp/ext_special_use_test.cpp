@@ -20,7 +20,7 @@ RunOutput run_with_host(std::string_view src) {
   auto r = compile(src, registry(), {});
   EXPECT_TRUE(r.program.has_value()) << testing::diag_text(r.diags);
   if (!r.program) return {};
-  const message::Message msg{std::string(testing::kMessage)};
+  const mail::Message msg{std::string(testing::kMessage)};
   SpecialUseHost host;
   return run_program(*r.program, msg, testing::default_envelope(), host, {}, registry());
 }

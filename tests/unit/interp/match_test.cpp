@@ -12,7 +12,7 @@ namespace {
 // :matches).
 std::vector<std::string> groups_after(std::string_view src, std::string_view message) {
   const Program p = testing::compile_ok(src);
-  const message::Message msg{std::string(message)};
+  const mail::Message msg{std::string(message)};
   const Envelope env = testing::default_envelope();
   Host host;
   const EngineSettings settings;

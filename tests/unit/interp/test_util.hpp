@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "interp/compiler.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
@@ -67,7 +67,7 @@ inline RunOutput run(std::string_view src, std::string_view message = kMessage,
   auto r = compile(src, registry(), settings);
   EXPECT_TRUE(r.program.has_value()) << diag_text(r.diags) << "in script:\n" << src;
   if (!r.program) return RunOutput{RunOutput::Status::RuntimeError, {}, true, {}, {"no program"}};
-  const message::Message msg{std::string(message)};
+  const mail::Message msg{std::string(message)};
   Host host;
   return run_program(*r.program, msg, envelope, host, settings, registry());
 }

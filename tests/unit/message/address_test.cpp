@@ -1,11 +1,11 @@
-#include "interp/message/address.hpp"
+#include "mail/address.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 struct ListCase {
@@ -157,9 +157,9 @@ TEST(AddrSpec, Validity) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 // RFC 5321 paths as Pigeonhole's envelope tests check them: source routes
@@ -180,9 +180,9 @@ TEST(EnvelopePath, StrictRoutesLenientDots) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 TEST(AddrSpec, LenientDotsOnlyWhenAsked) {
@@ -197,4 +197,4 @@ TEST(AddrSpec, LenientDotsOnlyWhenAsked) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail

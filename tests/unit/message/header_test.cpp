@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 using Views = std::vector<std::string_view>;
@@ -90,9 +90,9 @@ TEST(MessageHeaders, MoveKeepsViewsUsable) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 TEST(MessageAddresses, ParsedOncePerValue) {
@@ -115,4 +115,4 @@ TEST(MessageAddresses, ParsedOncePerValue) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail

@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 constexpr const char* kSample =
@@ -115,4 +115,4 @@ TEST(Mime, HeadersOnlyAndEmpty) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail

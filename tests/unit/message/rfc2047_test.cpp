@@ -1,12 +1,12 @@
-#include "interp/message/rfc2047.hpp"
+#include "mail/rfc2047.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 TEST(Rfc2047, Utf8Base64) {
@@ -74,9 +74,9 @@ TEST(Rfc2047, ToUtf8) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 // From Pigeonhole's vacation/message.svtest: a long folded run of B-words.
@@ -95,4 +95,4 @@ TEST(Rfc2047, FoldedRunOfWordsFromMessage) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail

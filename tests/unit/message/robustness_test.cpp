@@ -3,11 +3,11 @@
 #include <random>
 #include <string>
 
-#include "interp/message/address.hpp"
-#include "interp/message/message.hpp"
-#include "interp/message/rfc2047.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
 
-namespace zest::message {
+namespace zest::mail {
 namespace {
 
 std::size_t walk(const MimePart& part) {
@@ -90,4 +90,4 @@ TEST(Robustness, DeepMultipartNesting) {
 }
 
 }  // namespace
-}  // namespace zest::message
+}  // namespace zest::mail

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "delivery/executor.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "methods/method.hpp"
 #include "tools/testsuite/mail_sim.hpp"
@@ -22,7 +22,7 @@ constexpr std::string_view kRaw = "From: a@example.org\nTo: b@example.net\nSubje
 
 class ExecutorTest : public ::testing::Test {
  protected:
-  message::Message msg{std::string(kRaw)};
+  mail::Message msg{std::string(kRaw)};
   interp::Envelope env{"a@example.org", "b@example.net", "b@example.net", ""};
   interp::EngineSettings settings;
   MailSimulation sim;
@@ -87,7 +87,7 @@ TEST_F(ExecutorTest, RedirectEnvelopeSenderPolicies) {
 }
 
 TEST_F(ExecutorTest, RedirectLoopIsNotSent) {
-  msg = message::Message("X-Sieve-Redirected-From: b@example.net\n" + std::string(kRaw));
+  msg = mail::Message("X-Sieve-Redirected-From: b@example.net\n" + std::string(kRaw));
   ASSERT_FALSE(actions.redirect({"c@example.com", false}));
   EXPECT_TRUE(run().ok);
   EXPECT_TRUE(sim.outbox().empty());

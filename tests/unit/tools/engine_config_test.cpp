@@ -1,7 +1,7 @@
 // The [sieve] table of the TOML configuration (server/config.cpp).
 #include <gtest/gtest.h>
 
-#include "server/config.hpp"
+#include "config/config.hpp"
 
 namespace zest::config {
 namespace {

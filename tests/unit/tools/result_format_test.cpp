@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "interp/compiler.hpp"
-#include "interp/message/message.hpp"
+#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "tools/result_format.hpp"
 
@@ -202,7 +202,7 @@ json run_script(std::string_view src) {
   auto c = interp::compile(src, registry, settings);
   EXPECT_TRUE(c.program.has_value());
   if (!c.program) return {};
-  const message::Message msg{std::string("From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")};
+  const mail::Message msg{std::string("From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n")};
   interp::Envelope env;
   env.from = "a@example.com";
   env.to = "b@example.org";

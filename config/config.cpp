@@ -1,0 +1,130 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "interp/cpu_budget.hpp"
+
+namespace zest::config {
+namespace {
+
+std::string describe(const toml::source_region& r, std::string_view name) {
+  return std::string(name) + ":" + std::to_string(r.begin.line) + ":" +
+         std::to_string(r.begin.column);
+}
+
+}  // namespace
+
+Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
+                                                     std::string_view source_name) {
+  using R = Result<interp::EngineSettings>;
+  interp::EngineSettings s;
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string(source_name));
+  } catch (const toml::parse_error& e) {
+    return R::failure(describe(e.source(), source_name) +
+                      ": error: " + std::string(e.description()));
+  }
+  const toml::table* sieve = root["sieve"].as_table();
+  if (!sieve) return s;
+  for (const auto& [key, node] : *sieve) {
+    const std::string k(key.str());
+    auto bad = [&](std::string_view want) {
+      return R::failure(describe(node.source(), source_name) + ": error: [sieve] " + k +
+                        " must be " + std::string(want));
+    };
+    auto number = [&](auto& field) -> bool {
+      const auto v = node.value<std::int64_t>();
+      if (!v || *v < 0) return false;
+      field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
+      return true;
+    };
+    if (k == "max_actions") {
+      if (!number(s.max_actions)) return bad("a non-negative integer");
+    } else if (k == "max_redirects") {
+      if (!number(s.max_redirects)) return bad("a non-negative integer");
+    } else if (k == "max_script_size") {
+      if (!number(s.max_script_size)) return bad("a non-negative integer");
+    } else if (k == "max_instructions") {
+      if (!number(s.max_instructions)) return bad("a non-negative integer");
+    } else if (k == "max_cpu_time") {
+      // Seconds as an integer, or a string with a unit ("500ms", "2m").
+      std::optional<std::chrono::milliseconds> t;
+      if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+        t = std::chrono::milliseconds(*i * 1000);
+      else if (const auto str = node.value<std::string>())
+        t = interp::parse_cpu_time(*str);
+      if (!t) return bad("seconds (an integer) or a duration such as \"500ms\"");
+      s.max_cpu_time = *t;
+    } else if (k == "max_nesting") {
+      if (!number(s.max_nesting)) return bad("a non-negative integer");
+    } else if (k == "extensions") {
+      std::set<std::string, std::less<>> exts;
+      if (const auto* arr = node.as_array()) {
+        for (const auto& e : *arr) {
+          const auto v = e.value<std::string>();
+          if (!v) return bad("a list of capability strings");
+          exts.insert(*v);
+        }
+      } else {
+        return bad("a list of capability strings");
+      }
+      s.extensions = std::move(exts);
+    } else if (const auto v = node.value<std::string>()) {
+      s.values[k] = *v;
+    } else if (const auto i = node.value<std::int64_t>()) {
+      s.values[k] = std::to_string(*i);
+    } else if (const auto b = node.value<bool>()) {
+      s.values[k] = *b ? "yes" : "no";
+    } else {
+      return bad("a string, an integer or a boolean");
+    }
+  }
+  return s;
+}
+
+Result<interp::EngineSettings> load_engine_settings(std::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in)
+    return Result<interp::EngineSettings>::failure(std::string(path) +
+                                                   ": cannot open configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_engine_settings(ss.str(), path);
+}
+
+std::string apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,
+                                    const std::vector<std::string>& all) {
+  std::set<std::string, std::less<>> enabled;
+  if (settings.extensions) {
+    enabled = *settings.extensions;
+  } else {
+    enabled.insert(all.begin(), all.end());
+  }
+  std::istringstream words{std::string(changes)};
+  std::string w;
+  bool replaced = false;
+  while (words >> w) {
+    const char op = w[0];
+    const std::string name = (op == '+' || op == '-') ? w.substr(1) : w;
+    if (std::find(all.begin(), all.end(), name) == all.end())
+      return "unknown extension '" + name + "'";
+    if (op == '-') {
+      enabled.erase(name);
+    } else if (op == '+') {
+      enabled.insert(name);
+    } else {
+      if (!replaced) enabled.clear();
+      replaced = true;
+      enabled.insert(name);
+    }
+  }
+  settings.extensions = std::move(enabled);
+  return {};
+}
+
+}  // namespace zest::config

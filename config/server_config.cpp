@@ -1,0 +1,263 @@
+#include "config/server_config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "methods/http.hpp"
+#include "config/config.hpp"
+
+namespace zest::config {
+namespace {
+
+std::string where(const toml::node& n, std::string_view src) {
+  return std::string(src) + ":" + std::to_string(n.source().begin.line) + ":" +
+         std::to_string(n.source().begin.column);
+}
+
+// One reader per kind; false when the node has the wrong type.
+bool read(const toml::node& n, std::string& out) {
+  auto v = n.value<std::string>();
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+bool read(const toml::node& n, std::vector<std::string>& out) {
+  const auto* arr = n.as_array();
+  if (!arr) return false;
+  out.clear();
+  for (const auto& e : *arr) {
+    auto v = e.value<std::string>();
+    if (!v) return false;
+    out.push_back(*v);
+  }
+  return true;
+}
+bool read(const toml::node& n, std::int64_t& out) {
+  auto v = n.value<std::int64_t>();
+  if (!v || *v < 0) return false;
+  out = *v;
+  return true;
+}
+bool read(const toml::node& n, bool& out) {
+  auto v = n.value<bool>();
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+constexpr std::string_view kind_text(std::string_view kind) {
+  return kind == "String"       ? "a string"
+         : kind == "StringList" ? "a list of strings"
+         : kind == "Int"        ? "a non-negative integer"
+                                : "true or false";
+}
+
+std::string qualified(std::string_view table, std::string_view key) {
+  return table.empty() ? std::string(key) : "[" + std::string(table) + "] " + std::string(key);
+}
+
+std::string system_hostname() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+void fill_derived(ServerConfig& c) {
+  if (c.hostname.empty()) c.hostname = system_hostname();
+  if (c.postmaster_address.empty()) c.postmaster_address = "postmaster@" + c.hostname;
+  if (c.passwd_file.empty()) c.passwd_file = c.data_dir + "/passwd";
+  if (c.events_outbox.empty()) c.events_outbox = c.data_dir + "/events.sqlite";
+  if (c.events_source.empty()) c.events_source = "urn:zest:" + c.hostname;
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// [[events.sink]]: an array of tables, each checked against ZEST_SINK_KEY.
+std::optional<std::string> parse_sinks(const toml::table& root, std::string_view src,
+                                       std::vector<EventSinkConfig>& out) {
+  const toml::table* events = root["events"].as_table();
+  const toml::node* node = events ? events->get("sink") : nullptr;
+  if (!node) return std::nullopt;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    return where(*node, src) + ": error: [[events.sink]] must be an array of tables";
+  for (const toml::node& elem : *arr) {
+    const toml::table& t = *elem.as_table();
+    EventSinkConfig s;
+    std::set<std::string, std::less<>> keys;
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                   \
+  keys.insert(key);                                                           \
+  if (const toml::node* n = t.get(key); n && !read(*n, s.member))             \
+    return where(*n, src) + ": error: [[events.sink]] " + key + " must be " + \
+           std::string(kind_text(#kind));
+#include "config/config_keys.def"
+    for (const auto& [k, n] : t)
+      if (!keys.count(k.str()))
+        return where(n, src) + ": error: unknown key [[events.sink]] " + std::string(k.str());
+    const std::string at = where(elem, src) + ": error: [[events.sink]] ";
+    if (s.name.empty()) return at + "needs a name";
+    for (const auto& other : out)
+      if (other.name == s.name) return at + "name \"" + s.name + "\" is used twice";
+    if (s.type != "webhook" && s.type != "redis")
+      return at + s.name + ": type must be \"webhook\" or \"redis\"";
+    if (s.url.empty()) return at + s.name + ": needs a url";
+    if (!s.secret.empty() && !s.secret_file.empty())
+      return at + s.name + ": secret and secret_file exclude each other";
+    if (!s.secret_file.empty()) {
+      std::ifstream in(s.secret_file, std::ios::binary);
+      if (!in) return at + s.name + ": cannot read secret_file " + s.secret_file;
+      std::stringstream ss;
+      ss << in.rdbuf();
+      s.secret = trim(ss.str());
+    }
+    if (s.timeout < 1) return at + s.name + ": timeout must be >= 1";
+    if (s.max_parallel < 1) return at + s.name + ": max_parallel must be >= 1";
+    out.push_back(std::move(s));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ServerConfig default_server_config() {
+  ServerConfig c;
+  c.source = "(built-in defaults)";
+  fill_derived(c);
+  return c;
+}
+
+Result<ServerConfig> parse_server_config(std::string_view text, std::string_view src) {
+  using R = Result<ServerConfig>;
+  ServerConfig c;
+  c.source = std::string(src);
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string(src));
+  } catch (const toml::parse_error& e) {
+    return R::failure(std::string(src) + ":" + std::to_string(e.source().begin.line) + ":" +
+                      std::to_string(e.source().begin.column) +
+                      ": error: " + std::string(e.description()));
+  }
+  std::set<std::pair<std::string, std::string>> known;
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                                \
+  known.insert({table, key});                                                                \
+  {                                                                                          \
+    const toml::node* n =                                                                    \
+        std::string_view(table).empty()                                                      \
+            ? root.get(key)                                                                  \
+            : (root.at_path(table).as_table() ? root.at_path(table).as_table()->get(key)     \
+                                              : nullptr);                                    \
+    if (n && !read(*n, c.member))                                                            \
+      return R::failure(where(*n, src) + ": error: " + qualified(table, key) + " must be " + \
+                        std::string(kind_text(#kind)));                                      \
+  }
+#include "config/config_keys.def"
+#undef ZEST_KEY
+  if (auto e = parse_sinks(root, src, c.event_sinks)) return R::failure(*e);
+  known.insert({"events", "sink"});  // [[events.sink]], read by parse_sinks
+  // Unknown keys and tables, nested ones ([notify.http]) included.
+  std::set<std::string> tables;
+  for (const auto& [t, _] : known) {
+    if (t.empty()) continue;
+    tables.insert(t);  // and its parents: "notify" for "notify.http"
+    for (auto dot = t.find('.'); dot != std::string::npos; dot = t.find('.', dot + 1))
+      tables.insert(t.substr(0, dot));
+  }
+  std::string unknown;
+  auto walk = [&](auto&& self, const toml::table& tbl, const std::string& prefix) -> void {
+    for (const auto& [k, node] : tbl) {
+      if (!unknown.empty()) return;
+      const std::string key(k.str());
+      const std::string full = prefix.empty() ? key : prefix + "." + key;
+      if (node.is_table()) {
+        if (full == "sieve") continue;
+        if (!tables.count(full)) {
+          unknown = where(node, src) + ": error: unknown table [" + full + "]";
+          return;
+        }
+        self(self, *node.as_table(), full);
+      } else if (!known.count({prefix, key})) {
+        unknown = where(node, src) + ": error: unknown key " + qualified(prefix, key);
+      }
+    }
+  };
+  walk(walk, root, "");
+  if (!unknown.empty()) return R::failure(unknown);
+  auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
+  if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
+    return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (c.hierarchy_separator != "/" && c.hierarchy_separator != ".")
+    return bad("[delivery] hierarchy_separator must be \"/\" or \".\"");
+  if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");
+  if (c.lmtp_max_recipients < 100) return bad("[lmtp] max_recipients must be >= 100");
+  if (c.lmtp_max_line_length < 1024) return bad("[lmtp] max_line_length must be >= 1024");
+  if (c.lmtp_timeout < 1) return bad("[lmtp] timeout must be >= 1");
+  if (c.lmtp_workers < 1 || c.lmtp_workers > 256) return bad("[lmtp] workers must be 1..256");
+  if (c.lmtp_tls_cert.empty() != c.lmtp_tls_key.empty())
+    return bad("[lmtp] tls_cert and tls_key go together");
+  if (c.managesieve_tls_cert.empty() != c.managesieve_tls_key.empty())
+    return bad("[managesieve] tls_cert and tls_key go together");
+  if (c.data_dir.empty()) return bad("data_dir must not be empty");
+  if (c.notify_xmpp_type != "normal" && c.notify_xmpp_type != "headline")
+    return bad("[notify.xmpp] type must be \"normal\" or \"headline\"");
+  if (c.notify_xmpp_port > 65535) return bad("[notify.xmpp] port must be 0..65535");
+  if (c.notify_http_max_attempts < 1) return bad("[notify.http] max_attempts must be >= 1");
+  for (const auto& range : c.notify_http_allow)
+    if (!methods::parse_cidr(range))
+      return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");
+  if (!c.notify_http_secret.empty() && !methods::webhook_key(c.notify_http_secret))
+    return bad("[notify.http] secret must be whsec_<base64>");
+  if (c.events_backoff_initial_ms < 1) return bad("[events] backoff_initial_ms must be >= 1");
+  if (c.events_backoff_max_ms < c.events_backoff_initial_ms)
+    return bad("[events] backoff_max_ms must be >= backoff_initial_ms");
+  if (c.events_poll_interval_ms < 1) return bad("[events] poll_interval_ms must be >= 1");
+  auto sieve = parse_engine_settings(text, src);
+  if (!sieve) return R::failure(sieve.error());
+  c.sieve = std::move(sieve.value());
+  fill_derived(c);
+  return c;
+}
+
+Result<ServerConfig> load_server_config(std::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in)
+    return Result<ServerConfig>::failure(std::string(path) + ": cannot open configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_server_config(ss.str(), path);
+}
+
+std::string config_reference_markdown() {
+  std::string out;
+  std::string current = "-";
+  std::string_view prev_table = "\x01";
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                              \
+  if (std::string_view(table) != prev_table) {                                             \
+    prev_table = table;                                                                    \
+    out += std::string_view(table).empty() ? "\n### Top-level keys\n\n"                    \
+                                           : "\n### [" + std::string(table) + "]\n\n";     \
+  }                                                                                        \
+  out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
+         std::string(def_doc) + "): " + std::string(doc) + "\n";
+#include "config/config_keys.def"
+  out +=
+      "\n### [[events.sink]]\n\nOne table per sink of message-store events "
+      "(docs/events.md); repeat `[[events.sink]]` for more.\n\n";
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                                \
+  out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
+         std::string(def_doc) + "): " + std::string(doc) + "\n";
+#include "config/config_keys.def"
+  (void)current;
+  return out;
+}
+
+}  // namespace zest::config

@@ -1,0 +1,46 @@
+// zestd's configuration: every key of config_keys.def, with its default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "interp/settings.hpp"
+
+namespace zest::config {
+
+// One [[events.sink]] table.
+struct EventSinkConfig {
+  using String = std::string;
+  using StringList = std::vector<std::string>;
+  using Int = std::int64_t;
+  using Bool = bool;
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc) kind member = def;
+#include "config/config_keys.def"
+};
+
+struct ServerConfig {
+  using String = std::string;
+  using StringList = std::vector<std::string>;
+  using Int = std::int64_t;
+  using Bool = bool;
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc) kind member = def;
+#include "config/config_keys.def"
+  std::vector<EventSinkConfig> event_sinks;  // [[events.sink]]
+  interp::EngineSettings sieve;              // the [sieve] table
+  std::string source;            // file name, or "(built-in defaults)"
+};
+
+// Parses and validates (unknown keys and tables are errors; [sieve] is
+// parsed by parse_engine_settings). Fills derived defaults (hostname,
+// postmaster_address, passwd_file).
+Result<ServerConfig> parse_server_config(std::string_view toml_text, std::string_view source_name);
+Result<ServerConfig> load_server_config(std::string_view path);
+ServerConfig default_server_config();
+
+// The Markdown reference of every key (for docs/configuration.md).
+std::string config_reference_markdown();
+
+}  // namespace zest::config

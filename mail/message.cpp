@@ -1,0 +1,154 @@
+#include "mail/message.hpp"
+
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "mail/mime_build.hpp"
+#include "mail/rfc2047.hpp"
+#include "mail/text_util.hpp"
+
+namespace zest::mail {
+
+namespace {
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace
+
+struct Message::Lazy {
+  std::mutex decoded_mutex;
+  std::vector<std::optional<std::string>> decoded;  // per field; never resized after ctor
+  std::once_flag mime_once;
+  std::optional<MimePart> mime;
+  std::mutex addresses_mutex;
+  std::unordered_map<std::string, AddressList, StringHash, std::equal_to<>>
+      addresses;  // node-based: entries stay put
+};
+
+namespace {
+
+// A header name is printable ASCII without ':'; obsolete syntax allows WSP
+// before the colon, which we drop.
+bool valid_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+std::string_view rtrim_wsp(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique<Lazy>()) {
+  const std::string_view all = raw_;
+  std::size_t pos = 0;
+  body_offset_ = all.size();
+  bool have_field = false;
+  std::string value;  // unfolded value of the current field
+
+  auto finish_field = [&] {
+    if (have_field) {
+      headers_.back().value = std::string(trim_whitespace(value));
+      value.clear();
+      have_field = false;
+    }
+  };
+
+  while (pos < all.size()) {
+    std::size_t eol = all.find('\n', pos);
+    const std::size_t next = eol == std::string_view::npos ? all.size() : eol + 1;
+    std::string_view line =
+        all.substr(pos, (eol == std::string_view::npos ? all.size() : eol) - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+
+    if (line.empty()) {  // the blank line separating header and body
+      finish_field();
+      body_offset_ = next;
+      break;
+    }
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (!have_field) {  // continuation without a field: not a header section
+        body_offset_ = pos;
+        break;
+      }
+      value.append(line);  // unfolding removes only the line break
+      pos = next;
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    std::string_view name =
+        colon == std::string_view::npos ? std::string_view{} : rtrim_wsp(line.substr(0, colon));
+    if (!valid_field_name(name)) {
+      // Like GMime/Pigeonhole: a non-header line starts the body.
+      finish_field();
+      body_offset_ = pos;
+      break;
+    }
+    finish_field();
+    headers_.push_back(HeaderField{std::string(name), {}});
+    value.assign(line.substr(colon + 1));
+    have_field = true;
+    pos = next;
+  }
+  finish_field();
+  lazy_->decoded.resize(headers_.size());
+}
+
+Message::~Message() = default;
+Message::Message(Message&&) noexcept = default;
+Message& Message::operator=(Message&&) noexcept = default;
+
+std::vector<std::string_view> Message::header_raw(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const HeaderField& field : headers_) {
+    if (iequals_ascii(field.name, name)) out.emplace_back(field.value);
+  }
+  return out;
+}
+
+std::vector<std::string_view> Message::header_decoded(std::string_view name) const {
+  std::vector<std::string_view> out;
+  std::lock_guard lock(lazy_->decoded_mutex);
+  for (std::size_t i = 0; i < headers_.size(); ++i) {
+    if (!iequals_ascii(headers_[i].name, name)) continue;
+    std::optional<std::string>& cached = lazy_->decoded[i];
+    if (!cached) cached = decode_rfc2047(headers_[i].value);
+    // The string is never modified again, so the view stays valid.
+    out.emplace_back(*cached);
+  }
+  return out;
+}
+
+bool Message::has_header(std::string_view name) const {
+  for (const HeaderField& field : headers_) {
+    if (iequals_ascii(field.name, name)) return true;
+  }
+  return false;
+}
+
+const AddressList& Message::addresses(std::string_view value) const {
+  std::lock_guard lock(lazy_->addresses_mutex);
+  auto it = lazy_->addresses.find(value);
+  if (it == lazy_->addresses.end())
+    it = lazy_->addresses.emplace(std::string(value), parse_address_list(value)).first;
+  return it->second;
+}
+
+std::string_view Message::body() const {
+  return std::string_view(raw_).substr(std::min(body_offset_, raw_.size()));
+}
+
+const MimePart& Message::mime_root() const {
+  std::call_once(lazy_->mime_once,
+                 [this] { lazy_->mime = build_mime_tree(raw_, headers_, body()); });
+  return *lazy_->mime;
+}
+
+}  // namespace zest::mail
