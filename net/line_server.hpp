@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "net/output.hpp"
 
 namespace zest::net {
 
@@ -25,18 +26,6 @@ struct Endpoint {
 };
 // "127.0.0.1:2424", "[::1]:24", "localhost:24", "unix:/run/zest/lmtp"
 Result<Endpoint> parse_endpoint(std::string_view spec);
-
-struct Output {
-  std::string bytes;
-  bool close = false;      // after writing
-  bool start_tls = false;  // after writing; input buffered so far is discarded
-  bool work = false;       // call work() (on a worker thread) until it stops asking
-  // Next, hand exactly this many octets to on_literal() instead of lines
-  // (protocols with counted literals); `discard_literal` = drop them unread.
-  std::uint64_t read_literal = 0;
-  bool discard_literal = false;
-  std::chrono::milliseconds delay{0};  // pause before writing (failed logins)
-};
 
 class LineHandler {
  public:
