@@ -10,7 +10,7 @@ packages=(
   libgmime-3.0-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libre2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
   libtomlplusplus-dev libasio-dev
-  libstrophe-dev  # XMPP notifications (methods/transport)
+  libstrophe-dev  # XMPP notifications (transport/)
   libhiredis-dev  # the Redis Streams event sink (events/)
   libcrypt-dev libargon2-dev
   libgsasl-dev  # ManageSieve SASL (PLAIN, SCRAM-SHA-1/-256)

@@ -10,13 +10,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "grammar/parse.hpp"
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
-#include "base/utf8.hpp"
 #include "interp/vm.hpp"
 
 // The `tst` variable namespace plugs into the variables extension once it
@@ -438,15 +439,13 @@ void Suite::register_extension() {
     s.literal_slots = {0};
     s.check = [](interp::CheckContext& ctx, interp::CheckedCall& call) {
       const interp::CheckedArg* o = call.find(0);
-      std::string key = o ? o->str() : "";
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string key = base::to_lower(o ? o->str() : "");
       if (key != "message" && key != "envelope.from" && key != "envelope.to" &&
           key != "envelope.orig_to" && key != "envelope.auth")
         ctx.error(o ? o->loc : call.loc, "unknown testsuite object '" + (o ? o->str() : "") + "'");
     };
     s.run = [this](Runtime& rt, const Args& a) {
-      std::string key(rt.raw(*a.find(0)));
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string key = base::to_lower(rt.raw(*a.find(0)));
       const std::string value = rt.string(*a.find(1));
       if (key == "message") {
         set_message(value, true);

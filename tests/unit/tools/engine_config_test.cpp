@@ -1,4 +1,4 @@
-// The [sieve] table of the TOML configuration (server/config.cpp).
+// The [sieve] table of the TOML configuration (config/config.cpp).
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
