@@ -72,12 +72,18 @@ std::string_view utf8_truncate(std::string_view s, std::size_t max_bytes) {
   return s.substr(0, end);
 }
 
-std::string replace_invalid_utf8(std::string_view s) {
+namespace {
+
+// Copies valid sequences, writes U+FFFD for each invalid byte and, with
+// `controls`, for each C0 control other than TAB, LF and CR.
+std::string replace_bad(std::string_view s, bool controls) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool control = n == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+    if (n == 0 || (controls && control)) {
       out += kReplacementChar;
       ++i;
     } else {
@@ -88,22 +94,11 @@ std::string replace_invalid_utf8(std::string_view s) {
   return out;
 }
 
-std::string clean_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence_length(s, i);
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (n == 0 || (n == 1 && c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
-      out += kReplacementChar;
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string replace_invalid_utf8(std::string_view s) { return replace_bad(s, false); }
+
+std::string clean_utf8(std::string_view s) { return replace_bad(s, true); }
 
 std::string truncate_chars(std::string_view utf8, std::size_t max_chars) {
   std::size_t i = 0, chars = 0;
