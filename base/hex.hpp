@@ -21,7 +21,8 @@ constexpr char kHexLower[] = "0123456789abcdef";
 // Lower-case hex of the bytes.
 std::string to_hex(std::string_view bytes);
 
-// Lower-case hex of a 64-bit FNV-1a hash (stable ids, not security).
+// Lower-case hex of a 64-bit FNV-1a-style hash (stable ids, not security;
+// the offset basis is the one zest ids have always used, kept for stability).
 std::string fnv_hex(std::string_view s);
 
 }  // namespace zest::base
