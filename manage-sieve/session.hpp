@@ -87,7 +87,7 @@ class Session {
     // Checked before the arguments. STARTTLS and UNAUTHENTICATE are Any:
     // they check their state themselves, after their arguments.
     enum class Needs { Any, Login, NoLogin };
-    static constexpr std::size_t kNoScript = 2;
+    static constexpr std::size_t kNoScript = static_cast<std::size_t>(-1);
     std::string_view name;  // upper case
     Needs needs = Needs::Any;
     // Between min_args and max_args arguments (at most two), of these kinds.
