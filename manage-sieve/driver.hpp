@@ -1,18 +1,21 @@
-// Feeds raw bytes to a Session the way net/ does (lines with a bound,
-// literals of the announced size, work() run inline). For transcript tests
-// and the fuzzer; the server uses net::LineServer instead.
+// Feeds raw bytes to a Session through net's LineFramer, as net::LineServer
+// does (work() run inline, delays summed instead of waited). For transcript
+// tests and the fuzzer.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
 #include "manage-sieve/session.hpp"
+#include "net/line_framer.hpp"
+#include "net/output.hpp"
 
 namespace zest::managesieve {
 
 class ByteDriver {
  public:
-  ByteDriver(Session& session, std::size_t max_line) : session_(session), max_line_(max_line) {}
+  ByteDriver(Session& session, std::size_t max_line) : session_(session), framer_(max_line) {}
   std::string greeting() { return take(session_.greeting()); }
   // Everything the server answers to these bytes.
   std::string feed(std::string_view bytes);
@@ -26,12 +29,10 @@ class ByteDriver {
   std::chrono::milliseconds total_delay() const { return delay_; }
 
  private:
-  std::string take(Session::Output o);
+  std::string take(net::Output o);
   Session& session_;
-  std::size_t max_line_;
-  std::string buf_, literal_;
-  std::uint64_t literal_need_ = 0;
-  bool discard_ = false, discarding_line_ = false, closed_ = false, tls_ = false;
+  net::LineFramer framer_;
+  bool closed_ = false, tls_ = false;
   std::chrono::milliseconds delay_{0};
 };
 

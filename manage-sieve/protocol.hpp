@@ -41,9 +41,5 @@ std::string response(std::string_view status, std::string_view code, std::string
 // RFC 5804 §1.6: non-empty UTF-8 without controls (U+0000-001F, U+007F,
 // U+0080-009F), U+2028, U+2029, at most max_octets. Empty when valid.
 std::string check_script_name(std::string_view name, std::size_t max_octets = 512);
-bool valid_utf8(std::string_view s);
-
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace zest::managesieve

@@ -2,9 +2,8 @@
 
 #include <gsasl.h>
 
-#include <cstdlib>
-
-#include "manage-sieve/protocol.hpp"
+#include "base/base64.hpp"
+#include "base/text.hpp"
 #include "store/passwd.hpp"
 
 namespace zest::managesieve {
@@ -23,11 +22,10 @@ struct ExchangeData {
   std::string mechanism;
 };
 
+// Is `stored` "{SCHEME}..." (the scheme in any case)?
 bool scheme_is(std::string_view stored, std::string_view scheme) {
-  if (stored.size() < scheme.size() + 2 || stored[0] != '{') return false;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(stored[i + 1])) != scheme[i]) return false;
-  return stored[scheme.size() + 1] == '}';
+  return stored.size() >= scheme.size() + 2 && stored[0] == '{' &&
+         base::iequals(stored.substr(1, scheme.size()), scheme) && stored[scheme.size() + 1] == '}';
 }
 
 // "{SCRAM-SHA-256}iter,salt,storedkey,serverkey" (Dovecot's form; base64).
@@ -46,7 +44,7 @@ std::optional<ScramKeys> parse_scram(std::string_view stored) {
     rest.remove_prefix(comma + 1);
   }
   if (parts.size() != 4) return std::nullopt;
-  auto sk = base64_decode(parts[2]), vk = base64_decode(parts[3]);
+  auto sk = base::base64_decode(parts[2]), vk = base::base64_decode(parts[3]);
   if (!sk || !vk || sk->size() != 32 || vk->size() != 32 || parts[0].empty()) return std::nullopt;
   return ScramKeys{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
                    std::string(parts[3])};
@@ -146,8 +144,7 @@ class GsaslServer final : public SaslServer {
   }
   std::vector<std::string> mechanisms() const override { return mechs_; }
   std::unique_ptr<SaslExchange> start(std::string_view mechanism) override {
-    std::string mech;
-    for (char c : mechanism) mech += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string mech = base::to_upper(mechanism);
     bool known = false;
     for (const auto& m : mechs_) known = known || m == mech;
     if (!known) return nullptr;

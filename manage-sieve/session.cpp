@@ -1,47 +1,14 @@
 #include "manage-sieve/session.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "base/base64.hpp"
+#include "base/text.hpp"
 
 namespace zest::managesieve {
 namespace {
 
-using Out = Session::Output;
-
-Out reply(std::string_view status, std::string_view code = {}, std::string_view text = {}) {
-  // Success without a code is a bare OK: cyrus sieveshell refuses text there.
-  if (status == "OK" && code.empty()) text = {};
-  Out o;
-  o.bytes = response(status, code, text);
-  return o;
-}
-
-std::string_view code_of(store::ScriptErrorCode c) {
-  using C = store::ScriptErrorCode;
-  switch (c) {
-    case C::NonExistent:
-      return "NONEXISTENT";
-    case C::AlreadyExists:
-      return "ALREADYEXISTS";
-    case C::Active:
-      return "ACTIVE";
-    case C::QuotaMaxScripts:
-      return "QUOTA/MAXSCRIPTS";
-    case C::QuotaMaxSize:
-      return "QUOTA/MAXSIZE";
-    case C::Quota:
-      return "QUOTA";
-    case C::BadName:
-      return "";
-    case C::TryLater:
-      return "TRYLATER";
-  }
-  return "";
-}
-
-Out store_error(const store::ScriptError& e) {
-  return reply("NO", code_of(e.code), e.message);
-}
+using Out = net::Output;
 
 bool is_atom_char(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -64,52 +31,13 @@ std::string claimed_user(std::string_view mech, std::string_view client) {
 
 }  // namespace
 
-// ---- LoginGuard -------------------------------------------------------------
-
-unsigned LoginGuard::get(std::unordered_map<std::string, Count>& m, const std::string& key,
-                         std::chrono::steady_clock::time_point now) {
-  auto it = m.find(key);
-  if (it == m.end()) return 0;
-  if (now - it->second.last > options_.window) {
-    m.erase(it);
-    return 0;
-  }
-  return it->second.n;
+Out Session::reply(std::string_view status, std::string_view code, std::string_view text) {
+  // Success without a code is a bare OK: cyrus sieveshell refuses text there.
+  if (status == "OK" && code.empty()) text = {};
+  Out o;
+  o.bytes = response(status, code, text);
+  return o;
 }
-
-std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::string_view user) {
-  const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
-  // Bound the tables: forget stale entries when they grow.
-  for (auto* m : {&by_address_, &by_user_})
-    if (m->size() > 100000)
-      std::erase_if(*m, [&](const auto& kv) { return now - kv.second.last > options_.window; });
-  const std::string a(address), u(user);
-  unsigned n = get(by_address_, a, now) + 1;
-  by_address_[a] = {n, now};
-  if (!u.empty()) {
-    const unsigned nu = get(by_user_, u, now) + 1;
-    by_user_[u] = {nu, now};
-    n = std::max(n, nu);
-  }
-  auto d = options_.base_delay * (1LL << std::min(n - 1, 10u));
-  return std::min(std::chrono::duration_cast<std::chrono::milliseconds>(d), options_.max_delay);
-}
-
-void LoginGuard::succeeded(std::string_view address, std::string_view user) {
-  std::lock_guard lock(mu_);
-  by_address_.erase(std::string(address));
-  by_user_.erase(std::string(user));
-}
-
-unsigned LoginGuard::failures(std::string_view address, std::string_view user) {
-  const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
-  return std::max(get(by_address_, std::string(address), now),
-                  get(by_user_, std::string(user), now));
-}
-
-// ---- Session ------------------------------------------------------------------
 
 Session::Session(Backend& backend, SaslServer& sasl, LoginGuard& guard, Options options,
                  std::string remote_address)
@@ -188,9 +116,9 @@ void Session::reset_command() {
 }
 
 std::uint64_t Session::literal_limit() const {
-  const bool script_arg =
-      (cmd_ == "PUTSCRIPT" && args_.size() == 1) || (cmd_ == "CHECKSCRIPT" && args_.empty());
-  return script_arg && mode_ == Mode::Command ? options_.max_script_size : options_.max_string;
+  const Command* c = find_command(cmd_);
+  const bool script = c && c->script_arg == args_.size();
+  return script && mode_ == Mode::Command ? options_.max_script_size : options_.max_string;
 }
 
 Out Session::parse_error(std::string_view text, std::string_view line, std::string_view code) {
@@ -241,9 +169,7 @@ Out Session::on_line(std::string_view line, bool /*crlf*/) {
   while (i < line.size() && is_atom_char(line[i])) ++i;
   if (i == 0) return parse_error(line.empty() ? "Empty command" : "Invalid command", line);
   if (i < line.size() && line[i] != ' ') return parse_error("Invalid command", line);
-  cmd_.clear();
-  for (char c : line.substr(0, i))
-    cmd_ += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  cmd_ = base::to_upper(line.substr(0, i));
   in_command_ = true;
   return continue_line(line.substr(i));
 }
@@ -288,10 +214,7 @@ Out Session::continue_line(std::string_view line) {
     o.work = true;
     return o;
   }
-  static constexpr std::string_view inline_cmds[] = {"CAPABILITY", "NOOP", "LOGOUT", "STARTTLS",
-                                                     "UNAUTHENTICATE"};
-  if (std::find(std::begin(inline_cmds), std::end(inline_cmds), cmd_) != std::end(inline_cmds))
-    return execute();
+  if (const Command* c = find_command(cmd_); c && c->quick) return execute();
   pending_ = true;
   Out o;
   o.work = true;
@@ -323,7 +246,7 @@ Out Session::work() {
       mode_ = Mode::Command;
       return reply("NO", "", "Authentication cancelled");
     }
-    auto decoded = base64_decode(args[0].text);
+    auto decoded = base::base64_decode(args[0].text);
     if (!decoded) return auth_failed("Invalid base64 in SASL response");
     return sasl_step(std::move(*decoded));
   }
@@ -353,7 +276,7 @@ Out Session::sasl_step(std::optional<std::string> client) {
   if (r.status == S::Continue) {
     mode_ = Mode::Sasl;
     Out o;
-    o.bytes = string_out(base64_encode(r.data)) + "\r\n";
+    o.bytes = string_out(base::base64_encode(r.data)) + "\r\n";
     return o;
   }
   if (r.status == S::Failure) return auth_failed("Authentication failed");
@@ -369,168 +292,8 @@ Out Session::sasl_step(std::optional<std::string> client) {
   user_ = r.user;
   store_ = std::move(store);
   // No text after the SASL code: cyrus sieveshell expects the line to end there.
-  if (!r.data.empty()) return reply("OK", "SASL " + string_out(base64_encode(r.data)), "");
+  if (!r.data.empty()) return reply("OK", "SASL " + string_out(base::base64_encode(r.data)), "");
   return reply("OK", "", "Logged in");
-}
-
-Out Session::execute() {
-  const std::string cmd = std::move(cmd_);
-  const std::vector<Arg> args = std::move(args_);
-  reset_command();
-  auto str = [&](std::size_t i) -> const std::string* {
-    return i < args.size() && args[i].kind == Arg::Kind::String ? &args[i].text : nullptr;
-  };
-  auto nargs = [&](std::size_t lo, std::size_t hi) {
-    return args.size() >= lo && args.size() <= hi;
-  };
-  auto syntax = [&](std::string_view usage) {
-    return reply("NO", "", "Syntax: " + std::string(usage));
-  };
-
-  if (cmd == "CAPABILITY") {
-    if (!args.empty()) return syntax("CAPABILITY");
-    Out o;
-    o.bytes = capabilities() + "OK\r\n";
-    return o;
-  }
-  if (cmd == "NOOP") {
-    if (!nargs(0, 1) || (args.size() == 1 && !str(0))) return syntax("NOOP [tag]");
-    if (args.size() == 1) return reply("OK", "TAG " + string_out(*str(0)), "Done");
-    return reply("OK", "", "NOOP completed");
-  }
-  if (cmd == "LOGOUT") {
-    if (!args.empty()) return syntax("LOGOUT");
-    mode_ = Mode::Closed;
-    Out o = reply("OK", "", "Logout completed");
-    o.close = true;
-    return o;
-  }
-  if (cmd == "STARTTLS") {
-    if (!args.empty()) return syntax("STARTTLS");
-    if (options_.tls_active) return reply("NO", "", "TLS is already active");
-    if (authenticated()) return reply("NO", "", "STARTTLS is only allowed before authentication");
-    if (!options_.tls_available) return reply("NO", "", "TLS is not available");
-    Out o = reply("OK", "", "Begin TLS negotiation now");
-    o.start_tls = true;
-    return o;
-  }
-  if (cmd == "AUTHENTICATE") {
-    if (authenticated()) return reply("NO", "", "Already authenticated");
-    if (!nargs(1, 2) || !str(0) || (args.size() == 2 && !str(1)))
-      return syntax("AUTHENTICATE mechanism [initial-response]");
-    std::string mech;
-    for (char c : *str(0)) mech += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (mech == "PLAIN" && !plaintext_ok())
-      return reply("NO", "ENCRYPT-NEEDED", "PLAIN needs TLS (use STARTTLS) or SCRAM");
-    exchange_ = sasl_.start(mech);
-    if (!exchange_) return reply("NO", "", "Unsupported authentication mechanism");
-    sasl_user_hint_.clear();
-    sasl_mech_ = mech;
-    std::optional<std::string> initial;
-    if (args.size() == 2) {
-      auto d = base64_decode(*str(1));
-      if (!d) return auth_failed("Invalid base64 in initial response");
-      initial = std::move(*d);
-    }
-    return sasl_step(std::move(initial));
-  }
-  if (cmd == "UNAUTHENTICATE") {
-    if (!args.empty()) return syntax("UNAUTHENTICATE");
-    if (!authenticated()) return reply("NO", "", "Not authenticated");
-    user_.clear();
-    store_.reset();
-    return reply("OK", "", "Unauthenticated");
-  }
-
-  static constexpr std::string_view auth_cmds[] = {"HAVESPACE",    "PUTSCRIPT",  "LISTSCRIPTS",
-                                                   "SETACTIVE",    "GETSCRIPT",  "DELETESCRIPT",
-                                                   "RENAMESCRIPT", "CHECKSCRIPT"};
-  if (std::find(std::begin(auth_cmds), std::end(auth_cmds), cmd) == std::end(auth_cmds))
-    return reply("NO", "", "Unknown command");
-  if (!authenticated()) return reply("NO", "", "Authenticate first");
-
-  auto bad_name = [&](const std::string& name) -> std::optional<Out> {
-    auto err = check_script_name(name, options_.max_name);
-    if (err.empty()) return std::nullopt;
-    return reply("NO", "", err);
-  };
-
-  if (cmd == "LISTSCRIPTS") {
-    if (!args.empty()) return syntax("LISTSCRIPTS");
-    auto l = store_->list();
-    if (!l) return store_error(l.error());
-    Out o;
-    for (const auto& s : *l) o.bytes += string_out(s.name) + (s.active ? " ACTIVE\r\n" : "\r\n");
-    o.bytes += response("OK", "", "");
-    return o;
-  }
-  if (cmd == "HAVESPACE") {
-    if (args.size() != 2 || !str(0) || args[1].kind != Arg::Kind::Number)
-      return syntax("HAVESPACE name size");
-    if (auto e = bad_name(*str(0))) return *e;
-    auto r = store_->have_space(*str(0), args[1].number);
-    if (!r) return store_error(r.error());
-    return reply("OK", "", "Putscript would succeed");
-  }
-  if (cmd == "PUTSCRIPT" || cmd == "CHECKSCRIPT") {
-    const bool put = cmd == "PUTSCRIPT";
-    if (put ? (args.size() != 2 || !str(0) || !str(1)) : (args.size() != 1 || !str(0)))
-      return syntax(put ? "PUTSCRIPT name script" : "CHECKSCRIPT script");
-    const std::string& source = put ? *str(1) : *str(0);
-    const std::string name = put ? *str(0) : "script";
-    auto refused = [&](Out o, std::string_view why) {
-      if (put) backend_.script_refused(user_, name, why);
-      return o;
-    };
-    if (put) {
-      if (auto e = bad_name(name)) return *e;
-      if (source.empty())
-        return refused(reply("NO", "", "Refusing to store an empty script"), "empty script");
-      if (auto r = store_->have_space(name, source.size()); !r)
-        return refused(store_error(r.error()), "quota");
-    }
-    auto c = backend_.check(name, source);
-    if (!c.ok)
-      return refused(reply("NO", "", c.errors.empty() ? "Compilation failed" : c.errors),
-                     c.errors.empty() ? "compilation failed" : c.errors);
-    if (put) {
-      if (auto r = store_->put(name, source, c.binary); !r)
-        return refused(store_error(r.error()), "storage error");
-    }
-    if (!c.warnings.empty()) return reply("OK", "WARNINGS", c.warnings);
-    return reply("OK", "", put ? "Putscript completed" : "Script is valid");
-  }
-  if (cmd == "SETACTIVE") {
-    if (args.size() != 1 || !str(0)) return syntax("SETACTIVE name");
-    if (!str(0)->empty())
-      if (auto e = bad_name(*str(0))) return *e;
-    auto r = store_->set_active(*str(0));
-    if (!r) return store_error(r.error());
-    return reply("OK", "", str(0)->empty() ? "Script deactivated" : "Setactive completed");
-  }
-  if (cmd == "GETSCRIPT") {
-    if (args.size() != 1 || !str(0)) return syntax("GETSCRIPT name");
-    if (auto e = bad_name(*str(0))) return *e;
-    auto r = store_->get(*str(0));
-    if (!r) return store_error(r.error());
-    Out o;
-    o.bytes = "{" + std::to_string(r->size()) + "}\r\n" + *r + "\r\n" + response("OK", "", "");
-    return o;
-  }
-  if (cmd == "DELETESCRIPT") {
-    if (args.size() != 1 || !str(0)) return syntax("DELETESCRIPT name");
-    if (auto e = bad_name(*str(0))) return *e;
-    auto r = store_->remove(*str(0));
-    if (!r) return store_error(r.error());
-    return reply("OK", "", "Deletescript completed");
-  }
-  // RENAMESCRIPT
-  if (args.size() != 2 || !str(0) || !str(1)) return syntax("RENAMESCRIPT old new");
-  if (auto e = bad_name(*str(0))) return *e;
-  if (auto e = bad_name(*str(1))) return *e;
-  auto r = store_->rename(*str(0), *str(1));
-  if (!r) return store_error(r.error());
-  return reply("OK", "", "Renamescript completed");
 }
 
 }  // namespace zest::managesieve

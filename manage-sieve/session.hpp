@@ -1,21 +1,22 @@
 // The ManageSieve (RFC 5804) server state machine: command lines and
-// literals in, response bytes out. It knows no sockets: net/ (or a test)
-// feeds it lines, reads the literals it asks for, runs work() off the I/O
-// thread and writes what it returns.
+// literals in, response bytes out (as net::Output). It knows no sockets:
+// net/ (or a test) feeds it lines, reads the literals it asks for, runs
+// work() off the I/O thread and writes what it returns.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "manage-sieve/login_guard.hpp"
 #include "manage-sieve/protocol.hpp"
 #include "manage-sieve/sasl.hpp"
+#include "net/output.hpp"
 #include "store/script_store.hpp"
 
 namespace zest::managesieve {
@@ -41,34 +42,6 @@ class Backend {
                               std::string_view /*reason*/) {}
 };
 
-// Failed logins per remote address and per user, shared by all sessions
-// (thread-safe). The delay doubles with every recent failure.
-class LoginGuard {
- public:
-  struct Options {
-    std::chrono::milliseconds base_delay{500};
-    std::chrono::milliseconds max_delay{8000};
-    std::chrono::seconds window{600};  // failures older than this are forgotten
-  };
-  LoginGuard() = default;
-  explicit LoginGuard(Options o) : options_(o) {}
-  // Records a failure; returns how long to wait before answering.
-  std::chrono::milliseconds failed(std::string_view address, std::string_view user);
-  void succeeded(std::string_view address, std::string_view user);
-  unsigned failures(std::string_view address, std::string_view user);
-
- private:
-  struct Count {
-    unsigned n = 0;
-    std::chrono::steady_clock::time_point last;
-  };
-  unsigned get(std::unordered_map<std::string, Count>& m, const std::string& key,
-               std::chrono::steady_clock::time_point now);
-  Options options_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Count> by_address_, by_user_;
-};
-
 struct Options {
   std::string implementation = "zest";
   std::vector<std::string> sieve_extensions;  // SIEVE capability
@@ -88,27 +61,17 @@ struct Options {
 
 class Session {
  public:
-  struct Output {
-    std::string bytes;
-    bool close = false;
-    bool start_tls = false;              // after writing; buffered input is discarded
-    bool work = false;                   // call work() (off the I/O thread)
-    std::uint64_t read_literal = 0;      // next: hand exactly this many octets to on_literal
-    bool discard_literal = false;        // ... which the session ignores (may skip buffering)
-    std::chrono::milliseconds delay{0};  // wait before writing bytes (failed login)
-  };
-
   Session(Backend& backend, SaslServer& sasl, LoginGuard& guard, Options options,
           std::string remote_address);
 
-  Output greeting();
-  Output on_line(std::string_view line, bool crlf);
-  Output on_literal(std::string_view bytes);
-  Output on_overlong_line();
-  Output on_timeout();
-  Output work();
+  net::Output greeting();
+  net::Output on_line(std::string_view line, bool crlf);
+  net::Output on_literal(std::string_view bytes);
+  net::Output on_overlong_line();
+  net::Output on_timeout();
+  net::Output work();
   // After the STARTTLS handshake: the capabilities again (RFC 5804 §2.2).
-  Output tls_started();
+  net::Output tls_started();
   std::chrono::seconds timeout() const;
 
   bool authenticated() const { return !user_.empty(); }
@@ -117,15 +80,56 @@ class Session {
 
  private:
   enum class Mode { Command, Sasl, Closed };
-  Output execute();  // the command in cmd_/args_, complete
-  Output run_pending();
-  Output sasl_step(std::optional<std::string> client);
-  Output auth_failed(std::string_view text, std::string_view code = {});
-  Output parse_error(std::string_view text, std::string_view line, std::string_view code = {});
-  Output continue_line(std::string_view line);
+  using Args = std::vector<Arg>;
+
+  // A row of the command table (commands.cpp).
+  struct Command {
+    // Checked before the arguments. STARTTLS and UNAUTHENTICATE are Any:
+    // they check their state themselves, after their arguments.
+    enum class Needs { Any, Login, NoLogin };
+    static constexpr std::size_t kNoScript = static_cast<std::size_t>(-1);
+    std::string_view name;  // upper case
+    Needs needs = Needs::Any;
+    // Between min_args and max_args arguments (at most two), of these kinds.
+    std::size_t min_args = 0, max_args = 0;
+    std::array<Arg::Kind, 2> kinds{Arg::Kind::String, Arg::Kind::String};
+    std::string_view usage;  // the reply to other arguments: NO "Syntax: <usage>"
+    net::Output (Session::*run)(const Args&) = nullptr;
+    bool quick = false;  // no storage or compiling: answered on the I/O thread
+    // This argument is the script: its literal may be max_script_size long.
+    std::size_t script_arg = kNoScript;
+    bool accepts(const Args& args) const;
+  };
+
+  // "OK"/"NO"/"BYE" with an optional code and text.
+  static net::Output reply(std::string_view status, std::string_view code = {},
+                           std::string_view text = {});
+  static const Command* find_command(std::string_view name);
+  net::Output execute();  // the command in cmd_/args_, complete
+  net::Output sasl_step(std::optional<std::string> client);
+  net::Output auth_failed(std::string_view text, std::string_view code = {});
+  net::Output parse_error(std::string_view text, std::string_view line, std::string_view code = {});
+  net::Output continue_line(std::string_view line);
   std::uint64_t literal_limit() const;
   bool plaintext_ok() const;
   void reset_command();
+
+  // The commands (commands.cpp); their arguments match the table's shape.
+  net::Output capability(const Args& args);
+  net::Output noop(const Args& args);
+  net::Output logout(const Args& args);
+  net::Output starttls(const Args& args);
+  net::Output authenticate(const Args& args);
+  net::Output unauthenticate(const Args& args);
+  net::Output listscripts(const Args& args);
+  net::Output havespace(const Args& args);
+  net::Output putscript(const Args& args);
+  net::Output checkscript(const Args& args);
+  net::Output setactive(const Args& args);
+  net::Output getscript(const Args& args);
+  net::Output deletescript(const Args& args);
+  net::Output renamescript(const Args& args);
+  net::Output check_and_store(const std::string& name, const std::string& source, bool put);
 
   Backend& backend_;
   SaslServer& sasl_;
@@ -142,7 +146,7 @@ class Session {
   // The command being assembled over lines and literals.
   bool in_command_ = false;
   std::string cmd_;  // upper-cased name
-  std::vector<Arg> args_;
+  Args args_;
   std::size_t command_octets_ = 0;
   bool skipping_ = false;  // a failed command's remaining literals are skipped
   std::string skip_error_, skip_code_;

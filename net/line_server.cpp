@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include "net/line_framer.hpp"
+
 namespace zest::net {
 namespace {
 
@@ -167,12 +169,7 @@ struct LineServer::Impl {
       watch->timer.expires_at(watch->deadline);
     };
 
-    std::string buf;
-    std::size_t scanned = 0;
-    bool discarding = false;
-    std::uint64_t literal_need = 0;  // octets of a counted literal still to come
-    bool literal_discard = false;
-    std::string literal;
+    LineFramer framer(options.max_line);
     std::vector<char> chunk(16 * 1024);
     try {
       Output out = handler->greeting();
@@ -180,46 +177,16 @@ struct LineServer::Impl {
       co_await stream.write(out.bytes);
       bool open = !out.close && !info.over_limit;
       while (open) {
-        // Handle every complete line in the buffer, batching the replies
+        // Handle every complete frame in the buffer, batching the replies
         // (RFC 2920: send them all once the input buffer is empty).
         std::string pending;
         bool tls_now = false;
         while (open) {
-          Output o;
-          if (literal_need > 0) {
-            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(literal_need, buf.size()));
-            if (!literal_discard) literal.append(buf, 0, n);
-            buf.erase(0, n);
-            scanned = 0;
-            literal_need -= n;
-            if (literal_need > 0) break;  // read more
-            o = handler->on_literal(literal);
-            literal.clear();
-          } else {
-            const auto nl = buf.find('\n', scanned);
-            if (nl == std::string::npos) {
-              scanned = buf.size();
-              if (!discarding && buf.size() > options.max_line) {
-                Output ov = handler->on_overlong_line();
-                pending += ov.bytes;
-                if (ov.close) open = false;
-                discarding = true;
-              }
-              if (discarding) buf.clear(), scanned = 0;
-              break;
-            }
-            const bool crlf = nl > 0 && buf[nl - 1] == '\r';
-            std::string line = buf.substr(0, crlf ? nl - 1 : nl);
-            buf.erase(0, nl + 1);
-            scanned = 0;
-            if (discarding) {
-              discarding = false;  // the tail of an overlong line
-              continue;
-            }
-            // A whole overlong line can arrive in one read.
-            o = line.size() > options.max_line ? handler->on_overlong_line()
-                                               : handler->on_line(line, crlf);
-          }
+          const Frame f = framer.next();
+          if (f.kind == Frame::Kind::NeedMore) break;  // read more
+          Output o = f.kind == Frame::Kind::Line      ? handler->on_line(f.text, f.crlf)
+                     : f.kind == Frame::Kind::Literal ? handler->on_literal(f.text)
+                                                      : handler->on_overlong_line();
           if (o.delay.count() > 0) {
             asio::steady_timer pause(io);
             pause.expires_after(o.delay);
@@ -244,15 +211,12 @@ struct LineServer::Impl {
               co_await stream.write(w.bytes);
               if (w.close) o.close = true;
               if (w.start_tls) o.start_tls = true;
-              if (w.read_literal) o.read_literal = w.read_literal, o.discard_literal = w.discard_literal;
+              if (w.read_literal)
+                o.read_literal = w.read_literal, o.discard_literal = w.discard_literal;
             } while (w.work);
             set_deadline(handler->timeout());
           }
-          if (o.read_literal > 0) {
-            literal_need = o.read_literal;
-            literal_discard = o.discard_literal;
-            literal.clear();
-          }
+          framer.expect_literal(o.read_literal, o.discard_literal);
           if (o.close) open = false;
           if (o.start_tls) {
             tls_now = true;
@@ -262,9 +226,7 @@ struct LineServer::Impl {
         if (!pending.empty()) co_await stream.write(pending);
         if (!open) break;
         if (tls_now) {
-          // Plaintext pipelined after STARTTLS must not reach the TLS session.
-          buf.clear();
-          scanned = 0;
+          framer.drop_buffered();  // plaintext pipelined after STARTTLS
           co_await stream.start_tls(*tls);
           handler->on_tls_started();
           Output g = handler->tls_greeting();
@@ -274,7 +236,7 @@ struct LineServer::Impl {
         }
         set_deadline(handler->timeout());
         const std::size_t n = co_await stream.read_some(asio::buffer(chunk));
-        buf.append(chunk.data(), n);
+        framer.feed(std::string_view(chunk.data(), n));
       }
     } catch (const std::system_error&) {
       // Connection closed, reset, or cancelled by the watchdog.

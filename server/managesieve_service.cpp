@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "delivery/agent.hpp"
+#include "base/logfmt.hpp"
 #include "events/event.hpp"
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
@@ -127,58 +127,45 @@ class Handler final : public net::LineHandler {
         events_(std::move(events)) {}
   ~Handler() override {
     if (!login_user_.empty()) record(false, closing_reason_);
-    log_.write("event=disconnect protocol=managesieve " + delivery::log_field("session", id_));
+    log_.write("event=disconnect protocol=managesieve " + base::log_field("session", id_));
   }
 
   net::Output greeting() override {
     if (refuse_) return {"BYE \"Too many connections, try again later\"\r\n", true};
-    return convert(session_.greeting());
+    return session_.greeting();
   }
   net::Output on_line(std::string_view line, bool crlf) override {
     const bool was = session_.authenticated();
-    auto o = convert(session_.on_line(line, crlf));
+    auto o = session_.on_line(line, crlf);
     if (was && !session_.authenticated()) {
-      log_.write("event=logout " + delivery::log_field("session", id_));
+      log_.write("event=logout " + base::log_field("session", id_));
       if (!login_user_.empty()) record(false, "graceful");
     }
     if (o.close && !login_user_.empty()) closing_reason_ = "graceful";
     return o;
   }
-  net::Output on_literal(std::string_view bytes) override {
-    return convert(session_.on_literal(bytes));
-  }
-  net::Output on_overlong_line() override { return convert(session_.on_overlong_line()); }
+  net::Output on_literal(std::string_view bytes) override { return session_.on_literal(bytes); }
+  net::Output on_overlong_line() override { return session_.on_overlong_line(); }
   net::Output on_timeout() override {
     closing_reason_ = "timeout";
-    return convert(session_.on_timeout());
+    return session_.on_timeout();
   }
   net::Output work() override {
     const bool was = session_.authenticated();
-    auto o = convert(session_.work());
+    auto o = session_.work();
     if (!was && session_.authenticated()) {
-      log_.write("event=login protocol=managesieve " + delivery::log_field("session", id_) + " " +
-                 delivery::log_field("user", session_.user()));
+      log_.write("event=login protocol=managesieve " + base::log_field("session", id_) + " " +
+                 base::log_field("user", session_.user()));
       login_user_ = session_.user();
       record(true, "");
     }
     return o;
   }
   void on_tls_started() override {}
-  net::Output tls_greeting() override { return convert(session_.tls_started()); }
+  net::Output tls_greeting() override { return session_.tls_started(); }
   std::chrono::seconds timeout() const override { return session_.timeout(); }
 
  private:
-  static net::Output convert(ms::Session::Output o) {
-    net::Output n;
-    n.bytes = std::move(o.bytes);
-    n.close = o.close;
-    n.start_tls = o.start_tls;
-    n.work = o.work;
-    n.read_literal = o.read_literal;
-    n.discard_literal = o.discard_literal;
-    n.delay = o.delay;
-    return n;
-  }
   void record(bool login, std::string_view reason) {
     if (!events_.recorder) return;
     const events::Common c{login_user_, events_.hostname, "sieve"};
@@ -186,8 +173,8 @@ class Handler final : public net::LineHandler {
                                        : events::logout(c, events_.info, reason)};
     if (!login) login_user_.clear();
     if (auto e = events_.recorder->record(one))
-      log_.write("event=outbox-error " + delivery::log_field("session", id_) + " " +
-                 delivery::log_field("error", *e));
+      log_.write("event=outbox-error " + base::log_field("session", id_) + " " +
+                 base::log_field("error", *e));
   }
 
   ms::Session session_;
@@ -276,8 +263,8 @@ Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints)
         const std::string address = address_of(info.remote);
         auto slot = m.limits.acquire(
             address, static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
-        m.log.write("event=connect protocol=managesieve " + delivery::log_field("session", id) +
-                    " " + delivery::log_field("remote", info.remote));
+        m.log.write("event=connect protocol=managesieve " + base::log_field("session", id) + " " +
+                    base::log_field("remote", info.remote));
         ms::Options o = m.options;
         o.tls_available = info.tls_available;
         o.loopback = is_loopback(address);

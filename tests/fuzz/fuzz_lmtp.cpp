@@ -1,16 +1,19 @@
-// libFuzzer target: the LMTP (RFC 2033) session state machine fed line by
-// line as net/ would (CRLF or bare LF ends, overlong lines dropped), with
-// recipient delivery replies, plus parse_path_arg on every line.
+// libFuzzer target: the LMTP (RFC 2033) session state machine fed through
+// net's LineFramer, the server's own (CRLF or bare LF ends, overlong lines
+// dropped), with recipient delivery replies, plus parse_path_arg on every line.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "delivery/lmtp_session.hpp"
+#include "net/line_framer.hpp"
 
 namespace {
 
 using namespace zest::delivery;
+using zest::net::Frame;
+using zest::net::LineFramer;
 
 // Accepts recipients unless they mention "bad"; every third delivery fails
 // temporarily, so both reply paths are exercised.
@@ -53,19 +56,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   LmtpSession session(backend, options, "127.0.0.1:1", "fuzz-1");
   std::size_t sink = 0;
   bool closed = drain(session, session.greeting(), sink);
-  std::size_t pos = 0;
-  while (pos < input.size() && !closed) {
-    std::size_t nl = input.find('\n', pos);
-    if (nl == std::string_view::npos) nl = input.size();
-    std::string_view line = input.substr(pos, nl - pos);
-    pos = nl + 1;
-    const bool crlf = !line.empty() && line.back() == '\r';
-    if (crlf) line.remove_suffix(1);
-    if (line.size() > options.max_command_line) {
+  // The bytes go through the server's own framer (lines, overlong lines).
+  LineFramer framer(options.max_command_line);
+  framer.feed(input);
+  for (Frame f = framer.next(); f.kind != Frame::Kind::NeedMore && !closed; f = framer.next()) {
+    if (f.kind != Frame::Kind::Line) {  // LMTP asks for no literals
       closed = drain(session, session.on_overlong_line(), sink);
       continue;
     }
-    closed = drain(session, session.on_line(line, crlf), sink);
+    const std::string_view line = f.text;  // valid until the next framer call
+    closed = drain(session, session.on_line(line, f.crlf), sink);
     PathArg path;
     if (parse_path_arg(line, "FROM", path)) sink += path.address.size() + path.params.size();
     if (parse_path_arg(line, "TO", path)) sink += path.address.size() + path.params.size();

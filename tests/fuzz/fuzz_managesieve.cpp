@@ -1,5 +1,6 @@
-// The ManageSieve session fed arbitrary bytes after a login: command and
-// literal parsing, SASL exchanges, every command against an in-memory store.
+// The ManageSieve session fed arbitrary bytes after a login, framed by
+// net's LineFramer as the server frames them: command and literal parsing,
+// SASL exchanges, every command against an in-memory store.
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64.hpp"
 #include "store/script_store.hpp"
 
 using namespace zest::managesieve;
@@ -48,7 +49,10 @@ TEST(ManageSieveProtocol, ScriptNames) {
   EXPECT_FALSE(check_script_name(std::string(513, 'a')).empty());
 }
 
+// SASL messages go through base's strict codec.
 TEST(ManageSieveProtocol, Base64) {
+  using zest::base::base64_decode;
+  using zest::base::base64_encode;
   EXPECT_EQ(base64_encode(std::string("\0alice\0secret", 13)), "AGFsaWNlAHNlY3JldA==");
   EXPECT_EQ(*base64_decode("AGFsaWNlAHNlY3JldA=="), std::string("\0alice\0secret", 13));
   EXPECT_FALSE(base64_decode("abc"));

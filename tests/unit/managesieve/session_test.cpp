@@ -411,6 +411,22 @@ TEST_F(SessionTest, BadSyntaxAndNames) {
   EXPECT_FALSE(driver->closed());
 }
 
+TEST_F(SessionTest, OnlyTheScriptArgumentTakesAScriptSizedLiteral) {
+  ms::Options o = loopback();
+  o.max_string = 10;
+  open(o);
+  ASSERT_EQ(feed(kPlainAuth), "OK\r\n");
+  const std::string script = "keep;" + std::string(15, ' ');
+  EXPECT_EQ(feed("PUTSCRIPT {20+}\r\n" + script + "\r\n"), "NO \"String too long\"\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" {20+}\r\n" + script + "\r\n"), "OK\r\n");
+  EXPECT_EQ(feed("CHECKSCRIPT {20+}\r\n" + script + "\r\n"), "OK\r\n");
+  // Past the script argument, or in other commands, strings are bounded.
+  EXPECT_EQ(feed("PUTSCRIPT \"a\" \"keep;\" {20+}\r\n" + script + "\r\n"),
+            "NO \"String too long\"\r\n");
+  EXPECT_EQ(feed("RENAMESCRIPT \"a\" \"b\" {20+}\r\n" + script + "\r\n"),
+            "NO \"String too long\"\r\n");
+}
+
 TEST_F(SessionTest, OversizedLineAndHugeLiteralEndTheSession) {
   login();
   EXPECT_EQ(feed("NOOP \"" + std::string(300, 'x') + "\"\r\n"), "BYE \"Line too long\"\r\n");

@@ -1,0 +1,50 @@
+#include "manage-sieve/login_guard.hpp"
+
+#include <algorithm>
+
+namespace zest::managesieve {
+
+unsigned LoginGuard::get(std::unordered_map<std::string, Count>& m, const std::string& key,
+                         std::chrono::steady_clock::time_point now) {
+  auto it = m.find(key);
+  if (it == m.end()) return 0;
+  if (now - it->second.last > options_.window) {
+    m.erase(it);
+    return 0;
+  }
+  return it->second.n;
+}
+
+std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::string_view user) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  // Bound the tables: forget stale entries when they grow.
+  for (auto* m : {&by_address_, &by_user_})
+    if (m->size() > 100000)
+      std::erase_if(*m, [&](const auto& kv) { return now - kv.second.last > options_.window; });
+  const std::string a(address), u(user);
+  unsigned n = get(by_address_, a, now) + 1;
+  by_address_[a] = {n, now};
+  if (!u.empty()) {
+    const unsigned nu = get(by_user_, u, now) + 1;
+    by_user_[u] = {nu, now};
+    n = std::max(n, nu);
+  }
+  auto d = options_.base_delay * (1LL << std::min(n - 1, 10u));
+  return std::min(std::chrono::duration_cast<std::chrono::milliseconds>(d), options_.max_delay);
+}
+
+void LoginGuard::succeeded(std::string_view address, std::string_view user) {
+  std::lock_guard lock(mu_);
+  by_address_.erase(std::string(address));
+  by_user_.erase(std::string(user));
+}
+
+unsigned LoginGuard::failures(std::string_view address, std::string_view user) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  return std::max(get(by_address_, std::string(address), now),
+                  get(by_user_, std::string(user), now));
+}
+
+}  // namespace zest::managesieve
