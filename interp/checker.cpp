@@ -104,32 +104,56 @@ bool Checker::convert(const Argument& a, ArgKind want, Slot slot, bool literal_s
 
 // ---- one call against its description ----
 
-std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSpec* spec) {
-  CheckedCall call{spec, node.loc, {}};
-  const std::string what = call.what();
-  const auto& args = node.arguments;
-  std::set<TagGroup> groups_seen;
-  std::set<std::string_view> tags_seen;
-  std::vector<const Argument*> positional;
+// One call being checked. Pigeonhole reports only the first argument
+// problem of a command: `first_error_given` tells when one was.
+struct Checker::CallState {
+  const Node& node;
+  const CommandSpec* spec;
+  CheckedCall call;
+  std::string what;
+  std::size_t errors_before;
+  std::vector<const Argument*> positional = {};
   bool ok = true;
-  // Pigeonhole reports only the first argument problem of a command.
-  const std::size_t errors_before = ctx_.diagnostics().error_count();
-  auto first_error_given = [&] { return ctx_.diagnostics().error_count() != errors_before; };
   bool misplaced_tag = false;
-  auto is_literal_slot = [&](Slot s) {
+
+  bool literal_slot(Slot s) const {
     for (Slot l : spec->literal_slots)
       if (l == s) return true;
     return false;
-  };
+  }
+};
 
+bool Checker::first_error_given(const CallState& st) {
+  return ctx_.diagnostics().error_count() != st.errors_before;
+}
+
+std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSpec* spec) {
+  CallState st{node, spec, CheckedCall{spec, node.loc, {}}, {}, ctx_.diagnostics().error_count()};
+  st.what = st.call.what();
+  if (!check_tags(st) || !check_positionals(st) || !check_shape(st) || !st.ok) return std::nullopt;
+  check_comparator(st.call, st.what);
+  check_regex_keys(st.call, st.what);
+  const std::size_t before = ctx_.diagnostics().error_count();
+  if (spec->check) spec->check(ctx_, st.call);
+  if (ctx_.diagnostics().error_count() != before) return std::nullopt;
+  return std::move(st.call);
+}
+
+// The tags in front of the positional arguments; false to stop checking.
+bool Checker::check_tags(CallState& st) {
+  const CommandSpec* spec = st.spec;
+  const std::string& what = st.what;
+  const auto& args = st.node.arguments;
+  std::set<TagGroup> groups_seen;
+  std::set<std::string_view> tags_seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (first_error_given()) return std::nullopt;
+    if (first_error_given(st)) return false;
     const auto* tag = std::get_if<grammar::Tag>(&args[i]);
     if (!tag) {
-      positional.push_back(&args[i]);
+      st.positional.push_back(&args[i]);
       continue;
     }
-    if (!positional.empty()) {
+    if (!st.positional.empty()) {
       // Pigeonhole reports a misplaced tag once and not also the
       // positional argument count it disturbs.
       const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
@@ -139,20 +163,20 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
                                        "positional arguments of " + what
                                  : "unknown tagged argument ':" + tag->name + "' for " + what +
                                        " (reported only once at first occurrence)");
-      ok = false;
-      misplaced_tag = true;
+      st.ok = false;
+      st.misplaced_tag = true;
       continue;
     }
     if (const TagSpec* ts = find_tag(spec, tag->name)) {
       if (!tags_seen.insert(ts->name).second) {
         ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + what);
-        ok = false;
+        st.ok = false;
       }
       CheckedArg ca;
       if (ts->value == ArgKind::None) {
         ca = CheckedArg{ts->slot, ArgKind::Number, 1, {}, {}, tag->loc};
       } else if (i + 1 >= args.size() ||
-                 !convert(args[i + 1], ts->value, ts->slot, is_literal_slot(ts->slot), ca)) {
+                 !convert(args[i + 1], ts->value, ts->slot, st.literal_slot(ts->slot), ca)) {
         ctx_.error(
             tag->loc,
             "the :" + tag->name + " tag for " + what + " requires " +
@@ -163,61 +187,73 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
                 (i + 1 < args.size() ? ", but " + std::string(article(kind_name(args[i + 1]))) +
                                            " " + std::string(kind_name(args[i + 1])) + " was found"
                                      : ", but none was found"));
-        ok = false;
+        st.ok = false;
         if (i + 1 < args.size() && !std::holds_alternative<grammar::Tag>(args[i + 1])) ++i;
         continue;
       } else {
         ++i;
       }
-      replace_slot(call, std::move(ca));
+      replace_slot(st.call, std::move(ca));
       continue;
     }
-    if (!check_group_tag(spec, call, *tag, args, i, groups_seen, what)) ok = false;
+    if (!check_group_tag(spec, st.call, *tag, args, i, groups_seen, what)) st.ok = false;
   }
 
-  if (first_error_given()) {
+  if (first_error_given(st)) {
     // A tag whose value is missing because the next word parsed as a
     // sub-test: Pigeonhole reports the stray sub-test as well.
-    if (spec->subtests == Subtests::None && !node.tests.empty() && positional.empty() &&
+    if (spec->subtests == Subtests::None && !st.node.tests.empty() && st.positional.empty() &&
         !args.empty() && std::holds_alternative<grammar::Tag>(args.back()))
-      ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
-    return std::nullopt;
+      ctx_.error(st.node.loc, what + " accepts no sub-tests, but tests are specified");
+    return false;
   }
-  // Positional arguments.
+  return true;
+}
+
+// The positional arguments against the signature; false to stop checking.
+bool Checker::check_positionals(CallState& st) {
+  const CommandSpec* spec = st.spec;
   const std::size_t want = spec->positional.size();
+  const std::size_t given = st.positional.size();
   // Leading optional positionals that were left out keep their slots empty.
   const std::size_t skipped =
-      positional.size() < want && want - positional.size() <= spec->optional_leading
-          ? want - positional.size()
-          : 0;
-  if (misplaced_tag) {
-    ok = false;
-  } else if (positional.size() + skipped != want) {
-    ctx_.error(node.loc, what + " requires " + std::to_string(want) +
-                             " positional argument(s), but " + std::to_string(positional.size()) +
-                             (positional.size() == 1 ? " is" : " are") + " specified");
-    ok = false;
-  } else {
-    for (std::size_t p = skipped; p < want; ++p) {
-      if (first_error_given()) return std::nullopt;
-      const PositionalSpec& ps = spec->positional[p];
-      const Argument& given = *positional[p - skipped];
-      CheckedArg ca;
-      if (!convert(given, ps.kind, static_cast<Slot>(p), is_literal_slot(static_cast<Slot>(p)),
-                   ca)) {
-        const std::string_view found = kind_name(given);
-        ctx_.error(grammar::location_of(given),
-                   what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
-                       std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
-                       " (" + std::string(ps.name) + "), but " + std::string(article(found)) + " " +
-                       std::string(found) + " was found");
-        ok = false;
-        continue;
-      }
-      call.args.push_back(std::move(ca));
-    }
+      given < want && want - given <= spec->optional_leading ? want - given : 0;
+  if (st.misplaced_tag) {
+    st.ok = false;
+    return true;
   }
+  if (given + skipped != want) {
+    ctx_.error(st.node.loc, st.what + " requires " + std::to_string(want) +
+                                " positional argument(s), but " + std::to_string(given) +
+                                (given == 1 ? " is" : " are") + " specified");
+    st.ok = false;
+    return true;
+  }
+  for (std::size_t p = skipped; p < want; ++p) {
+    if (first_error_given(st)) return false;
+    const PositionalSpec& ps = spec->positional[p];
+    const Argument& arg = *st.positional[p - skipped];
+    CheckedArg ca;
+    if (!convert(arg, ps.kind, static_cast<Slot>(p), st.literal_slot(static_cast<Slot>(p)), ca)) {
+      const std::string_view found = kind_name(arg);
+      ctx_.error(grammar::location_of(arg),
+                 st.what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
+                     std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
+                     " (" + std::string(ps.name) + "), but " + std::string(article(found)) + " " +
+                     std::string(found) + " was found");
+      st.ok = false;
+      continue;
+    }
+    st.call.args.push_back(std::move(ca));
+  }
+  return true;
+}
 
+// Sub-tests and blocks, with Pigeonhole's hints for typos; false to stop.
+bool Checker::check_shape(CallState& st) {
+  const CommandSpec* spec = st.spec;
+  const Node& node = st.node;
+  const std::string& what = st.what;
   // Typos that turn the next word into a sub-test get Pigeonhole's hints;
   // a forgotten tag colon is reported even after other errors.
   if (spec->subtests == Subtests::None && node.tests.size() == 1 && !node.has_test_list) {
@@ -228,37 +264,29 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
     if (is_tag) {
       ctx_.error(sub.loc,
                  "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
-      return std::nullopt;
+      return false;
     }
-    if (!first_error_given() && !spec->is_test && !reg().command(sub.identifier, true)) {
+    if (!first_error_given(st) && !spec->is_test && !reg().command(sub.identifier, true)) {
       ctx_.error(sub.loc, "missing semicolon at end of " + what.substr(4));
-      return std::nullopt;
+      return false;
     }
   }
-  if (first_error_given()) return std::nullopt;
-  // Sub-tests and blocks.
+  if (first_error_given(st)) return false;
   if (spec->subtests == Subtests::None && !node.tests.empty()) {
     ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
-    ok = false;
+    st.ok = false;
   }
-  if (first_error_given()) return std::nullopt;
+  if (first_error_given(st)) return false;
   if (!spec->is_test) {
     if (spec->block == BlockRule::None && node.has_block) {
       ctx_.error(node.loc, what + " does not accept a block, but one is specified");
-      ok = false;
+      st.ok = false;
     } else if (spec->block == BlockRule::Required && !node.has_block) {
       ctx_.error(node.loc, what + " requires a block, but it is missing");
-      ok = false;
+      st.ok = false;
     }
   }
-  if (!ok) return std::nullopt;
-
-  check_comparator(call, what);
-  check_regex_keys(call, what);
-  const std::size_t before = ctx_.diagnostics().error_count();
-  if (spec->check) spec->check(ctx_, call);
-  if (ctx_.diagnostics().error_count() != before) return std::nullopt;
-  return call;
+  return true;
 }
 
 const TagSpec* Checker::find_tag(const CommandSpec* spec, std::string_view name) const {

@@ -161,6 +161,12 @@ class Checker {
   void leave_block() { ctx_.pop_block(); }
 
  private:
+  struct CallState;
+  bool first_error_given(const CallState& st);
+  bool check_tags(CallState& st);
+  bool check_positionals(CallState& st);
+  bool check_shape(CallState& st);
+
   const Registry& reg() const { return ctx_.registry(); }
   std::string literal(const grammar::StringLiteral& s);
   void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot);
