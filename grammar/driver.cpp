@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/hex.hpp"
+
 namespace zest::grammar::detail {
 
 void Driver::error(Location loc, std::string message) {
@@ -80,7 +82,6 @@ void append_text_line(std::string& out, std::string_view line) {
 }
 
 std::string describe_bytes(std::string_view bytes, std::size_t max_len) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   std::size_t n = 0;
   for (unsigned char c : bytes) {
@@ -92,8 +93,8 @@ std::string describe_bytes(std::string_view bytes, std::size_t max_len) {
       out += static_cast<char>(c);
     } else {
       out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
+      out += base::kHexLower[c >> 4];
+      out += base::kHexLower[c & 0xf];
     }
   }
   return out;

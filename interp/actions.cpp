@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "base/text.hpp"
+
 namespace zest::interp {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 constexpr std::array<std::string_view, 5> kSystemFlags = {"\\Answered", "\\Deleted", "\\Draft",
                                                           "\\Flagged", "\\Seen"};
@@ -21,7 +16,7 @@ bool same_address(std::string_view a, std::string_view b) {
   const auto at_a = a.rfind('@'), at_b = b.rfind('@');
   if (a.substr(0, at_a) != b.substr(0, at_b)) return false;
   const auto dom = [](std::string_view s, std::size_t at) {
-    return at == std::string_view::npos ? std::string() : lower(s.substr(at));
+    return at == std::string_view::npos ? std::string() : base::to_lower(s.substr(at));
   };
   return dom(a, at_a) == dom(b, at_b);
 }
@@ -34,15 +29,16 @@ Flags canonical_flags(const std::vector<std::string>& flags) {
   for (const auto& f : flags) {
     if (f.empty()) continue;
     std::string canon = f;
-    const std::string l = lower(f);
+    const std::string l = base::to_lower(f);
     for (auto sys : kSystemFlags)
-      if (lower(sys) == l) canon = std::string(sys);
+      if (base::to_lower(sys) == l) canon = std::string(sys);
     if (std::find(keys.begin(), keys.end(), l) != keys.end()) continue;
     keys.push_back(l);
     out.push_back(std::move(canon));
   }
-  std::sort(out.begin(), out.end(),
-            [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return base::to_lower(a) < base::to_lower(b);
+  });
   return out;
 }
 
@@ -65,7 +61,7 @@ std::string canonical_mailbox(std::string_view mailbox) {
   // Both '/' and Maildir++'s '.' separate hierarchy levels ("Inbox.Junk").
   const std::size_t slash = mailbox.find_first_of("/.");
   std::string_view first = mailbox.substr(0, slash);
-  if (lower(first) == "inbox") return "INBOX" + std::string(mailbox.substr(first.size()));
+  if (base::iequals(first, "inbox")) return "INBOX" + std::string(mailbox.substr(first.size()));
   return std::string(mailbox);
 }
 

@@ -2,19 +2,10 @@
 
 #include <array>
 
+#include "base/text.hpp"
+
 namespace zest::interp {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // The value of a quoted local part without its quotes and escapes
 // (RFC 5322 §3.2.4: they are not part of the value).
@@ -77,7 +68,7 @@ bool is_address_header(std::string_view name) {
                                                                 "mail-followup-to",
                                                                 "mail-reply-to"};
   for (auto h : kHeaders)
-    if (iequals(h, name)) return true;
+    if (base::iequals(h, name)) return true;
   return false;
 }
 
@@ -86,18 +77,14 @@ void address_values(AddressPart part, std::string_view header_value, const Engin
   address_values(part, header_value, mail::parse_address_list(header_value), settings, out);
 }
 
-void address_values(AddressPart part, std::string_view header_value,
-                    const mail::AddressList& list, const EngineSettings& settings,
-                    std::vector<std::string>& out) {
+void address_values(AddressPart part, std::string_view header_value, const mail::AddressList& list,
+                    const EngineSettings& settings, std::vector<std::string>& out) {
   if (list.addresses.empty()) {
     // A list with no valid address still matches as a whole with :all,
     // never with :localpart/:domain (RFC 5228 §2.7.4, as Pigeonhole does).
     // Valid members of a partly invalid list match on their own.
     if (part == AddressPart::All) {
-      const auto b = header_value.find_first_not_of(" \t");
-      const auto e = header_value.find_last_not_of(" \t");
-      out.emplace_back(b == std::string_view::npos ? std::string_view()
-                                                   : header_value.substr(b, e - b + 1));
+      out.emplace_back(base::trim(header_value, " \t"));
     }
     return;
   }

@@ -1,16 +1,22 @@
-// What extension check hooks see: the command as checked so far, and a
-// way to report problems with locations.
+// The checker: a syntax tree node checked against its registry description
+// (requires, argument signatures, tags, comparators, match types) becomes a
+// CheckedCall. Extension check hooks see the command as checked so far and
+// report problems with locations through the CheckContext. The compiler
+// walks the tree, asks the checker about each node and emits the result.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <typeindex>
 #include <vector>
 
+#include "grammar/ast.hpp"
 #include "grammar/diagnostics.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
@@ -96,6 +102,89 @@ class CheckContext {
   std::map<std::type_index, std::shared_ptr<void>> state_;
   CompileEnv* env_ = nullptr;
   std::vector<CheckedCall> blocks_;
+};
+
+// The checks of one compilation, called by the compiler in the order of its
+// walk over the tree (diagnostics come out in that order).
+class Checker {
+ public:
+  Checker(const Registry& registry, const EngineSettings& settings, grammar::Diagnostics& diags,
+          CompileEnv* env)
+      : ctx_(registry, settings, diags, env) {}
+
+  bool has_errors() { return ctx_.diagnostics().has_errors(); }
+  bool too_many_errors() const { return ctx_.too_many_errors(); }
+
+  // ---- capabilities ----
+
+  // A require command; `allowed` is false past the leading requires.
+  void check_require(const grammar::Node& n, bool allowed);
+  // Extensions usable only with another one (extracttext needs variables);
+  // checked once the leading requires are over.
+  void check_needs(const grammar::Location& loc);
+  // The end of a script: one that holds only requires is checked here.
+  void check_script_end(const grammar::Script& script);
+  // Every capability any part of the script required (ihave blocks too).
+  std::vector<std::string> capabilities_used() const;
+
+  // RFC 5463: a block guarded by an `ihave` test is checked with those
+  // capabilities required, or skipped when one is unavailable.
+  struct IhaveScope {
+    std::optional<std::set<std::string, std::less<>>> outer;  // to put back
+    bool unavailable = false;
+  };
+  IhaveScope enter_ihave(const grammar::Node& test);
+  void leave_ihave(IhaveScope scope);
+
+  // ---- structure ----
+
+  // A backstop for trees that did not come through the parser's limits.
+  bool nesting_ok(const grammar::Node& n, std::size_t depth);
+  // if / elsif / else: arguments, test and block.
+  void check_branch(const grammar::Node& n);
+  // An elsif or else without an if at nodes[i]; returns the index of the
+  // last node of that if-less structure (the rest is not reported again).
+  std::size_t check_orphan_branch(const std::vector<grammar::Node>& nodes, std::size_t i);
+  void check_stop(const grammar::Node& n);
+  // allof, anyof, not, true, false; false when the test cannot be compiled.
+  bool check_control_test(const grammar::Node& t);
+
+  // ---- commands and tests ----
+
+  // The description of a command or test enabled by the requires, or null
+  // after reporting an unknown or misused identifier.
+  const CommandSpec* lookup(const grammar::Node& n, bool as_test);
+  // The node checked against its description; nullopt after errors.
+  std::optional<CheckedCall> check_call(const grammar::Node& node, const CommandSpec* spec);
+  // The block command whose block is being checked (seen by break, extracttext).
+  void enter_block(const CheckedCall& call) { ctx_.push_block(call); }
+  void leave_block() { ctx_.pop_block(); }
+
+ private:
+  struct CallState;
+  bool first_error_given(const CallState& st);
+  bool check_tags(CallState& st);
+  bool check_positionals(CallState& st);
+  bool check_shape(CallState& st);
+
+  const Registry& reg() const { return ctx_.registry(); }
+  std::string literal(const grammar::StringLiteral& s);
+  void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot);
+  bool convert(const grammar::Argument& a, ArgKind want, Slot slot, bool literal_slot,
+               CheckedArg& out);
+  const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const;
+  bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
+                       const std::vector<grammar::Argument>& args, std::size_t& i,
+                       std::set<TagGroup>& seen, const std::string& what);
+  void check_comparator(CheckedCall& call, const std::string& what);
+  void check_regex_keys(CheckedCall& call, const std::string& what);
+  void report_conflict(const grammar::Location& loc, const std::string& cap);
+  std::optional<std::vector<std::string>> ihave_capabilities(const grammar::Node& t);
+
+  CheckContext ctx_;
+  std::set<std::string> reported_unknown_;
+  std::set<std::string> ever_required_;
+  std::set<std::string> explicitly_required_;  // by require or ihave (ihave blocks too)
 };
 
 // Whether `ihave` may enable a capability (RFC 5463): known, enabled, and

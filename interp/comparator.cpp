@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/text.hpp"
+
 namespace zest::interp {
 namespace {
 
@@ -10,7 +12,7 @@ unsigned char fold_none(unsigned char c) {
   return c;
 }
 unsigned char fold_ascii(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  return static_cast<unsigned char>(base::ascii_lower(static_cast<char>(c)));
 }
 
 template <unsigned char (*Fold)(unsigned char)>
@@ -212,8 +214,7 @@ bool match_wildcard(const Comparator& c, std::string_view value, std::string_vie
 }
 
 std::optional<Relation> parse_relation(std::string_view s) {
-  std::string l(s);
-  for (char& ch : l) ch = static_cast<char>(fold_ascii(static_cast<unsigned char>(ch)));
+  const std::string l = base::to_lower(s);
   if (l == "gt") return Relation::Gt;
   if (l == "ge") return Relation::Ge;
   if (l == "lt") return Relation::Lt;

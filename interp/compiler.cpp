@@ -1,50 +1,18 @@
-// Checker and code generator in one walk over the syntax tree: each node is
-// checked against its registry description into a CheckedCall, and the
-// call is emitted at once.
+// Code generation in one walk over the syntax tree: the checker turns each
+// node into a CheckedCall (or reports why it cannot), and the call is emitted
+// at once.
 #include "interp/compiler.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <unordered_map>
 
 #include "grammar/parse.hpp"
 #include "interp/checker.hpp"
-#include "interp/comparator.hpp"
 
 namespace zest::interp {
 namespace {
 
-using grammar::Argument;
-using grammar::Location;
 using grammar::Node;
-
-std::string_view kind_name(const Argument& a) {
-  if (std::holds_alternative<grammar::Number>(a)) return "number";
-  if (std::holds_alternative<grammar::StringLiteral>(a)) return "string";
-  if (std::holds_alternative<grammar::StringList>(a)) return "string list";
-  return "tag";
-}
-
-std::string_view kind_name(ArgKind k) {
-  switch (k) {
-    case ArgKind::Number:
-      return "number";
-    case ArgKind::String:
-      return "string";
-    case ArgKind::StringList:
-      return "string list";
-    default:
-      return "nothing";
-  }
-}
-
-std::string_view article(std::string_view noun) {
-  return (!noun.empty() &&
-          (noun[0] == 'a' || noun[0] == 'e' || noun[0] == 'i' || noun[0] == 'o' || noun[0] == 'u'))
-             ? "an"
-             : "a";
-}
 
 bool is_control_test(std::string_view n) {
   return n == "allof" || n == "anyof" || n == "not" || n == "true" || n == "false";
@@ -54,24 +22,19 @@ class Compiler {
  public:
   Compiler(const Registry& registry, const EngineSettings& settings, grammar::Diagnostics& diags,
            CompileEnv* env)
-      : ctx_(registry, settings, diags, env) {}
+      : checker_(registry, settings, diags, env) {}
 
   std::optional<Program> run(const grammar::Script& script) {
     compile_block(script.commands, 0, true);
-    if (std::all_of(script.commands.begin(), script.commands.end(),
-                    [](const Node& n) { return n.identifier == "require"; }))
-      check_needs(script.commands.empty() ? Location{1, 1} : script.commands.back().loc);
-    if (ctx_.diagnostics().has_errors()) return std::nullopt;
+    checker_.check_script_end(script);
+    if (checker_.has_errors()) return std::nullopt;
     emit(Op::Stop, script.commands.empty() ? 1 : script.commands.back().loc.line);
-    ever_required_.insert(ctx_.required().begin(), ctx_.required().end());
-    program_.extensions.assign(ever_required_.begin(), ever_required_.end());
+    program_.extensions = checker_.capabilities_used();
     return std::move(program_);
   }
 
  private:
   using Label = std::vector<std::size_t>;  // instructions whose target awaits a value
-
-  const Registry& reg() const { return ctx_.registry(); }
 
   std::size_t emit(Op op, std::uint32_t line) {
     program_.code.push_back(Instr{op, 0, 0, 0, 0});
@@ -122,408 +85,29 @@ class Compiler {
         static_cast<std::uint32_t>(program_.args.size() - program_.code[at].args_first);
   }
 
-  // ---- strings ----
-
-  std::string literal(const grammar::StringLiteral& s) {
-    if (!ctx_.has("encoded-character")) return s.value;
-    auto r = expand_encoded_characters(s.value);
-    if (!r.error.empty()) ctx_.error(s.loc, r.error);
-    return std::move(r.value);
-  }
-
-  void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
-    std::string v = literal(s);
-    const bool tmpl = !literal_slot && ctx_.has("variables") && has_variable_reference(v);
-    if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
-    out.strings.push_back(std::move(v));
-    out.templates.push_back(tmpl);
-  }
-
-  // Converts one syntax argument to the kind the signature asks for.
-  bool convert(const Argument& a, ArgKind want, Slot slot, bool literal_slot, CheckedArg& out) {
-    out.slot = slot;
-    out.loc = grammar::location_of(a);
-    if (want == ArgKind::Number) {
-      const auto* n = std::get_if<grammar::Number>(&a);
-      if (!n) return false;
-      out.kind = ArgKind::Number;
-      out.number = n->value;
-      return true;
-    }
-    if (const auto* s = std::get_if<grammar::StringLiteral>(&a)) {
-      out.kind = want;
-      add_string(out, *s, literal_slot);
-      return true;
-    }
-    if (const auto* l = std::get_if<grammar::StringList>(&a); l && want == ArgKind::StringList) {
-      out.kind = ArgKind::StringList;
-      for (const auto& s : l->items) add_string(out, s, literal_slot);
-      return true;
-    }
-    return false;
-  }
-
-  // ---- checking of one call against its description ----
-
-  std::optional<CheckedCall> check_call(const Node& node, const CommandSpec* spec) {
-    CheckedCall call{spec, node.loc, {}};
-    const std::string what = call.what();
-    const auto& args = node.arguments;
-    std::set<TagGroup> groups_seen;
-    std::set<std::string_view> tags_seen;
-    std::vector<const Argument*> positional;
-    bool ok = true;
-    // Pigeonhole reports only the first argument problem of a command.
-    const std::size_t errors_before = ctx_.diagnostics().error_count();
-    auto first_error_given = [&] { return ctx_.diagnostics().error_count() != errors_before; };
-    bool misplaced_tag = false;
-    auto is_literal_slot = [&](Slot s) {
-      for (Slot l : spec->literal_slots)
-        if (l == s) return true;
-      return false;
-    };
-
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (first_error_given()) return std::nullopt;
-      const auto* tag = std::get_if<grammar::Tag>(&args[i]);
-      if (!tag) {
-        positional.push_back(&args[i]);
-        continue;
-      }
-      if (!positional.empty()) {
-        // Pigeonhole reports a misplaced tag once and not also the
-        // positional argument count it disturbs.
-        const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
-                           reg().group_member(TagGroup::MatchType, tag->name) ||
-                           reg().group_member(TagGroup::AddressPart, tag->name);
-        ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name +
-                                         "' found after " + "positional arguments of " + what
-                                   : "unknown tagged argument ':" + tag->name + "' for " + what +
-                                         " (reported only once at first occurrence)");
-        ok = false;
-        misplaced_tag = true;
-        continue;
-      }
-      if (const TagSpec* ts = find_tag(spec, tag->name)) {
-        if (!tags_seen.insert(ts->name).second) {
-          ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + what);
-          ok = false;
-        }
-        CheckedArg ca;
-        if (ts->value == ArgKind::None) {
-          ca = CheckedArg{ts->slot, ArgKind::Number, 1, {}, {}, tag->loc};
-        } else if (i + 1 >= args.size() ||
-                   !convert(args[i + 1], ts->value, ts->slot, is_literal_slot(ts->slot), ca)) {
-          ctx_.error(tag->loc,
-                     "the :" + tag->name + " tag for " + what + " requires " +
-                         std::string(article(kind_name(ts->value))) + " " +
-                         std::string(kind_name(ts->value)) + " argument" +
-                         (ts->value_name.empty() ? std::string()
-                                                 : " (" + std::string(ts->value_name) + ")") +
-                         (i + 1 < args.size()
-                              ? ", but " + std::string(article(kind_name(args[i + 1]))) + " " +
-                                    std::string(kind_name(args[i + 1])) + " was found"
-                              : ", but none was found"));
-          ok = false;
-          if (i + 1 < args.size() && !std::holds_alternative<grammar::Tag>(args[i + 1])) ++i;
-          continue;
-        } else {
-          ++i;
-        }
-        replace_slot(call, std::move(ca));
-        continue;
-      }
-      if (!check_group_tag(spec, call, *tag, args, i, groups_seen, what)) ok = false;
-    }
-
-    if (first_error_given()) {
-      // A tag whose value is missing because the next word parsed as a
-      // sub-test: Pigeonhole reports the stray sub-test as well.
-      if (spec->subtests == Subtests::None && !node.tests.empty() && positional.empty() &&
-          !args.empty() && std::holds_alternative<grammar::Tag>(args.back()))
-        ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
-      return std::nullopt;
-    }
-    // Positional arguments.
-    const std::size_t want = spec->positional.size();
-    // Leading optional positionals that were left out keep their slots empty.
-    const std::size_t skipped =
-        positional.size() < want && want - positional.size() <= spec->optional_leading
-            ? want - positional.size()
-            : 0;
-    if (misplaced_tag) {
-      ok = false;
-    } else if (positional.size() + skipped != want) {
-      ctx_.error(node.loc, what + " requires " + std::to_string(want) +
-                               " positional argument(s), but " + std::to_string(positional.size()) +
-                               (positional.size() == 1 ? " is" : " are") + " specified");
-      ok = false;
-    } else {
-      for (std::size_t p = skipped; p < want; ++p) {
-        if (first_error_given()) return std::nullopt;
-        const PositionalSpec& ps = spec->positional[p];
-        const Argument& given = *positional[p - skipped];
-        CheckedArg ca;
-        if (!convert(given, ps.kind, static_cast<Slot>(p), is_literal_slot(static_cast<Slot>(p)),
-                     ca)) {
-          const std::string_view found = kind_name(given);
-          ctx_.error(grammar::location_of(given),
-                     what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
-                         std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
-                         " (" + std::string(ps.name) + "), but " + std::string(article(found)) +
-                         " " + std::string(found) + " was found");
-          ok = false;
-          continue;
-        }
-        call.args.push_back(std::move(ca));
-      }
-    }
-
-    // Typos that turn the next word into a sub-test get Pigeonhole's hints;
-    // a forgotten tag colon is reported even after other errors.
-    if (spec->subtests == Subtests::None && node.tests.size() == 1 && !node.has_test_list) {
-      const grammar::Node& sub = node.tests[0];
-      bool is_tag = sub.identifier == "comparator" && !spec->groups.empty();
-      for (const TagSpec& t : spec->tags) is_tag = is_tag || t.name == sub.identifier;
-      for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
-      if (is_tag) {
-        ctx_.error(sub.loc,
-                   "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
-        return std::nullopt;
-      }
-      if (!first_error_given() && !spec->is_test && !reg().command(sub.identifier, true)) {
-        ctx_.error(sub.loc, "missing semicolon at end of " + what.substr(4));
-        return std::nullopt;
-      }
-    }
-    if (first_error_given()) return std::nullopt;
-    // Sub-tests and blocks.
-    if (spec->subtests == Subtests::None && !node.tests.empty()) {
-      ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
-      ok = false;
-    }
-    if (first_error_given()) return std::nullopt;
-    if (!spec->is_test) {
-      if (spec->block == BlockRule::None && node.has_block) {
-        ctx_.error(node.loc, what + " does not accept a block, but one is specified");
-        ok = false;
-      } else if (spec->block == BlockRule::Required && !node.has_block) {
-        ctx_.error(node.loc, what + " requires a block, but it is missing");
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-
-    check_comparator(call, what);
-    check_regex_keys(call, what);
-    const std::size_t before = ctx_.diagnostics().error_count();
-    if (spec->check) spec->check(ctx_, call);
-    if (ctx_.diagnostics().error_count() != before) return std::nullopt;
-    return call;
-  }
-
-  static void replace_slot(CheckedCall& call, CheckedArg a) {
-    if (CheckedArg* old = call.find(a.slot)) {
-      *old = std::move(a);
-    } else {
-      call.args.push_back(std::move(a));
-    }
-  }
-
-  const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const {
-    for (const TagSpec& t : spec->tags)
-      if (t.name == name && (t.extension.empty() || ctx_.has(t.extension))) return &t;
-    return nullptr;
-  }
-
-  bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                       const std::vector<Argument>& args, std::size_t& i, std::set<TagGroup>& seen,
-                       const std::string& what) {
-    for (TagGroup g : spec->groups) {
-      if (g == TagGroup::Comparator) {
-        if (tag.name != "comparator") continue;
-        if (!seen.insert(g).second) {
-          ctx_.error(tag.loc, "multiple comparator arguments specified for " + what);
-          return false;
-        }
-        const auto* s =
-            i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
-        if (!s) {
-          ctx_.error(tag.loc, "the :comparator tag for " + what + " requires one string argument");
-          return false;
-        }
-        ++i;
-        CheckedArg ca{kSlotComparator, ArgKind::String, 0, {literal(*s)}, {false}, s->loc};
-        call.args.push_back(std::move(ca));
-        return true;
-      }
-      const GroupMember* m = reg().group_member(g, tag.name);
-      if (!m || (!m->extension.empty() && !ctx_.has(m->extension))) continue;
-      if (!seen.insert(g).second) {
-        ctx_.error(tag.loc,
-                   "multiple " + std::string(group_name(g)) + " arguments specified for " + what);
-        return false;
-      }
-      const Slot slot = g == TagGroup::MatchType ? kSlotMatchType : kSlotAddressPart;
-      call.args.push_back(CheckedArg{slot, ArgKind::Number, m->id, {}, {}, tag.loc});
-      if (m->value == ArgKind::String) {
-        const auto* s =
-            i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
-        if (!s) {
-          ctx_.error(tag.loc, "the :" + tag.name + " match type for " + what +
-                                  " requires one string argument (relation)");
-          return false;
-        }
-        ++i;
-        const std::string rel = literal(*s);
-        if (!parse_relation(rel)) {
-          ctx_.error(s->loc, "the :" + tag.name + " match type for " + what +
-                                 " requires a valid relational operator, but '" + rel +
-                                 "' is invalid");
-          return false;
-        }
-        call.args.push_back(CheckedArg{kSlotRelation, ArgKind::String, 0, {rel}, {false}, s->loc});
-      }
-      return true;
-    }
-    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
-                            " (reported only once at first occurrence)");
-    return false;
-  }
-
-  void check_comparator(CheckedCall& call, const std::string& what) {
-    const CheckedArg* c = call.find(kSlotComparator);
-    if (!c) return;
-    const std::string& name = c->str();
-    const Comparator* cmp = reg().comparator(name);
-    const std::string_view cap = reg().comparator_capability(name);
-    if (!cmp || (!cap.empty() && !ctx_.has(cap))) {
-      ctx_.error(c->loc, "unknown comparator '" + name + "' for " + what);
-      return;
-    }
-    if (const CheckedArg* m = call.find(kSlotMatchType)) {
-      const auto mt = static_cast<MatchType>(m->number);
-      if (!cmp->substring &&
-          (mt == MatchType::Contains || mt == MatchType::Matches || mt == MatchType::Regex)) {
-        const std::string_view mname = mt == MatchType::Contains  ? "contains"
-                                       : mt == MatchType::Matches ? "matches"
-                                                                  : "regex";
-        ctx_.error(m->loc, "the comparator '" + name + "' does not support the :" +
-                               std::string(mname) + " match type, as required by " + what);
-      }
-    }
-  }
-
-  // Constant :regex keys (the last positional argument) must compile.
-  void check_regex_keys(CheckedCall& call, const std::string& what) {
-    const CheckedArg* m = call.find(kSlotMatchType);
-    const auto& check = reg().regex_key_check();
-    if (!m || static_cast<MatchType>(m->number) != MatchType::Regex || !check ||
-        call.spec->positional.empty())
-      return;
-    const Comparator* cmp = &ascii_casemap_comparator();
-    if (const CheckedArg* c = call.find(kSlotComparator))
-      if (const Comparator* found = reg().comparator(c->str())) cmp = found;
-    const CheckedArg* keys = call.find(static_cast<Slot>(call.spec->positional.size() - 1));
-    for (std::size_t i = 0; keys && i < keys->strings.size(); ++i)
-      if (!keys->templates[i])
-        if (auto err = check(keys->strings[i], *cmp))
-          ctx_.error(keys->loc, "invalid regular expression '" + keys->strings[i] + "' for " +
-                                    what + ": " + *err);
-  }
-
   // ---- commands ----
 
   void compile_block(const std::vector<Node>& nodes, std::size_t depth, bool top) {
     bool requires_allowed = top;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      if (ctx_.too_many_errors()) return;
+      if (checker_.too_many_errors()) return;
       const Node& n = nodes[i];
       if (n.identifier == "require") {
-        if (!requires_allowed) {
-          ctx_.error(
-              n.loc,
-              "require commands can only be placed at top level at the beginning of the file");
-        } else {
-          check_require(n);
-        }
+        checker_.check_require(n, requires_allowed);
         continue;
       }
-      if (requires_allowed && top) check_needs(n.loc);
+      if (requires_allowed && top) checker_.check_needs(n.loc);
       requires_allowed = false;
       if (n.identifier == "if") {
         i = compile_if(nodes, i, depth);
         continue;
       }
       if (n.identifier == "elsif" || n.identifier == "else") {
-        ctx_.error(n.loc, "the " + n.identifier + " command must follow an if or elsif command");
-        // The rest of an if-less if structure is not reported again.
-        while (i + 1 < nodes.size() && n.identifier != "else" &&
-               (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else")) {
-          if (nodes[++i].identifier == "else") break;
-        }
+        i = checker_.check_orphan_branch(nodes, i);
         continue;
       }
       compile_command(n, depth);
     }
-  }
-
-  void check_require(const Node& n) {
-    if (n.arguments.size() != 1 || std::holds_alternative<grammar::Number>(n.arguments[0]) ||
-        std::holds_alternative<grammar::Tag>(n.arguments[0]) || !n.tests.empty() || n.has_block) {
-      ctx_.error(n.loc,
-                 "the require command expects a string list (capabilities) as its only argument");
-      return;
-    }
-    std::vector<const grammar::StringLiteral*> caps;
-    if (const auto* s = std::get_if<grammar::StringLiteral>(&n.arguments[0])) caps.push_back(s);
-    if (const auto* l = std::get_if<grammar::StringList>(&n.arguments[0]))
-      for (const auto& s : l->items) caps.push_back(&s);
-    for (const auto* s : caps) {
-      const std::string& cap = s->value;
-      const ExtensionSpec* ext = reg().extension(cap);
-      if (!ext || !ctx_.settings().extension_enabled(cap)) {
-        ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
-        continue;
-      }
-      report_conflict(s->loc, cap);
-      ctx_.require(cap);
-      for (const auto& implied : ext->implies) ctx_.require(implied);
-    }
-  }
-
-  // Extensions usable only with another one (extracttext needs variables).
-  void check_needs(const Location& loc) {
-    for (const auto& cap : explicitly_required_)
-      if (const ExtensionSpec* e = reg().extension(cap))
-        for (const auto& need : e->needs)
-          if (!ctx_.has(need))
-            ctx_.error(
-                loc, "the " + cap + " extension cannot be used without the " + need + " extension");
-  }
-
-  // Extensions that exclude each other (draft notify and enotify).
-  void report_conflict(const Location& loc, const std::string& cap) {
-    auto lists = [this](const std::string& a, const std::string& b) {
-      const ExtensionSpec* e = reg().extension(a);
-      return e && std::find(e->conflicts.begin(), e->conflicts.end(), b) != e->conflicts.end();
-    };
-    for (const auto& other : explicitly_required_)
-      if (lists(cap, other) || lists(other, cap)) {
-        ctx_.error(loc, "the " + cap + " extension cannot be used together with the " + other +
-                            " extension");
-        break;
-      }
-    explicitly_required_.insert(cap);
-  }
-
-  // A backstop for trees that did not come through the parser's limits:
-  // blocks and tests together may nest twice the per-kind limit.
-  bool nesting_ok(const Node& n, std::size_t depth) {
-    if (depth < 2 * ctx_.settings().max_nesting + 2) return true;
-    ctx_.error(n.loc, "the nesting of blocks and tests is too deep (more than " +
-                          std::to_string(ctx_.settings().max_nesting) + " levels)");
-    return false;
   }
 
   std::size_t compile_if(const std::vector<Node>& nodes, std::size_t i, std::size_t depth) {
@@ -532,14 +116,8 @@ class Compiler {
       const Node& n = nodes[i];
       const bool is_else = n.identifier == "else";
       if (!first && n.identifier != "elsif" && !is_else) break;
-      const std::string what = "the " + n.identifier + " command";
-      if (!n.arguments.empty()) ctx_.error(n.loc, what + " accepts no arguments");
-      if (is_else ? !n.tests.empty() : n.tests.size() != 1 || n.has_test_list)
-        ctx_.error(n.loc, is_else ? what + " accepts no tests"
-                                  : what + " requires one test, but " +
-                                        std::to_string(n.tests.size()) + " are specified");
-      if (!n.has_block) ctx_.error(n.loc, what + " requires a block");
-      if (!nesting_ok(n, depth)) return i;
+      checker_.check_branch(n);
+      if (!checker_.nesting_ok(n, depth)) return i;
       Label next;
       bool skip_body = false;
       if (!is_else && n.tests.size() == 1) {
@@ -550,27 +128,10 @@ class Compiler {
       }
       // RFC 5463: a block guarded by `ihave` is compiled with those
       // capabilities required, or not at all when one is unavailable.
-      std::optional<std::set<std::string, std::less<>>> outer_required;
-      if (!is_else && n.tests.size() == 1 && n.tests[0].identifier == "ihave" &&
-          ctx_.has("ihave")) {
-        if (auto caps = ihave_capabilities(n.tests[0])) {
-          outer_required = ctx_.required();
-          for (const auto& cap : *caps) {
-            report_conflict(n.tests[0].loc, cap);
-            ctx_.require(cap);
-            ever_required_.insert(cap);
-            if (const ExtensionSpec* ext = reg().extension(cap))
-              for (const auto& implied : ext->implies) {
-                ctx_.require(implied);
-                ever_required_.insert(implied);
-              }
-          }
-        } else {
-          skip_body = true;
-        }
-      }
-      if (!skip_body) compile_block(n.block, depth + 1, false);
-      if (outer_required) ctx_.restore_required(std::move(*outer_required));
+      Checker::IhaveScope ihave;
+      if (!is_else && n.tests.size() == 1) ihave = checker_.enter_ihave(n.tests[0]);
+      if (!ihave.unavailable && !skip_body) compile_block(n.block, depth + 1, false);
+      checker_.leave_ihave(std::move(ihave));
       const bool more = i + 1 < nodes.size() &&
                         (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else");
       if (more && !is_else) end.push_back(emit(Op::Jump, n.loc.line));
@@ -586,18 +147,14 @@ class Compiler {
 
   void compile_command(const Node& n, std::size_t depth) {
     if (n.identifier == "stop") {
-      // One error per kind of surplus, as Pigeonhole counts them.
-      if (!n.arguments.empty()) ctx_.error(n.loc, "the stop command accepts no arguments");
-      if (!n.tests.empty()) ctx_.error(n.loc, "the stop command accepts no tests");
-      if (n.has_block && n.arguments.empty() && n.tests.empty())
-        ctx_.error(n.loc, "the stop command does not accept a block");
+      checker_.check_stop(n);
       emit(Op::Stop, n.loc.line);
       return;
     }
-    const CommandSpec* spec = lookup(n, false);
+    const CommandSpec* spec = checker_.lookup(n, false);
     if (!spec) return;
-    if (!nesting_ok(n, depth)) return;
-    auto call = check_call(n, spec);
+    if (!checker_.nesting_ok(n, depth)) return;
+    auto call = checker_.check_call(n, spec);
     if (!call) {
       if (n.has_block) compile_block(n.block, depth + 1, false);  // still report errors inside
       return;
@@ -609,9 +166,9 @@ class Compiler {
     if (spec->block == BlockRule::Required) {
       const std::size_t begin = here();
       emit_call(Op::BlockBegin, *call);
-      ctx_.push_block(*call);  // seen by checks inside (break, extracttext)
+      checker_.enter_block(*call);
       compile_block(n.block, depth + 1, false);
-      ctx_.pop_block();
+      checker_.leave_block();
       emit(Op::BlockEnd, n.loc.line);
       program_.code[begin].target = static_cast<std::uint32_t>(here());
       return;
@@ -619,60 +176,19 @@ class Compiler {
     emit_call(Op::Command, *call);
   }
 
-  const CommandSpec* lookup(const Node& n, bool as_test) {
-    const CommandSpec* spec =
-        reg().command_in(n.identifier, as_test, [&](std::string_view e) { return ctx_.has(e); });
-    if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
-    const CommandSpec* other = reg().command(n.identifier, !as_test);
-    if (other && (other->extension.empty() || ctx_.has(other->extension))) {
-      ctx_.error(n.loc, std::string("cannot use ") + (as_test ? "command" : "test") + " '" +
-                            n.identifier + "' as " + (as_test ? "test" : "command"));
-      return nullptr;
-    }
-    if (reported_unknown_.insert((as_test ? "t:" : "c:") + n.identifier).second)
-      ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
-                            n.identifier + "' (only reported once at first occurrence)");
-    return nullptr;
-  }
-
-  // The capabilities of an `ihave` test when all are available to it.
-  std::optional<std::vector<std::string>> ihave_capabilities(const Node& t) {
-    if (t.arguments.size() != 1) return std::nullopt;
-    std::vector<std::string> caps;
-    if (const auto* s = std::get_if<grammar::StringLiteral>(&t.arguments[0]))
-      caps.push_back(literal(*s));
-    if (const auto* l = std::get_if<grammar::StringList>(&t.arguments[0]))
-      for (const auto& s : l->items) caps.push_back(literal(s));
-    if (caps.empty()) return std::nullopt;
-    for (const auto& cap : caps)
-      if (!ihave_available(reg(), ctx_.settings(), cap)) return std::nullopt;
-    return caps;
-  }
-
   // ---- tests: jump to `target` when the test evaluates to `jump_when` ----
 
   void compile_cond(const Node& t, bool jump_when, Label& target, std::size_t depth) {
-    if (!nesting_ok(t, depth)) return;
+    if (!checker_.nesting_ok(t, depth)) return;
     const std::string& id = t.identifier;
     if (is_control_test(id)) {
-      const std::string what = "the " + id + " test";
-      if (!t.arguments.empty()) ctx_.error(t.loc, what + " accepts no arguments");
+      if (!checker_.check_control_test(t)) return;
       if (id == "true" || id == "false") {
-        if (!t.tests.empty())
-          ctx_.error(t.loc, what + " accepts no sub-tests, but tests are specified");
         if ((id == "true") == jump_when) target.push_back(emit(Op::Jump, t.loc.line));
         return;
       }
       if (id == "not") {
-        if (t.tests.size() != 1 || t.has_test_list) {
-          ctx_.error(t.loc, what + " requires one test");
-          return;
-        }
         compile_cond(t.tests[0], !jump_when, target, depth + 1);
-        return;
-      }
-      if (!t.has_test_list || t.tests.empty()) {
-        ctx_.error(t.loc, what + " requires a list of tests");
         return;
       }
       const bool is_all = id == "allof";
@@ -689,34 +205,22 @@ class Compiler {
       bind(skip);
       return;
     }
-    const CommandSpec* spec = lookup(t, true);
+    const CommandSpec* spec = checker_.lookup(t, true);
     if (!spec) return;
-    auto call = check_call(t, spec);
+    auto call = checker_.check_call(t, spec);
     if (!call) return;
     emit_call(Op::Test, *call);
     target.push_back(emit(jump_when ? Op::JumpIfTrue : Op::JumpIfFalse, t.loc.line));
   }
 
-  CheckContext ctx_;
+  Checker checker_;
   Program program_;
   // The string pool, one per kind (plain, template): hashed, as a
   // 2000-rule script interns thousands of strings.
   std::unordered_map<std::string, std::uint32_t> pool_[2];
-  std::set<std::string> reported_unknown_;
-  std::set<std::string> ever_required_;
-  std::set<std::string>
-      explicitly_required_;  // by require or ihave  // including those of ihave blocks
 };
 
 }  // namespace
-
-std::string CheckedCall::what() const {
-  return "the " + spec->name + (spec->is_test ? " test" : " command");
-}
-
-void CheckContext::error(grammar::Location loc, std::string message) {
-  diags_.error(loc, std::move(message));
-}
 
 CompileResult compile_tree(const grammar::Script& script, const Registry& registry,
                            const EngineSettings& settings, grammar::Diagnostics diags,

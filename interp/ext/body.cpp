@@ -4,10 +4,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {
@@ -16,17 +17,6 @@ constexpr Slot kKeys = 0;
 constexpr Slot kRaw = 16;
 constexpr Slot kContent = 17;
 constexpr Slot kText = 18;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return lower(a) == lower(b);
-}
 
 // A content type is valid when it is exactly "type/subtype".
 bool valid_type(std::string_view t) {
@@ -40,8 +30,9 @@ bool valid_type(std::string_view t) {
 bool content_matches(std::string_view spec, std::string_view type) {
   if (spec.empty()) return true;
   if (!valid_type(type)) return false;
-  if (spec.find('/') != std::string_view::npos) return valid_type(spec) && iequals(spec, type);
-  return iequals(spec, type.substr(0, type.find('/')));
+  if (spec.find('/') != std::string_view::npos)
+    return valid_type(spec) && base::iequals(spec, type);
+  return base::iequals(spec, type.substr(0, type.find('/')));
 }
 
 // A message has a body only when an empty line ends its header (§5).
@@ -52,7 +43,7 @@ bool has_body(std::string_view raw) {
 
 std::string_view header_value(const mail::MimePart& p, std::string_view name) {
   for (const auto& h : p.headers)
-    if (iequals(h.name, name)) return h.value;
+    if (base::iequals(h.name, name)) return h.value;
   return {};
 }
 
@@ -60,11 +51,9 @@ std::string_view header_value(const mail::MimePart& p, std::string_view name) {
 // reads "text/plain/stupid" as text/plain, RFC 5173 §5.2 as nothing).
 std::string part_type(const mail::MimePart& p) {
   for (const auto& h : p.headers)
-    if (iequals(h.name, "content-type")) {
-      std::string_view v = h.value;
-      v = v.substr(0, v.find(';'));
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    if (base::iequals(h.name, "content-type")) {
+      const std::string_view v =
+          base::trim(std::string_view(h.value).substr(0, h.value.find(';')), " \t");
       if (!valid_type(v)) return {};
       break;
     }
@@ -73,7 +62,7 @@ std::string part_type(const mail::MimePart& p) {
 
 // Pigeonhole does not match parts whose transfer encoding it cannot undo.
 bool decodable(const mail::MimePart& p) {
-  const std::string cte = lower(header_value(p, "content-transfer-encoding"));
+  const std::string cte = base::to_lower(header_value(p, "content-transfer-encoding"));
   return cte.empty() || cte == "7bit" || cte == "8bit" || cte == "binary" ||
          cte == "quoted-printable" || cte == "base64";
 }
@@ -134,11 +123,11 @@ std::string html_to_text(std::string_view html) {
     if (c == '<') {
       const std::size_t close = html.find('>', i);
       if (close == std::string_view::npos) break;
-      const std::string tag = lower(html.substr(i + 1, close - i - 1));
+      const std::string tag = base::to_lower(html.substr(i + 1, close - i - 1));
       i = close + 1;
       for (std::string_view skip : {"script", "style"})
         if (tag.starts_with(skip)) {
-          const std::size_t end = lower(html.substr(i)).find("</" + std::string(skip));
+          const std::size_t end = base::to_lower(html.substr(i)).find("</" + std::string(skip));
           i = end == std::string::npos ? html.size() : i + end;
         }
       if (!out.empty() && out.back() != ' ' && out.back() != '\n' &&

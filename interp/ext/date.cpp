@@ -10,11 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/index.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {
@@ -30,13 +31,6 @@ struct DateTime {
 constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                         "jul", "aug", "sep", "oct", "nov", "dec"};
 constexpr std::string_view kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic).
 std::int64_t days_from_civil(std::int64_t y, int m, int d) {
@@ -171,14 +165,14 @@ std::optional<DateTime> parse_date(std::string_view s) {
   DateScanner sc(s);
   DateTime t;
   if (sc.peek() < '0' || sc.peek() > '9') {
-    const std::string day = lower(sc.word());
+    const std::string day = base::to_lower(sc.word());
     bool known = false;
     for (auto d : kDays) known = known || d == day;
     if (!known || !sc.eat(',')) return std::nullopt;
   }
   auto day = sc.number(1, 2);
   if (!day) return std::nullopt;
-  const std::string mon = lower(sc.word());
+  const std::string mon = base::to_lower(sc.word());
   t.month = 0;
   for (int i = 0; i < 12; ++i)
     if (kMonths[i] == mon) t.month = i + 1;
@@ -212,7 +206,7 @@ std::optional<DateTime> parse_date(std::string_view s) {
     if (!off || *off % 100 > 59) return std::nullopt;
     t.zone = (z == '-' ? -1 : 1) * (*off / 100 * 60 + *off % 100);
   } else {
-    const std::string name = lower(sc.word());
+    const std::string name = base::to_lower(sc.word());
     if (name == "ut" || name == "gmt" || name == "z" || name.size() == 1) {
       t.zone = 0;  // military zones are unreliable: RFC 5322 says -0000
     } else if (name.size() == 3 && name[2] == 't' &&
@@ -245,14 +239,14 @@ constexpr std::string_view kParts[] = {"year",  "month",  "day",    "date", "jul
                                        "std11", "zone",   "weekday"};
 
 bool known_part(std::string_view p) {
-  const std::string l = lower(p);
+  const std::string l = base::to_lower(p);
   for (auto k : kParts)
     if (k == l) return true;
   return false;
 }
 
 std::optional<std::string> date_part(const DateTime& t, std::string_view part) {
-  const std::string p = lower(part);
+  const std::string p = base::to_lower(part);
   const std::int64_t days = days_from_civil(t.year, t.month, t.day);
   const int weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
   if (p == "year") return fmt::format("{:04}", t.year);
@@ -294,7 +288,7 @@ std::optional<DateTime> in_zone(Runtime& rt, const Args& a, DateTime t) {
 
 // The date in a header field; a Received field carries it after its last ';'.
 std::optional<DateTime> field_date(std::string_view name, std::string_view value) {
-  if (lower(name) == "received") {
+  if (base::iequals(name, "received")) {
     const auto semi = value.rfind(';');
     if (semi == std::string_view::npos) return std::nullopt;
     value = value.substr(semi + 1);

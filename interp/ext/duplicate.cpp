@@ -2,11 +2,12 @@
 // `duplicate` test. The test asks the host whether the id was recorded; the
 // id is recorded (or its expiry renewed with :last) only when the result is
 // executed, so a message whose delivery fails is not remembered.
+#include "base/text.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/period.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {
@@ -17,12 +18,6 @@ constexpr std::string_view kRfc = "duplicate", kVnd = "vnd.dovecot.duplicate";
 // Pigeonhole's defaults (sieve_duplicate_default_period/_max_period).
 constexpr std::uint64_t kDefaultPeriod = 14 * 86400, kMaxPeriod = 7 * 86400;
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
-}
-
 bool duplicate_test(Runtime& rt, const Args& a) {
   std::string value;
   if (auto id = rt.string(a, kUniqueId)) {
@@ -31,7 +26,7 @@ bool duplicate_test(Runtime& rt, const Args& a) {
     const std::string header = rt.string(a, kHeader).value_or("message-id");
     const auto fields = rt.message().header_raw(header);
     if (fields.empty()) return false;  // nothing to recognise the message by
-    value = trim(fields.front());
+    value = base::trim(fields.front(), " \t\r\n");
     if (value.empty()) return false;
   }
   // The handle and the header name keep separate trackings apart.
@@ -41,9 +36,9 @@ bool duplicate_test(Runtime& rt, const Args& a) {
 
   const auto& settings = rt.settings();
   const std::uint64_t max = period_setting(settings, "duplicate_max_period", kMaxPeriod);
-  std::uint64_t seconds = a.has(kSeconds)
-                              ? a.number(kSeconds)
-                              : period_setting(settings, "duplicate_default_period", kDefaultPeriod);
+  std::uint64_t seconds =
+      a.has(kSeconds) ? a.number(kSeconds)
+                      : period_setting(settings, "duplicate_default_period", kDefaultPeriod);
   if (max > 0 && seconds > max) seconds = max;
 
   const bool seen = rt.host().duplicate_exists(id);
@@ -70,8 +65,9 @@ void register_duplicate(Registry& r) {
   s.check = [](CheckContext& ctx, CheckedCall& call) {
     const bool rfc = ctx.has(kRfc), vnd = ctx.has(kVnd);
     if (!rfc && !vnd) {
-      ctx.error(call.loc, "unknown test 'duplicate' (perhaps you need to require "
-                          "the duplicate extension)");
+      ctx.error(call.loc,
+                "unknown test 'duplicate' (perhaps you need to require "
+                "the duplicate extension)");
       return;
     }
     if (rfc && vnd) {
@@ -80,14 +76,12 @@ void register_duplicate(Registry& r) {
       return;
     }
     if (call.find(kHeader) && call.find(kUniqueId))
-      ctx.error(call.loc,
-                "the duplicate test cannot have both the :header and the :uniqueid tag");
+      ctx.error(call.loc, "the duplicate test cannot have both the :header and the :uniqueid tag");
     if (const CheckedArg* h = call.find(kHeader); h && h->constant()) {
       bool ok = !h->str().empty();
       for (unsigned char c : h->str())
         if (c <= 32 || c >= 127 || c == ':') ok = false;
-      if (!ok)
-        ctx.error(h->loc, "specified header field name '" + h->str() + "' is invalid");
+      if (!ok) ctx.error(h->loc, "specified header field name '" + h->str() + "' is invalid");
     }
   };
   s.test = duplicate_test;

@@ -7,26 +7,20 @@
 #include <memory>
 #include <sstream>
 
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
+#include "interp/registry.hpp"
+#include "interp/runtime.hpp"
 #include "mail/header_codec.hpp"
 #include "mail/message.hpp"
 #include "mail/rfc2047.hpp"
-#include "interp/registry.hpp"
-#include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
 
 constexpr Slot kName = 0, kValue = 1, kPatterns = 1, kLastTag = kSlotLast;
 constexpr std::size_t kDefaultMaxHeaderSize = 2048;  // Pigeonhole's default
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // RFC 5322 field-name: printable ASCII except ':'.
 bool valid_field_name(std::string_view n) {
@@ -63,21 +57,20 @@ std::size_t max_header_size(const EngineSettings& s) {
 bool listed(const EngineSettings& s, std::string_view key, std::string_view name) {
   std::istringstream in(s.value(key));
   for (std::string w; in >> w;)
-    if (valid_field_name(w) && lower(w) == lower(name)) return true;
+    if (valid_field_name(w) && base::iequals(w, name)) return true;
   return false;
 }
 
 bool may_add(const EngineSettings& s, std::string_view name) {
-  if (lower(name) == "subject") return true;  // never protected (RFC 5293 §6 note)
+  if (base::iequals(name, "subject")) return true;  // never protected (RFC 5293 §6 note)
   return !listed(s, "editheader_protected", name) && !listed(s, "editheader_forbid_add", name);
 }
 
 bool may_delete(const EngineSettings& s, std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = base::to_lower(name);
   if (n == "subject") return true;
   if (n == "received" || n == "auto-submitted") return false;  // RFC 5293 §6
-  return !listed(s, "editheader_protected", name) &&
-         !listed(s, "editheader_forbid_delete", name);
+  return !listed(s, "editheader_protected", name) && !listed(s, "editheader_forbid_delete", name);
 }
 
 void install(Runtime& rt, const mail::HeaderBlock& block) {
@@ -119,7 +112,8 @@ void addheader(Runtime& rt, const Args& a) {
 void deleteheader(Runtime& rt, const Args& a) {
   // With one positional argument it sits in the patterns slot (see below).
   const bool have_patterns = a.has(kName);
-  const std::string name = have_patterns ? rt.string(*a.find(kName)) : rt.string(*a.find(kPatterns));
+  const std::string name =
+      have_patterns ? rt.string(*a.find(kName)) : rt.string(*a.find(kPatterns));
   if (!valid_field_name(name)) {
     rt.fail("deleteheader action: specified field name '" + name + "' is invalid");
     return;
@@ -135,7 +129,7 @@ void deleteheader(Runtime& rt, const Args& a) {
   auto& fields = block.fields();
   std::vector<std::size_t> named;
   for (std::size_t i = 0; i < fields.size(); ++i)
-    if (lower(fields[i].name) == lower(name)) named.push_back(i);
+    if (base::iequals(fields[i].name, name)) named.push_back(i);
   if (const ArgValue* idx = a.find(kSlotIndex)) {
     const std::size_t n = idx->number;
     if (n == 0 || n > named.size()) return;
@@ -181,8 +175,8 @@ void register_editheader(Registry& r) {
       const CheckedArg* v = call.find(kValue);
       if (!v || !v->constant()) return;
       if (!valid_field_value(v->str()))
-        ctx.error(v->loc, "addheader command: specified value '" + printable(v->str()) +
-                              "' is invalid");
+        ctx.error(v->loc,
+                  "addheader command: specified value '" + printable(v->str()) + "' is invalid");
       else if (v->str().size() > max_header_size(ctx.settings()))
         ctx.error(v->loc, "addheader command: specified header value is too large (" +
                               std::to_string(v->str().size()) + " bytes)");

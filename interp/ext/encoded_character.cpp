@@ -1,28 +1,16 @@
 // RFC 5228 §2.4.2.4 encoded-character: "${hex:..}" and "${unicode:..}" in
 // string literals, expanded at compile time.
-#include <cctype>
-
+#include "base/hex.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
 
-bool iprefix(std::string_view s, std::string_view p) {
-  if (s.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != p[i]) return false;
-  return true;
-}
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// RFC 5228 §2.4.2.4 blank = WSP / CRLF (not base::is_space: VT and FF
+// are not blanks here).
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -50,8 +38,8 @@ std::size_t parse_encoded(std::string_view s, std::size_t i, bool unicode, std::
     std::size_t j = i;
     std::uint64_t v = 0;
     bool overflow = false;
-    while (j < s.size() && hexval(s[j]) >= 0) {
-      v = v * 16 + static_cast<std::uint64_t>(hexval(s[j]));
+    while (j < s.size() && base::hex_value(s[j]) >= 0) {
+      v = v * 16 + static_cast<std::uint64_t>(base::hex_value(s[j]));
       if (v > 0xFFFFFFFFULL) overflow = true, v = 0xFFFFFFFFULL;
       ++j;
     }
@@ -84,8 +72,8 @@ EncodedCharacterResult expand_encoded_characters(std::string_view s) {
   while (i < s.size()) {
     if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
       const std::string_view rest = s.substr(i + 2);
-      const bool hex = iprefix(rest, "hex:");
-      const bool uni = !hex && iprefix(rest, "unicode:");
+      const bool hex = base::istarts_with(rest, "hex:");
+      const bool uni = !hex && base::istarts_with(rest, "unicode:");
       if (hex || uni) {
         const std::size_t end = parse_encoded(s, i + 2 + (hex ? 4 : 8), uni, r.value, r.error);
         if (end != 0) {

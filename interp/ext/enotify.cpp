@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/fcc.hpp"
 #include "interp/ext/variables.hpp"
@@ -54,7 +55,7 @@ bool valid_importance(std::string_view s) {
 bool uses_match_variables(std::string_view s) {
   for (std::size_t i = s.find("${"); i != std::string_view::npos; i = s.find("${", i + 2)) {
     std::size_t j = i + 2;
-    while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+    while (j < s.size() && base::is_wsp(s[j])) ++j;
     if (j < s.size() && s[j] >= '0' && s[j] <= '9') return true;
   }
   return false;

@@ -1,18 +1,13 @@
 // RFC 5228 §5.4 envelope.
+#include "base/text.hpp"
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
-#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/address.hpp"
 
 namespace zest::interp {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 bool known_part(const std::string& p) {
   return p == "from" || p == "to" || p == "auth";
@@ -31,7 +26,7 @@ void register_envelope(Registry& r) {
   s.check = [](CheckContext& ctx, CheckedCall& call) {
     const CheckedArg* parts = call.find(0);
     for (std::size_t i = 0; parts && i < parts->strings.size(); ++i)
-      if (!parts->templates[i] && !known_part(lower(parts->strings[i])))
+      if (!parts->templates[i] && !known_part(base::to_lower(parts->strings[i])))
         ctx.error(parts->loc, "specified envelope part '" + parts->strings[i] +
                                   "' is not supported by the envelope test");
   };
@@ -39,7 +34,7 @@ void register_envelope(Registry& r) {
     const auto part = static_cast<AddressPart>(a.number(kSlotAddressPart, 0));
     std::vector<std::string> values;
     for (const auto& p : rt.strings(a, 0)) {
-      const std::string name = lower(p);
+      const std::string name = base::to_lower(p);
       const Envelope& env = rt.envelope();
       const std::string* raw = name == "from"   ? &env.from
                                : name == "to"   ? &env.to

@@ -2,6 +2,7 @@
 // a few items have defaults when the host does not define them.
 #include <array>
 
+#include "base/text.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -11,12 +12,6 @@
 
 namespace zest::interp {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 std::optional<std::string> item_value(Runtime& rt, const std::string& name) {
   if (auto v = rt.host().environment(name)) return v;
@@ -39,7 +34,7 @@ void register_environment(Registry& r) {
   s.groups = {TagGroup::Comparator, TagGroup::MatchType};
   s.test = [](Runtime& rt, const Args& a) {
     // An unknown item matches nothing, not even with :count (RFC 5183 §4).
-    const auto value = item_value(rt, lower(rt.string(*a.find(0))));
+    const auto value = item_value(rt, base::to_lower(rt.string(*a.find(0))));
     if (!value) return false;
     const std::vector<std::string> values{*value};
     return rt.match(a, values, rt.strings(a, 1));

@@ -3,6 +3,7 @@
 // the commands and the test also take variable names.
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
@@ -13,17 +14,9 @@ namespace {
 
 constexpr Slot kVariable = 0, kFlags = 1;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool contains_flag(const std::vector<std::string>& flags, std::string_view flag) {
-  const std::string l = lower(flag);
   return std::any_of(flags.begin(), flags.end(),
-                     [&](const std::string& f) { return lower(f) == l; });
+                     [&](const std::string& f) { return base::iequals(f, flag); });
 }
 
 // Splits at spaces and drops case-insensitive duplicates, keeping the
@@ -65,7 +58,7 @@ void run_flag_op(FlagOp op, Runtime& rt, const Args& a) {
   if (op != FlagOp::Set) flags = current(rt, a);
   for (const auto& f : given) {
     if (op == FlagOp::Remove) {
-      std::erase_if(flags, [&](const std::string& x) { return lower(x) == lower(f); });
+      std::erase_if(flags, [&](const std::string& x) { return base::iequals(x, f); });
     } else if (!contains_flag(flags, f)) {
       flags.push_back(f);
     }

@@ -10,6 +10,8 @@
 namespace zest::interp {
 namespace {
 
+// Not base::iequals: this fold also equates the characters 0x20 apart
+// outside the letters ('\\' and '|', '@' and '`'), and behaviour stays.
 bool same_flag(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return (x | 0x20) == (y | 0x20);

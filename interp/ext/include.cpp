@@ -16,12 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/compiler.hpp"
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 #include "interp/vm.hpp"
 
 namespace zest::interp {
@@ -33,13 +34,6 @@ constexpr std::size_t kDefaultMaxDepth = 10, kDefaultMaxIncludes = 255;
 
 // An included script: (global location?, name without a ".sieve" suffix).
 using Key = std::pair<bool, std::string>;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 Key key_of(bool global, std::string_view name) {
   if (name.size() > 6 && name.substr(name.size() - 6) == ".sieve")
@@ -175,12 +169,12 @@ void check_global(CheckContext& ctx, CheckedCall& call) {
       ctx.error(names->loc, "invalid variable identifier '" + n + "' for " + call.what());
       continue;
     }
-    if (decl.locals.count(lower(n))) {
+    if (decl.locals.count(base::to_lower(n))) {
       ctx.error(names->loc, "declaration of global variable '" + n +
                                 "' occurs after definition of local variable with the same name");
       continue;
     }
-    decl.globals.insert(lower(n));
+    decl.globals.insert(base::to_lower(n));
   }
 }
 
@@ -294,7 +288,7 @@ void register_include(Registry& r) {
     s.run = [](Runtime& rt, const Args& a) {
       auto& aliases = rt.state<variables::GlobalAliases>();
       for (const auto& n : rt.strings(a, 0)) {
-        const std::string l = lower(n);
+        const std::string l = base::to_lower(n);
         if (std::find(aliases.names.begin(), aliases.names.end(), l) == aliases.names.end())
           aliases.names.push_back(l);
       }
@@ -308,7 +302,8 @@ void register_include(Registry& r) {
       auto& decl = ctx.state<Declarations>();
       decl.after_other_command = true;
       if (const CheckedArg* n = call.find(0); n && n->str().find('.') == std::string::npos)
-        if (!decl.globals.count(lower(n->str()))) decl.locals.insert(lower(n->str()));
+        if (!decl.globals.count(base::to_lower(n->str())))
+          decl.locals.insert(base::to_lower(n->str()));
     };
   }
   {
@@ -324,11 +319,11 @@ void register_include(Registry& r) {
     ns.get = [](const Runtime& rt, std::string_view rest) -> std::string {
       const auto* h = rt.find_state<IncludeHandle>();
       if (!h || !h->run) return {};
-      auto it = h->run->globals.find(lower(rest));
+      auto it = h->run->globals.find(base::to_lower(rest));
       return it == h->run->globals.end() ? std::string() : it->second;
     };
     ns.set = [](Runtime& rt, std::string_view rest, std::string value) {
-      run_of(rt).globals[lower(rest)] = std::move(value);
+      run_of(rt).globals[base::to_lower(rest)] = std::move(value);
     };
     variables::add_namespace(r, std::move(ns));
   }

@@ -5,25 +5,19 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 // RFC 5464 §3.2: "/private/..." or "/shared/...", no wildcards, no empty
 // components, no control characters.
 bool valid_entry(std::string_view e) {
-  const std::string l = lower(e);
+  const std::string l = base::to_lower(e);
   std::string_view rest;
   if (l.starts_with("/private/")) {
     rest = std::string_view(e).substr(9);

@@ -3,19 +3,20 @@
 // and extracttext. The loop state lives in the shared result so that an
 // included script sees the part its includer is iterating over.
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/percent.hpp"
+#include "base/text.hpp"
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/variables.hpp"
-#include "mail/message.hpp"
-#include "mail/rfc2047.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
+#include "mail/rfc2047.hpp"
 
 namespace zest::interp {
 namespace {
@@ -39,18 +40,8 @@ struct Loops {
   std::vector<Loop> stack;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
+// Header values and parameters lose surrounding WSP only.
+constexpr std::string_view kWsp = " \t";
 
 void flatten(const MimePart& p, std::vector<const MimePart*>& out) {
   for (const auto& c : p.children) {
@@ -101,22 +92,7 @@ std::vector<std::string> raw_fields(const HeaderSource& s, std::string_view name
     return out;
   }
   for (const auto& h : s.part->headers)
-    if (lower(h.name) == lower(name)) out.push_back(trim(h.value));
-  return out;
-}
-
-std::string percent_decode(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '%' && i + 2 < v.size() + 0 &&
-        std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += v[i];
-    }
-  }
+    if (base::iequals(h.name, name)) out.emplace_back(base::trim(h.value, kWsp));
   return out;
 }
 
@@ -140,7 +116,7 @@ void join_continuations(std::vector<std::pair<std::string, std::string>>& params
         const auto q2 = q1 == std::string::npos ? q1 : value.find('\'', q1 + 1);
         if (q2 != std::string::npos) value = value.substr(q2 + 1);
       }
-      value = percent_decode(value);
+      value = base::percent_decode_lenient(value);
     }
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == base; });
     if (it == out.end())
@@ -159,21 +135,24 @@ struct Structured {
 Structured parse_structured(std::string_view v) {
   Structured s;
   std::size_t semi = v.find(';');
-  const std::string head = trim(v.substr(0, semi));
+  const std::string_view head = base::trim(v.substr(0, semi), kWsp);
   const auto slash = head.find('/');
-  s.type = lower(trim(head.substr(0, slash)));
-  if (slash != std::string::npos) s.subtype = lower(trim(head.substr(slash + 1)));
+  s.type = base::to_lower(base::trim(head.substr(0, slash), kWsp));
+  if (slash != std::string::npos)
+    s.subtype = base::to_lower(base::trim(head.substr(slash + 1), kWsp));
   while (semi != std::string_view::npos) {
     const std::size_t next = v.find(';', semi + 1);
-    const std::string item = trim(v.substr(
-        semi + 1, next == std::string_view::npos ? std::string_view::npos : next - semi - 1));
+    const std::string_view item =
+        base::trim(v.substr(semi + 1, next == std::string_view::npos ? std::string_view::npos
+                                                                     : next - semi - 1),
+                   kWsp);
     semi = next;
     const auto eq = item.find('=');
     if (eq == std::string::npos) continue;
-    std::string val = trim(item.substr(eq + 1));
+    std::string val(base::trim(item.substr(eq + 1), kWsp));
     if (val.size() >= 2 && val.front() == '"' && val.back() == '"')
       val = val.substr(1, val.size() - 2);
-    s.params.emplace_back(lower(trim(item.substr(0, eq))), val);
+    s.params.emplace_back(base::to_lower(base::trim(item.substr(0, eq), kWsp)), val);
   }
   join_continuations(s.params);
   return s;
@@ -183,14 +162,14 @@ Structured parse_structured(std::string_view v) {
 void option_values(Runtime& rt, const Args& a, std::string_view name, std::string_view value,
                    std::vector<std::string>& out) {
   const auto opt = static_cast<MimeOption>(a.number(kOption, 0));
-  const bool is_ct = lower(name) == "content-type";
-  const bool structured = is_ct || lower(name) == "content-disposition";
+  const bool is_ct = base::iequals(name, "content-type");
+  const bool structured = is_ct || base::iequals(name, "content-disposition");
   if (a.has(kParam)) {
     if (!structured) return;
     const Structured s = parse_structured(value);
     for (const auto& p : rt.strings(a, kParam))
       for (const auto& [k, v] : s.params)
-        if (k == lower(p)) out.push_back(mail::decode_rfc2047(v));
+        if (k == base::to_lower(p)) out.push_back(mail::decode_rfc2047(v));
     return;
   }
   if (opt == MimeOption::None || !structured) {
@@ -211,7 +190,7 @@ std::vector<std::string> mime_header_values(Runtime& rt, const Args& a,
     for (const auto& n : names) {
       auto fields = raw_fields(src, n);
       // A part without Content-Type is text/plain (RFC 2045 §5.2).
-      if (fields.empty() && lower(n) == "content-type" && a.has(kOption) && src.part)
+      if (fields.empty() && base::iequals(n, "content-type") && a.has(kOption) && src.part)
         fields.push_back(src.part->content_type);
       for (const auto& f : fields) option_values(rt, a, n, f, values);
     }
@@ -466,7 +445,7 @@ void run_extracttext(Runtime& rt, const Args& a) {
 constexpr Slot kReplaceMime = 101, kSubject = 102, kFrom = 103, kHeaders = 104;
 
 bool is_content_header(std::string_view name) {
-  const std::string l = lower(name);
+  const std::string l = base::to_lower(name);
   return l.rfind("content-", 0) == 0 || l == "mime-version";
 }
 
@@ -506,8 +485,8 @@ void run_replace(Runtime& rt, const Args& a) {
   const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject), from = rt.string(a, kFrom);
   std::string out = kept_headers(m, [&](std::string_view n) {
-    return is_content_header(n) || (subject && lower(n) == "subject") ||
-           (from && lower(n) == "from");
+    return is_content_header(n) || (subject && base::iequals(n, "subject")) ||
+           (from && base::iequals(n, "from"));
   });
   if (subject) out += "Subject: " + *subject + "\r\n";
   if (from) out += "From: " + *from + "\r\n";
@@ -527,7 +506,7 @@ void run_enclose(Runtime& rt, const Args& a) {
   const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject);
   std::string out = kept_headers(m, [&](std::string_view n) {
-    const std::string l = lower(n);
+    const std::string l = base::to_lower(n);
     return !(l == "from" || l == "to" || l == "cc" || l == "date" || (!subject && l == "subject"));
   });
   if (subject) out += "Subject: " + *subject + "\r\n";

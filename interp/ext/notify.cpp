@@ -10,12 +10,13 @@
 #include <algorithm>
 #include <set>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
-#include "mail/address.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {
@@ -26,14 +27,8 @@ constexpr Slot kIs = 23, kContains = 24, kMatches = 25;  // denotify's MATCH-TYP
 constexpr std::string_view kDraftNotifyMethod = "draft-notify";
 constexpr std::string_view kDefaultMessage = "$from$: $subject$";
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::optional<std::string> option_error(std::string_view option) {
-  const std::string a = trim(option);
+  const std::string_view a = base::trim(option, " \t");
   if (a.empty()) return "empty recipient address in :options";
   if (!mail::is_valid_addr_spec(a))
     return "invalid recipient address '" + std::string(option) + "' in :options";
@@ -112,7 +107,7 @@ std::string compose(Runtime& rt, const std::vector<std::string>& rcpts, int imp,
 void run_notify(Runtime& rt, const Args& a) {
   // Never notify about automated mail (RFC 3834 §2).
   for (auto v : rt.message().header_raw("auto-submitted"))
-    if (trim(v) != "no") {
+    if (base::trim(v, " \t") != "no") {
       rt.log(LogLevel::Info, "notify: not notifying about an auto-submitted message");
       return;
     }
@@ -123,7 +118,7 @@ void run_notify(Runtime& rt, const Args& a) {
       rt.log(LogLevel::Warning, "notify: ignored invalid recipient address '" + o + "'");
       continue;
     }
-    const std::string r = trim(o);
+    const std::string r(base::trim(o, " \t"));
     if (seen.recipients.insert(r).second) rcpts.push_back(r);
   }
   const int imp = importance(a);

@@ -14,10 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/text.hpp"
 #include "interp/checker.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {
@@ -25,30 +26,17 @@ namespace {
 constexpr Slot kValue = 0;
 constexpr Slot kPercent = 16;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Reads "Header-Name[:regex]" from the message: the first group of the
 // regex (or the whole value without one) of the first such field.
 std::optional<std::string> read_header(Runtime& rt, std::string_view spec) {
   const auto colon = spec.find(':');
-  const std::string_view name = trim(spec.substr(0, colon));
+  const std::string_view name = base::trim(spec.substr(0, colon), " \t");
   if (name.empty()) return std::nullopt;
   const auto fields = rt.message().header_raw(name);
   if (fields.empty()) return std::nullopt;
-  const std::string value(trim(fields.front()));
+  const std::string value(base::trim(fields.front(), " \t"));
   if (colon == std::string_view::npos) return value;
-  const std::string_view pattern = trim(spec.substr(colon + 1));
+  const std::string_view pattern = base::trim(spec.substr(colon + 1), " \t");
   RE2::Options o;
   o.set_posix_syntax(true);
   o.set_longest_match(true);
@@ -67,7 +55,7 @@ std::optional<std::string> read_header(Runtime& rt, std::string_view spec) {
 }
 
 std::optional<double> parse_decimal(std::string_view s) {
-  s = trim(s);
+  s = base::trim(s, " \t");
   if (s.empty()) return std::nullopt;
   const std::string copy(s);
   char* end = nullptr;
@@ -86,12 +74,12 @@ std::optional<double> verdict(Runtime& rt, std::string_view prefix, int text_max
   if (status_header.empty()) return std::nullopt;
   const auto status = read_header(rt, status_header);
   if (!status) return std::nullopt;
-  const std::string type = lower(cfg.value(p + "_status_type", "score"));
+  const std::string type = base::to_lower(cfg.value(p + "_status_type", "score"));
 
   if (type == "text") {
     for (int i = 0; i <= text_max; ++i) {
       const std::string want = cfg.value(p + "_text_value" + std::to_string(i));
-      if (!want.empty() && lower(trim(want)) == lower(trim(*status)))
+      if (!want.empty() && base::iequals(base::trim(want, " \t"), base::trim(*status, " \t")))
         return static_cast<double>(i) / text_max;
     }
     return std::nullopt;

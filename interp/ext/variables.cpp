@@ -2,14 +2,15 @@
 // test, expansion of "${...}" references in template strings, match
 // variables and the namespace and modifier hooks of variables.hpp.
 #include "interp/ext/variables.hpp"
+#include "base/text.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <map>
 
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp::variables {
 namespace {
@@ -32,13 +33,6 @@ struct Declared {
   std::vector<std::string> names;
   bool reported = false;
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -111,7 +105,7 @@ std::optional<Ref> next_ref(std::string_view s, std::size_t from) {
 const Namespace* find_namespace(const Registry& r, std::string_view name) {
   const Tables* t = r.find_extension_data<Tables>();
   if (!t) return nullptr;
-  const std::string l = lower(name);
+  const std::string l = base::to_lower(name);
   for (const auto& ns : t->namespaces)
     if (ns.name == l) return &ns;
   return nullptr;
@@ -131,17 +125,12 @@ void check_template(CheckContext& ctx, const grammar::Location& loc, std::string
 }
 
 std::string apply_case(std::string_view v, bool upper) {
-  std::string out(v);
-  for (char& c : out) {
-    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (!upper && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return upper ? base::to_upper(v) : base::to_lower(v);
 }
 
 std::string apply_first(std::string_view v, bool upper) {
   std::string out(v);
-  if (!out.empty()) out[0] = apply_case(out.substr(0, 1), upper)[0];
+  if (!out.empty()) out[0] = upper ? base::ascii_upper(out[0]) : base::ascii_lower(out[0]);
   return out;
 }
 
@@ -190,7 +179,7 @@ void check_set(CheckContext& ctx, CheckedCall& call) {
   }
   if (name->str().find('.') != std::string::npos) return;  // not a local variable
   auto& declared = ctx.state<Declared>();
-  const std::string l = lower(name->str());
+  const std::string l = base::to_lower(name->str());
   if (std::find(declared.names.begin(), declared.names.end(), l) != declared.names.end()) return;
   declared.names.push_back(l);
   if (declared.names.size() > max_scope_size(ctx.settings()) && !declared.reported) {
@@ -229,7 +218,7 @@ std::size_t max_scope_size(const EngineSettings& settings) {
 }
 
 void add_namespace(Registry& registry, Namespace ns) {
-  ns.name = lower(ns.name);
+  ns.name = base::to_lower(ns.name);
   registry.extension_data<Tables>().namespaces.push_back(std::move(ns));
 }
 
@@ -272,11 +261,11 @@ std::string get(const Runtime& rt, std::string_view name) {
     return ns && ns->get ? ns->get(rt, name.substr(dot + 1)) : std::string();
   }
   if (const auto* g = rt.find_state<GlobalAliases>();
-      g && std::find(g->names.begin(), g->names.end(), lower(name)) != g->names.end())
+      g && std::find(g->names.begin(), g->names.end(), base::to_lower(name)) != g->names.end())
     return get(rt, "global." + std::string(name));
   const Store* store = rt.find_state<Store>();
   if (!store) return {};
-  auto it = store->values.find(lower(name));
+  auto it = store->values.find(base::to_lower(name));
   return it == store->values.end() ? std::string() : it->second;
 }
 
@@ -289,11 +278,11 @@ void set(Runtime& rt, std::string_view name, std::string value) {
     return;
   }
   if (const auto* g = rt.find_state<GlobalAliases>();
-      g && std::find(g->names.begin(), g->names.end(), lower(name)) != g->names.end()) {
+      g && std::find(g->names.begin(), g->names.end(), base::to_lower(name)) != g->names.end()) {
     set(rt, "global." + std::string(name), std::move(value));
     return;
   }
-  rt.state<Store>().values[lower(name)] = std::move(value);
+  rt.state<Store>().values[base::to_lower(name)] = std::move(value);
 }
 
 std::string apply_modifiers(const Runtime& rt, const Args& a, std::string value) {
@@ -312,8 +301,11 @@ std::vector<TagSpec> modifier_tags(const Registry& registry) {
   std::vector<TagSpec> out;
   const Tables* t = registry.find_extension_data<Tables>();
   for (std::size_t i = 0; t && i < t->modifiers.size(); ++i)
-    out.push_back({t->modifiers[i].name, static_cast<Slot>(kFirstModifierSlot + i), ArgKind::None,
-                   {}, t->modifiers[i].extension});
+    out.push_back({t->modifiers[i].name,
+                   static_cast<Slot>(kFirstModifierSlot + i),
+                   ArgKind::None,
+                   {},
+                   t->modifiers[i].extension});
   return out;
 }
 
@@ -375,8 +367,9 @@ void register_variables(Registry& r) {
   });
   builtin("quotewildcard", 20, variables::quote_wildcards);
   // :encodeurl (precedence 15) comes from enotify through add_modifier.
-  builtin("length", 10,
-          [](std::string_view v, const EngineSettings&) { return std::to_string(base::utf8_length(v)); });
+  builtin("length", 10, [](std::string_view v, const EngineSettings&) {
+    return std::to_string(base::utf8_length(v));
+  });
 
   {
     CommandSpec s;

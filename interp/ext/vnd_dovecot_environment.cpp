@@ -4,6 +4,7 @@
 // variable namespace that reads any environment item ("${env.phase}").
 #include <string>
 
+#include "base/text.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -20,13 +21,6 @@ namespace zest::interp {
 namespace {
 
 constexpr std::string_view kExt = "vnd.dovecot.environment";
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The items this extension adds; nullopt for any other name.
 std::optional<std::string> vnd_item(const Runtime& rt, const std::string& name) {
@@ -69,7 +63,7 @@ void register_vnd_dovecot_environment(Registry& r) {
     TestHandler inner = env->test;
     env->test = [inner](Runtime& rt, const Args& a) {
       if (rt.settings().extension_enabled(kExt)) {
-        const std::string name = lower(rt.string(*a.find(0)));
+        const std::string name = base::to_lower(rt.string(*a.find(0)));
         if (auto v = vnd_item(rt, name)) {
           const std::vector<std::string> values{*v};
           return rt.match(a, values, rt.strings(a, 1));
@@ -90,7 +84,7 @@ void register_vnd_dovecot_environment(Registry& r) {
   ns.get = [](const Runtime& rt, std::string_view rest) {
     // Variable names cannot hold '-': "default_mailbox" reads
     // "default-mailbox".
-    std::string name = lower(rest);
+    std::string name = base::to_lower(rest);
     if (auto v = any_item(rt, name)) return *v;
     for (char& c : name)
       if (c == '_') c = '-';
