@@ -50,4 +50,13 @@ bool is_ascii(std::string_view s);
 // "yes", "true", "1" (any case, surrounding space ignored).
 bool is_yes(std::string_view s);
 
+// `s` without the leading and trailing characters that are in `chars`, for
+// the places where the set matters (" \t" for WSP, " \t\r\n" for header
+// values, where a vertical tab or form feed is content).
+constexpr std::string_view trim(std::string_view s, std::string_view chars) {
+  const std::size_t first = s.find_first_not_of(chars);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(chars) - first + 1);
+}
+
 }  // namespace zest::base

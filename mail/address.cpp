@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "mail/text_util.hpp"
+#include "base/text.hpp"
 
 namespace zest::mail {
 namespace {
@@ -372,12 +372,12 @@ bool is_valid_addr_spec(std::string_view text) {
 }
 
 std::optional<EnvelopePath> parse_envelope_path(std::string_view path) {
-  path = trim_whitespace(path);
+  path = base::trim(path, " \t\r\n");
   EnvelopePath result;
   const bool open = !path.empty() && path.front() == '<';
   const bool close = !path.empty() && path.back() == '>';
   if (open != close || (open && path.size() < 2)) return std::nullopt;
-  if (open) path = trim_whitespace(path.substr(1, path.size() - 2));
+  if (open) path = base::trim(path.substr(1, path.size() - 2), " \t\r\n");
   if (path.empty()) {
     result.null_path = true;
     return result;
