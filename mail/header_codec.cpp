@@ -9,9 +9,8 @@
 namespace zest::mail {
 namespace {
 
-constexpr std::size_t kFoldAt = 76;
-// RFC 5322 §2.1.1: no line longer than 998 octets, CRLF excluded.
-constexpr std::size_t kMaxLine = 998;
+// RFC 5322 §2.1.1: lines should hold at most 78 characters.
+constexpr std::size_t kFoldAt = 78;
 
 using base::is_wsp;
 
@@ -33,34 +32,42 @@ std::string fold_breaks(std::string_view v) {
   return out;
 }
 
-// Folds lines longer than kFoldAt before a space; `used` is what the first
-// line already holds ("Name: ").
+// One line folded at white space so that it holds at most kFoldAt
+// characters where the words allow: at the last white space that keeps it
+// within the limit, else at the first one after. A break needs some text
+// before it on its line. `used` is what the line already holds ("Name: ").
+std::string fold_line(std::string_view line, std::size_t used) {
+  std::string out;
+  while (used + line.size() > kFoldAt) {
+    const std::size_t text = line.find_first_not_of(" \t");
+    if (text == std::string_view::npos) break;  // white space only
+    std::size_t at = std::string_view::npos;
+    for (std::size_t p = text + 1; p < line.size(); ++p) {
+      if (!is_wsp(line[p])) continue;
+      if (used + p > kFoldAt) {
+        if (at == std::string_view::npos) at = p;
+        break;
+      }
+      at = p;
+    }
+    if (at == std::string_view::npos) break;
+    out.append(line.substr(0, at)) += "\r\n";
+    line.remove_prefix(at);
+    used = 0;
+  }
+  return out.append(line);
+}
+
+// Folds every line of a value whose breaks are CRLF already (fold_breaks).
 std::string fold_long_lines(std::string_view text, std::size_t used) {
   std::string out;
-  std::size_t line_start = 0;  // in `out`
-  std::size_t first = used;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') {
-      out += c;
-      line_start = out.size();
-      first = 0;
-      continue;
-    }
-    if (is_wsp(c) && out.size() - line_start + first >= kFoldAt) {
-      // Break before this whitespace unless the line is only whitespace.
-      bool content = false;
-      for (std::size_t k = line_start; k < out.size(); ++k)
-        if (!is_wsp(out[k]) && out[k] != '\r') content = true;
-      if (content) {
-        out += "\r\n";
-        line_start = out.size();
-        first = 0;
-      }
-    }
-    out += c;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find("\r\n", start);
+    out += fold_line(text.substr(start, end - start), start == 0 ? used : 0);
+    if (end == std::string_view::npos) return out;
+    out += "\r\n";
+    start = end + 2;
   }
-  return out;
 }
 
 // UTF-8 B encoded-words of the text, invalid sequences replaced by U+FFFD.
@@ -132,7 +139,8 @@ std::string header_field(std::string_view name, std::string_view value) {
   const std::size_t used = name.size() + 2;
   if (base::is_ascii(v)) {
     std::string folded = fold_long_lines(v, used);
-    if (longest_line(folded, used) <= kMaxLine) return std::string(name) + ": " + folded + "\r\n";
+    if (longest_line(folded, used) <= kMaxLineLength)
+      return std::string(name) + ": " + folded + "\r\n";
   }
   // Encoded words cannot hold line breaks: unfold first.
   return std::string(name) + ": " + encoded_words(unfold(v)) + "\r\n";

@@ -10,6 +10,9 @@
 
 namespace zest::mail {
 
+// RFC 5322 §2.1.1: no line longer than 998 octets, CRLF excluded.
+constexpr std::size_t kMaxLineLength = 998;
+
 // RFC 5322 §3.6.8 field name: one or more printable ASCII characters
 // other than ':'.
 constexpr bool valid_field_name(std::string_view name) {
