@@ -1,33 +1,24 @@
 #include "delivery/outgoing.hpp"
 
-#include <chrono>
-#include <cstdio>
 #include <ctime>
-#include <random>
 #include <sstream>
 
-#include "mail/header_codec.hpp"
-#include "mail/address.hpp"
-#include "mail/message.hpp"
-#include "mail/rfc2047.hpp"
+#include "base/date.hpp"
+#include "base/text.hpp"
 #include "base/utf8.hpp"
+#include "mail/address.hpp"
+#include "mail/header_codec.hpp"
+#include "mail/message.hpp"
+#include "mail/message_builder.hpp"
+#include "mail/rfc2047.hpp"
 
 namespace zest::delivery {
 namespace {
 
-using mail::header_field;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using base::to_lower;
 
 std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+  return std::string(base::trim(s, " \t\r\n"));
 }
 
 std::string bare(std::string_view path) {
@@ -37,30 +28,19 @@ std::string bare(std::string_view path) {
 }
 
 // The addresses of an address-list header value, each with the text it was
-// written as ("\"Name\" <a@b>"), split at top-level commas.
+// written as ("\"Name\" <a@b>"); entries that are not one address are left out.
 std::vector<std::pair<std::string, std::string>> entries(std::string_view value) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::size_t start = 0;
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i <= value.size(); ++i) {
-    const char c = i < value.size() ? value[i] : ',';
-    if (c == '"' && (i == 0 || value[i - 1] != '\\')) quoted = !quoted;
-    if (!quoted && c == '<') ++angle;
-    if (!quoted && c == '>' && angle > 0) --angle;
-    if (c == ',' && !quoted && angle == 0) {
-      const std::string text = trim(value.substr(start, i - start));
-      const auto list = mail::parse_address_list(text);
-      if (list.addresses.size() == 1) out.emplace_back(mail::to_string(list.addresses[0]), text);
-      start = i + 1;
-    }
+  for (const std::string& entry : mail::split_address_list(value)) {
+    const std::string text = trim(entry);
+    const auto list = mail::parse_address_list(text);
+    if (list.addresses.size() == 1) out.emplace_back(mail::to_string(list.addresses[0]), text);
   }
   return out;
 }
 
 bool setting_yes(const DeliveryContext& ctx, std::string_view key) {
-  const std::string v = lower(trim(ctx.settings.value(key)));
-  return v == "yes" || v == "true" || v == "1";
+  return base::is_yes(ctx.settings.value(key));
 }
 
 std::string first_header(const mail::Message& m, std::string_view name) {
@@ -68,43 +48,14 @@ std::string first_header(const mail::Message& m, std::string_view name) {
   return v.empty() ? std::string() : std::string(v.front());
 }
 
-std::string rfc5322_date(std::time_t now = std::time(nullptr)) {
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
-
-std::string domain_of(std::string_view addr) {
-  const auto at = addr.rfind('@');
-  return at == std::string_view::npos ? std::string("localhost") : std::string(addr.substr(at + 1));
-}
-
-std::string new_message_id(std::string_view domain) {
-  std::random_device rd;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%08x%08x.%lld", rd(), rd(),
-                static_cast<long long>(std::time(nullptr)));
-  return "<zest." + std::string(buf) + "@" + std::string(domain) + ">";
-}
-
-// A :from / address argument with a non-ASCII display name gets that name
-// RFC 2047-encoded; the address stays as it is.
-std::string encode_address_phrase(std::string_view s) {
-  const auto lt = s.rfind('<');
-  if (lt == std::string_view::npos) return std::string(s);
-  std::string phrase = trim(s.substr(0, lt));
-  bool ascii = true;
-  for (unsigned char c : phrase) ascii = ascii && c < 0x80;
-  if (ascii) return std::string(s);
-  if (phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"')
-    phrase = phrase.substr(1, phrase.size() - 2);
-  return mail::encode_words(phrase) + " " + std::string(s.substr(lt));
+// The domain of our Message-IDs: the address's, as written.
+std::string id_domain(std::string_view addr) {
+  const std::string_view domain = mail::domain_of(addr);
+  return domain.empty() ? "localhost" : std::string(domain);
 }
 
 bool is_system_sender(std::string_view sender) {
-  const std::string local = lower(sender.substr(0, sender.rfind('@')));
+  const std::string local = to_lower(sender.substr(0, sender.rfind('@')));
   return local == "mailer-daemon" || local == "listserv" || local == "majordomo" ||
          local.rfind("owner-", 0) == 0 || (local.size() > 8 && local.ends_with("-request"));
 }
@@ -112,12 +63,12 @@ bool is_system_sender(std::string_view sender) {
 // RFC 3834 §2 and the usual list/bulk markers: never answer these.
 std::optional<std::string> automatic_message(const mail::Message& m) {
   for (auto v : m.header_raw("auto-submitted"))
-    if (lower(trim(v.substr(0, v.find(';')))) != "no") return "auto-submitted message";
+    if (to_lower(trim(v.substr(0, v.find(';')))) != "no") return "auto-submitted message";
   for (const char* h : {"list-id", "list-owner", "list-subscribe", "list-post", "list-unsubscribe",
                         "list-help", "list-archive"})
     if (m.has_header(h)) return "mailing list message";
   for (auto v : m.header_raw("precedence")) {
-    const std::string p = lower(trim(v));
+    const std::string p = to_lower(trim(v));
     if (p == "bulk" || p == "list" || p == "junk") return "bulk message";
   }
   // Microsoft's X-Auto-Response-Suppress: All or OOF.
@@ -125,7 +76,7 @@ std::optional<std::string> automatic_message(const mail::Message& m) {
     std::string token;
     std::istringstream in{std::string(v)};
     while (std::getline(in, token, ',')) {
-      const std::string t = lower(trim(token));
+      const std::string t = to_lower(trim(token));
       if (t == "all" || t == "oof") return "auto-response suppressed";
     }
   }
@@ -164,17 +115,8 @@ std::string default_subject(const DeliveryContext& ctx) {
   std::size_t max = 256;
   if (const std::string m = trim(ctx.settings.value("vacation_max_subject_codepoints")); !m.empty())
     max = static_cast<std::size_t>(std::strtoull(m.c_str(), nullptr, 10));
-  if (max > 0 && base::utf8_length(subject) > max) {
-    // Cut at a character boundary and mark the cut.
-    std::size_t bytes = 0;
-    for (std::size_t n = 0; n < max && bytes < subject.size(); ++n) {
-      ++bytes;
-      while (bytes < subject.size() && (static_cast<unsigned char>(subject[bytes]) & 0xC0) == 0x80)
-        ++bytes;
-    }
-    subject = subject.substr(0, bytes) + "\xE2\x80\xA6";  // U+2026
-  }
-  return subject;
+  // Cut at a character boundary and mark the cut with U+2026.
+  return max > 0 ? base::truncate_chars(subject, max) : subject;
 }
 
 std::string user_email(const DeliveryContext& ctx) {
@@ -203,7 +145,8 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
     if (list.addresses.size() == 1) mine.push_back(mail::to_string(list.addresses[0]));
   }
   for (const auto& a : mine)
-    if (lower(a) == lower(sender)) return why = "sender is the user's own address", std::nullopt;
+    if (to_lower(a) == to_lower(sender))
+      return why = "sender is the user's own address", std::nullopt;
   if (is_system_sender(sender)) return why = "sender is a system address", std::nullopt;
   if (auto automatic = automatic_message(m)) return why = *automatic, std::nullopt;
 
@@ -213,7 +156,7 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
     for (auto value : m.header_raw(h)) {
       for (const auto& [addr, text] : entries(value)) {
         for (const auto& a : mine)
-          if (lower(a) == lower(addr)) {
+          if (to_lower(a) == to_lower(addr)) {
             found = addr;
             break;
           }
@@ -233,7 +176,7 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
     bool done = false;
     for (auto value : m.header_raw(h))
       for (const auto& [addr, text] : entries(value))
-        if (!done && (ignore_envelope || lower(addr) == lower(sender))) {
+        if (!done && (ignore_envelope || to_lower(addr) == to_lower(sender))) {
           to = text;
           done = true;
         }
@@ -242,7 +185,7 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
 
   std::string from;
   if (v.from)
-    from = encode_address_phrase(*v.from);
+    from = *v.from;
   else if (!found.empty())
     from = "<" + found + ">";
   else if (const std::string u = user_email(ctx); !u.empty())
@@ -250,41 +193,37 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
   else
     from = "<" + rcpt + ">";
 
-  std::string out;
-  out += mail::header_field("X-Sieve", "zest");
-  out += mail::header_field("Message-ID", new_message_id(domain_of(found.empty() ? rcpt : found)));
-  out += mail::header_field("Date", rfc5322_date());
-  out += "From: " + from + "\r\n";
-  out += "To: " + to + "\r\n";
-  out += mail::header_field("Subject", v.subject ? *v.subject : default_subject(ctx));
+  mail::MessageBuilder out;
+  out.text("X-Sieve", "zest");
+  out.message_id(id_domain(found.empty() ? rcpt : found));
+  out.date(std::time(nullptr));
+  out.mailbox("From", from);
+  out.field("To", to);
+  out.text("Subject", v.subject ? *v.subject : default_subject(ctx));
   const std::string id = trim(first_header(m, "message-id"));
   if (!id.empty()) {
-    out += mail::header_field("In-Reply-To", id);
+    out.field("In-Reply-To", id);
     // References: the original's, then its Message-ID, one per line.
     std::string refs;
     std::istringstream in(first_header(m, "references") + " " + id);
     for (std::string word; in >> word;) refs += (refs.empty() ? "" : "\r\n ") + word;
-    out += "References: " + refs + "\r\n";
+    out.field("References", refs);
   }
-  out += "Auto-Submitted: auto-replied (vacation)\r\n";
-  out += "Precedence: bulk\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  if (v.mime) {
-    out += mail::to_crlf(v.reason);  // the reason is a MIME entity with its own header
-  } else {
-    out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    out += mail::to_crlf(v.reason) + "\r\n";
-  }
+  out.field("Auto-Submitted", "auto-replied (vacation)");
+  out.field("Precedence", "bulk");
+  out.mime_version();
 
   VacationReply reply;
   reply.mail.envelope_from = setting_yes(ctx, "vacation_send_from_recipient") ? rcpt : "";
   reply.mail.rcpt = sender;
-  reply.mail.message = std::move(out);
+  // With :mime the reason is a MIME entity with its own header fields.
+  reply.mail.message =
+      v.mime ? out.with_entity(v.reason) : out.utf8_text_content().with_text(v.reason) + "\r\n";
   // RFC 5230 §4.2: without :handle the reply's content identifies it.
   const std::string handle = v.handle ? "h:" + *v.handle
                                       : "c:" + v.reason + "\x1f" + v.subject.value_or("") + "\x1f" +
                                             v.from.value_or("") + "\x1f" + (v.mime ? "1" : "0");
-  reply.tracking_id = "vacation\x1f" + handle + "\x1f" + lower(sender);
+  reply.tracking_id = "vacation\x1f" + handle + "\x1f" + to_lower(sender);
   return reply;
 }
 
@@ -296,7 +235,7 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
 
   // sieve_report_from: postmaster (default), sender, recipient,
   // orig_recipient, user_email or an explicit "<address>".
-  const std::string policy = lower(trim(ctx.settings.value("report_from", "postmaster")));
+  const std::string policy = to_lower(trim(ctx.settings.value("report_from", "postmaster")));
   std::string from = ctx.postmaster;
   if (policy == "sender" && !sender.empty())
     from = sender;
@@ -309,49 +248,49 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   else if (policy.size() > 2 && policy.front() == '<' && policy.back() == '>')
     if (const std::string a = bare(trim(ctx.settings.value("report_from"))); !a.empty()) from = a;
 
-  std::random_device rd;
-  const std::string boundary = "zest-report-" + std::to_string(rd()) + std::to_string(rd());
+  const std::string boundary = mail::random_boundary("zest-report-");
   const std::string subject = mail::decode_rfc2047(first_header(ctx.message, "subject"));
-  std::string out;
-  out += mail::header_field("X-Sieve", "zest");
-  out += mail::header_field("Message-ID", new_message_id(domain_of(from)));
-  out += mail::header_field("Date", rfc5322_date());
-  out += "From: <" + from + ">\r\n";
-  out += "To: <" + r.address + ">\r\n";
-  out += mail::header_field("Subject", "Report: " + subject);
-  out += "Auto-Submitted: auto-generated (report)\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: multipart/report; report-type=feedback-report;\r\n";
-  out += "\tboundary=\"" + boundary + "\"\r\n\r\n";
-  out += "This is a MIME-encapsulated message\r\n\r\n";
-  out += "--" + boundary + "\r\n";
-  out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-  out += mail::to_crlf(r.message) + "\r\n\r\n";
-  out += "--" + boundary + "\r\n";
-  out += "Content-Type: message/feedback-report\r\n\r\n";
-  out += "Version: 1\r\n";
-  out += "Feedback-Type: " + r.feedback_type + "\r\n";
-  out += "User-Agent: zest\r\n";
+  mail::MessageBuilder out;
+  out.text("X-Sieve", "zest");
+  out.message_id(id_domain(from));
+  out.date(std::time(nullptr));
+  out.field("From", "<" + from + ">");
+  out.field("To", "<" + r.address + ">");
+  out.text("Subject", "Report: " + subject);
+  out.field("Auto-Submitted", "auto-generated (report)");
+  out.mime_version();
+  out.field("Content-Type",
+            mail::multipart_type("multipart/report; report-type=feedback-report", boundary));
+
+  mail::MessageBuilder text;
+  text.utf8_text_content();
+  // The RFC 5965 §3.1 fields.
+  mail::MessageBuilder report;
+  report.field("Version", "1");
+  report.field("Feedback-Type", r.feedback_type);
+  report.field("User-Agent", "zest");
   const std::string reporting_user = user.empty() ? rcpt : user;
-  if (!reporting_user.empty()) out += "Dovecot-Reporting-User: <" + reporting_user + ">\r\n";
-  out += "Original-Mail-From: <" + sender + ">\r\n";
+  if (!reporting_user.empty()) report.field("Dovecot-Reporting-User", "<" + reporting_user + ">");
+  report.field("Original-Mail-From", "<" + sender + ">");
   if (!(orig.empty() && rcpt.empty()))
-    out += "Original-Rcpt-To: <" + (orig.empty() ? rcpt : orig) + ">\r\n";
-  out += "Arrival-Date: " + rfc5322_date() + "\r\n";
+    report.field("Original-Rcpt-To", "<" + (orig.empty() ? rcpt : orig) + ">");
+  report.field("Arrival-Date", base::rfc5322_date_now());
   const std::string id = trim(first_header(ctx.message, "message-id"));
-  if (!id.empty()) out += "Original-Message-ID: " + id + "\r\n";
-  out += "\r\n--" + boundary + "\r\n";
-  const std::string raw = mail::to_crlf(ctx.message.raw());
+  if (!id.empty()) report.field("Original-Message-ID", id);
+  mail::MessageBuilder report_part;
+  report_part.field("Content-Type", "message/feedback-report");
+  mail::MessageBuilder original;
+  std::string raw = mail::to_crlf(ctx.message.raw());
   if (r.headers_only) {
-    out += "Content-Type: text/rfc822-headers\r\n\r\n";
-    const auto end = raw.find("\r\n\r\n");
-    out += end == std::string::npos ? raw : raw.substr(0, end + 2);
+    original.field("Content-Type", "text/rfc822-headers");
+    if (const auto end = raw.find("\r\n\r\n"); end != std::string::npos) raw.resize(end + 2);
   } else {
-    out += "Content-Type: message/rfc822\r\n\r\n";
-    out += raw;
+    original.field("Content-Type", "message/rfc822");
   }
-  out += "\r\n--" + boundary + "--\r\n";
-  return {"", r.address, std::move(out)};
+  const std::vector<std::string> parts = {text.with_text(r.message) + "\r\n",
+                                          report_part.with_content(report.header()),
+                                          original.with_content(raw)};
+  return {"", r.address, out.with_content(mail::multipart_body(boundary, parts))};
 }
 
 std::string notification_copy(const methods::Payload& sent, const interp::NotifyAction& n,
@@ -369,19 +308,16 @@ std::string notification_copy(const methods::Payload& sent, const interp::Notify
   // One line of subject; the body ends with a line break.
   for (char& c : subject)
     if (c == '\r' || c == '\n') c = ' ';
-  std::string crlf = mail::to_crlf(body);
-  if (crlf.empty() || crlf.back() != '\n') crlf += "\r\n";
-  std::string out;
-  out += mail::header_field("From", encode_address_phrase(n.from.value_or(std::string(user))));
-  out += mail::header_field("To", n.uri);
-  out += mail::header_field("Subject", mail::encode_words(subject));
-  out += mail::header_field("Date", rfc5322_date(now));
-  out += mail::header_field("Message-ID", new_message_id(domain_of(user)));
-  out += mail::header_field("Auto-Submitted", "auto-notified");
-  out +=
-      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-      "Content-Transfer-Encoding: 8bit\r\n\r\n";
-  return out + crlf;
+  if (body.empty() || (body.back() != '\n' && body.back() != '\r')) body += '\n';
+  mail::MessageBuilder out;
+  out.mailbox("From", n.from.value_or(std::string(user)));
+  out.text("To", n.uri);
+  out.text("Subject", subject);
+  out.date(now);
+  out.message_id(id_domain(user));
+  out.field("Auto-Submitted", "auto-notified");
+  out.mime_version().utf8_text_content();
+  return out.with_text(body);
 }
 
 }  // namespace zest::delivery

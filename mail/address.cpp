@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "mail/text_util.hpp"
+#include "base/text.hpp"
 
 namespace zest::mail {
 namespace {
@@ -371,13 +371,44 @@ bool is_valid_addr_spec(std::string_view text) {
   return parse_addr_spec(text).has_value();
 }
 
+std::string_view domain_of(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+std::vector<std::string> split_address_list(std::string_view list) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  int angle = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const char c = list[i];
+    if (quoted && c == '\\' && i + 1 < list.size()) {
+      cur += c;
+      cur += list[++i];
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (!quoted && c == '<') ++angle;
+    if (!quoted && c == '>' && angle > 0) --angle;
+    if (c == ',' && !quoted && angle == 0) {
+      out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  out.push_back(std::move(cur));
+  return out;
+}
+
 std::optional<EnvelopePath> parse_envelope_path(std::string_view path) {
-  path = trim_whitespace(path);
+  path = base::trim(path, " \t\r\n");
   EnvelopePath result;
   const bool open = !path.empty() && path.front() == '<';
   const bool close = !path.empty() && path.back() == '>';
   if (open != close || (open && path.size() < 2)) return std::nullopt;
-  if (open) path = trim_whitespace(path.substr(1, path.size() - 2));
+  if (open) path = base::trim(path.substr(1, path.size() - 2), " \t\r\n");
   if (path.empty()) {
     result.null_path = true;
     return result;

@@ -44,4 +44,12 @@ std::optional<MailAddress> parse_addr_spec(std::string_view text, bool lenient_d
 // True for a bare RFC 5322 addr-spec "local@domain" (no display name).
 bool is_valid_addr_spec(std::string_view text);
 
+// The domain of an address as written: what follows the last '@' ("" when
+// there is none).
+std::string_view domain_of(std::string_view address);
+
+// The entries of an address list as written (untrimmed), split at the
+// commas outside quoted strings and angle brackets; "" gives one empty entry.
+std::vector<std::string> split_address_list(std::string_view list);
+
 }  // namespace zest::mail

@@ -1,46 +1,18 @@
 #include "mail/header_codec.hpp"
 
+#include <algorithm>
+
+#include "base/base64.hpp"
+#include "base/text.hpp"
 #include "base/utf8.hpp"
 
 namespace zest::mail {
 namespace {
 
-constexpr std::size_t kFoldAt = 76;
+// RFC 5322 §2.1.1: lines should hold at most 78 characters.
+constexpr std::size_t kFoldAt = 78;
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-bool printable_ascii(std::string_view s) {
-  for (unsigned char c : s)
-    if (c >= 0x80) return false;
-  return true;
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(v >> k) & 63];
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    const unsigned v =
-        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
+using base::is_wsp;
 
 // Line breaks in a value become folding whitespace (a break not followed by
 // whitespace gets a space, so that unfolding keeps the words apart).
@@ -60,34 +32,83 @@ std::string fold_breaks(std::string_view v) {
   return out;
 }
 
-// Folds lines longer than kFoldAt before a space; `used` is what the first
-// line already holds ("Name: ").
+// One line folded at white space so that it holds at most kFoldAt
+// characters where the words allow: at the last white space that keeps it
+// within the limit, else at the first one after. A break needs some text
+// before it on its line. `used` is what the line already holds ("Name: ").
+std::string fold_line(std::string_view line, std::size_t used) {
+  std::string out;
+  while (used + line.size() > kFoldAt) {
+    const std::size_t text = line.find_first_not_of(" \t");
+    if (text == std::string_view::npos) break;  // white space only
+    std::size_t at = std::string_view::npos;
+    for (std::size_t p = text + 1; p < line.size(); ++p) {
+      if (!is_wsp(line[p])) continue;
+      if (used + p > kFoldAt) {
+        if (at == std::string_view::npos) at = p;
+        break;
+      }
+      at = p;
+    }
+    if (at == std::string_view::npos) break;
+    out.append(line.substr(0, at)) += "\r\n";
+    line.remove_prefix(at);
+    used = 0;
+  }
+  return out.append(line);
+}
+
+// Folds every line of a value whose breaks are CRLF already (fold_breaks).
 std::string fold_long_lines(std::string_view text, std::size_t used) {
   std::string out;
-  std::size_t line_start = 0;  // in `out`
-  std::size_t first = used;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') {
-      out += c;
-      line_start = out.size();
-      first = 0;
-      continue;
-    }
-    if (is_wsp(c) && out.size() - line_start + first >= kFoldAt) {
-      // Break before this whitespace unless the line is only whitespace.
-      bool content = false;
-      for (std::size_t k = line_start; k < out.size(); ++k)
-        if (!is_wsp(out[k]) && out[k] != '\r') content = true;
-      if (content) {
-        out += "\r\n";
-        line_start = out.size();
-        first = 0;
-      }
-    }
-    out += c;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find("\r\n", start);
+    out += fold_line(text.substr(start, end - start), start == 0 ? used : 0);
+    if (end == std::string_view::npos) return out;
+    out += "\r\n";
+    start = end + 2;
+  }
+}
+
+// UTF-8 B encoded-words of the text, invalid sequences replaced by U+FFFD.
+std::string encoded_words(std::string_view text) {
+  const std::string utf8 = base::replace_invalid_utf8(text);
+  // 45 octets give 60 base64 characters: a word stays under 75 characters.
+  constexpr std::size_t kChunk = 45;
+  std::string out;
+  for (std::string_view rest = utf8; !rest.empty();) {
+    // Valid UTF-8 now, so a chunk is never empty (a character has at most 4 octets).
+    const std::string_view chunk = base::utf8_truncate(rest, kChunk);
+    if (!out.empty()) out += "\r\n ";
+    out += "=?utf-8?B?" + base::base64_encode(chunk) + "?=";
+    rest.remove_prefix(chunk.size());
   }
   return out;
+}
+
+// The value with the CRLFs of its folding removed.
+std::string unfold(std::string_view v) {
+  std::string flat;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\r' && i + 1 < v.size() && v[i + 1] == '\n') {
+      ++i;
+      continue;
+    }
+    flat += v[i];
+  }
+  return flat;
+}
+
+// The longest line of a folded value whose first line already holds `used`.
+std::size_t longest_line(std::string_view folded, std::size_t used) {
+  std::size_t longest = 0;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = folded.find("\r\n", start);
+    const std::size_t len = (end == std::string_view::npos ? folded.size() : end) - start;
+    longest = std::max(longest, len + (start == 0 ? used : 0));
+    if (end == std::string_view::npos) return longest;
+    start = end + 2;
+  }
 }
 
 }  // namespace
@@ -109,35 +130,34 @@ std::string to_crlf(std::string_view s) {
 }
 
 std::string encode_words(std::string_view text) {
-  if (printable_ascii(text)) return std::string(text);
-  // 45 bytes give 60 base64 characters: the word stays under 75 octets.
-  constexpr std::size_t kChunk = 45;
-  std::string out;
-  while (!text.empty()) {
-    std::string_view chunk = base::utf8_truncate(text, kChunk);
-    if (chunk.empty()) chunk = text.substr(0, 1);  // an invalid byte: keep going
-    if (!out.empty()) out += "\r\n ";
-    out += "=?utf-8?B?" + base64(chunk) + "?=";
-    text.remove_prefix(chunk.size());
-  }
-  return out;
+  if (base::is_ascii(text)) return std::string(text);
+  return encoded_words(text);
 }
 
 std::string header_field(std::string_view name, std::string_view value) {
-  std::string v = fold_breaks(value);
-  if (!printable_ascii(v)) {
-    // Encoded words cannot hold line breaks: unfold first.
-    std::string flat;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '\r' && i + 1 < v.size() && v[i + 1] == '\n') {
-        ++i;
-        continue;
-      }
-      flat += v[i];
-    }
-    return std::string(name) + ": " + encode_words(flat) + "\r\n";
+  const std::string v = fold_breaks(value);
+  const std::size_t used = name.size() + 2;
+  if (base::is_ascii(v)) {
+    std::string folded = fold_long_lines(v, used);
+    if (longest_line(folded, used) <= kMaxLineLength)
+      return std::string(name) + ": " + folded + "\r\n";
   }
-  return std::string(name) + ": " + fold_long_lines(v, name.size() + 2) + "\r\n";
+  // Encoded words cannot hold line breaks: unfold first.
+  return std::string(name) + ": " + encoded_words(unfold(v)) + "\r\n";
+}
+
+std::string structured_field(std::string_view name, std::string_view value) {
+  return std::string(name) + ": " + fold_long_lines(fold_breaks(value), name.size() + 2) + "\r\n";
+}
+
+std::string encode_mailbox(std::string_view address) {
+  const auto lt = address.rfind('<');
+  if (lt == std::string_view::npos) return std::string(address);
+  std::string_view phrase = base::trim(address.substr(0, lt), " \t\r\n");
+  if (base::is_ascii(phrase)) return std::string(address);
+  if (phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"')
+    phrase = phrase.substr(1, phrase.size() - 2);
+  return encode_words(phrase) + " " + std::string(address.substr(lt));
 }
 
 HeaderBlock::HeaderBlock(std::string_view raw) {
@@ -178,9 +198,7 @@ std::string HeaderBlock::value_of(const Field& f) {
     if (t[i] == '\r' || t[i] == '\n') continue;  // unfolding removes the breaks only
     out += t[i];
   }
-  const auto b = out.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return out.substr(b, out.find_last_not_of(" \t") - b + 1);
+  return std::string(base::trim(out, " \t"));
 }
 
 std::string HeaderBlock::str() const {

@@ -4,9 +4,10 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/text.hpp"
+#include "mail/header_codec.hpp"
 #include "mail/mime_build.hpp"
 #include "mail/rfc2047.hpp"
-#include "mail/text_util.hpp"
 
 namespace zest::mail {
 
@@ -27,25 +28,6 @@ struct Message::Lazy {
       addresses;  // node-based: entries stay put
 };
 
-namespace {
-
-// A header name is printable ASCII without ':'; obsolete syntax allows WSP
-// before the colon, which we drop.
-bool valid_field_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    if (c < 33 || c > 126) return false;
-  }
-  return true;
-}
-
-std::string_view rtrim_wsp(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique<Lazy>()) {
   const std::string_view all = raw_;
   std::size_t pos = 0;
@@ -55,7 +37,7 @@ Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique
 
   auto finish_field = [&] {
     if (have_field) {
-      headers_.back().value = std::string(trim_whitespace(value));
+      headers_.back().value = std::string(base::trim(value, " \t\r\n"));
       value.clear();
       have_field = false;
     }
@@ -83,8 +65,11 @@ Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique
       continue;
     }
     const std::size_t colon = line.find(':');
-    std::string_view name =
-        colon == std::string_view::npos ? std::string_view{} : rtrim_wsp(line.substr(0, colon));
+    // Obsolete syntax allows WSP before the colon, which we drop (the line
+    // does not start with WSP: that is a continuation, handled above).
+    std::string_view name = colon == std::string_view::npos
+                                ? std::string_view{}
+                                : base::trim(line.substr(0, colon), " \t");
     if (!valid_field_name(name)) {
       // Like GMime/Pigeonhole: a non-header line starts the body.
       finish_field();
@@ -108,7 +93,7 @@ Message& Message::operator=(Message&&) noexcept = default;
 std::vector<std::string_view> Message::header_raw(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const HeaderField& field : headers_) {
-    if (iequals_ascii(field.name, name)) out.emplace_back(field.value);
+    if (base::iequals(field.name, name)) out.emplace_back(field.value);
   }
   return out;
 }
@@ -117,7 +102,7 @@ std::vector<std::string_view> Message::header_decoded(std::string_view name) con
   std::vector<std::string_view> out;
   std::lock_guard lock(lazy_->decoded_mutex);
   for (std::size_t i = 0; i < headers_.size(); ++i) {
-    if (!iequals_ascii(headers_[i].name, name)) continue;
+    if (!base::iequals(headers_[i].name, name)) continue;
     std::optional<std::string>& cached = lazy_->decoded[i];
     if (!cached) cached = decode_rfc2047(headers_[i].value);
     // The string is never modified again, so the view stays valid.
@@ -128,7 +113,7 @@ std::vector<std::string_view> Message::header_decoded(std::string_view name) con
 
 bool Message::has_header(std::string_view name) const {
   for (const HeaderField& field : headers_) {
-    if (iequals_ascii(field.name, name)) return true;
+    if (base::iequals(field.name, name)) return true;
   }
   return false;
 }

@@ -4,9 +4,10 @@
 
 #include <memory>
 
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "mail/mime_build.hpp"
 #include "mail/rfc2047.hpp"
-#include "mail/text_util.hpp"
 
 namespace zest::mail {
 namespace {
@@ -27,6 +28,21 @@ void ensure_gmime() {
     return true;
   }();
   (void)initialised;
+}
+
+// GMime's raw values keep their folding: drop the line breaks (CRLF or LF)
+// and the surrounding white space, as Message does for the top level.
+std::string unfold_and_trim(std::string_view value) {
+  value = base::trim(value, " \t\r\n");
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
+    if (c == '\n') continue;
+    out.push_back(c);
+  }
+  return out;
 }
 
 // Bounds recursion over pathological nesting.
@@ -59,7 +75,7 @@ void copy_params(GMimeParamList* list, std::map<std::string, std::string>& out) 
     const char* name = param ? g_mime_param_get_name(param) : nullptr;
     const char* value = param ? g_mime_param_get_value(param) : nullptr;
     if (name == nullptr) continue;
-    out.emplace(lower_ascii(name), value ? sanitize_utf8(value) : std::string());
+    out.emplace(base::to_lower(name), value ? base::replace_invalid_utf8(value) : std::string());
   }
 }
 
@@ -81,13 +97,13 @@ void fill_content_info(GMimeObject* object, MimePart& part) {
     const char* media = g_mime_content_type_get_media_type(type);
     const char* sub = g_mime_content_type_get_media_subtype(type);
     if (media != nullptr && sub != nullptr && *media != '\0' && *sub != '\0') {
-      part.content_type = lower_ascii(media) + "/" + lower_ascii(sub);
+      part.content_type = base::to_lower(media) + "/" + base::to_lower(sub);
     }
     copy_params(g_mime_content_type_get_parameters(type), part.content_type_params);
   }
   if (GMimeContentDisposition* disp = g_mime_object_get_content_disposition(object)) {
     if (const char* value = g_mime_content_disposition_get_disposition(disp)) {
-      part.content_disposition = lower_ascii(value);
+      part.content_disposition = base::to_lower(value);
     }
     copy_params(g_mime_content_disposition_get_parameters(disp), part.disposition_params);
   }
@@ -155,7 +171,7 @@ MimePart fallback(const std::vector<HeaderField>& headers, std::string_view body
   MimePart part;
   part.headers = headers;
   part.raw_body = std::string(body);
-  part.decoded_text = sanitize_utf8(body);
+  part.decoded_text = base::replace_invalid_utf8(body);
   return part;
 }
 

@@ -5,40 +5,13 @@
 #include <cerrno>
 #include <optional>
 
-#include "mail/text_util.hpp"
+#include "base/base64.hpp"
+#include "base/hex.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::mail {
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when invalid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
-  }
-  return len;
-}
 
 struct IconvHandle {
   iconv_t cd;
@@ -52,19 +25,19 @@ struct IconvHandle {
 };
 
 bool is_utf8_name(std::string_view cs) {
-  return iequals_ascii(cs, "utf-8") || iequals_ascii(cs, "utf8");
+  return base::iequals(cs, "utf-8") || base::iequals(cs, "utf8");
 }
 
 bool is_ascii_name(std::string_view cs) {
-  return iequals_ascii(cs, "us-ascii") || iequals_ascii(cs, "ascii") ||
-         iequals_ascii(cs, "ansi_x3.4-1968");
+  return base::iequals(cs, "us-ascii") || base::iequals(cs, "ascii") ||
+         base::iequals(cs, "ansi_x3.4-1968");
 }
 
 // Charset conversion; nullopt when the charset is unknown to iconv.
 std::optional<std::string> convert(std::string_view bytes, std::string_view charset) {
   // RFC 2231 allows "charset*language" in encoded-words.
   charset = charset.substr(0, charset.find('*'));
-  if (charset.empty() || is_utf8_name(charset)) return sanitize_utf8(bytes);
+  if (charset.empty() || is_utf8_name(charset)) return base::replace_invalid_utf8(bytes);
   if (is_ascii_name(charset)) {
     std::string out;
     out.reserve(bytes.size());
@@ -72,7 +45,7 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
       if (static_cast<unsigned char>(c) < 0x80) {
         out.push_back(c);
       } else {
-        out.append(kReplacement);
+        out.append(base::kReplacementChar);
       }
     }
     return out;
@@ -105,63 +78,30 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
     }
     if (errno == E2BIG) continue;
     // EILSEQ / EINVAL: replace the offending byte and go on.
-    out.append(kReplacement);
+    out.append(base::kReplacementChar);
     ++inp;
     --inleft;
     iconv(handle.cd, nullptr, nullptr, nullptr, nullptr);  // reset state
     if (inleft == 0) break;
   }
   // iconv's output should be valid UTF-8, but be defensive.
-  return sanitize_utf8(out);
+  return base::replace_invalid_utf8(out);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Lenient: skips non-alphabet characters and stops at padding.
-std::string decode_base64(std::string_view text) {
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    const int v = base64_value(c);
-    if (v < 0) continue;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
+// Q encoding (RFC 2047 §4.2): "_" is a space, "=XX" an octet; a "=" without
+// two hex digits stays as it is.
 std::string decode_q(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '_') {
+    const int hi = i + 2 < text.size() ? base::hex_value(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? base::hex_value(text[i + 2]) : -1;
+    if (text[i] == '_') {
       out.push_back(' ');
-    } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    } else if (text[i] == '=' && lo >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {
-      out.push_back(c);
+      out.push_back(text[i]);
     }
   }
   return out;
@@ -184,7 +124,7 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view s, std::size_t po
     if (static_cast<unsigned char>(c) <= ' ' || c == '=') return std::nullopt;
   }
   if (q1 + 2 >= s.size() || s[q1 + 2] != '?') return std::nullopt;
-  const char enc = ascii_lower(s[q1 + 1]);
+  const char enc = base::ascii_lower(s[q1 + 1]);
   if (enc != 'b' && enc != 'q') return std::nullopt;
   const std::size_t text_begin = q1 + 3;
   const std::size_t close = s.find("?=", text_begin);
@@ -197,37 +137,20 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view s, std::size_t po
   w.begin = pos;
   w.end = close + 2;
   w.charset = charset;
-  w.bytes = enc == 'b' ? decode_base64(text) : decode_q(text);
+  w.bytes = enc == 'b' ? base::base64_decode_lenient(text) : decode_q(text);
   return w;
 }
 
 }  // namespace
 
-std::string sanitize_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    const std::size_t len = utf8_sequence_length(bytes, i);
-    if (len == 0) {
-      out.append(kReplacement);
-      ++i;
-    } else {
-      out.append(bytes.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
-
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
   std::optional<std::string> converted = convert(bytes, charset);
-  return converted ? std::move(*converted) : sanitize_utf8(bytes);
+  return converted ? std::move(*converted) : base::replace_invalid_utf8(bytes);
 }
 
 std::string decode_rfc2047(std::string_view text) {
   // Fast path: nothing to decode.
-  if (text.find("=?") == std::string_view::npos) return sanitize_utf8(text);
+  if (text.find("=?") == std::string_view::npos) return base::replace_invalid_utf8(text);
 
   std::string out;
   out.reserve(text.size());
@@ -242,7 +165,7 @@ std::string decode_rfc2047(std::string_view text) {
   auto flush = [&] {
     if (pending_charset.empty() && pending.empty()) return;
     std::optional<std::string> conv = convert(pending, pending_charset);
-    out.append(conv ? *conv : sanitize_utf8(pending));
+    out.append(conv ? *conv : base::replace_invalid_utf8(pending));
     pending.clear();
     pending_charset = {};
   };
@@ -264,19 +187,19 @@ std::string decode_rfc2047(std::string_view text) {
       continue;
     }
     std::string_view gap = text.substr(pos, at - pos);
-    const bool only_space = trim_whitespace(gap).empty();
+    const bool only_space = base::trim(gap, " \t\r\n").empty();
     if (!(prev_encoded && only_space)) {
       flush();
-      out.append(sanitize_utf8(gap));
+      out.append(base::replace_invalid_utf8(gap));
     }
-    if (!pending.empty() && !iequals_ascii(pending_charset, charset_only)) flush();
+    if (!pending.empty() && !base::iequals(pending_charset, charset_only)) flush();
     pending_charset = charset_only;
     pending.append(word->bytes);
     prev_encoded = true;
     pos = scan = word->end;
   }
   flush();
-  out.append(sanitize_utf8(text.substr(pos)));
+  out.append(base::replace_invalid_utf8(text.substr(pos)));
   return out;
 }
 

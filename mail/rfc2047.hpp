@@ -15,7 +15,4 @@ std::string decode_rfc2047(std::string_view text);
 // sanitising the bytes as UTF-8.
 std::string to_utf8(std::string_view bytes, std::string_view charset);
 
-// Replaces invalid UTF-8 sequences with U+FFFD.
-std::string sanitize_utf8(std::string_view bytes);
-
 }  // namespace zest::mail

@@ -9,8 +9,11 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "base/date.hpp"
+#include "base/hex.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "methods/mailto.hpp"
-#include "methods/text.hpp"
 
 namespace zest::methods {
 
@@ -52,7 +55,7 @@ Result<HttpUri> parse_http(std::string_view text, bool allow_http) {
   for (unsigned char c : host)
     if (!(std::isalnum(c) || c == '-' || c == '.' || c == ':'))
       return R::failure("invalid host in http URI");
-  u.host = ascii_lower(host);
+  u.host = base::to_lower(host);
   u.port = u.scheme == "https" ? 443 : 80;
   if (!port.empty()) {
     unsigned long v = 0;
@@ -70,17 +73,17 @@ Result<HttpUri> parse_http(std::string_view text, bool allow_http) {
 std::string http_notification_json(const NotifyRequest& req, const Trigger& t,
                                    std::string_view event_id) {
   using json = nlohmann::ordered_json;
-  auto str = [](std::string_view s) { return json(clean_utf8(s)); };
+  auto str = [](std::string_view s) { return json(base::clean_utf8(s)); };
   auto opt = [&](std::string_view s) { return s.empty() ? json(nullptr) : str(s); };
   json options = json::object();
   for (const auto& o : req.options) {
     const auto eq = o.find('=');
-    if (eq != std::string::npos) options[clean_utf8(o.substr(0, eq))] = str(o.substr(eq + 1));
+    if (eq != std::string::npos) options[base::clean_utf8(o.substr(0, eq))] = str(o.substr(eq + 1));
   }
   json j = {
       {"event", "sieve.notify"},
       {"id", std::string(event_id)},
-      {"timestamp", rfc3339_date(t.now)},
+      {"timestamp", base::rfc3339_date(t.now)},
       {"user",
        str(t.user.empty() ? (t.user_email.empty() ? t.envelope_to : t.user_email) : t.user)},
       {"importance", std::clamp(req.importance, 1, 3)},
@@ -123,9 +126,9 @@ class HttpMethod final : public Method {
     if (!uri) return Result<Payload>::failure(uri.error());
     HttpPayload p;
     p.url = req.uri;
-    p.event_id =
-        "evt_" + trigger.nonce + "_" +
-        fnv_hex(req.uri + "\n" + req.message.value_or("") + "\n" + std::to_string(req.importance));
+    p.event_id = "evt_" + trigger.nonce + "_" +
+                 base::fnv_hex(req.uri + "\n" + req.message.value_or("") + "\n" +
+                               std::to_string(req.importance));
     p.body = http_notification_json(req, trigger, p.event_id);
     static constexpr const char* kUrgency[] = {"high", "normal", "low"};
     p.headers = {{"Content-Type", "application/json"},

@@ -2,66 +2,27 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
+#include "base/hex.hpp"
+#include "base/percent.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "mail/address.hpp"
-#include "methods/text.hpp"
+#include "mail/message_builder.hpp"
 
 namespace zest::methods {
 namespace {
 
 // RFC 6068 qchar without pct-encoded: unreserved / some-delims.
 bool qchar(unsigned char c) {
-  if (std::isalnum(c)) return true;
-  constexpr std::string_view kOther = "-._~!$'()*+,;:@";
-  return kOther.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-// Splits on `sep` outside double quotes and angle brackets.
-std::vector<std::string> split_outside_quotes(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quoted && c == '\\' && i + 1 < s.size()) {
-      cur += c;
-      cur += s[++i];
-      continue;
-    }
-    if (c == '"') quoted = !quoted;
-    if (!quoted && c == '<') ++angle;
-    if (!quoted && c == '>' && angle > 0) --angle;
-    if (c == sep && !quoted && angle == 0) {
-      out.push_back(cur);
-      cur.clear();
-      continue;
-    }
-    cur += c;
-  }
-  out.push_back(cur);
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
+  constexpr std::string_view kSomeDelims = "!$'()*+,;:@";
+  return base::is_unreserved(c) || kSomeDelims.find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 // Local part case-sensitive, domain case-insensitive (RFC 5321 §2.4).
 std::string address_key(std::string_view addr) {
-  const auto at = addr.rfind('@');
-  if (at == std::string_view::npos) return std::string(addr);
-  return std::string(addr.substr(0, at + 1)) + ascii_lower(addr.substr(at + 1));
-}
-
-bool valid_field_name(std::string_view n) {
-  if (n.empty()) return false;
-  for (unsigned char c : n)
-    if (c < 33 || c > 126 || c == ':') return false;
-  return true;
+  const std::string_view domain = mail::domain_of(addr);
+  return std::string(addr.substr(0, addr.size() - domain.size())) + base::to_lower(domain);
 }
 
 // Header fields a mailto URI must not set (RFC 5436 §2.7, RFC 6068 §3/§7).
@@ -129,11 +90,11 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
 
   Builder b{{}, max_recipients};
   if (!to_part.empty()) {
-    for (const auto& raw : split_outside_quotes(to_part, ',')) {
-      auto decoded = percent_decode(raw);
+    for (const auto& raw : mail::split_address_list(to_part)) {
+      auto decoded = base::percent_decode(raw);
       if (!decoded) return R::failure("invalid percent-encoding in mailto recipient '" + raw + "'");
       // RFC 2368 style: "%2C" separates addresses too.
-      for (const auto& piece : split_outside_quotes(*decoded, ',')) {
+      for (const auto& piece : mail::split_address_list(*decoded)) {
         if (!mail::is_valid_addr_spec(piece))
           return R::failure("invalid recipient '" + piece + "' in mailto URI");
         b.add("to", piece, piece);
@@ -155,18 +116,18 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
       const std::string_view raw_value = field.substr(eq + 1);
       if (raw_value.find('=') != std::string_view::npos)
         return R::failure("unencoded '=' in mailto header value");
-      auto name = percent_decode(field.substr(0, eq));
-      auto value = percent_decode(raw_value);
+      auto name = base::percent_decode(field.substr(0, eq));
+      auto value = base::percent_decode(raw_value);
       if (!name || !value) return R::failure("invalid percent-encoding in mailto header field");
-      if (!valid_field_name(*name))
+      if (!mail::valid_field_name(*name))
         return R::failure("invalid header field name '" + *name + "' in mailto URI");
-      const std::string lname = ascii_lower(*name);
+      const std::string lname = base::to_lower(*name);
       // Header injection: only body= may hold line breaks.
       if (lname != "body" && value->find_first_of("\r\n") != std::string::npos)
         return R::failure("line break in mailto header field '" + *name + "'");
       if (lname == "to" || lname == "cc") {
-        for (const auto& piece : split_outside_quotes(*value, ',')) {
-          const std::string shown = trim(piece);
+        for (const auto& piece : mail::split_address_list(*value)) {
+          const std::string shown(base::trim(piece, " \t"));
           auto addr = mailbox_address(shown);
           if (!addr)
             return R::failure("invalid " + lname + " address '" + shown + "' in mailto URI");
@@ -186,7 +147,7 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
         b.uri.warnings.push_back("mailto URI header field '" + *name + "' is ignored");
       } else if (lname == "reply-to" &&
                  std::any_of(b.uri.headers.begin(), b.uri.headers.end(),
-                             [](const Header& h) { return iequals(h.name, "reply-to"); })) {
+                             [](const Header& h) { return base::iequals(h.name, "reply-to"); })) {
         b.uri.warnings.push_back("second reply-to header field in mailto URI ignored");
       } else if (copied >= max_headers) {
         b.uri.warnings.push_back("too many header fields in mailto URI; '" + *name + "' ignored");
@@ -201,7 +162,7 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
 }
 
 std::optional<std::string> mailto_from_address(std::string_view from) {
-  const std::string t = trim(from);
+  const std::string t(base::trim(from, " \t"));
   if (t.empty()) return std::nullopt;
   if (mail::is_valid_addr_spec(t)) return t;
   if (t.back() == '>' && t.find('<') != std::string::npos) return mailbox_address(t);
@@ -215,7 +176,8 @@ bool from_allowed(std::string_view addr, const Trigger& t) {
   for (const std::string& own : {t.user_email, t.envelope_to}) {
     if (own.empty()) continue;
     if (address_key(own) == address_key(addr)) return true;
-    if (!domain_of(own).empty() && domain_of(own) == domain_of(addr)) return true;
+    const std::string_view domain = mail::domain_of(own);
+    if (!domain.empty() && base::iequals(domain, mail::domain_of(addr))) return true;
   }
   return false;
 }
@@ -225,16 +187,16 @@ std::string user_address(const Trigger& t) {
 }
 
 std::string bare(std::string_view s) {
-  std::string v = trim(s);
+  std::string v(base::trim(s, " \t"));
   if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
   return v;
 }
 
 std::string capitalised(std::string_view name) {
-  std::string out = ascii_lower(name);
+  std::string out = base::to_lower(name);
   bool start = true;
   for (char& c : out) {
-    if (start) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (start) c = base::ascii_upper(c);
     start = c == '-';
   }
   return out;
@@ -268,7 +230,7 @@ Result<MailPayload> build_mailto(const MailtoUri& uri, const NotifyRequest& req,
 
   // Envelope sender (RFC 5436 §2.7): null stays null, else by policy.
   if (!trigger.envelope_from.empty()) {
-    const std::string mode = ascii_lower(trim(policy.mailto_envelope_from));
+    const std::string mode = base::to_lower(base::trim(policy.mailto_envelope_from, " \t"));
     if (mode == "sender")
       p.envelope_from = trigger.envelope_from;
     else if (mode == "recipient")
@@ -289,69 +251,54 @@ Result<MailPayload> build_mailto(const MailtoUri& uri, const NotifyRequest& req,
   else
     subject = "Notification: " + (trigger.subject.empty() ? "(no subject)" : trigger.subject);
   // Pigeonhole's cap: 256 characters, then an ellipsis.
-  subject = truncate_chars(clean_utf8(subject), 256);
+  subject = base::truncate_chars(base::clean_utf8(subject), 256);
   for (char& c : subject)
     if (c == '\r' || c == '\n' || c == '\t') c = ' ';
 
   std::string body = uri.body ? *uri.body : req.message ? *req.message : default_message(trigger);
   if (!body.ends_with("\n")) body += "\n";
 
-  auto join = [](const std::vector<const Recipient*>& rs) {
-    std::string s;
-    for (const auto* r : rs) {
-      if (!s.empty()) s += ",\r\n ";
-      s += encode_header_value(r->address);
-    }
-    return s;
+  auto shown = [](const std::vector<const Recipient*>& rs) {
+    std::vector<std::string> out;
+    for (const auto* r : rs) out.push_back(r->address);
+    return out;
   };
 
-  std::string m;
+  mail::MessageBuilder m;
   const std::string owner = user.empty() ? policy.postmaster : user;
   // Auto-Submitted first: it also marks a trace boundary (RFC 5436 §2.7.1).
-  m += "Auto-Submitted: auto-notified; owner-email=\"" + owner + "\"\r\n";
-  m += "X-Sieve: " + policy.product + "\r\n";
-  m += "Message-ID: <notify." + trigger.nonce + "." +
-       fnv_hex(req.uri + "\n" + req.message.value_or("")) + "@" + trigger.hostname + ">\r\n";
-  m += "Date: " + rfc5322_date(trigger.now) + "\r\n";
-  m += "From: " + encode_header_value(header_from) + "\r\n";
-  if (!to.empty()) m += "To: " + join(to) + "\r\n";
-  if (!cc.empty()) m += "Cc: " + join(cc) + "\r\n";
-  m += "Subject: " + encode_header_value(subject) + "\r\n";
+  m.field("Auto-Submitted", "auto-notified; owner-email=\"" + owner + "\"");
+  m.text("X-Sieve", policy.product);
+  m.field("Message-ID", "<notify." + trigger.nonce + "." +
+                            base::fnv_hex(req.uri + "\n" + req.message.value_or("")) + "@" +
+                            trigger.hostname + ">");
+  m.date(trigger.now);
+  m.mailbox("From", header_from);
+  if (!to.empty()) m.mailboxes("To", shown(to));
+  if (!cc.empty()) m.mailboxes("Cc", shown(cc));
+  m.text("Subject", subject);
   static constexpr const char* kPriority[] = {"1 (Highest)", "3 (Normal)", "5 (Lowest)"};
   static constexpr const char* kImportance[] = {"High", "Normal", "Low"};
   const int imp = std::clamp(req.importance, 1, 3) - 1;
-  m += std::string("X-Priority: ") + kPriority[imp] + "\r\n";
-  m += std::string("Importance: ") + kImportance[imp] + "\r\n";
-  m += "Precedence: bulk\r\n";
-  if (!trigger.message_id.empty()) m += "In-Reply-To: " + trigger.message_id + "\r\n";
-  for (const auto& h : uri.headers)
-    m += capitalised(h.name) + ": " + encode_header_value(h.value) + "\r\n";
-  m += "MIME-Version: 1.0\r\n";
-  if (is_ascii(body)) {
-    m += "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n";
+  m.field("X-Priority", kPriority[imp]);
+  m.field("Importance", kImportance[imp]);
+  m.field("Precedence", "bulk");
+  if (!trigger.message_id.empty()) m.field("In-Reply-To", trigger.message_id);
+  for (const auto& h : uri.headers) {
+    const std::string name = capitalised(h.name);
+    const auto field = mail::FieldName::parse(name);  // checked when the URI was parsed
+    if (!field) return Result<MailPayload>::failure("invalid header field name '" + h.name + "'");
+    m.text(*field, h.value);
+  }
+  m.mime_version();
+  if (base::is_ascii(body)) {
+    m.field("Content-Type", "text/plain; charset=us-ascii")
+        .field("Content-Transfer-Encoding", "7bit");
   } else {
-    body = clean_utf8(body);
-    m += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n";
+    body = base::clean_utf8(body);
+    m.utf8_text_content();
   }
-  m += "\r\n";
-  // CRLF line ends; lines of at most 998 octets (RFC 5322 §2.1.1).
-  std::size_t col = 0;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c == '\r') continue;
-    if (c == '\n') {
-      m += "\r\n";
-      col = 0;
-      continue;
-    }
-    if (col == 998) {
-      m += "\r\n";
-      col = 0;
-    }
-    m += c;
-    ++col;
-  }
-  p.message = std::move(m);
+  p.message = m.with_text(body);
   return p;
 }
 

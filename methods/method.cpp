@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <cctype>
 
-#include "methods/text.hpp"
+#include "base/percent.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 
 namespace zest::methods {
 
 std::optional<std::string> Method::capability(std::string_view uri, std::string_view name) const {
   if (check_uri(uri).error) return std::nullopt;
   // RFC 5435 §5: "online" is the only defined capability; we never know.
-  if (ascii_lower(name) == "online") return "maybe";
+  if (base::iequals(name, "online")) return "maybe";
   return std::nullopt;
 }
 
@@ -30,7 +32,7 @@ void MethodRegistry::add(std::unique_ptr<Method> m) {
 
 const Method* MethodRegistry::find(std::string_view uri_or_scheme) const {
   std::string scheme = scheme_of(uri_or_scheme);
-  if (scheme.empty()) scheme = ascii_lower(uri_or_scheme);
+  if (scheme.empty()) scheme = base::to_lower(uri_or_scheme);
   for (const auto& m : methods_)
     if (m->scheme() == scheme) return m.get();
   return nullptr;
@@ -51,7 +53,7 @@ std::string scheme_of(std::string_view uri) {
     if (!(std::isalpha(c) || (i > 0 && (std::isdigit(c) || c == '+' || c == '-' || c == '.'))))
       return {};
   }
-  return ascii_lower(uri.substr(0, colon));
+  return base::to_lower(uri.substr(0, colon));
 }
 
 Error check_option_syntax(std::string_view option) {
@@ -78,66 +80,17 @@ std::string default_message(const Trigger& t) {
          "; Subject: " + (t.subject.empty() ? std::string("(no subject)") : t.subject);
 }
 
-namespace {
-bool unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-std::size_t utf8_seq_len(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;  // invalid lead byte: encode it alone
-}
-}  // namespace
-
 std::string encode_url(std::string_view s, std::size_t limit) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
+  for (std::size_t i = 0; i < s.size();) {
     // Encode one whole UTF-8 character at a time so truncation never
-    // splits an escape or a character (RFC 5435 §6 with the size limit).
-    const std::size_t n = std::min(utf8_seq_len(static_cast<unsigned char>(s[i])), s.size() - i);
-    std::string piece;
-    for (std::size_t k = 0; k < n; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if (unreserved(c)) {
-        piece += static_cast<char>(c);
-      } else {
-        piece += '%';
-        piece += kHex[c >> 4];
-        piece += kHex[c & 15];
-      }
-    }
+    // splits an escape or a character (RFC 5435 §6 with the size limit);
+    // a byte that starts no valid character is encoded alone.
+    const std::size_t n = std::max<std::size_t>(1, base::utf8_sequence_length(s, i));
+    const std::string piece = base::percent_encode(s.substr(i, n));
     if (limit > 0 && out.size() + piece.size() > limit) break;
     out += piece;
     i += n;
-  }
-  return out;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    const char c = static_cast<char>(hi * 16 + lo);
-    if (c == '\0') return std::nullopt;
-    out += c;
-    i += 2;
   }
   return out;
 }

@@ -168,7 +168,4 @@ std::string default_message(const Trigger& t);
 // Percent-encoding (RFC 3986 unreserved kept), the :encodeurl modifier;
 // `limit` truncates on an escape and UTF-8 character boundary (0 = none).
 std::string encode_url(std::string_view s, std::size_t limit = 0);
-// Decodes %XX once; nullopt on a malformed escape or %00.
-std::optional<std::string> percent_decode(std::string_view s);
-
 }  // namespace zest::methods

@@ -2,8 +2,8 @@
 
 #include <random>
 
+#include "base/text.hpp"
 #include "mail/message.hpp"
-#include "methods/text.hpp"
 
 namespace zest::methods {
 
@@ -64,9 +64,7 @@ Trigger make_trigger(const mail::Message& m, std::string_view envelope_from,
   t.date = first("date", false);
   t.message_id = first("message-id", false);
   for (auto v : m.header_raw("auto-submitted")) {
-    std::string token = ascii_lower(v.substr(0, v.find(';')));
-    const auto b = token.find_first_not_of(" \t"), e = token.find_last_not_of(" \t");
-    token = b == std::string::npos ? std::string() : token.substr(b, e - b + 1);
+    const std::string token = base::to_lower(base::trim(v.substr(0, v.find(';')), " \t"));
     if (token != "no") t.auto_submitted = true;
     if (token == "auto-notified") t.notification = true;
   }
@@ -78,9 +76,6 @@ std::string value(const std::map<std::string, std::string, std::less<>>& v, std:
   auto it = v.find(k);
   return it == v.end() ? std::string() : it->second;
 }
-bool yes(std::string_view s) {
-  return s == "yes" || s == "true" || s == "1";
-}
 }  // namespace
 
 Policy policy_from_settings(const std::map<std::string, std::string, std::less<>>& values,
@@ -88,7 +83,7 @@ Policy policy_from_settings(const std::map<std::string, std::string, std::less<>
   Policy p;
   if (!postmaster.empty()) p.postmaster = std::string(postmaster);
   p.mailto_envelope_from = value(values, "notify_mailto_envelope_from");
-  p.allow_http = yes(value(values, "notify_http_allow_http"));
+  p.allow_http = base::is_yes(value(values, "notify_http_allow_http"));
   p.xmpp_jid = value(values, "notify_xmpp_jid");
   if (value(values, "notify_xmpp_type") == "headline") p.xmpp_type = "headline";
   return p;

@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/percent.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
 #include "methods/mailto.hpp"
-#include "methods/text.hpp"
 
 namespace zest::methods {
 namespace {
 
 bool uri_char(unsigned char c) {
-  if (std::isalnum(c)) return true;
-  constexpr std::string_view kOther = "-._~!$&'()*+,;=:@/?%";
-  return kOther.find(static_cast<char>(c)) != std::string_view::npos;
+  constexpr std::string_view kOther = "!$&'()*+,;=:@/?%";
+  return base::is_unreserved(c) || kOther.find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 bool valid_domain(std::string_view d) {
@@ -58,16 +59,16 @@ Result<XmppUri> parse_xmpp(std::string_view text) {
     node = domain.substr(0, at);
     domain = domain.substr(at + 1);
   }
-  auto dnode = percent_decode(node);
-  auto ddomain = percent_decode(domain);
-  auto dres = percent_decode(resource);
+  auto dnode = base::percent_decode(node);
+  auto ddomain = base::percent_decode(domain);
+  auto dres = base::percent_decode(resource);
   if (!dnode || !ddomain || !dres) return R::failure("invalid percent-encoding in xmpp URI");
   if (!valid_domain(*ddomain)) return R::failure("invalid domain in xmpp URI");
   if (!dnode->empty() || !node.empty()) {
     if (!valid_node(*dnode)) return R::failure("invalid node in xmpp URI");
     out.jid = *dnode + "@";
   }
-  out.jid += ascii_lower(*ddomain);
+  out.jid += base::to_lower(*ddomain);
   if (path.find('/') != std::string_view::npos) {
     if (dres->empty() || dres->size() > 1023) return R::failure("invalid resource in xmpp URI");
     out.jid += "/" + *dres;
@@ -85,8 +86,8 @@ Result<XmppUri> parse_xmpp(std::string_view text) {
       const auto eq = pair.find('=');
       if (eq == std::string_view::npos || eq == 0)
         return R::failure("invalid key=value pair in xmpp URI query");
-      auto key = percent_decode(pair.substr(0, eq));
-      auto value = percent_decode(pair.substr(eq + 1));
+      auto key = base::percent_decode(pair.substr(0, eq));
+      auto value = base::percent_decode(pair.substr(eq + 1));
       if (!key || !value) return R::failure("invalid percent-encoding in xmpp URI query");
       if (type != "message") continue;
       if (*key == "subject" && !out.subject) out.subject = *value;
@@ -123,8 +124,8 @@ class XmppMethod final : public Method {
     const std::string text = req.message ? *req.message
                              : uri->body ? *uri->body
                                          : "Sieve notification: " + default_message(trigger);
-    p.body = clean_utf8(text);
-    p.subject = clean_utf8(uri->subject ? *uri->subject : "SIEVE");
+    p.body = base::clean_utf8(text);
+    p.subject = base::clean_utf8(uri->subject ? *uri->subject : "SIEVE");
     static constexpr const char* kUrgency[] = {"high", "medium", "low"};
     p.shim.push_back({"Urgency", kUrgency[std::clamp(req.importance, 1, 3) - 1]});
     std::string resent = trigger.user_email.empty() ? trigger.envelope_to : trigger.user_email;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/percent.hpp"
 #include "methods/http.hpp"
 #include "methods/mailto.hpp"
 #include "methods/xmpp.hpp"
@@ -25,6 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)parse_http(uri, true);
   }
   (void)encode_url(in, size / 2);
-  (void)percent_decode(in);
+  (void)zest::base::percent_decode(in);
   return 0;
 }

@@ -4,13 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "mail/header_codec.hpp"
 #include "mail/message.hpp"
+#include "methods/mailto.hpp"
 
 namespace zest::delivery {
 namespace {
 
-using interp::Envelope;
 using interp::EngineSettings;
+using interp::Envelope;
 using interp::VacationAction;
 
 struct ReplyFixture {
@@ -64,8 +66,8 @@ TEST(ExtVacation, NoReplyToAutomaticMail) {
   f.raw = std::string(base) + "\r\nbody\r\n";
   f.env.to = f.env.orig_to = "me@example.net";
   std::string why;
-  for (const char* robot : {"", "MAILER-DAEMON@example.org", "owner-list@example.org",
-                            "list-request@example.org"}) {
+  for (const char* robot :
+       {"", "MAILER-DAEMON@example.org", "owner-list@example.org", "list-request@example.org"}) {
     f.env.from = robot;
     EXPECT_FALSE(f.reply(v, why)) << robot;
   }
@@ -75,6 +77,52 @@ TEST(ExtVacation, NoReplyToAutomaticMail) {
   EXPECT_FALSE(f.reply(v, why));
   v.addresses = {"Me@Example.net"};
   EXPECT_TRUE(f.reply(v, why));
+}
+
+// The Subject field as written (with its folding) in a raw message.
+std::string subject_field(std::string_view raw) {
+  mail::HeaderBlock block(raw);
+  for (const auto& f : block.fields())
+    if (f.name == "Subject") return f.text;
+  return {};
+}
+
+TEST(ExtVacation, SubjectEncodedAsANotificationSubjectIs) {
+  // Invalid UTF-8 (a Latin-1 byte, a cut 4-byte sequence) among valid
+  // characters, long enough for two encoded-words.
+  const std::string text =
+      "Caf\xE9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+      "e, th\xC3\xA9 et g\xC3\xA2teaux \xF0\x9F";
+  ReplyFixture f;
+  f.raw = "From: a@example.org\r\nTo: me@example.net\r\n\r\nx\r\n";
+  f.env.from = "a@example.org";
+  f.env.to = f.env.orig_to = "me@example.net";
+  VacationAction v;
+  v.reason = "away";
+  v.subject = text;
+  std::string why;
+  const auto reply = f.reply(v, why);
+  ASSERT_TRUE(reply) << why;
+
+  auto uri = methods::parse_mailto("mailto:b@example.org");
+  ASSERT_TRUE(uri);
+  methods::NotifyRequest req{"mailto:b@example.org", {}, 2, {}, text};
+  methods::Trigger trigger;
+  trigger.envelope_from = "a@example.org";
+  trigger.envelope_to = "me@example.net";
+  const auto note = methods::build_mailto(*uri, req, trigger, methods::Policy{}, {});
+  ASSERT_TRUE(note);
+
+  const std::string vacation = subject_field(reply->mail.message);
+  EXPECT_EQ(vacation, subject_field(note->message));
+  EXPECT_TRUE(vacation.starts_with("Subject: =?utf-8?B?")) << vacation;
+  EXPECT_NE(vacation.find("\r\n =?utf-8?B?"), std::string::npos) << vacation;
+  // Both read back with U+FFFD where the text was not UTF-8.
+  const mail::Message m{reply->mail.message};
+  EXPECT_EQ(m.header_decoded("subject").at(0),
+            "Caf\xEF\xBF\xBD cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+            "e, th\xC3\xA9 et g\xC3\xA2teaux "
+            "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(Report, FeedbackReport) {

@@ -2,6 +2,7 @@
 // mailto message, webhook signing, SSRF address classification.
 #include <gtest/gtest.h>
 
+#include "base/percent.hpp"
 #include "methods/http.hpp"
 #include "methods/mailto.hpp"
 #include "methods/method.hpp"
@@ -22,10 +23,10 @@ TEST(EncodeUrl, Rfc5435Vectors) {
 }
 
 TEST(PercentDecode, RejectsBadEscapesAndNul) {
-  EXPECT_EQ(percent_decode("a%2Cb+c"), "a,b+c");
-  EXPECT_FALSE(percent_decode("a%2"));
-  EXPECT_FALSE(percent_decode("a%zz"));
-  EXPECT_FALSE(percent_decode("a%00"));
+  EXPECT_EQ(base::percent_decode("a%2Cb+c"), "a,b+c");
+  EXPECT_FALSE(base::percent_decode("a%2"));
+  EXPECT_FALSE(base::percent_decode("a%zz"));
+  EXPECT_FALSE(base::percent_decode("a%00"));
 }
 
 TEST(Mailto, RecipientsAndHeaders) {
