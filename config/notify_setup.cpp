@@ -17,7 +17,7 @@ transport::NotifyConfig notify_config(const config::ServerConfig& c) {
                   static_cast<long>(c.submission_timeout)};
   n.sendmail = c.notify_sendmail;
   for (const auto& range : c.notify_http_allow)
-    if (auto cidr = methods::parse_cidr(range)) n.http.allow.push_back(*cidr);
+    if (auto cidr = transport::parse_cidr(range)) n.http.allow.push_back(*cidr);
   n.http.ca_file = c.notify_http_ca_file;
   n.http.secret = c.notify_http_secret;
   n.http.timeout_seconds = static_cast<long>(c.notify_http_timeout);

@@ -9,8 +9,9 @@
 
 #include <toml++/toml.h>
 
-#include "methods/http.hpp"
 #include "config/config.hpp"
+#include "transport/ssrf_guard.hpp"
+#include "transport/webhook_signature.hpp"
 
 namespace zest::config {
 namespace {
@@ -212,9 +213,9 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.notify_xmpp_port > 65535) return bad("[notify.xmpp] port must be 0..65535");
   if (c.notify_http_max_attempts < 1) return bad("[notify.http] max_attempts must be >= 1");
   for (const auto& range : c.notify_http_allow)
-    if (!methods::parse_cidr(range))
+    if (!transport::parse_cidr(range))
       return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");
-  if (!c.notify_http_secret.empty() && !methods::webhook_key(c.notify_http_secret))
+  if (!c.notify_http_secret.empty() && !transport::webhook_key(c.notify_http_secret))
     return bad("[notify.http] secret must be whsec_<base64>");
   if (c.events_backoff_initial_ms < 1) return bad("[events] backoff_initial_ms must be >= 1");
   if (c.events_backoff_max_ms < c.events_backoff_initial_ms)

@@ -161,21 +161,23 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
   class BackendTransport final : public methods::Transport {
    public:
     BackendTransport(DeliveryBackend& b, methods::Transport* other) : b_(b), other_(other) {}
-    methods::Error send_mail(const methods::MailPayload& p) override {
+    Status send_mail(const methods::MailPayload& p) override {
       for (const auto& rcpt : p.rcpts)
-        if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return e;
+        if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return Status::failure(*e);
       sent = p;
-      return std::nullopt;
+      return Status::success();
     }
-    methods::Error send_xmpp(const methods::XmppPayload& p) override {
-      auto e = other_ ? other_->send_xmpp(p) : "xmpp notifications are not configured";
-      if (!e) sent = p;
-      return e;
+    Status send_xmpp(const methods::XmppPayload& p) override {
+      auto s =
+          other_ ? other_->send_xmpp(p) : Status::failure("xmpp notifications are not configured");
+      if (s) sent = p;
+      return s;
     }
-    methods::Error send_http(const methods::HttpPayload& p) override {
-      auto e = other_ ? other_->send_http(p) : "https notifications are not configured";
-      if (!e) sent = p;
-      return e;
+    Status send_http(const methods::HttpPayload& p) override {
+      auto s =
+          other_ ? other_->send_http(p) : Status::failure("https notifications are not configured");
+      if (s) sent = p;
+      return s;
     }
     // What the last successful send carried (for :fcc).
     std::optional<methods::Payload> sent;

@@ -78,14 +78,14 @@ StagedBackend::CommitResult MaildirBackend::commit() {
   // Send first: a failed redirect leaves nothing acknowledged and nothing
   // visible, so the client's retry delivers exactly once more.
   for (const auto& m : outgoing_) {
-    if (auto e = sender_.send(m.from, m.rcpt, m.message)) {
+    if (auto s = sender_.send(m.from, m.rcpt, m.message); !s) {
       if (m.critical) {
         rollback();
         res.failure = Failure::Submission;
-        res.error = *e;
+        res.error = s.error();
         return res;
       }
-      res.warnings.push_back(*e);
+      res.warnings.push_back(s.error());
     }
   }
   outgoing_.clear();

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "events/event.hpp"
 #include "base/result.hpp"
+#include "events/event.hpp"
 
 struct sqlite3;
 

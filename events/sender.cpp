@@ -1,12 +1,12 @@
 #include "events/sender.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <charconv>
 #include <map>
 #include <random>
-#include <set>
+
+#include "base/text.hpp"
+#include "transport/http_client.hpp"
 
 namespace zest::events {
 namespace {
@@ -36,19 +36,15 @@ std::chrono::milliseconds retry_delay(int attempts, const SenderOptions& o, doub
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v, std::int64_t now) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() &&
-         (v.back() == ' ' || v.back() == '\t' || v.back() == '\r' || v.back() == '\n'))
-    v.remove_suffix(1);
+  v = base::trim(v);
   if (v.empty()) return std::nullopt;
   std::int64_t secs = 0;
   const auto r = std::from_chars(v.data(), v.data() + v.size(), secs);
   if (r.ec == std::errc() && r.ptr == v.data() + v.size() && secs >= 0)
     return std::chrono::milliseconds(secs * 1000);
-  const std::string text(v);
-  const time_t when = curl_getdate(text.c_str(), nullptr);
-  if (when < 0) return std::nullopt;
-  return std::chrono::milliseconds(std::max<std::int64_t>(0, when - now) * 1000);
+  const auto when = transport::parse_http_date(v);
+  if (!when) return std::nullopt;
+  return std::chrono::milliseconds(std::max<std::int64_t>(0, *when - now) * 1000);
 }
 
 Sender::Sender(Outbox& outbox, std::string sink, std::unique_ptr<SinkTransport> transport,

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "events/sender.hpp"
 #include "base/result.hpp"
+#include "events/sender.hpp"
 
 namespace zest::events {
 
@@ -28,14 +28,5 @@ struct SinkOptions {
 // Checks the options (URL, secret) and makes the transport.
 Result<std::unique_ptr<SinkTransport>> make_webhook_transport(const SinkOptions& o);
 Result<std::unique_ptr<SinkTransport>> make_redis_transport(const SinkOptions& o);
-
-// "redis://[:password@]host[:port][/db]".
-struct RedisUrl {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password;
-  int db = 0;
-};
-Result<RedisUrl> parse_redis_url(std::string_view url);
 
 }  // namespace zest::events

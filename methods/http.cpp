@@ -1,14 +1,10 @@
 #include "methods/http.hpp"
 
-#include <arpa/inet.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "base/ip_address.hpp"
 #include "base/date.hpp"
 #include "base/hex.hpp"
 #include "base/text.hpp"
@@ -44,7 +40,7 @@ Result<HttpUri> parse_http(std::string_view text, bool allow_http) {
     if (close == std::string_view::npos) return R::failure("invalid IPv6 host in http URI");
     port = host.substr(close + 1);
     host = host.substr(1, close - 1);
-    if (!parse_ip(host)) return R::failure("invalid IPv6 host in http URI");
+    if (!base::parse_ip(host)) return R::failure("invalid IPv6 host in http URI");
     if (!port.empty() && port.front() != ':') return R::failure("invalid port in http URI");
     if (!port.empty()) port.remove_prefix(1);
   } else if (const auto colon = host.find(':'); colon != std::string_view::npos) {
@@ -114,10 +110,11 @@ class HttpMethod final : public Method {
     if (!r) return {r.error(), {}};
     return {};
   }
-  Error check_from(std::string_view from) const override {
+  Status check_from(std::string_view from) const override {
     // Only a label in the payload; still an address, so logs stay meaningful.
-    if (mailto_from_address(from)) return std::nullopt;
-    return "invalid :from address '" + std::string(from) + "' for the " + scheme_ + " method";
+    if (mailto_from_address(from)) return Status::success();
+    return Status::failure("invalid :from address '" + std::string(from) + "' for the " + scheme_ +
+                           " method");
   }
   Result<Payload> prepare(const NotifyRequest& req, const Trigger& trigger,
                           const Policy& /*policy*/,
@@ -149,14 +146,6 @@ class HttpMethod final : public Method {
   std::string scheme_;
 };
 
-std::string base64_encode(const unsigned char* data, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  const int len =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
 }  // namespace
 
 std::unique_ptr<Method> make_http_method(bool allow_http) {
@@ -165,110 +154,6 @@ std::unique_ptr<Method> make_http_method(bool allow_http) {
 
 std::unique_ptr<Method> make_plain_http_method() {
   return std::make_unique<HttpMethod>(true, "http");
-}
-
-std::optional<std::string> webhook_key(std::string_view secret) {
-  if (secret.starts_with("whsec_")) secret.remove_prefix(6);
-  if (secret.empty() || secret.size() % 4 != 0) return std::nullopt;
-  std::string out(secret.size() / 4 * 3, '\0');
-  const int len = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(secret.data()),
-                                  static_cast<int>(secret.size()));
-  if (len < 0) return std::nullopt;
-  std::size_t n = static_cast<std::size_t>(len);
-  // EVP_DecodeBlock counts padding as zero bytes.
-  if (secret.ends_with("=="))
-    n -= 2;
-  else if (secret.ends_with("="))
-    n -= 1;
-  out.resize(n);
-  return out;
-}
-
-std::string webhook_signature(std::string_view key, std::string_view id, std::int64_t timestamp,
-                              std::string_view body) {
-  std::string content;
-  content.reserve(id.size() + body.size() + 24);
-  content.append(id);
-  content += '.';
-  content += std::to_string(timestamp);
-  content += '.';
-  content.append(body);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac, &len);
-  return "v1," + base64_encode(mac, len);
-}
-
-std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view text) {
-  std::array<std::uint8_t, 16> out{};
-  const std::string s(text);
-  in_addr v4{};
-  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-    out[10] = out[11] = 0xff;
-    std::memcpy(out.data() + 12, &v4, 4);
-    return out;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, s.c_str(), &v6) == 1) {
-    std::memcpy(out.data(), &v6, 16);
-    return out;
-  }
-  return std::nullopt;
-}
-
-std::optional<Cidr> parse_cidr(std::string_view text) {
-  Cidr c;
-  const auto slash = text.find('/');
-  auto ip = parse_ip(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  c.addr = *ip;
-  const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
-  if (slash == std::string_view::npos) return c;
-  unsigned p = 0;
-  const std::string_view digits = text.substr(slash + 1);
-  if (digits.empty() || digits.size() > 3) return std::nullopt;
-  for (char ch : digits) {
-    if (!std::isdigit(static_cast<unsigned char>(ch))) return std::nullopt;
-    p = p * 10 + static_cast<unsigned>(ch - '0');
-  }
-  if (p > (v4 ? 32u : 128u)) return std::nullopt;
-  c.prefix = v4 ? p + 96 : p;
-  return c;
-}
-
-namespace {
-
-bool in(const std::array<std::uint8_t, 16>& ip, const Cidr& net) {
-  for (unsigned bit = 0; bit < net.prefix; ++bit) {
-    const unsigned byte = bit / 8, mask = 0x80u >> (bit % 8);
-    if ((ip[byte] & mask) != (net.addr[byte] & mask)) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-bool is_internal_address(const std::array<std::uint8_t, 16>& ip) {
-  static const std::vector<Cidr> kInternal = [] {
-    std::vector<Cidr> v;
-    for (const char* n : {"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-                          "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16",
-                          "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128",
-                          "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96", "2001:db8::/32"})
-      v.push_back(*parse_cidr(n));
-    return v;
-  }();
-  for (const auto& net : kInternal)
-    if (in(ip, net)) return true;
-  return false;
-}
-
-bool address_permitted(const std::array<std::uint8_t, 16>& ip, const std::vector<Cidr>& allow) {
-  for (const auto& net : allow)
-    if (in(ip, net)) return true;
-  return !is_internal_address(ip);
 }
 
 }  // namespace zest::methods

@@ -312,9 +312,10 @@ class MailtoMethod final : public Method {
     if (!r) return {r.error(), {}};
     return {std::nullopt, r->warnings};
   }
-  Error check_from(std::string_view from) const override {
-    if (mailto_from_address(from)) return std::nullopt;
-    return "invalid :from address '" + std::string(from) + "' for the mailto method";
+  Status check_from(std::string_view from) const override {
+    if (mailto_from_address(from)) return Status::success();
+    return Status::failure("invalid :from address '" + std::string(from) +
+                           "' for the mailto method");
   }
   Result<Payload> prepare(const NotifyRequest& req, const Trigger& trigger, const Policy& policy,
                           std::span<const std::string> exclude) const override {

@@ -20,7 +20,7 @@ std::vector<std::string> Method::targets(const NotifyRequest& /*req*/) const {
   return {};
 }
 
-Error Method::send(const Payload& p, Transport& t) const {
+Status Method::send(const Payload& p, Transport& t) const {
   if (const auto* m = std::get_if<MailPayload>(&p)) return t.send_mail(*m);
   if (const auto* x = std::get_if<XmppPayload>(&p)) return t.send_xmpp(*x);
   return t.send_http(std::get<HttpPayload>(p));
@@ -56,22 +56,24 @@ std::string scheme_of(std::string_view uri) {
   return base::to_lower(uri.substr(0, colon));
 }
 
-Error check_option_syntax(std::string_view option) {
+Status check_option_syntax(std::string_view option) {
   const auto eq = option.find('=');
   if (eq == std::string_view::npos)
-    return "option '" + std::string(option) + "' is not of the form name=value";
+    return Status::failure("option '" + std::string(option) + "' is not of the form name=value");
   const std::string_view name = option.substr(0, eq), value = option.substr(eq + 1);
-  if (name.empty()) return "option '" + std::string(option) + "' has an empty name";
+  if (name.empty())
+    return Status::failure("option '" + std::string(option) + "' has an empty name");
   // RFC 5435 §3.5: optionname = (ALPHA / DIGIT) *(ALPHA / DIGIT / "." / "-" / "_")
   for (std::size_t i = 0; i < name.size(); ++i) {
     const auto c = static_cast<unsigned char>(name[i]);
     if (!(std::isalnum(c) || (i > 0 && (c == '.' || c == '-' || c == '_'))))
-      return "option name '" + std::string(name) + "' has an invalid character";
+      return Status::failure("option name '" + std::string(name) + "' has an invalid character");
   }
   for (char c : value)
     if (c == '\0' || c == '\r' || c == '\n')
-      return "option '" + std::string(name) + "' has a value with a line break or NUL";
-  return std::nullopt;
+      return Status::failure("option '" + std::string(name) +
+                             "' has a value with a line break or NUL");
+  return Status::success();
 }
 
 std::string default_message(const Trigger& t) {

@@ -2,8 +2,8 @@
 // ARCHITECTURE.md). Everything here is pure: URI/from/option checks,
 // capabilities and `prepare`, which turns one notify action into the
 // payload a transport carries. Transports (SMTP, HTTP, XMPP) live in
-// methods/transport/ and are injected into `send`, so the interpreter can
-// check URIs at compile time without linking any network library.
+// transport/ and are injected into `send`, so the interpreter can check
+// URIs at compile time without linking any network library.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,6 @@
 #include "base/result.hpp"
 
 namespace zest::methods {
-
-// Error text, or nullopt on success.
-using Error = std::optional<std::string>;
 
 // What one notify action asks for, after variable expansion.
 struct NotifyRequest {
@@ -99,9 +96,9 @@ using Payload = std::variant<MailPayload, XmppPayload, HttpPayload>;
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual Error send_mail(const MailPayload& p) = 0;
-  virtual Error send_xmpp(const XmppPayload& p) = 0;
-  virtual Error send_http(const HttpPayload& p) = 0;
+  virtual Status send_mail(const MailPayload& p) = 0;
+  virtual Status send_xmpp(const XmppPayload& p) = 0;
+  virtual Status send_http(const HttpPayload& p) = 0;
 };
 
 // How sieve-test --json and the result tests show a notification.
@@ -124,10 +121,10 @@ class Method {
   virtual std::string_view scheme() const = 0;
   virtual UriCheck check_uri(std::string_view uri) const = 0;
   // Syntax of :from for this method (compile time when constant).
-  virtual Error check_from(std::string_view from) const = 0;
+  virtual Status check_from(std::string_view from) const = 0;
   // :options are ignored by every method so far; syntax is checked generically.
-  virtual Error check_option(std::string_view /*name*/, std::string_view /*value*/) const {
-    return std::nullopt;
+  virtual Status check_option(std::string_view /*name*/, std::string_view /*value*/) const {
+    return Status::success();
   }
   // notify_method_capability: nullopt = unknown capability (test false).
   virtual std::optional<std::string> capability(std::string_view uri, std::string_view name) const;
@@ -140,7 +137,7 @@ class Method {
   // The targets of a request, for duplicate suppression across actions of
   // one run (mailto: each recipient once).
   virtual std::vector<std::string> targets(const NotifyRequest& req) const;
-  Error send(const Payload& p, Transport& t) const;
+  Status send(const Payload& p, Transport& t) const;
 };
 
 class MethodRegistry {
@@ -159,8 +156,8 @@ MethodRegistry standard_methods(const Policy& policy);
 // The scheme of a URI ("" when it has none), lower-cased.
 std::string scheme_of(std::string_view uri);
 
-// RFC 5435 §3.5 option syntax: an error text or nullopt.
-Error check_option_syntax(std::string_view option);
+// RFC 5435 §3.5 option syntax.
+Status check_option_syntax(std::string_view option);
 
 // The default :message text (RFC 5435 §3.6 recommends From and Subject).
 std::string default_message(const Trigger& t);

@@ -42,7 +42,7 @@ NotifyOutcome Notifier::notify(const NotifyRequest& req, const Trigger& trigger)
                                                     : trigger.envelope_to;
   if (rate_ && !rate_->allow(user, trigger.now))
     return {S::Skipped, "notification rate limit for " + user + " reached"};
-  if (auto e = m->send(*payload, transport_)) return {S::Failed, *e};
+  if (auto s = m->send(*payload, transport_); !s) return {S::Failed, s.error()};
   ++state_.sent;
   if (const auto* mail = std::get_if<MailPayload>(&*payload))
     state_.notified.insert(state_.notified.end(), mail->rcpts.begin(), mail->rcpts.end());

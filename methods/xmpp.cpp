@@ -107,10 +107,11 @@ class XmppMethod final : public Method {
     if (!r) return {r.error(), {}};
     return {};
   }
-  Error check_from(std::string_view from) const override {
+  Status check_from(std::string_view from) const override {
     // RFC 5437 §2.3: an RFC 5321 Mailbox.
-    if (mailto_from_address(from) && from.find('<') == std::string_view::npos) return std::nullopt;
-    return "invalid :from address '" + std::string(from) + "' for the xmpp method";
+    if (mailto_from_address(from) && from.find('<') == std::string_view::npos)
+      return Status::success();
+    return Status::failure("invalid :from address '" + std::string(from) + "' for the xmpp method");
   }
   Result<Payload> prepare(const NotifyRequest& req, const Trigger& trigger, const Policy& policy,
                           std::span<const std::string> /*exclude*/) const override {
@@ -129,7 +130,7 @@ class XmppMethod final : public Method {
     static constexpr const char* kUrgency[] = {"high", "medium", "low"};
     p.shim.push_back({"Urgency", kUrgency[std::clamp(req.importance, 1, 3) - 1]});
     std::string resent = trigger.user_email.empty() ? trigger.envelope_to : trigger.user_email;
-    if (req.from && !check_from(*req.from)) resent = *req.from;
+    if (req.from && check_from(*req.from)) resent = *req.from;
     if (!resent.empty()) p.shim.push_back({"Resent-From", resent});
     return Payload(std::move(p));
   }

@@ -1,5 +1,4 @@
 // zest: administration (users) and the LDA (`zest deliver`).
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,11 +7,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "mail/message.hpp"
 #include "server/runtime.hpp"
-#include "config/server_config.hpp"
 #include "store/maildir_tx.hpp"
+#include "transport/curl.hpp"
 
 namespace {
 
@@ -43,7 +43,7 @@ std::optional<std::string> read_password(const std::string& given, bool from_std
 // Postfix mailbox_command / Exim pipe: message on stdin.
 int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, const std::string& orig,
             const std::string& rcpt, bool verbose) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const transport::CurlGlobal curl;
   server::Logger log("zest-deliver", verbose);
   server::DeliveryStack stack(cfg, log);
   std::string raw(std::istreambuf_iterator<char>(std::cin), {});
@@ -88,7 +88,6 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   const auto out = stack.agent.deliver(*found.value(), req);
   if (out.kind != delivery::Outcome::Kind::Delivered)
     std::cerr << out.enhanced << " " << out.text << "\n";
-  curl_global_cleanup();
   return delivery::exit_code(out.kind);
 }
 

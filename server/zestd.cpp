@@ -1,19 +1,18 @@
 // zestd: the Sieve mail-filtering daemon. Runs in the foreground (as
 // systemd expects) and serves LMTP and ManageSieve (RFC 5804).
-#include <curl/curl.h>
-
 #include <atomic>
 #include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "config/server_config.hpp"
 #include "delivery/lmtp_delivery.hpp"
 #include "delivery/lmtp_session.hpp"
 #include "net/line_server.hpp"
 #include "server/managesieve_service.hpp"
 #include "server/runtime.hpp"
-#include "config/server_config.hpp"
+#include "transport/curl.hpp"
 
 namespace {
 
@@ -109,7 +108,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const transport::CurlGlobal curl;
   server::Logger log("zestd");
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
@@ -182,6 +181,5 @@ int main(int argc, char** argv) {
   managesieve.stop();
   event_senders.stop();
   log.write("event=stopped");
-  curl_global_cleanup();
   return 0;
 }

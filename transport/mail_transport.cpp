@@ -1,5 +1,5 @@
-// mailto delivery: SMTP submission through delivery's CurlSender (one
-// transaction per recipient), or a sendmail-compatible program.
+// mailto delivery: SMTP submission through CurlSender (one transaction
+// per recipient), or a sendmail-compatible program.
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@ extern char** environ;
 
 namespace zest::transport {
 
-Error send_with_sendmail(const MailPayload& p, const std::string& program) {
+Status send_with_sendmail(const MailPayload& p, const std::string& program) {
   // sendmail -i -f <sender> -- rcpt...: -i so a lone "." is not the end;
   // "-f <>" for the null sender.
   std::vector<std::string> args = {program, "-i", "-f",
@@ -24,7 +24,7 @@ Error send_with_sendmail(const MailPayload& p, const std::string& program) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
-  if (pipe(fds) != 0) return std::string("pipe: ") + std::strerror(errno);
+  if (pipe(fds) != 0) return Status::failure(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
@@ -35,7 +35,7 @@ Error send_with_sendmail(const MailPayload& p, const std::string& program) {
   close(fds[0]);
   if (rc != 0) {
     close(fds[1]);
-    return program + ": " + std::strerror(rc);
+    return Status::failure(program + ": " + std::strerror(rc));
   }
   // sendmail reads LF line ends.
   std::string data;
@@ -52,24 +52,25 @@ Error send_with_sendmail(const MailPayload& p, const std::string& program) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (off < data.size()) return program + ": could not write the message";
+  if (off < data.size()) return Status::failure(program + ": could not write the message");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return program + " failed (status " + std::to_string(WEXITSTATUS(status)) + ")";
-  return std::nullopt;
+    return Status::failure(program + " failed (status " + std::to_string(WEXITSTATUS(status)) +
+                           ")");
+  return Status::success();
 }
 
-Error NetworkTransport::send_mail(const MailPayload& p) {
+Status NetworkTransport::send_mail(const MailPayload& p) {
   if (!config_.sendmail.empty()) return send_with_sendmail(p, config_.sendmail);
   for (const auto& rcpt : p.rcpts)
-    if (auto e = smtp_.send(p.envelope_from, rcpt, p.message)) return e;
-  return std::nullopt;
+    if (auto s = smtp_.send(p.envelope_from, rcpt, p.message); !s) return s;
+  return Status::success();
 }
 
-Error NetworkTransport::send_xmpp(const XmppPayload& p) {
+Status NetworkTransport::send_xmpp(const XmppPayload& p) {
   return send_xmpp_notification(p, config_.xmpp);
 }
 
-Error NetworkTransport::send_http(const HttpPayload& p) {
+Status NetworkTransport::send_http(const HttpPayload& p) {
   return send_http_notification(p, config_.http, config_.policy.allow_http);
 }
 

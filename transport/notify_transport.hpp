@@ -1,7 +1,7 @@
-// The network side of notifications: SMTP submission (libcurl, through
-// delivery's CurlSender) or a sendmail-compatible program, signed HTTPS
-// webhooks with SSRF protection (libcurl), XMPP (libstrophe), and their
-// settings (filled from the configuration by config/notify_setup.cpp).
+// The network side of notifications: SMTP submission (CurlSender) or a
+// sendmail-compatible program, signed HTTPS webhooks with SSRF protection
+// (the HTTP client), XMPP (libstrophe), and their settings (filled from
+// the configuration by config/notify_setup.cpp).
 #pragma once
 
 #include <cstdint>
@@ -9,16 +9,15 @@
 #include <string_view>
 #include <vector>
 
-#include "transport/smtp_submit.hpp"
-#include "methods/http.hpp"
+#include "base/result.hpp"
 #include "methods/method.hpp"
 #include "methods/notifier.hpp"
+#include "transport/smtp_submit.hpp"
+#include "transport/ssrf_guard.hpp"
 
 namespace zest::transport {
 
 // The method-side types these transports carry.
-using methods::Cidr;
-using methods::Error;
 using methods::HttpPayload;
 using methods::MailPayload;
 using methods::XmppPayload;
@@ -50,18 +49,18 @@ struct NotifyConfig {
   XmppOptions xmpp;
 };
 
-Error send_http_notification(const HttpPayload& p, const HttpOptions& options, bool allow_http);
-Error send_xmpp_notification(const XmppPayload& p, const XmppOptions& options);
-Error send_with_sendmail(const MailPayload& p, const std::string& program);
+Status send_http_notification(const HttpPayload& p, const HttpOptions& options, bool allow_http);
+Status send_xmpp_notification(const XmppPayload& p, const XmppOptions& options);
+Status send_with_sendmail(const MailPayload& p, const std::string& program);
 
 // The real transports, as configured.
 class NetworkTransport final : public methods::Transport {
  public:
   explicit NetworkTransport(const NotifyConfig& config)
       : config_(config), smtp_(config.submission) {}
-  Error send_mail(const MailPayload& p) override;
-  Error send_xmpp(const XmppPayload& p) override;
-  Error send_http(const HttpPayload& p) override;
+  Status send_mail(const MailPayload& p) override;
+  Status send_xmpp(const XmppPayload& p) override;
+  Status send_http(const HttpPayload& p) override;
 
  private:
   const NotifyConfig& config_;

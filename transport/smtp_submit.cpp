@@ -1,10 +1,10 @@
 #include "transport/smtp_submit.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cstring>
-#include <memory>
+
+#include "mail/header_codec.hpp"
+#include "transport/curl.hpp"
 
 namespace zest::transport {
 namespace {
@@ -22,40 +22,18 @@ std::size_t read_cb(char* buf, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
 }  // namespace
 
-std::string to_crlf(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 40);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n' && (i == 0 || text[i - 1] != '\r'))
-      out += "\r\n";
-    else if (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))
-      out += "\r\n";
-    else
-      out += c;
-  }
-  if (!out.ends_with("\r\n")) out += "\r\n";
-  return out;
-}
-
-std::optional<std::string> CurlSender::send(std::string_view from, std::string_view rcpt,
-                                            std::string_view message) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return "curl_easy_init failed";
-  const std::string data = to_crlf(message);
+Status CurlSender::send(std::string_view from, std::string_view rcpt, std::string_view message) {
+  curl::Easy curl(curl_easy_init());
+  if (!curl) return Status::failure("curl_easy_init failed");
+  // SMTP's line ends, and a message that ends with one.
+  std::string data = mail::to_crlf(message);
+  if (!data.ends_with("\r\n")) data += "\r\n";
   Upload up{data};
   const std::string mail_from = "<" + std::string(from) + ">";
-  const std::string rcpt_to = "<" + std::string(rcpt) + ">";
-  std::unique_ptr<curl_slist, SlistDeleter> rcpts(curl_slist_append(nullptr, rcpt_to.c_str()));
+  curl::Slist rcpts;
+  rcpts.append("<" + std::string(rcpt) + ">");
   char errbuf[CURL_ERROR_SIZE] = {};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, options_.url.c_str());
@@ -76,9 +54,9 @@ std::optional<std::string> CurlSender::send(std::string_view from, std::string_v
   }
   const CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK)
-    return std::string("SMTP submission to ") + options_.url +
-           " failed: " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
-  return std::nullopt;
+    return Status::failure("SMTP submission to " + options_.url +
+                           " failed: " + curl::error_text(rc, errbuf));
+  return Status::success();
 }
 
 }  // namespace zest::transport

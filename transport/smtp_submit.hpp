@@ -2,9 +2,10 @@
 // notifications) through SMTP submission with libcurl.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "base/result.hpp"
 
 namespace zest::transport {
 
@@ -12,9 +13,7 @@ class MailSender {
  public:
   virtual ~MailSender() = default;
   // One message to one recipient; an empty `from` is the null sender.
-  // Returns an error text on failure.
-  virtual std::optional<std::string> send(std::string_view from, std::string_view rcpt,
-                                          std::string_view message) = 0;
+  virtual Status send(std::string_view from, std::string_view rcpt, std::string_view message) = 0;
 };
 
 struct SubmissionOptions {
@@ -27,14 +26,10 @@ struct SubmissionOptions {
 class CurlSender final : public MailSender {
  public:
   explicit CurlSender(SubmissionOptions options) : options_(std::move(options)) {}
-  std::optional<std::string> send(std::string_view from, std::string_view rcpt,
-                                  std::string_view message) override;
+  Status send(std::string_view from, std::string_view rcpt, std::string_view message) override;
 
  private:
   SubmissionOptions options_;
 };
-
-// Normalises line ends to CRLF (SMTP's), leaving existing CRLFs alone.
-std::string to_crlf(std::string_view text);
 
 }  // namespace zest::transport

@@ -89,13 +89,14 @@ void on_connection(xmpp_conn_t* conn, xmpp_conn_event_t event, int error,
 
 }  // namespace
 
-Error send_xmpp_notification(const XmppPayload& p, const XmppOptions& o) {
-  if (o.jid.empty()) return "xmpp notifications are not configured ([notify.xmpp] jid)";
+Status send_xmpp_notification(const XmppPayload& p, const XmppOptions& o) {
+  if (o.jid.empty())
+    return Status::failure("xmpp notifications are not configured ([notify.xmpp] jid)");
   ensure_initialized();
   std::unique_ptr<xmpp_ctx_t, CtxDeleter> ctx(xmpp_ctx_new(nullptr, nullptr));
-  if (!ctx) return "xmpp_ctx_new failed";
+  if (!ctx) return Status::failure("xmpp_ctx_new failed");
   std::unique_ptr<xmpp_conn_t, ConnDeleter> conn(xmpp_conn_new(ctx.get()));
-  if (!conn) return "xmpp_conn_new failed";
+  if (!conn) return Status::failure("xmpp_conn_new failed");
   xmpp_conn_set_flags(conn.get(), XMPP_CONN_FLAG_MANDATORY_TLS);
   if (!o.ca_file.empty()) xmpp_conn_set_cafile(conn.get(), o.ca_file.c_str());
   xmpp_conn_set_jid(conn.get(), o.jid.c_str());
@@ -105,7 +106,7 @@ Error send_xmpp_notification(const XmppPayload& p, const XmppOptions& o) {
   s.payload = &p;
   if (xmpp_connect_client(conn.get(), o.host.empty() ? nullptr : o.host.c_str(), o.port,
                           on_connection, &s) != XMPP_EOK)
-    return "cannot connect to the XMPP server";
+    return Status::failure("cannot connect to the XMPP server");
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(std::max(1L, o.timeout_seconds));
   bool disconnecting = false;
@@ -120,11 +121,11 @@ Error send_xmpp_notification(const XmppPayload& p, const XmppOptions& o) {
   if (!s.finished) {
     xmpp_disconnect(conn.get());
     for (int i = 0; i < 10 && !s.finished; ++i) xmpp_run_once(ctx.get(), 50);
-    return s.sent ? std::string("XMPP server did not close the session in time")
-                  : std::string("XMPP timeout before the message was sent");
+    return Status::failure(s.sent ? "XMPP server did not close the session in time"
+                                  : "XMPP timeout before the message was sent");
   }
-  if (!s.sent) return s.error.empty() ? "XMPP message not sent" : s.error;
-  return std::nullopt;
+  if (!s.sent) return Status::failure(s.error.empty() ? "XMPP message not sent" : s.error);
+  return Status::success();
 }
 
 }  // namespace zest::transport

@@ -70,8 +70,8 @@ void check_notify(CheckContext& ctx, CheckedCall& call) {
   if (const CheckedArg* opts = call.find(kOptions))
     for (std::size_t i = 0; i < opts->strings.size(); ++i)
       if (!opts->templates[i])
-        if (auto e = methods::check_option_syntax(opts->strings[i]))
-          ctx.error(opts->loc, "notify command: invalid :options argument: " + *e);
+        if (auto s = methods::check_option_syntax(opts->strings[i]); !s)
+          ctx.error(opts->loc, "notify command: invalid :options argument: " + s.error());
   const CheckedArg* method = call.find(kMethod);
   const methods::Method* m = nullptr;
   if (method && method->constant()) {
@@ -88,7 +88,8 @@ void check_notify(CheckContext& ctx, CheckedCall& call) {
                 "a crafted message could choose the notification target (RFC 5435 §8)");
   }
   if (const CheckedArg* from = call.find(kFrom); from && from->constant() && m)
-    if (auto e = m->check_from(from->str())) ctx.error(from->loc, "notify command: " + *e);
+    if (auto s = m->check_from(from->str()); !s)
+      ctx.error(from->loc, "notify command: " + s.error());
   fcc::check(ctx, call, "notify");
 }
 
@@ -107,11 +108,11 @@ void run_notify(Runtime& rt, const Args& a) {
   if (a.has(kOptions)) {
     n.options = rt.strings(a, kOptions);
     for (const auto& o : n.options)
-      if (auto e = methods::check_option_syntax(o))
-        return rt.fail("notify action: invalid :options argument: " + *e);
+      if (auto s = methods::check_option_syntax(o); !s)
+        return rt.fail("notify action: invalid :options argument: " + s.error());
   }
   if (auto from = rt.string(a, kFrom)) {
-    if (auto e = m->check_from(*from)) return rt.fail("notify action: " + *e);
+    if (auto s = m->check_from(*from); !s) return rt.fail("notify action: " + s.error());
     n.from = std::move(*from);
   }
   n.message = rt.string(a, kMessage);

@@ -13,8 +13,8 @@
 
 #include "events/event.hpp"
 #include "events/sender.hpp"
-#include "events/sinks.hpp"
 #include "store/uidlist.hpp"
+#include "transport/redis_client.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)zest::events::parse_retry_after(input, 1764316800);
       break;
     case 2:
-      (void)zest::events::parse_redis_url(input);
+      (void)zest::transport::parse_redis_url(input);
       break;
     default: {
       zest::events::StreamEvent e{"id", std::string(input), "user", "t", std::string(input), 1};

@@ -27,10 +27,9 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-std::optional<std::string> CapturedSmtp::send(std::string_view from, std::string_view rcpt,
-                                              std::string_view message) {
+Status CapturedSmtp::send(std::string_view from, std::string_view rcpt, std::string_view message) {
   sent.push_back({std::string(from), std::string(rcpt), std::string(message)});
-  return std::nullopt;
+  return Status::success();
 }
 
 MailSimulation::MailSimulation()

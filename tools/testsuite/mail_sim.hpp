@@ -47,8 +47,7 @@ class TempDir {
 // Outgoing mail of the simulation: kept, never sent.
 class CapturedSmtp final : public transport::MailSender {
  public:
-  std::optional<std::string> send(std::string_view from, std::string_view rcpt,
-                                  std::string_view message) override;
+  Status send(std::string_view from, std::string_view rcpt, std::string_view message) override;
   std::vector<SentMessage> sent;
 };
 

@@ -17,11 +17,10 @@ class NullSender : public transport::MailSender {
  public:
   std::vector<std::string> sent;
   bool fail = false;
-  std::optional<std::string> send(std::string_view, std::string_view rcpt,
-                                  std::string_view) override {
-    if (fail) return "connection refused";
+  Status send(std::string_view, std::string_view rcpt, std::string_view) override {
+    if (fail) return Status::failure("connection refused");
     sent.emplace_back(rcpt);
-    return std::nullopt;
+    return Status::success();
   }
 };
 
@@ -260,12 +259,12 @@ TEST_F(AgentTest, DotSeparatorForDovecotScripts) {
 class RecordingTransport : public methods::Transport {
  public:
   std::vector<std::string> xmpp;
-  methods::Error send_mail(const methods::MailPayload&) override { return "unused"; }
-  methods::Error send_xmpp(const methods::XmppPayload& p) override {
+  Status send_mail(const methods::MailPayload&) override { return Status::failure("unused"); }
+  Status send_xmpp(const methods::XmppPayload& p) override {
     xmpp.push_back(p.to);
-    return std::nullopt;
+    return Status::success();
   }
-  methods::Error send_http(const methods::HttpPayload&) override { return "refused"; }
+  Status send_http(const methods::HttpPayload&) override { return Status::failure("refused"); }
 };
 
 TEST_F(AgentTest, NotificationsPerUserHourAreCountedInTheHome) {

@@ -1,4 +1,5 @@
-// The event JSON (docs/events.md), IMAP URLs, ids, backoff and Retry-After.
+// The event JSON (docs/events.md), IMAP URLs, ids, backoff and Retry-After
+// (the Redis URL: tests/unit/transport).
 #include "events/event.hpp"
 
 #include <gtest/gtest.h>
@@ -6,7 +7,6 @@
 #include <set>
 
 #include "events/sender.hpp"
-#include "events/sinks.hpp"
 
 namespace zest::events {
 namespace {
@@ -144,22 +144,6 @@ TEST(RetryAfter, SecondsAndHttpDate) {
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 + 60), ms(0));
   EXPECT_FALSE(parse_retry_after("soon", 0));
   EXPECT_FALSE(parse_retry_after("", 0));
-}
-
-TEST(RedisUrl, Forms) {
-  auto u = parse_redis_url("redis://:pw@10.0.0.1:6380/2");
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->host, "10.0.0.1");
-  EXPECT_EQ(u->port, 6380);
-  EXPECT_EQ(u->password, "pw");
-  EXPECT_EQ(u->db, 2);
-  u = parse_redis_url("redis://[::1]");
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->host, "::1");
-  EXPECT_EQ(u->port, 6379);
-  EXPECT_FALSE(parse_redis_url("http://x"));
-  EXPECT_FALSE(parse_redis_url("redis://x:0"));
-  EXPECT_FALSE(parse_redis_url("redis://"));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Unit tests of the pure notification-method logic: URI parsing, the
-// mailto message, webhook signing, SSRF address classification.
+// mailto message (webhook signing and the SSRF guard: tests/unit/transport).
 #include <gtest/gtest.h>
 
 #include "base/percent.hpp"
@@ -127,47 +127,22 @@ TEST(Http, ParseAndScheme) {
   EXPECT_EQ(u->port, 8443);
 }
 
-TEST(Webhook, StandardWebhooksVector) {
-  // shared/spec/http.md §1.3, checked with Python hmac and openssl.
-  auto key = webhook_key("whsec_c2lldmUtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q=");
-  ASSERT_TRUE(key);
-  EXPECT_EQ(*key, "sieve-test-secret-0123456789abcd");
-  EXPECT_EQ(webhook_signature(*key, "evt_01J0000000000000000000000", 1764316800,
-                              "{\"type\":\"imap.MessageNew\",\"data\":{\"user\":\"alice@example."
-                              "org\",\"mailbox\":\"INBOX\",\"uidvalidity\":1700000000,\"uid\":42,"
-                              "\"modseq\":1001}}"),
-            "v1,rWUaARDFQuqRRipDkieZNRNMQJLco7xWIApyGwbQ4ek=");
-}
-
-TEST(Ssrf, Classification) {
-  for (const char* internal :
-       {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-        "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"})
-    EXPECT_TRUE(is_internal_address(*parse_ip(internal))) << internal;
-  for (const char* pub : {"93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"})
-    EXPECT_FALSE(is_internal_address(*parse_ip(pub))) << pub;
-  const std::vector<Cidr> allow{*parse_cidr("127.0.0.1/32")};
-  EXPECT_TRUE(address_permitted(*parse_ip("127.0.0.1"), allow));
-  EXPECT_FALSE(address_permitted(*parse_ip("127.0.0.2"), allow));
-  EXPECT_FALSE(parse_cidr("10.0.0.0/33"));
-}
-
 TEST(Options, Syntax) {
-  EXPECT_FALSE(check_option_syntax("a="));
-  EXPECT_FALSE(check_option_syntax("k.v-x_=y"));
+  EXPECT_TRUE(check_option_syntax("a="));
+  EXPECT_TRUE(check_option_syntax("k.v-x_=y"));
   for (const char* bad : {"", "frop", "_frop=", "=frop", "frop=frml\nfrop"})
-    EXPECT_TRUE(check_option_syntax(bad)) << bad;
+    EXPECT_FALSE(check_option_syntax(bad)) << bad;
 }
 
 class Recording final : public Transport {
  public:
   std::vector<MailPayload> mails;
-  Error send_mail(const MailPayload& p) override {
+  Status send_mail(const MailPayload& p) override {
     mails.push_back(p);
-    return std::nullopt;
+    return Status::success();
   }
-  Error send_xmpp(const XmppPayload&) override { return "no"; }
-  Error send_http(const HttpPayload&) override { return "no"; }
+  Status send_xmpp(const XmppPayload&) override { return Status::failure("no"); }
+  Status send_http(const HttpPayload&) override { return Status::failure("no"); }
 };
 
 TEST(Notifier, DuplicatesLimitsLoops) {

@@ -140,12 +140,12 @@ TEST_F(ExecutorTest, NotifyFccOfXmppFilesAMessageDescribingIt) {
   // The xmpp carrier itself is tested against Prosody (tests/integration);
   // here only what it was handed matters.
   struct Recording final : methods::Transport {
-    methods::Error send_mail(const methods::MailPayload&) override { return std::nullopt; }
-    methods::Error send_xmpp(const methods::XmppPayload& p) override {
+    Status send_mail(const methods::MailPayload&) override { return Status::success(); }
+    Status send_xmpp(const methods::XmppPayload& p) override {
       stanzas.push_back(p);
-      return std::nullopt;
+      return Status::success();
     }
-    methods::Error send_http(const methods::HttpPayload&) override { return std::nullopt; }
+    Status send_http(const methods::HttpPayload&) override { return Status::success(); }
     std::vector<methods::XmppPayload> stanzas;
   } xmpp;
   interp::NotifyAction n;

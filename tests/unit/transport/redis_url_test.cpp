@@ -1,0 +1,34 @@
+// The redis:// URL of the Redis client (docs/events.md).
+#include <gtest/gtest.h>
+
+#include "transport/redis_client.hpp"
+
+namespace zest::transport {
+namespace {
+
+TEST(RedisUrl, Forms) {
+  auto u = parse_redis_url("redis://:pw@10.0.0.1:6380/2");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "10.0.0.1");
+  EXPECT_EQ(u->port, 6380);
+  EXPECT_EQ(u->password, "pw");
+  EXPECT_EQ(u->db, 2);
+  u = parse_redis_url("redis://[::1]");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 6379);
+  EXPECT_FALSE(parse_redis_url("http://x"));
+  EXPECT_FALSE(parse_redis_url("redis://x:0"));
+  EXPECT_FALSE(parse_redis_url("redis://"));
+}
+
+TEST(RedisClient, CommandWithoutConnectionFails) {
+  RedisClient c({}, 1);
+  EXPECT_FALSE(c.connected());
+  auto r = c.command({"PING"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "redis: no connection");
+}
+
+}  // namespace
+}  // namespace zest::transport
