@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -11,13 +10,14 @@
 #include <sstream>
 #include <variant>
 
+#include "base/logfmt.hpp"
 #include "delivery/executor.hpp"
 #include "delivery/notify_rate.hpp"
+#include "interp/vm.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
-#include "interp/vm.hpp"
-#include "store/script_store.hpp"
 #include "store/quota.hpp"
+#include "store/script_store.hpp"
 
 namespace zest::delivery {
 namespace fs = std::filesystem;
@@ -62,7 +62,7 @@ class MaildirHost final : public interp::Host {
   }
   void log(interp::LogLevel level, std::string_view message) override {
     if (level == interp::LogLevel::Debug) return;
-    log_("event=script-log " + log_field("message", message));
+    log_("event=script-log " + base::log_field("message", message));
   }
 
  private:
@@ -186,27 +186,6 @@ int exit_code(Outcome::Kind kind) {
   return 75;
 }
 
-std::string log_field(std::string_view key, std::string_view value) {
-  bool quote = value.empty();
-  for (char c : value)
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
-      quote = true;
-  std::string out(key);
-  out += '=';
-  if (!quote) return out + std::string(value);
-  out += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + '"';
-}
-
 DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
                              store::ScriptCache& scripts, transport::MailSender& sender,
                              const interp::Registry& registry,
@@ -245,13 +224,14 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
                         .count();
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.3f", static_cast<double>(us) / 1000.0);
-    std::string line = "event=delivery " + log_field("session", req.session) + " " +
-                       log_field("user", user.name) + " " + log_field("rcpt", req.rcpt) + " " +
-                       log_field("from", req.from) + " " +
-                       log_field("script", scripts_used.empty() ? "-" : scripts_used) + " " +
-                       log_field("actions", actions_text) + " " + log_field("duration_ms", dur) +
-                       " " + log_field("result", std::to_string(o.code) + " " + o.enhanced);
-    if (!detail.empty()) line += " " + log_field("detail", detail);
+    std::string line = "event=delivery " + base::log_field("session", req.session) + " " +
+                       base::log_field("user", user.name) + " " +
+                       base::log_field("rcpt", req.rcpt) + " " + base::log_field("from", req.from) +
+                       " " + base::log_field("script", scripts_used.empty() ? "-" : scripts_used) +
+                       " " + base::log_field("actions", actions_text) + " " +
+                       base::log_field("duration_ms", dur) + " " +
+                       base::log_field("result", std::to_string(o.code) + " " + o.enhanced);
+    if (!detail.empty()) line += " " + base::log_field("detail", detail);
     log_(line);
     return o;
   };
@@ -299,7 +279,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   env.orig_to = req.orig_rcpt.empty() ? req.rcpt : req.orig_rcpt;
   const store::SieveHome home{user.home};
   MaildirHost host(home, options_, [&](std::string line) {
-    log_(line + " " + log_field("session", req.session) + " " + log_field("user", user.name));
+    log_(line + " " + base::log_field("session", req.session) + " " +
+         base::log_field("user", user.name));
   });
 
   // The sequence: before scripts, the user's (or the default), after scripts.
@@ -324,9 +305,9 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     auto loaded = scripts_.get(script);
     auto fail = [&](std::string_view what) {
       failed = true;
-      log_("event=script-error " + log_field("session", req.session) + " " +
-           log_field("user", user.name) + " " + log_field("script", script.string()) + " " +
-           log_field("error", what) + " fallback=implicit-keep");
+      log_("event=script-error " + base::log_field("session", req.session) + " " +
+           base::log_field("user", user.name) + " " + base::log_field("script", script.string()) +
+           " " + base::log_field("error", what) + " fallback=implicit-keep");
     };
     if (!loaded.program) {
       fail(loaded.error);
@@ -377,15 +358,16 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   ExecutionState state;
   auto status = execute(list, keep_flags, state, true, ctx, *backend);
   for (const auto& n : status.notifications)
-    log_("event=notify " + log_field("session", req.session) + " " + log_field("user", user.name) +
-         " " + log_field("method", methods::scheme_of(n.uri)) + " " +
-         log_field("status", n.status) + " " + log_field("detail", n.detail));
+    log_("event=notify " + base::log_field("session", req.session) + " " +
+         base::log_field("user", user.name) + " " +
+         base::log_field("method", methods::scheme_of(n.uri)) + " " +
+         base::log_field("status", n.status) + " " + base::log_field("detail", n.detail));
   if (!rate.last_error().empty())
-    log_("event=notify-rate-error " + log_field("session", req.session) + " " +
-         log_field("user", user.name) + " " + log_field("error", rate.last_error()));
+    log_("event=notify-rate-error " + base::log_field("session", req.session) + " " +
+         base::log_field("user", user.name) + " " + base::log_field("error", rate.last_error()));
   for (const auto& e : status.errors) {
-    log_("event=action-error " + log_field("session", req.session) + " " +
-         log_field("user", user.name) + " " + log_field("error", e));
+    log_("event=action-error " + base::log_field("session", req.session) + " " +
+         base::log_field("user", user.name) + " " + base::log_field("error", e));
     if (detail.empty()) detail = e;
   }
   for (const auto& why : status.skipped)
@@ -396,8 +378,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   }
   auto committed = backend->commit();
   for (const auto& w : committed.warnings)
-    log_("event=send-warning " + log_field("session", req.session) + " " +
-         log_field("user", user.name) + " " + log_field("error", w));
+    log_("event=send-warning " + base::log_field("session", req.session) + " " +
+         base::log_field("user", user.name) + " " + base::log_field("error", w));
   if (committed.failure == StagedBackend::Failure::Storage) {
     detail = committed.error;
     return finish({Outcome::Kind::TempFail, 452, "4.3.1", "Mail system full or I/O error"});
@@ -421,8 +403,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
       // (nobody was told about them) and let the client retry.
       for (const auto& copy : backend->delivered()) ::unlink(copy.stored.path.c_str());
       detail = *e;
-      log_("event=outbox-error " + log_field("session", req.session) + " " +
-           log_field("user", user.name) + " " + log_field("error", *e));
+      log_("event=outbox-error " + base::log_field("session", req.session) + " " +
+           base::log_field("user", user.name) + " " + base::log_field("error", *e));
       return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
     }
   }

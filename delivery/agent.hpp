@@ -106,7 +106,4 @@ class DeliveryAgent {
   events::EventRecorder* events_ = nullptr;
 };
 
-// key=value log line fields, values quoted when they need it.
-std::string log_field(std::string_view key, std::string_view value);
-
 }  // namespace zest::delivery

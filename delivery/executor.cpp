@@ -2,10 +2,11 @@
 
 #include "delivery/outgoing.hpp"
 
-#include <cctype>
 #include <ctime>
 #include <variant>
 
+#include "base/text.hpp"
+#include "base/wsp.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 
@@ -23,15 +24,9 @@ std::string bare(std::string_view path) {
   return {};
 }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
 // The address this delivery acts for: sieve_user_email, else the recipient.
 std::string user_address(const DeliveryContext& ctx) {
-  const std::string user = trim(ctx.settings.value("user_email"));
+  const std::string user(base::trim_wsp(ctx.settings.value("user_email")));
   return user.empty() ? bare(ctx.envelope.to) : user;
 }
 
@@ -40,8 +35,8 @@ std::string user_address(const DeliveryContext& ctx) {
 std::string redirect_sender(const DeliveryContext& ctx) {
   const std::string sender = bare(ctx.envelope.from);
   if (sender.empty()) return {};
-  std::string policy = trim(ctx.settings.value("redirect_envelope_from", "sender"));
-  for (char& c : policy) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string policy =
+      base::to_lower(base::trim_wsp(ctx.settings.value("redirect_envelope_from", "sender")));
   if (policy == "recipient") return bare(ctx.envelope.to);
   if (policy == "orig_recipient")
     return bare(ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to);
@@ -50,21 +45,12 @@ std::string redirect_sender(const DeliveryContext& ctx) {
   return sender;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // A message that we (the user or this recipient) redirected before.
 bool redirect_loop(const DeliveryContext& ctx) {
   const std::string user = user_address(ctx), rcpt = bare(ctx.envelope.to);
   for (auto v : ctx.message.header_raw("x-sieve-redirected-from")) {
-    const std::string addr = bare(trim(v));
-    if (!addr.empty() && (iequals(addr, user) || iequals(addr, rcpt))) return true;
+    const std::string addr = bare(base::trim_wsp(v));
+    if (!addr.empty() && (base::iequals(addr, user) || base::iequals(addr, rcpt))) return true;
   }
   return false;
 }

@@ -1,23 +1,13 @@
 #include "delivery/lmtp_session.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "base/text.hpp"
+#include "base/wsp.hpp"
 
 namespace zest::delivery {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 LmtpSession::Output reply(int code, std::string enhanced, std::string text) {
   return {format_reply({code, std::move(enhanced), std::move(text)})};
@@ -51,11 +41,11 @@ std::string format_reply(const LmtpReply& r) {
 
 bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out) {
   // "FROM:<a@b> SIZE=1" (RFC 5321 §4.1.1.2); tolerate a space after the colon.
-  if (arg.size() < keyword.size() + 1 || upper(arg.substr(0, keyword.size())) != keyword ||
+  if (arg.size() < keyword.size() + 1 || base::to_upper(arg.substr(0, keyword.size())) != keyword ||
       arg[keyword.size()] != ':')
     return false;
   arg.remove_prefix(keyword.size() + 1);
-  arg = trim(arg);
+  arg = base::trim_wsp(arg);
   if (arg.empty() || arg.front() != '<') return false;
   // The path ends at the first '>' outside a quoted local part.
   bool quoted = false;
@@ -88,12 +78,12 @@ bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out
   std::string_view rest = arg.substr(end + 1);
   if (!rest.empty() && rest.front() != ' ') return false;
   while (true) {
-    rest = trim(rest);
+    rest = base::trim_wsp(rest);
     if (rest.empty()) break;
     const auto sp = rest.find(' ');
     const std::string_view p = rest.substr(0, sp);
     const auto eq = p.find('=');
-    out.params.emplace_back(upper(p.substr(0, eq)),
+    out.params.emplace_back(base::to_upper(p.substr(0, eq)),
                             eq == std::string_view::npos ? "" : std::string(p.substr(eq + 1)));
     if (sp == std::string_view::npos) break;
     rest.remove_prefix(sp);
@@ -207,8 +197,9 @@ LmtpSession::Output LmtpSession::deliver_next() {
 
 LmtpSession::Output LmtpSession::command(std::string_view line) {
   const auto sp = line.find(' ');
-  const std::string verb = upper(line.substr(0, sp));
-  const std::string_view arg = sp == std::string_view::npos ? "" : trim(line.substr(sp + 1));
+  const std::string verb = base::to_upper(line.substr(0, sp));
+  const std::string_view arg =
+      sp == std::string_view::npos ? "" : base::trim_wsp(line.substr(sp + 1));
 
   if (verb == "LHLO") return lhlo(arg);
   if (verb == "QUIT") {
@@ -275,7 +266,7 @@ LmtpSession::Output LmtpSession::mail(std::string_view arg) {
       if (n > options_.max_message_size)
         return reply(552, "5.3.4", "Message size exceeds fixed maximum");
     } else if (k == "BODY") {
-      const std::string b = upper(v);
+      const std::string b = base::to_upper(v);
       if (b != "7BIT" && b != "8BITMIME") return reply(501, "5.5.4", "Unsupported BODY type");
     } else {
       return reply(555, "5.5.4", "Unsupported parameter " + k);

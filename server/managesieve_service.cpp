@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/logfmt.hpp"
 #include "delivery/agent.hpp"
 #include "events/event.hpp"
 #include "manage-sieve/script_check.hpp"
@@ -127,7 +128,7 @@ class Handler final : public net::LineHandler {
         events_(std::move(events)) {}
   ~Handler() override {
     if (!login_user_.empty()) record(false, closing_reason_);
-    log_.write("event=disconnect protocol=managesieve " + delivery::log_field("session", id_));
+    log_.write("event=disconnect protocol=managesieve " + base::log_field("session", id_));
   }
 
   net::Output greeting() override {
@@ -138,7 +139,7 @@ class Handler final : public net::LineHandler {
     const bool was = session_.authenticated();
     auto o = convert(session_.on_line(line, crlf));
     if (was && !session_.authenticated()) {
-      log_.write("event=logout " + delivery::log_field("session", id_));
+      log_.write("event=logout " + base::log_field("session", id_));
       if (!login_user_.empty()) record(false, "graceful");
     }
     if (o.close && !login_user_.empty()) closing_reason_ = "graceful";
@@ -156,8 +157,8 @@ class Handler final : public net::LineHandler {
     const bool was = session_.authenticated();
     auto o = convert(session_.work());
     if (!was && session_.authenticated()) {
-      log_.write("event=login protocol=managesieve " + delivery::log_field("session", id_) + " " +
-                 delivery::log_field("user", session_.user()));
+      log_.write("event=login protocol=managesieve " + base::log_field("session", id_) + " " +
+                 base::log_field("user", session_.user()));
       login_user_ = session_.user();
       record(true, "");
     }
@@ -186,8 +187,8 @@ class Handler final : public net::LineHandler {
                                        : events::logout(c, events_.info, reason)};
     if (!login) login_user_.clear();
     if (auto e = events_.recorder->record(one))
-      log_.write("event=outbox-error " + delivery::log_field("session", id_) + " " +
-                 delivery::log_field("error", *e));
+      log_.write("event=outbox-error " + base::log_field("session", id_) + " " +
+                 base::log_field("error", *e));
   }
 
   ms::Session session_;
@@ -276,8 +277,8 @@ Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints)
         const std::string address = address_of(info.remote);
         auto slot = m.limits.acquire(
             address, static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
-        m.log.write("event=connect protocol=managesieve " + delivery::log_field("session", id) +
-                    " " + delivery::log_field("remote", info.remote));
+        m.log.write("event=connect protocol=managesieve " + base::log_field("session", id) + " " +
+                    base::log_field("remote", info.remote));
         ms::Options o = m.options;
         o.tls_available = info.tls_available;
         o.loopback = is_loopback(address);

@@ -8,12 +8,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/logfmt.hpp"
+#include "config/server_config.hpp"
 #include "delivery/lmtp_delivery.hpp"
 #include "delivery/lmtp_session.hpp"
 #include "net/line_server.hpp"
 #include "server/managesieve_service.hpp"
 #include "server/runtime.hpp"
-#include "config/server_config.hpp"
 
 namespace {
 
@@ -147,8 +148,8 @@ int main(int argc, char** argv) {
         delivery::LmtpOptions o = lopts;
         o.tls_available = tls;
         const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++sessions);
-        log.write("event=connect " + delivery::log_field("session", id) + " " +
-                  delivery::log_field("remote", info.remote));
+        log.write("event=connect " + base::log_field("session", id) + " " +
+                  base::log_field("remote", info.remote));
         return std::make_unique<LmtpHandler>(stack.agent, o, info, id);
       },
       log.fn());
@@ -160,7 +161,7 @@ int main(int argc, char** argv) {
     std::string where = lmtp[i].to_string();
     if (lmtp[i].kind == net::Endpoint::Kind::Tcp && lmtp[i].port == 0)
       where = lmtp[i].host + ":" + std::to_string(server.bound_port(i));
-    log.write("event=listening protocol=lmtp " + delivery::log_field("address", where));
+    log.write("event=listening protocol=lmtp " + base::log_field("address", where));
   }
   server::ManageSieveService managesieve(cfg, stack, log);
   if (!sieve_eps.empty()) {
@@ -172,12 +173,12 @@ int main(int argc, char** argv) {
       std::string where = sieve_eps[i].to_string();
       if (sieve_eps[i].kind == net::Endpoint::Kind::Tcp && sieve_eps[i].port == 0)
         where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
-      log.write("event=listening protocol=managesieve " + delivery::log_field("address", where));
+      log.write("event=listening protocol=managesieve " + base::log_field("address", where));
     }
   }
-  log.write("event=started " + delivery::log_field("config", cfg.source) + " " +
-            delivery::log_field("data_dir", cfg.data_dir) + " " +
-            delivery::log_field("passwd_file", cfg.passwd_file));
+  log.write("event=started " + base::log_field("config", cfg.source) + " " +
+            base::log_field("data_dir", cfg.data_dir) + " " +
+            base::log_field("passwd_file", cfg.passwd_file));
   server.run(true);
   managesieve.stop();
   event_senders.stop();
