@@ -9,7 +9,7 @@
 namespace zest::delivery {
 namespace {
 
-LmtpSession::Output reply(int code, std::string enhanced, std::string text) {
+net::Output reply(int code, std::string enhanced, std::string text) {
   return {format_reply({code, std::move(enhanced), std::move(text)})};
 }
 
@@ -113,7 +113,7 @@ void LmtpSession::reset_transaction() {
   if (state_ != State::Greeting && state_ != State::Closed) state_ = State::Ready;
 }
 
-LmtpSession::Output LmtpSession::greeting() {
+net::Output LmtpSession::greeting() {
   state_ = State::Greeting;
   return reply(220, "", options_.hostname + " zest LMTP ready");
 }
@@ -126,14 +126,14 @@ void LmtpSession::tls_started() {
   state_ = State::Greeting;
 }
 
-LmtpSession::Output LmtpSession::on_timeout() {
-  Output o = reply(421, "4.4.2", options_.hostname + " Timeout, closing connection");
+net::Output LmtpSession::on_timeout() {
+  net::Output o = reply(421, "4.4.2", options_.hostname + " Timeout, closing connection");
   o.close = true;
   state_ = State::Closed;
   return o;
 }
 
-LmtpSession::Output LmtpSession::on_overlong_line() {
+net::Output LmtpSession::on_overlong_line() {
   if (state_ == State::Data) {
     data_bad_ = true;
     data_error_ = "line too long";
@@ -142,21 +142,21 @@ LmtpSession::Output LmtpSession::on_overlong_line() {
   return reply(500, "5.5.2", "Line too long");
 }
 
-LmtpSession::Output LmtpSession::on_line(std::string_view line, bool crlf) {
+net::Output LmtpSession::on_line(std::string_view line, bool crlf) {
   if (state_ == State::Closed || state_ == State::Delivering) return {};
   if (state_ == State::Data) return on_data_line(line, crlf);
   if (line.size() > options_.max_command_line) return reply(500, "5.5.2", "Line too long");
   return command(line);
 }
 
-LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
+net::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
   // RFC 5321 §4.1.1.4: only CRLF.CRLF ends the data; bare LF or CR inside
   // the data is refused as a whole (SMTP smuggling).
   if (crlf && line == ".") {
     state_ = State::Delivering;
     next_rcpt_ = 0;
     if (data_bad_ || data_too_big_) {
-      Output o;
+      net::Output o;
       const LmtpReply r = data_too_big_
                               ? LmtpReply{552, "5.3.4", "Message size exceeds fixed maximum"}
                               : LmtpReply{554, "5.6.0", "Message refused: " + data_error_};
@@ -164,8 +164,8 @@ LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) 
       reset_transaction();
       return o;
     }
-    Output o;
-    o.deliver = true;
+    net::Output o;
+    o.work = true;
     return o;
   }
   if (!crlf || line.find('\r') != std::string_view::npos) {
@@ -182,20 +182,20 @@ LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) 
   return {};
 }
 
-LmtpSession::Output LmtpSession::deliver_next() {
-  Output o;
+net::Output LmtpSession::deliver_next() {
+  net::Output o;
   if (state_ != State::Delivering || next_rcpt_ >= tx_.rcpts.size()) return o;
   o.bytes = format_reply(backend_.deliver(tx_, next_rcpt_));
   ++next_rcpt_;
   if (next_rcpt_ < tx_.rcpts.size()) {
-    o.deliver = true;
+    o.work = true;
   } else {
     reset_transaction();
   }
   return o;
 }
 
-LmtpSession::Output LmtpSession::command(std::string_view line) {
+net::Output LmtpSession::command(std::string_view line) {
   const auto sp = line.find(' ');
   const std::string verb = base::to_upper(line.substr(0, sp));
   const std::string_view arg =
@@ -203,7 +203,7 @@ LmtpSession::Output LmtpSession::command(std::string_view line) {
 
   if (verb == "LHLO") return lhlo(arg);
   if (verb == "QUIT") {
-    Output o = reply(221, "2.0.0", options_.hostname + " closing connection");
+    net::Output o = reply(221, "2.0.0", options_.hostname + " closing connection");
     o.close = true;
     state_ = State::Closed;
     return o;
@@ -221,7 +221,7 @@ LmtpSession::Output LmtpSession::command(std::string_view line) {
     if (!options_.tls_available || options_.tls_active)
       return reply(502, "5.5.1", "STARTTLS not available");
     if (!arg.empty()) return reply(501, "5.5.4", "STARTTLS takes no arguments");
-    Output o = reply(220, "2.0.0", "Ready to start TLS");
+    net::Output o = reply(220, "2.0.0", "Ready to start TLS");
     o.start_tls = true;
     return o;
   }
@@ -239,7 +239,7 @@ LmtpSession::Output LmtpSession::command(std::string_view line) {
   return reply(500, "5.5.2", "Unrecognized command");
 }
 
-LmtpSession::Output LmtpSession::lhlo(std::string_view arg) {
+net::Output LmtpSession::lhlo(std::string_view arg) {
   if (arg.empty() || arg.find(' ') != std::string_view::npos)
     return reply(501, "5.5.4", "LHLO requires one domain or address literal");
   tx_.helo = std::string(arg);
@@ -252,7 +252,7 @@ LmtpSession::Output LmtpSession::lhlo(std::string_view arg) {
   return reply(250, "", text);
 }
 
-LmtpSession::Output LmtpSession::mail(std::string_view arg) {
+net::Output LmtpSession::mail(std::string_view arg) {
   if (state_ == State::Greeting) return reply(503, "5.5.1", "Send LHLO first");
   if (state_ != State::Ready) return reply(503, "5.5.1", "Nested MAIL command");
   PathArg p;
@@ -277,7 +277,7 @@ LmtpSession::Output LmtpSession::mail(std::string_view arg) {
   return reply(250, "2.1.0", "Sender <" + p.address + "> OK");
 }
 
-LmtpSession::Output LmtpSession::rcpt(std::string_view arg) {
+net::Output LmtpSession::rcpt(std::string_view arg) {
   if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
   PathArg p;
   if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
