@@ -353,6 +353,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
   FileRateLimiter rate(user.home / ".zest.notify-rate", options_.notify_max_per_user_hour);
   ctx.notify_transport = notify_transport_;
+  ctx.notify_methods = notify_methods_;
   ctx.notify_rate = &rate;
   ctx.account = user.name;
   ExecutionState state;

@@ -84,6 +84,9 @@ class DeliveryAgent {
   // Carrier of xmpp and https notifications (mailto goes through the
   // transport::MailSender); without one those methods fail, logged.
   void set_notify_transport(methods::Transport* t) { notify_transport_ = t; }
+  // The notification methods (mailto, xmpp, https), built once at start-up;
+  // without them every notify action fails, logged.
+  void set_notify_methods(const methods::MethodRegistry* m) { notify_methods_ = m; }
   // Where message-store events go (docs/events.md); null = none. Events
   // are recorded before deliver() returns a 2xx outcome.
   void set_event_recorder(events::EventRecorder* r) { events_ = r; }
@@ -103,6 +106,7 @@ class DeliveryAgent {
   LogFn log_;
   BackendFactory factory_;
   methods::Transport* notify_transport_ = nullptr;
+  const methods::MethodRegistry* notify_methods_ = nullptr;
   events::EventRecorder* events_ = nullptr;
 };
 

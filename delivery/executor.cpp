@@ -1,5 +1,6 @@
 #include "delivery/executor.hpp"
 
+#include "delivery/backend_transport.hpp"
 #include "delivery/outgoing.hpp"
 
 #include <ctime>
@@ -144,33 +145,10 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
 
   // Notifications: mail through the backend, xmpp/https through the
   // context's transport; the methods decide what is sent (methods/).
-  class BackendTransport final : public methods::Transport {
-   public:
-    BackendTransport(DeliveryBackend& b, methods::Transport* other) : b_(b), other_(other) {}
-    methods::Error send_mail(const methods::MailPayload& p) override {
-      for (const auto& rcpt : p.rcpts)
-        if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return e;
-      sent = p;
-      return std::nullopt;
-    }
-    methods::Error send_xmpp(const methods::XmppPayload& p) override {
-      auto e = other_ ? other_->send_xmpp(p) : "xmpp notifications are not configured";
-      if (!e) sent = p;
-      return e;
-    }
-    methods::Error send_http(const methods::HttpPayload& p) override {
-      auto e = other_ ? other_->send_http(p) : "https notifications are not configured";
-      if (!e) sent = p;
-      return e;
-    }
-    // What the last successful send carried (for :fcc).
-    std::optional<methods::Payload> sent;
-
-   private:
-    DeliveryBackend& b_;
-    methods::Transport* other_;
-  };
   BackendTransport transport(backend, ctx.notify_transport);
+  // Made on the first notify action; the methods were set up by the host.
+  const methods::MethodRegistry no_methods;
+  std::optional<methods::Notifier> notifier;
   auto notify = [&](const interp::NotifyAction& n) {
     // The deprecated draft notify composed its mail already (interp/ext/notify.cpp).
     if (n.method == "draft-notify") {
@@ -179,12 +157,11 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
           st.errors.push_back("failed to send notification to <" + rcpt + ">: " + *e);
       return;
     }
-    const auto registry = methods::standard_methods(
-        methods::policy_from_settings(ctx.settings.values, ctx.postmaster));
-    methods::Notifier notifier(registry,
-                               methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
-                               methods::limits_from_settings(ctx.settings.values), transport,
-                               state.notify, ctx.notify_rate);
+    if (!notifier)
+      notifier.emplace(ctx.notify_methods ? *ctx.notify_methods : no_methods,
+                       methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
+                       methods::limits_from_settings(ctx.settings.values), transport, state.notify,
+                       ctx.notify_rate);
     methods::Trigger trigger = methods::make_trigger(ctx.message, bare(ctx.envelope.from),
                                                      bare(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
@@ -194,7 +171,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     if (const std::string user = user_address(ctx); user.find('@') != std::string::npos)
       trigger.hostname = user.substr(user.rfind('@') + 1);
     transport.sent.reset();
-    auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
+    auto out = notifier->notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     using S = methods::NotifyOutcome::Status;
     if (out.status == S::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);

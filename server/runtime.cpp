@@ -73,8 +73,10 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
       notify(config::notify_config(cfg)),
       sender(notify.submission),
       notify_transport(notify),
+      notify_methods(methods::standard_methods(notify.policy)),
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
   agent.set_notify_transport(&notify_transport);
+  agent.set_notify_methods(&notify_methods);
   auto opened = open_outbox(cfg);
   if (!opened) {
     outbox_error = opened.error();

@@ -43,6 +43,7 @@ struct DeliveryStack {
   transport::NotifyConfig notify;  // [submission] and the notify transports
   transport::CurlSender sender;
   transport::NetworkTransport notify_transport;  // xmpp and https notifications
+  methods::MethodRegistry notify_methods;        // built once, for every delivery
   delivery::DeliveryAgent agent;
   // The event outbox, when [[events.sink]] tables are configured; opening
   // failures are in outbox_error (deliveries then fail temporarily).

@@ -86,9 +86,11 @@ class AgentTest : public ::testing::Test {
     return agent().deliver(*u.value(), r);
   }
   DeliveryAgent& agent() {
-    if (!agent_)
+    if (!agent_) {
       agent_ = std::make_unique<DeliveryAgent>(options, *users, cache, sender, registry, settings,
                                                [this](std::string_view l) { log.emplace_back(l); });
+      agent_->set_notify_methods(&notify_methods);
+    }
     return *agent_;
   }
   fs::path root;
@@ -98,6 +100,7 @@ class AgentTest : public ::testing::Test {
   interp::EngineSettings settings;
   store::ScriptCache cache{registry, settings};
   NullSender sender;
+  methods::MethodRegistry notify_methods = methods::standard_methods({});
   std::vector<std::string> log;
   std::string message;
   std::unique_ptr<DeliveryAgent> agent_;
