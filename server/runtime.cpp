@@ -82,11 +82,14 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
     outbox_error = opened.error();
     log.write("event=outbox-error " + base::log_field("error", outbox_error));
     // Deliveries must not be acknowledged without their events.
-    agent.set_event_recorder(&failing_recorder());
+    delivery_events.emplace(failing_recorder(), cfg.hostname);
+    agent.set_observer(&*delivery_events);
     return;
   }
   outbox = std::move(opened.value());
-  agent.set_event_recorder(outbox.get());
+  if (!outbox) return;
+  delivery_events.emplace(*outbox, cfg.hostname);
+  agent.set_observer(&*delivery_events);
 }
 
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {

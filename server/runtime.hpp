@@ -4,17 +4,19 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "events/outbox.hpp"
 #include "events/sender.hpp"
 #include "interp/registry.hpp"
-#include "transport/notify_transport.hpp"
-#include "config/server_config.hpp"
+#include "server/delivery_events.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
+#include "transport/notify_transport.hpp"
 
 namespace zest::server {
 
@@ -49,6 +51,9 @@ struct DeliveryStack {
   // failures are in outbox_error (deliveries then fail temporarily).
   std::unique_ptr<events::Outbox> outbox;
   std::string outbox_error;
+  // Delivery's outcomes as events, into the outbox (or refused when it
+  // could not be opened); unset when no sink is configured.
+  std::optional<DeliveryEvents> delivery_events;
 };
 
 // The outbox of a configuration (null when no sink is configured).
