@@ -1,22 +1,14 @@
 #include "config/config.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
 
 namespace zest::config {
-namespace {
-
-std::string describe(const toml::source_region& r, std::string_view name) {
-  return std::string(name) + ":" + std::to_string(r.begin.line) + ":" +
-         std::to_string(r.begin.column);
-}
-
-}  // namespace
 
 Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
                                                      std::string_view source_name) {
@@ -26,7 +18,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   try {
     root = toml::parse(text, std::string(source_name));
   } catch (const toml::parse_error& e) {
-    return R::failure(describe(e.source(), source_name) +
+    return R::failure(toml_position(e.source(), source_name) +
                       ": error: " + std::string(e.description()));
   }
   const toml::table* sieve = root["sieve"].as_table();
@@ -34,7 +26,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   for (const auto& [key, node] : *sieve) {
     const std::string k(key.str());
     auto bad = [&](std::string_view want) {
-      return R::failure(describe(node.source(), source_name) + ": error: [sieve] " + k +
+      return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " + k +
                         " must be " + std::string(want));
     };
     auto number = [&](auto& field) -> bool {
@@ -88,13 +80,9 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
 }
 
 Result<interp::EngineSettings> load_engine_settings(std::string_view path) {
-  std::ifstream in{std::string(path), std::ios::binary};
-  if (!in)
-    return Result<interp::EngineSettings>::failure(std::string(path) +
-                                                   ": cannot open configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_engine_settings(ss.str(), path);
+  auto text = read_config_file(path);
+  if (!text) return Result<interp::EngineSettings>::failure(text.error());
+  return parse_engine_settings(text.value(), path);
 }
 
 std::string apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,

@@ -9,7 +9,10 @@
 
 #include <toml++/toml.h>
 
+#include "base/text.hpp"
 #include "config/config.hpp"
+#include "config/config_file.hpp"
+#include "methods/http.hpp"
 #include "transport/ssrf_guard.hpp"
 #include "transport/webhook_signature.hpp"
 
@@ -17,8 +20,7 @@ namespace zest::config {
 namespace {
 
 std::string where(const toml::node& n, std::string_view src) {
-  return std::string(src) + ":" + std::to_string(n.source().begin.line) + ":" +
-         std::to_string(n.source().begin.column);
+  return toml_position(n.source(), src);
 }
 
 // One reader per kind; false when the node has the wrong type.
@@ -76,12 +78,6 @@ void fill_derived(ServerConfig& c) {
   if (c.events_source.empty()) c.events_source = "urn:zest:" + c.hostname;
 }
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 // [[events.sink]]: an array of tables, each checked against ZEST_SINK_KEY.
 std::optional<std::string> parse_sinks(const toml::table& root, std::string_view src,
                                        std::vector<EventSinkConfig>& out) {
@@ -118,7 +114,7 @@ std::optional<std::string> parse_sinks(const toml::table& root, std::string_view
       if (!in) return at + s.name + ": cannot read secret_file " + s.secret_file;
       std::stringstream ss;
       ss << in.rdbuf();
-      s.secret = trim(ss.str());
+      s.secret = std::string(base::trim(ss.str()));
     }
     if (s.timeout < 1) return at + s.name + ": timeout must be >= 1";
     if (s.max_parallel < 1) return at + s.name + ": max_parallel must be >= 1";
@@ -144,9 +140,7 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   try {
     root = toml::parse(text, std::string(src));
   } catch (const toml::parse_error& e) {
-    return R::failure(std::string(src) + ":" + std::to_string(e.source().begin.line) + ":" +
-                      std::to_string(e.source().begin.column) +
-                      ": error: " + std::string(e.description()));
+    return R::failure(toml_position(e.source(), src) + ": error: " + std::string(e.description()));
   }
   std::set<std::pair<std::string, std::string>> known;
 #define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                                \
@@ -229,12 +223,9 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
 }
 
 Result<ServerConfig> load_server_config(std::string_view path) {
-  std::ifstream in{std::string(path), std::ios::binary};
-  if (!in)
-    return Result<ServerConfig>::failure(std::string(path) + ": cannot open configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_server_config(ss.str(), path);
+  auto text = read_config_file(path);
+  if (!text) return Result<ServerConfig>::failure(text.error());
+  return parse_server_config(text.value(), path);
 }
 
 std::string config_reference_markdown() {

@@ -13,20 +13,21 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
+#include "delivery/delivery_log.hpp"
+#include "delivery/delivery_observer.hpp"
 #include "delivery/maildir_backend.hpp"
-#include "transport/smtp_submit.hpp"
-#include "events/event.hpp"
+#include "delivery/outcome.hpp"
+#include "delivery/reject_policy.hpp"
 #include "interp/host.hpp"
 #include "interp/registry.hpp"
-#include "base/result.hpp"
 #include "interp/settings.hpp"
 #include "methods/method.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
+#include "transport/smtp_submit.hpp"
 
 namespace zest::delivery {
-
-enum class RejectMode { Protocol, Bounce };
 
 struct AgentOptions {
   std::filesystem::path data_dir = "./var";  // homes default to <data_dir>/home/<user>
@@ -49,17 +50,6 @@ struct LocalUser {
   std::filesystem::path home;
 };
 
-struct Outcome {
-  enum class Kind { Delivered, Rejected, UnknownUser, TempFail, PermFail };
-  Kind kind = Kind::Delivered;
-  int code = 250;
-  std::string enhanced = "2.0.0";
-  std::string text;  // may have several lines (a multi-line reject reason)
-};
-
-// The sysexits code the LDA exits with for an outcome.
-int exit_code(Outcome::Kind kind);
-
 struct DeliveryRequest {
   std::string from;  // envelope sender without <>; "" = null sender
   std::string rcpt;  // envelope recipient as given
@@ -69,7 +59,6 @@ struct DeliveryRequest {
   std::string session;       // id for the log
 };
 
-using LogFn = std::function<void(std::string_view line)>;
 using BackendFactory =
     std::function<std::unique_ptr<StagedBackend>(const LocalUser& user, transport::MailSender& sender)>;
 
@@ -84,16 +73,27 @@ class DeliveryAgent {
   // Carrier of xmpp and https notifications (mailto goes through the
   // transport::MailSender); without one those methods fail, logged.
   void set_notify_transport(methods::Transport* t) { notify_transport_ = t; }
-  // Where message-store events go (docs/events.md); null = none. Events
-  // are recorded before deliver() returns a 2xx outcome.
-  void set_event_recorder(events::EventRecorder* r) { events_ = r; }
+  // The notification methods (mailto, xmpp, https), built once at start-up;
+  // without them every notify action fails, logged.
+  void set_notify_methods(const methods::MethodRegistry* m) { notify_methods_ = m; }
+  // Who hears of quota refusals and committed deliveries; null = nobody.
+  // They have heard before deliver() returns a 2xx outcome.
+  void set_observer(DeliveryObserver* o) { observer_ = o; }
 
   // nullopt: no such user. Error: the user database is unreadable.
   Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
+  // The steps: loop check, quota gate, script sequence, reject policy,
+  // execution, commit, observers; then the answer.
   Outcome deliver(const LocalUser& user, const DeliveryRequest& request);
   const AgentOptions& options() const { return options_; }
 
  private:
+  struct Executed;
+  // Carries the actions out on the backend (stores staged, mail queued).
+  Executed execute(const LocalUser& user, const mail::Message& msg, const interp::Envelope& env,
+                   const interp::ActionList& list, const interp::Flags& keep_flags,
+                   StagedBackend& backend, DeliveryLog& log) const;
+
   AgentOptions options_;
   store::UserDb& users_;
   store::ScriptCache& scripts_;
@@ -103,10 +103,8 @@ class DeliveryAgent {
   LogFn log_;
   BackendFactory factory_;
   methods::Transport* notify_transport_ = nullptr;
-  events::EventRecorder* events_ = nullptr;
+  const methods::MethodRegistry* notify_methods_ = nullptr;
+  DeliveryObserver* observer_ = nullptr;
 };
-
-// key=value log line fields, values quoted when they need it.
-std::string log_field(std::string_view key, std::string_view value);
 
 }  // namespace zest::delivery

@@ -1,11 +1,13 @@
 #include "delivery/executor.hpp"
 
+#include "delivery/backend_transport.hpp"
 #include "delivery/outgoing.hpp"
 
-#include <cctype>
 #include <ctime>
 #include <variant>
 
+#include "base/text.hpp"
+#include "base/wsp.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 
@@ -23,15 +25,9 @@ std::string bare(std::string_view path) {
   return {};
 }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
 // The address this delivery acts for: sieve_user_email, else the recipient.
 std::string user_address(const DeliveryContext& ctx) {
-  const std::string user = trim(ctx.settings.value("user_email"));
+  const std::string user(base::trim_wsp(ctx.settings.value("user_email")));
   return user.empty() ? bare(ctx.envelope.to) : user;
 }
 
@@ -40,8 +36,8 @@ std::string user_address(const DeliveryContext& ctx) {
 std::string redirect_sender(const DeliveryContext& ctx) {
   const std::string sender = bare(ctx.envelope.from);
   if (sender.empty()) return {};
-  std::string policy = trim(ctx.settings.value("redirect_envelope_from", "sender"));
-  for (char& c : policy) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string policy =
+      base::to_lower(base::trim_wsp(ctx.settings.value("redirect_envelope_from", "sender")));
   if (policy == "recipient") return bare(ctx.envelope.to);
   if (policy == "orig_recipient")
     return bare(ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to);
@@ -50,21 +46,12 @@ std::string redirect_sender(const DeliveryContext& ctx) {
   return sender;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // A message that we (the user or this recipient) redirected before.
 bool redirect_loop(const DeliveryContext& ctx) {
   const std::string user = user_address(ctx), rcpt = bare(ctx.envelope.to);
   for (auto v : ctx.message.header_raw("x-sieve-redirected-from")) {
-    const std::string addr = bare(trim(v));
-    if (!addr.empty() && (iequals(addr, user) || iequals(addr, rcpt))) return true;
+    const std::string addr = bare(base::trim_wsp(v));
+    if (!addr.empty() && (base::iequals(addr, user) || base::iequals(addr, rcpt))) return true;
   }
   return false;
 }
@@ -158,35 +145,10 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
 
   // Notifications: mail through the backend, xmpp/https through the
   // context's transport; the methods decide what is sent (methods/).
-  class BackendTransport final : public methods::Transport {
-   public:
-    BackendTransport(DeliveryBackend& b, methods::Transport* other) : b_(b), other_(other) {}
-    Status send_mail(const methods::MailPayload& p) override {
-      for (const auto& rcpt : p.rcpts)
-        if (auto e = b_.send_mail(p.envelope_from, rcpt, p.message)) return Status::failure(*e);
-      sent = p;
-      return Status::success();
-    }
-    Status send_xmpp(const methods::XmppPayload& p) override {
-      auto s =
-          other_ ? other_->send_xmpp(p) : Status::failure("xmpp notifications are not configured");
-      if (s) sent = p;
-      return s;
-    }
-    Status send_http(const methods::HttpPayload& p) override {
-      auto s =
-          other_ ? other_->send_http(p) : Status::failure("https notifications are not configured");
-      if (s) sent = p;
-      return s;
-    }
-    // What the last successful send carried (for :fcc).
-    std::optional<methods::Payload> sent;
-
-   private:
-    DeliveryBackend& b_;
-    methods::Transport* other_;
-  };
   BackendTransport transport(backend, ctx.notify_transport);
+  // Made on the first notify action; the methods were set up by the host.
+  const methods::MethodRegistry no_methods;
+  std::optional<methods::Notifier> notifier;
   auto notify = [&](const interp::NotifyAction& n) {
     // The deprecated draft notify composed its mail already (interp/ext/notify.cpp).
     if (n.method == "draft-notify") {
@@ -195,12 +157,11 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
           st.errors.push_back("failed to send notification to <" + rcpt + ">: " + *e);
       return;
     }
-    const auto registry = methods::standard_methods(
-        methods::policy_from_settings(ctx.settings.values, ctx.postmaster));
-    methods::Notifier notifier(registry,
-                               methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
-                               methods::limits_from_settings(ctx.settings.values), transport,
-                               state.notify, ctx.notify_rate);
+    if (!notifier)
+      notifier.emplace(ctx.notify_methods ? *ctx.notify_methods : no_methods,
+                       methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
+                       methods::limits_from_settings(ctx.settings.values), transport, state.notify,
+                       ctx.notify_rate);
     methods::Trigger trigger = methods::make_trigger(ctx.message, bare(ctx.envelope.from),
                                                      bare(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
@@ -210,7 +171,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     if (const std::string user = user_address(ctx); user.find('@') != std::string::npos)
       trigger.hostname = user.substr(user.rfind('@') + 1);
     transport.sent.reset();
-    auto out = notifier.notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
+    auto out = notifier->notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     using S = methods::NotifyOutcome::Status;
     if (out.status == S::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);

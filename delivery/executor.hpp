@@ -58,6 +58,9 @@ struct DeliveryContext {
   methods::Transport* notify_transport = nullptr;
   methods::RateLimiter* notify_rate = nullptr;
   std::string account{};  // the local user, whose notifications the rate limit counts
+  // The notification methods, built once by the host at start-up; null =
+  // none (every notify action then fails as an unsupported method).
+  const methods::MethodRegistry* notify_methods = nullptr;
 };
 
 // Progress of executing one result, so that a result that grows (several

@@ -1,23 +1,8 @@
 #include "delivery/lmtp_delivery.hpp"
 
-#include <ctime>
+#include "base/date.hpp"
 
 namespace zest::delivery {
-
-std::string rfc5322_date_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const long off = tm.tm_gmtoff / 60;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
-                tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
-  return buf;
-}
 
 std::string received_field(std::string_view helo, std::string_view remote,
                            std::string_view hostname, bool tls, std::string_view id,
@@ -25,8 +10,8 @@ std::string received_field(std::string_view helo, std::string_view remote,
   std::string f = "Received: from " + std::string(helo.empty() ? "unknown" : helo);
   if (!remote.empty()) f += " (" + std::string(remote) + ")";
   f += "\n\tby " + std::string(hostname) + " (zestd) with " + (tls ? "LMTPS" : "LMTP");
-  f += " id " + std::string(id) + "\n\tfor <" + std::string(rcpt) + ">; " + rfc5322_date_now() +
-       "\n";
+  f += " id " + std::string(id) + "\n\tfor <" + std::string(rcpt) + ">; " +
+       base::rfc5322_date_now(base::Zone::local) + "\n";
   return f;
 }
 

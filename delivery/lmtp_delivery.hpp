@@ -23,6 +23,5 @@ class AgentLmtpBackend final : public LmtpBackend {
 std::string received_field(std::string_view helo, std::string_view remote,
                            std::string_view hostname, bool tls, std::string_view id,
                            std::string_view rcpt);
-std::string rfc5322_date_now();
 
 }  // namespace zest::delivery

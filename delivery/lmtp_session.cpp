@@ -1,25 +1,15 @@
 #include "delivery/lmtp_session.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "base/text.hpp"
+#include "base/wsp.hpp"
 
 namespace zest::delivery {
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-LmtpSession::Output reply(int code, std::string enhanced, std::string text) {
+net::Output reply(int code, std::string enhanced, std::string text) {
   return {format_reply({code, std::move(enhanced), std::move(text)})};
 }
 
@@ -51,11 +41,11 @@ std::string format_reply(const LmtpReply& r) {
 
 bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out) {
   // "FROM:<a@b> SIZE=1" (RFC 5321 §4.1.1.2); tolerate a space after the colon.
-  if (arg.size() < keyword.size() + 1 || upper(arg.substr(0, keyword.size())) != keyword ||
+  if (arg.size() < keyword.size() + 1 || base::to_upper(arg.substr(0, keyword.size())) != keyword ||
       arg[keyword.size()] != ':')
     return false;
   arg.remove_prefix(keyword.size() + 1);
-  arg = trim(arg);
+  arg = base::trim_wsp(arg);
   if (arg.empty() || arg.front() != '<') return false;
   // The path ends at the first '>' outside a quoted local part.
   bool quoted = false;
@@ -88,12 +78,12 @@ bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out
   std::string_view rest = arg.substr(end + 1);
   if (!rest.empty() && rest.front() != ' ') return false;
   while (true) {
-    rest = trim(rest);
+    rest = base::trim_wsp(rest);
     if (rest.empty()) break;
     const auto sp = rest.find(' ');
     const std::string_view p = rest.substr(0, sp);
     const auto eq = p.find('=');
-    out.params.emplace_back(upper(p.substr(0, eq)),
+    out.params.emplace_back(base::to_upper(p.substr(0, eq)),
                             eq == std::string_view::npos ? "" : std::string(p.substr(eq + 1)));
     if (sp == std::string_view::npos) break;
     rest.remove_prefix(sp);
@@ -123,7 +113,7 @@ void LmtpSession::reset_transaction() {
   if (state_ != State::Greeting && state_ != State::Closed) state_ = State::Ready;
 }
 
-LmtpSession::Output LmtpSession::greeting() {
+net::Output LmtpSession::greeting() {
   state_ = State::Greeting;
   return reply(220, "", options_.hostname + " zest LMTP ready");
 }
@@ -136,14 +126,14 @@ void LmtpSession::tls_started() {
   state_ = State::Greeting;
 }
 
-LmtpSession::Output LmtpSession::on_timeout() {
-  Output o = reply(421, "4.4.2", options_.hostname + " Timeout, closing connection");
+net::Output LmtpSession::on_timeout() {
+  net::Output o = reply(421, "4.4.2", options_.hostname + " Timeout, closing connection");
   o.close = true;
   state_ = State::Closed;
   return o;
 }
 
-LmtpSession::Output LmtpSession::on_overlong_line() {
+net::Output LmtpSession::on_overlong_line() {
   if (state_ == State::Data) {
     data_bad_ = true;
     data_error_ = "line too long";
@@ -152,21 +142,21 @@ LmtpSession::Output LmtpSession::on_overlong_line() {
   return reply(500, "5.5.2", "Line too long");
 }
 
-LmtpSession::Output LmtpSession::on_line(std::string_view line, bool crlf) {
+net::Output LmtpSession::on_line(std::string_view line, bool crlf) {
   if (state_ == State::Closed || state_ == State::Delivering) return {};
   if (state_ == State::Data) return on_data_line(line, crlf);
   if (line.size() > options_.max_command_line) return reply(500, "5.5.2", "Line too long");
   return command(line);
 }
 
-LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
+net::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
   // RFC 5321 §4.1.1.4: only CRLF.CRLF ends the data; bare LF or CR inside
   // the data is refused as a whole (SMTP smuggling).
   if (crlf && line == ".") {
     state_ = State::Delivering;
     next_rcpt_ = 0;
     if (data_bad_ || data_too_big_) {
-      Output o;
+      net::Output o;
       const LmtpReply r = data_too_big_
                               ? LmtpReply{552, "5.3.4", "Message size exceeds fixed maximum"}
                               : LmtpReply{554, "5.6.0", "Message refused: " + data_error_};
@@ -174,8 +164,8 @@ LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) 
       reset_transaction();
       return o;
     }
-    Output o;
-    o.deliver = true;
+    net::Output o;
+    o.work = true;
     return o;
   }
   if (!crlf || line.find('\r') != std::string_view::npos) {
@@ -192,27 +182,28 @@ LmtpSession::Output LmtpSession::on_data_line(std::string_view line, bool crlf) 
   return {};
 }
 
-LmtpSession::Output LmtpSession::deliver_next() {
-  Output o;
+net::Output LmtpSession::deliver_next() {
+  net::Output o;
   if (state_ != State::Delivering || next_rcpt_ >= tx_.rcpts.size()) return o;
   o.bytes = format_reply(backend_.deliver(tx_, next_rcpt_));
   ++next_rcpt_;
   if (next_rcpt_ < tx_.rcpts.size()) {
-    o.deliver = true;
+    o.work = true;
   } else {
     reset_transaction();
   }
   return o;
 }
 
-LmtpSession::Output LmtpSession::command(std::string_view line) {
+net::Output LmtpSession::command(std::string_view line) {
   const auto sp = line.find(' ');
-  const std::string verb = upper(line.substr(0, sp));
-  const std::string_view arg = sp == std::string_view::npos ? "" : trim(line.substr(sp + 1));
+  const std::string verb = base::to_upper(line.substr(0, sp));
+  const std::string_view arg =
+      sp == std::string_view::npos ? "" : base::trim_wsp(line.substr(sp + 1));
 
   if (verb == "LHLO") return lhlo(arg);
   if (verb == "QUIT") {
-    Output o = reply(221, "2.0.0", options_.hostname + " closing connection");
+    net::Output o = reply(221, "2.0.0", options_.hostname + " closing connection");
     o.close = true;
     state_ = State::Closed;
     return o;
@@ -230,7 +221,7 @@ LmtpSession::Output LmtpSession::command(std::string_view line) {
     if (!options_.tls_available || options_.tls_active)
       return reply(502, "5.5.1", "STARTTLS not available");
     if (!arg.empty()) return reply(501, "5.5.4", "STARTTLS takes no arguments");
-    Output o = reply(220, "2.0.0", "Ready to start TLS");
+    net::Output o = reply(220, "2.0.0", "Ready to start TLS");
     o.start_tls = true;
     return o;
   }
@@ -248,7 +239,7 @@ LmtpSession::Output LmtpSession::command(std::string_view line) {
   return reply(500, "5.5.2", "Unrecognized command");
 }
 
-LmtpSession::Output LmtpSession::lhlo(std::string_view arg) {
+net::Output LmtpSession::lhlo(std::string_view arg) {
   if (arg.empty() || arg.find(' ') != std::string_view::npos)
     return reply(501, "5.5.4", "LHLO requires one domain or address literal");
   tx_.helo = std::string(arg);
@@ -261,7 +252,7 @@ LmtpSession::Output LmtpSession::lhlo(std::string_view arg) {
   return reply(250, "", text);
 }
 
-LmtpSession::Output LmtpSession::mail(std::string_view arg) {
+net::Output LmtpSession::mail(std::string_view arg) {
   if (state_ == State::Greeting) return reply(503, "5.5.1", "Send LHLO first");
   if (state_ != State::Ready) return reply(503, "5.5.1", "Nested MAIL command");
   PathArg p;
@@ -275,7 +266,7 @@ LmtpSession::Output LmtpSession::mail(std::string_view arg) {
       if (n > options_.max_message_size)
         return reply(552, "5.3.4", "Message size exceeds fixed maximum");
     } else if (k == "BODY") {
-      const std::string b = upper(v);
+      const std::string b = base::to_upper(v);
       if (b != "7BIT" && b != "8BITMIME") return reply(501, "5.5.4", "Unsupported BODY type");
     } else {
       return reply(555, "5.5.4", "Unsupported parameter " + k);
@@ -286,7 +277,7 @@ LmtpSession::Output LmtpSession::mail(std::string_view arg) {
   return reply(250, "2.1.0", "Sender <" + p.address + "> OK");
 }
 
-LmtpSession::Output LmtpSession::rcpt(std::string_view arg) {
+net::Output LmtpSession::rcpt(std::string_view arg) {
   if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
   PathArg p;
   if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");

@@ -1,7 +1,8 @@
 // The LMTP (RFC 2033) server state machine: lines in, reply bytes out. It
 // knows no sockets; net/ feeds it lines and writes what it returns. After
 // the final "." the replies come one per accepted recipient from
-// deliver_next(), which the caller runs off the I/O thread.
+// deliver_next(), which the caller runs off the I/O thread while the
+// returned net::Output asks for `work`.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "net/output.hpp"
 
 namespace zest::delivery {
 
@@ -53,35 +56,28 @@ struct LmtpOptions {
 class LmtpSession {
  public:
   enum class State { Greeting, Ready, Mail, Rcpt, Data, Delivering, Closed };
-  struct Output {
-    std::string bytes;       // replies to send now
-    bool close = false;      // after sending
-    bool start_tls = false;  // after sending: handshake, then tls_started()
-    bool deliver = false;    // call deliver_next() until it returns nothing more
-  };
-
   LmtpSession(LmtpBackend& backend, LmtpOptions options, std::string remote, std::string id);
 
-  Output greeting();
+  net::Output greeting();
   // One input line without its line end; `crlf` is false when it ended in a
   // bare LF.
-  Output on_line(std::string_view line, bool crlf);
+  net::Output on_line(std::string_view line, bool crlf);
   // The reader dropped a line longer than its bound.
-  Output on_overlong_line();
-  Output on_timeout();
+  net::Output on_overlong_line();
+  net::Output on_timeout();
   // The next per-recipient reply after DATA; `more` tells whether another follows.
-  Output deliver_next();
+  net::Output deliver_next();
   void tls_started();
 
   State state() const { return state_; }
   std::chrono::seconds timeout() const;
 
  private:
-  Output command(std::string_view line);
-  Output on_data_line(std::string_view line, bool crlf);
-  Output lhlo(std::string_view arg);
-  Output mail(std::string_view arg);
-  Output rcpt(std::string_view arg);
+  net::Output command(std::string_view line);
+  net::Output on_data_line(std::string_view line, bool crlf);
+  net::Output lhlo(std::string_view arg);
+  net::Output mail(std::string_view arg);
+  net::Output rcpt(std::string_view arg);
   void reset_transaction();
 
   LmtpBackend& backend_;

@@ -10,20 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "delivery/delivery_observer.hpp"
 #include "delivery/executor.hpp"
-#include "transport/smtp_submit.hpp"
 #include "store/duplicates.hpp"
 #include "store/maildir_tx.hpp"
+#include "transport/smtp_submit.hpp"
 
 namespace zest::delivery {
-
-// A copy stored by a committed delivery, what a MessageNew event names.
-struct DeliveredCopy {
-  std::string mailbox;  // IMAP name ("INBOX", "Lists/sieve")
-  std::vector<std::string> flags;
-  std::size_t size = 0;  // octets with CRLF line ends (IMAP RFC822.SIZE)
-  store::StoredCopy stored;
-};
 
 class StagedBackend : public DeliveryBackend {
  public:

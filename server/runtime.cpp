@@ -8,8 +8,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "events/sinks.hpp"
+#include "base/logfmt.hpp"
 #include "config/notify_setup.hpp"
+#include "events/sinks.hpp"
 #include "store/maildir_clean.hpp"
 
 namespace zest::server {
@@ -72,18 +73,23 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
       notify(config::notify_config(cfg)),
       sender(notify.submission),
       notify_transport(notify),
+      notify_methods(methods::standard_methods(notify.policy)),
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
   agent.set_notify_transport(&notify_transport);
+  agent.set_notify_methods(&notify_methods);
   auto opened = open_outbox(cfg);
   if (!opened) {
     outbox_error = opened.error();
-    log.write("event=outbox-error " + delivery::log_field("error", outbox_error));
+    log.write("event=outbox-error " + base::log_field("error", outbox_error));
     // Deliveries must not be acknowledged without their events.
-    agent.set_event_recorder(&failing_recorder());
+    delivery_events.emplace(failing_recorder(), cfg.hostname);
+    agent.set_observer(&*delivery_events);
     return;
   }
   outbox = std::move(opened.value());
-  agent.set_event_recorder(outbox.get());
+  if (!outbox) return;
+  delivery_events.emplace(*outbox, cfg.hostname);
+  agent.set_observer(&*delivery_events);
 }
 
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {
@@ -119,8 +125,8 @@ Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox
         s.type == "redis" ? events::make_redis_transport(o) : events::make_webhook_transport(o);
     if (!t) return Result<bool>::failure("[[events.sink]] " + s.name + ": " + t.error());
     if (s.type == "webhook" && s.url.starts_with("http:"))
-      log.write("event=warning " + delivery::log_field("sink", s.name) + " " +
-                delivery::log_field("warning", "plain http: events travel unencrypted"));
+      log.write("event=warning " + base::log_field("sink", s.name) + " " +
+                base::log_field("warning", "plain http: events travel unencrypted"));
     senders_.push_back(
         std::make_unique<events::Sender>(outbox, s.name, std::move(t.value()), so, log.fn()));
   }
@@ -129,7 +135,7 @@ Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox
     for (auto& s : senders_) s->wake();
   });
   if (auto pruned = outbox.prune(std::chrono::seconds(cfg.events_keep_delivered)); !pruned)
-    log.write("event=outbox-error " + delivery::log_field("error", pruned.error()));
+    log.write("event=outbox-error " + base::log_field("error", pruned.error()));
   for (auto& s : senders_) s->start();
   return true;
 }
@@ -143,7 +149,7 @@ void EventSenders::stop() {
 void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log) {
   auto all = stack.users.all();
   if (!all) {
-    log.write("event=tmp-cleanup-error " + delivery::log_field("error", all.error()));
+    log.write("event=tmp-cleanup-error " + base::log_field("error", all.error()));
     return;
   }
   const auto now = std::chrono::system_clock::now();
@@ -153,7 +159,7 @@ void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logg
                                            : std::filesystem::path(e.home);
     const auto r = store::clean_maildir_tmp(store::SieveHome{home}.maildir(), now);
     if (r.removed == 0 && r.failed == 0) continue;
-    log.write("event=tmp-cleanup " + delivery::log_field("user", e.name) +
+    log.write("event=tmp-cleanup " + base::log_field("user", e.name) +
               " removed=" + std::to_string(r.removed) + " failed=" + std::to_string(r.failed));
   }
 }

@@ -4,17 +4,19 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "events/outbox.hpp"
 #include "events/sender.hpp"
 #include "interp/registry.hpp"
-#include "transport/notify_transport.hpp"
-#include "config/server_config.hpp"
+#include "server/delivery_events.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
+#include "transport/notify_transport.hpp"
 
 namespace zest::server {
 
@@ -43,11 +45,15 @@ struct DeliveryStack {
   transport::NotifyConfig notify;  // [submission] and the notify transports
   transport::CurlSender sender;
   transport::NetworkTransport notify_transport;  // xmpp and https notifications
+  methods::MethodRegistry notify_methods;        // built once, for every delivery
   delivery::DeliveryAgent agent;
   // The event outbox, when [[events.sink]] tables are configured; opening
   // failures are in outbox_error (deliveries then fail temporarily).
   std::unique_ptr<events::Outbox> outbox;
   std::string outbox_error;
+  // Delivery's outcomes as events, into the outbox (or refused when it
+  // could not be opened); unset when no sink is configured.
+  std::optional<DeliveryEvents> delivery_events;
 };
 
 // The outbox of a configuration (null when no sink is configured).

@@ -6,61 +6,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/logfmt.hpp"
 #include "config/server_config.hpp"
-#include "delivery/lmtp_delivery.hpp"
-#include "delivery/lmtp_session.hpp"
+#include "delivery/lmtp_handler.hpp"
 #include "net/line_server.hpp"
 #include "server/managesieve_service.hpp"
 #include "server/runtime.hpp"
 #include "transport/curl.hpp"
 
-namespace {
-
 using namespace zest;
-
-// Adapts the LMTP state machine to the line server.
-class LmtpHandler final : public net::LineHandler {
- public:
-  LmtpHandler(delivery::DeliveryAgent& agent, delivery::LmtpOptions opts,
-              const net::ConnectionInfo& info, std::string id)
-      : backend_(agent, false),
-        session_(backend_, std::move(opts), info.remote, std::move(id)),
-        over_limit_(info.over_limit),
-        hostname_(agent.options().hostname) {}
-
-  net::Output greeting() override {
-    if (over_limit_)
-      return {"421 4.3.2 " + hostname_ + " Too many connections, try again later\r\n", true};
-    return convert(session_.greeting());
-  }
-  net::Output on_line(std::string_view line, bool crlf) override {
-    return convert(session_.on_line(line, crlf));
-  }
-  net::Output on_overlong_line() override { return convert(session_.on_overlong_line()); }
-  net::Output on_timeout() override { return convert(session_.on_timeout()); }
-  net::Output work() override { return convert(session_.deliver_next()); }
-  void on_tls_started() override {
-    backend_.set_tls(true);
-    session_.tls_started();
-  }
-  std::chrono::seconds timeout() const override { return session_.timeout(); }
-
- private:
-  static net::Output convert(delivery::LmtpSession::Output o) {
-    net::Output n;
-    n.bytes = std::move(o.bytes);
-    n.close = o.close;
-    n.start_tls = o.start_tls;
-    n.work = o.deliver;
-    return n;
-  }
-  delivery::AgentLmtpBackend backend_;
-  delivery::LmtpSession session_;
-  bool over_limit_;
-  std::string hostname_;
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"zestd: Sieve mail filtering (LMTP delivery agent)"};
@@ -139,18 +93,8 @@ int main(int argc, char** argv) {
   sopts.tls_cert = cfg.lmtp_tls_cert;
   sopts.tls_key = cfg.lmtp_tls_key;
   const bool tls = !cfg.lmtp_tls_cert.empty();
-  std::atomic<std::uint64_t> sessions{0};
-  net::LineServer server(
-      sopts,
-      [&](const net::ConnectionInfo& info) -> std::unique_ptr<net::LineHandler> {
-        delivery::LmtpOptions o = lopts;
-        o.tls_available = tls;
-        const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++sessions);
-        log.write("event=connect " + delivery::log_field("session", id) + " " +
-                  delivery::log_field("remote", info.remote));
-        return std::make_unique<LmtpHandler>(stack.agent, o, info, id);
-      },
-      log.fn());
+  net::LineServer server(sopts, delivery::lmtp_handler_factory(stack.agent, lopts, tls, log.fn()),
+                         log.fn());
   if (auto r = server.listen(lmtp); !r) {
     std::cerr << "zestd: " << r.error() << "\n";
     return 71;  // EX_OSERR
@@ -159,7 +103,7 @@ int main(int argc, char** argv) {
     std::string where = lmtp[i].to_string();
     if (lmtp[i].kind == net::Endpoint::Kind::Tcp && lmtp[i].port == 0)
       where = lmtp[i].host + ":" + std::to_string(server.bound_port(i));
-    log.write("event=listening protocol=lmtp " + delivery::log_field("address", where));
+    log.write("event=listening protocol=lmtp " + base::log_field("address", where));
   }
   server::ManageSieveService managesieve(cfg, stack, log);
   if (!sieve_eps.empty()) {
@@ -171,12 +115,12 @@ int main(int argc, char** argv) {
       std::string where = sieve_eps[i].to_string();
       if (sieve_eps[i].kind == net::Endpoint::Kind::Tcp && sieve_eps[i].port == 0)
         where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
-      log.write("event=listening protocol=managesieve " + delivery::log_field("address", where));
+      log.write("event=listening protocol=managesieve " + base::log_field("address", where));
     }
   }
-  log.write("event=started " + delivery::log_field("config", cfg.source) + " " +
-            delivery::log_field("data_dir", cfg.data_dir) + " " +
-            delivery::log_field("passwd_file", cfg.passwd_file));
+  log.write("event=started " + base::log_field("config", cfg.source) + " " +
+            base::log_field("data_dir", cfg.data_dir) + " " +
+            base::log_field("passwd_file", cfg.passwd_file));
   server.run(true);
   managesieve.stop();
   event_senders.stop();

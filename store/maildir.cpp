@@ -1,5 +1,7 @@
 #include "store/maildir.hpp"
 
+#include "base/text.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -50,10 +52,8 @@ Result<fs::path> Maildir::folder_path(std::string_view mailbox) const {
   using R = Result<fs::path>;
   if (mailbox.empty()) return R::failure("empty mailbox name");
   std::string_view first = mailbox.substr(0, mailbox.find('/'));
-  std::string lower(first);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string rest = std::string(mailbox);
-  if (lower == "inbox") {
+  if (base::iequals(first, "inbox")) {
     if (first.size() == mailbox.size()) return root_;
     rest = rest.substr(first.size() + 1);
   }

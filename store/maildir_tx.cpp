@@ -1,5 +1,7 @@
 #include "store/maildir_tx.hpp"
 
+#include "base/base64.hpp"
+#include "base/text.hpp"
 #include "store/uidlist.hpp"
 
 #include <fcntl.h>
@@ -72,8 +74,7 @@ std::string unique_base() {
 }
 
 char flag_letter(std::string_view flag) {
-  std::string f(flag);
-  for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string f = base::to_lower(flag);
   if (f == "\\draft") return 'D';
   if (f == "\\flagged") return 'F';
   if (f == "\\answered") return 'R';
@@ -87,25 +88,20 @@ char flag_letter(std::string_view flag) {
 std::string utf8_to_mutf7(std::string_view in) {
   // RFC 3501 §5.1.3: printable ASCII stays ("&" is "&-"), runs of other
   // characters become "&" + modified BASE64 of UTF-16BE + "-".
-  static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+  // Modified BASE64 is RFC 4648 base64 with ',' for '/' and no padding.
   std::string out;
-  std::vector<std::uint16_t> run;
+  std::string run;  // UTF-16BE
   auto flush = [&] {
     if (run.empty()) return;
-    out += '&';
-    std::uint32_t bits = 0;
-    int nbits = 0;
-    for (std::uint16_t u : run) {
-      bits = (bits << 16) | u;
-      nbits += 16;
-      while (nbits >= 6) {
-        nbits -= 6;
-        out += b64[(bits >> nbits) & 0x3f];
-      }
-    }
-    if (nbits > 0) out += b64[(bits << (6 - nbits)) & 0x3f];
-    out += '-';
+    std::string b64 = base::base64_encode(run);
+    while (!b64.empty() && b64.back() == '=') b64.pop_back();
+    std::replace(b64.begin(), b64.end(), '/', ',');
+    out += '&' + b64 + '-';
     run.clear();
+  };
+  auto push = [&](std::uint32_t unit) {
+    run += static_cast<char>(unit >> 8);
+    run += static_cast<char>(unit & 0xff);
   };
   for (std::size_t i = 0; i < in.size();) {
     const auto c = static_cast<unsigned char>(in[i]);
@@ -137,10 +133,10 @@ std::string utf8_to_mutf7(std::string_view in) {
     i += static_cast<std::size_t>(len);
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      run.push_back(static_cast<std::uint16_t>(0xd800 | (cp >> 10)));
-      run.push_back(static_cast<std::uint16_t>(0xdc00 | (cp & 0x3ff)));
+      push(0xd800 | (cp >> 10));
+      push(0xdc00 | (cp & 0x3ff));
     } else {
-      run.push_back(static_cast<std::uint16_t>(cp));
+      push(cp);
     }
   }
   flush();
@@ -160,9 +156,7 @@ Result<fs::path> maildir_folder(const fs::path& root, std::string_view mailbox, 
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
-  std::string first = parts.front();
-  for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (first == "inbox") {
+  if (base::iequals(parts.front(), "inbox")) {
     if (parts.size() == 1) return root;
     // With '.', INBOX is the namespace prefix: "INBOX.Junk" is ".Junk".
     if (separator == '.') parts.erase(parts.begin());

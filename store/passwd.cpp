@@ -1,5 +1,6 @@
 #include "store/passwd.hpp"
 
+#include "base/text.hpp"
 #include "store/scram.hpp"
 
 #include <argon2.h>
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -19,12 +19,6 @@
 namespace zest::store {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::vector<std::string_view> split_colons(std::string_view line) {
   std::vector<std::string_view> out;
@@ -43,7 +37,7 @@ std::pair<std::string, std::string_view> split_scheme(std::string_view stored) {
   if (!stored.empty() && stored.front() == '{') {
     const auto close = stored.find('}');
     if (close != std::string_view::npos)
-      return {lower(stored.substr(1, close - 1)), stored.substr(close + 1)};
+      return {base::to_lower(stored.substr(1, close - 1)), stored.substr(close + 1)};
   }
   return {"crypt", stored};
 }
@@ -100,7 +94,7 @@ Result<std::vector<UserEntry>> parse_passwd(std::string_view text, std::string_v
       u.extra = std::string(line.substr(off));
     }
     for (const auto& other : users)
-      if (lower(other.name) == lower(u.name)) return fail("duplicate user '" + u.name + "'");
+      if (base::iequals(other.name, u.name)) return fail("duplicate user '" + u.name + "'");
     users.push_back(std::move(u));
   }
   return users;
@@ -136,7 +130,7 @@ std::vector<std::string> supported_schemes() {
 
 Result<std::string> hash_password(std::string_view scheme_in, std::string_view password) {
   using R = Result<std::string>;
-  const std::string scheme = lower(scheme_in);
+  const std::string scheme = base::to_lower(scheme_in);
   const std::string p(password);
   if (scheme == "plain") return "{PLAIN}" + p;
   if (scheme == "sha512-crypt" || scheme == "blf-crypt" || scheme == "bcrypt") {
@@ -218,9 +212,9 @@ Result<std::optional<UserEntry>> UserDb::find(std::string_view name) {
   using R = Result<std::optional<UserEntry>>;
   std::lock_guard lock(mu_);
   if (auto r = refresh(); !r) return R::failure(r.error());
-  const std::string key = lower(name);
+  const std::string key = base::to_lower(name);
   for (const auto& u : users_)
-    if (lower(u.name) == key) return std::optional<UserEntry>(u);
+    if (base::to_lower(u.name) == key) return std::optional<UserEntry>(u);
   return std::optional<UserEntry>();
 }
 

@@ -11,30 +11,17 @@
 #include <optional>
 #include <vector>
 
+#include "base/base64.hpp"
+
 namespace zest::store {
 namespace {
 
 using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
 
-std::string b64(const unsigned char* p, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  const int len =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), p, static_cast<int>(n));
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
-std::optional<std::string> unb64(std::string_view s) {
-  if (s.empty() || s.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * s.size() / 4, '\0');
-  const int len =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (len < 0) return std::nullopt;
-  std::size_t n = static_cast<std::size_t>(len);
-  for (std::size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) --n;  // padding
-  out.resize(n);
-  return out;
+// A salt or key of the credentials: non-empty, strict base64.
+std::optional<std::string> decode_field(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  return base::base64_decode(s);
 }
 
 Digest hmac(const Digest& key, std::string_view text) {
@@ -68,9 +55,8 @@ Keys derive(std::string_view password, std::string_view salt, unsigned iteration
 std::string scram_sha256_credentials(std::string_view password, std::string_view salt,
                                      unsigned iterations) {
   const Keys k = derive(password, salt, iterations);
-  return std::to_string(iterations) + "," +
-         b64(reinterpret_cast<const unsigned char*>(salt.data()), salt.size()) + "," +
-         b64(k.stored.data(), k.stored.size()) + "," + b64(k.server.data(), k.server.size());
+  return std::to_string(iterations) + "," + base::base64_encode(salt) + "," +
+         base::base64_encode(k.stored) + "," + base::base64_encode(k.server);
 }
 
 Result<std::string> scram_sha256_credentials(std::string_view password, unsigned iterations) {
@@ -95,8 +81,8 @@ bool scram_sha256_matches(std::string_view credentials, std::string_view passwor
   if (ec != std::errc() || end != parts[0].data() + parts[0].size() || iterations == 0 ||
       iterations > 1'000'000)
     return false;
-  const auto salt = unb64(parts[1]);
-  const auto stored = unb64(parts[2]);
+  const auto salt = decode_field(parts[1]);
+  const auto stored = decode_field(parts[2]);
   if (!salt || !stored || stored->size() != SHA256_DIGEST_LENGTH) return false;
   const Keys k = derive(password, *salt, iterations);
   return CRYPTO_memcmp(k.stored.data(), stored->data(), k.stored.size()) == 0;

@@ -23,6 +23,10 @@ struct SieveHome {
   std::filesystem::path script_dir() const { return home / "sieve"; }
   std::filesystem::path active_link() const { return home / ".dovecot.sieve"; }
   std::filesystem::path maildir() const { return home / "Maildir"; }
+  // zest's own small files in the home, next to the mail they are about.
+  std::filesystem::path duplicates_file() const { return home / ".zest.duplicates"; }
+  std::filesystem::path notify_rate_file() const { return home / ".zest.notify-rate"; }
+  std::filesystem::path quota_marker() const { return home / ".zest.quota-exceeded"; }
   // The active script, when the link (or a plain file) exists and resolves.
   std::optional<std::filesystem::path> active_script() const;
 };

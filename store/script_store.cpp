@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hex.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::store {
@@ -23,10 +24,11 @@ bool plain_char(char c) {
          c == '-';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;  // only upper-case escapes are produced, so only they round-trip
+// Only upper-case escapes are produced, so only they are read back: a
+// lower-case "%2f" names no script.
+int upper_hex_value(char c) {
+  const auto at = std::string_view(base::kHexUpper).find(c);
+  return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
 
 // Unique names for temporary files within this process and across processes.
@@ -38,7 +40,6 @@ std::string tmp_suffix() {
 }  // namespace
 
 std::string script_file_stem(std::string_view name) {
-  static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
@@ -49,8 +50,8 @@ std::string script_file_stem(std::string_view name) {
     } else {
       const auto u = static_cast<unsigned char>(c);
       out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 15];
+      out += base::kHexUpper[u >> 4];
+      out += base::kHexUpper[u & 15];
     }
   }
   return out;
@@ -64,7 +65,7 @@ std::optional<std::string> script_name_from_stem(std::string_view stem) {
       continue;
     }
     if (i + 2 >= stem.size()) return std::nullopt;
-    const int hi = hex_value(stem[i + 1]), lo = hex_value(stem[i + 2]);
+    const int hi = upper_hex_value(stem[i + 1]), lo = upper_hex_value(stem[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     name += static_cast<char>(hi * 16 + lo);
     i += 2;

@@ -30,11 +30,11 @@ class FuzzBackend final : public LmtpBackend {
 };
 
 // Returns whether the session asked for the connection to be closed.
-bool drain(LmtpSession& session, LmtpSession::Output out, std::size_t& sink) {
+bool drain(LmtpSession& session, zest::net::Output out, std::size_t& sink) {
   sink += out.bytes.size();
   bool close = out.close;
   // deliver_next() reports per recipient; bounded by the recipient limit.
-  for (int i = 0; out.deliver && i < 64; ++i) {
+  for (int i = 0; out.work && i < 64; ++i) {
     out = session.deliver_next();
     sink += out.bytes.size();
     close = close || out.close;

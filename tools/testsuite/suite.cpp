@@ -220,6 +220,8 @@ void Suite::reload_settings() {
       s.values[name] = value;
   }
   settings_ = std::move(s);
+  notify_methods_ = methods::standard_methods(
+      methods::policy_from_settings(settings_.values, settings_.value("postmaster_address")));
 }
 
 void Suite::set_message(std::string raw, bool derive_envelope) {
@@ -357,6 +359,7 @@ bool Suite::run_program(const interp::Program& program, bool append) {
 delivery::ExecutionStatus Suite::execute(bool commit) {
   delivery::DeliveryContext dctx{message(), envelope_, settings_};
   dctx.postmaster = settings_.value("postmaster_address", "postmaster@example.com");
+  dctx.notify_methods = &notify_methods_;
   auto st = delivery::execute(result_->actions, interp::canonical_flags(result_->internal_flags),
                               exec_, commit, dctx, mail_);
   result_->actions.set_executed(exec_.executed);

@@ -87,6 +87,7 @@ class Suite final : public interp::Host {
 
   std::map<std::string, std::string, std::less<>> overlay_;  // test_config_set
   interp::EngineSettings settings_;
+  methods::MethodRegistry notify_methods_;                // of settings_, rebuilt when they are
   std::vector<std::unique_ptr<mail::Message>> messages_;  // older ones stay alive
   interp::Envelope envelope_;
   std::unique_ptr<interp::ResultState> result_;

@@ -85,9 +85,11 @@ class AgentTest : public ::testing::Test {
     return agent().deliver(*u.value(), r);
   }
   DeliveryAgent& agent() {
-    if (!agent_)
+    if (!agent_) {
       agent_ = std::make_unique<DeliveryAgent>(options, *users, cache, sender, registry, settings,
                                                [this](std::string_view l) { log.emplace_back(l); });
+      agent_->set_notify_methods(&notify_methods);
+    }
     return *agent_;
   }
   fs::path root;
@@ -97,6 +99,7 @@ class AgentTest : public ::testing::Test {
   interp::EngineSettings settings;
   store::ScriptCache cache{registry, settings};
   NullSender sender;
+  methods::MethodRegistry notify_methods = methods::standard_methods({});
   std::vector<std::string> log;
   std::string message;
   std::unique_ptr<DeliveryAgent> agent_;
@@ -305,6 +308,108 @@ TEST_F(AgentTest, NotificationsPerUserHourAreCountedInTheHome) {
   EXPECT_EQ(deliver("bob").code, 250);
   EXPECT_EQ(sender.sent.size(), 2u);
   EXPECT_EQ(transport.xmpp.size(), 1u);
+}
+
+// Hears what delivery announces; can refuse, like an outbox that is down.
+class RecordingObserver : public DeliveryObserver {
+ public:
+  std::vector<QuotaNotice> quota;
+  std::vector<DeliveryNotice> delivered;
+  bool fail = false;
+  Status on_quota(const QuotaNotice& n) override {
+    quota.push_back(n);
+    return fail ? Status::failure("outbox down") : Status::success();
+  }
+  Status on_delivered(const DeliveryNotice& n) override {
+    delivered.push_back(n);
+    return fail ? Status::failure("outbox down") : Status::success();
+  }
+};
+
+TEST_F(AgentTest, ObserverHearsStoredCopiesAndCreatedFolders) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require [\"fileinto\", \"mailbox\", \"imap4flags\"];\n"
+         "fileinto :create :flags \"\\\\Seen\" \"Lists\";\nkeep;\n");
+  RecordingObserver observer;
+  agent().set_observer(&observer);
+  EXPECT_EQ(deliver("bob",
+                    "Message-ID: <m1@example.net>\nFrom: Ann <ann@example.net>\n"
+                    "Subject: =?utf-8?q?caf=C3=A9?=\n\nx\n")
+                .code,
+            250);
+  ASSERT_EQ(observer.delivered.size(), 1u);
+  const DeliveryNotice& n = observer.delivered[0];
+  EXPECT_EQ(n.user, "bob");
+  EXPECT_EQ(n.envelope_from, "sender@example.net");
+  EXPECT_EQ(n.rcpt, "bob");
+  EXPECT_EQ(n.message_id, "<m1@example.net>");
+  EXPECT_EQ(n.from, "Ann <ann@example.net>");
+  EXPECT_EQ(n.subject, "caf\xC3\xA9");
+  ASSERT_EQ(n.copies.size(), 2u);
+  EXPECT_EQ(n.copies[0].mailbox, "Lists");
+  EXPECT_EQ(n.copies[0].flags, std::vector<std::string>{"\\Seen"});
+  EXPECT_EQ(n.copies[1].mailbox, "INBOX");
+  EXPECT_EQ(n.created_mailboxes, std::vector<std::string>{"Lists"});
+  EXPECT_FALSE(n.rejected);
+  EXPECT_FALSE(n.discarded);
+  EXPECT_TRUE(observer.quota.empty());
+}
+
+TEST_F(AgentTest, ObserverHearsRejectAndDiscard) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require \"reject\";\nif header :is \"subject\" \"no\" { reject \"Not wanted\"; stop; }\n"
+         "discard;\n");
+  RecordingObserver observer;
+  agent().set_observer(&observer);
+  EXPECT_EQ(deliver("bob", "Subject: no\n\nx\n").code, 550);
+  EXPECT_EQ(deliver("bob", "Subject: other\n\nx\n").code, 250);
+  ASSERT_EQ(observer.delivered.size(), 2u);
+  EXPECT_TRUE(observer.delivered[0].rejected);
+  EXPECT_EQ(observer.delivered[0].reject_reason, "Not wanted");
+  EXPECT_TRUE(observer.delivered[0].copies.empty());
+  EXPECT_FALSE(observer.delivered[1].rejected);
+  EXPECT_TRUE(observer.delivered[1].discarded);
+  EXPECT_TRUE(observer.delivered[1].copies.empty());
+}
+
+TEST_F(AgentTest, ObserverThatCannotHearTakesTheCopyBack) {
+  RecordingObserver observer;
+  observer.fail = true;
+  agent().set_observer(&observer);
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 451);
+  EXPECT_EQ(o.enhanced, "4.3.0");
+  EXPECT_EQ(observer.delivered.size(), 1u);
+  EXPECT_EQ(count_files(root / "home" / "alice@example.org" / "Maildir" / "new"), 0u);
+  bool logged = false;
+  for (const auto& l : log)
+    logged = logged || (l.starts_with("event=outbox-error ") &&
+                        l.find("error=\"outbox down\"") != std::string::npos);
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(AgentTest, QuotaGateRefusesAndAnnouncesBothWays) {
+  options.quota_storage = 200;
+  RecordingObserver observer;
+  agent().set_observer(&observer);
+  const std::string big = "Subject: big\n\n" + std::string(300, 'x') + "\n";
+  const Outcome o = deliver("alice@example.org", big);
+  EXPECT_EQ(o.code, 452);
+  EXPECT_EQ(o.enhanced, "4.2.2");
+  ASSERT_EQ(observer.quota.size(), 1u);
+  EXPECT_TRUE(observer.quota[0].exceeded);
+  EXPECT_EQ(observer.quota[0].quota, 200u);
+  EXPECT_EQ(observer.quota[0].used, 0u);
+  const fs::path home = root / "home" / "alice@example.org";
+  EXPECT_TRUE(fs::exists(home / ".zest.quota-exceeded"));
+  EXPECT_EQ(deliver("alice@example.org", "Subject: small\n\nx\n").code, 250);
+  ASSERT_EQ(observer.quota.size(), 2u);
+  EXPECT_FALSE(observer.quota[1].exceeded);
+  EXPECT_FALSE(fs::exists(home / ".zest.quota-exceeded"));
+  EXPECT_EQ(deliver("alice@example.org", "Subject: small\n\nx\n").code, 250);
+  EXPECT_EQ(observer.quota.size(), 2u);  // announced once
 }
 
 TEST(FileRateLimiter, SlidingHourInAFile) {

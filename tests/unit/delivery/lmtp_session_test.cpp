@@ -30,7 +30,7 @@ struct Harness {
   std::string send(std::string_view line) {
     auto o = session.on_line(line, true);
     std::string out = o.bytes;
-    while (o.deliver) {
+    while (o.work) {
       o = session.deliver_next();
       out += o.bytes;
     }

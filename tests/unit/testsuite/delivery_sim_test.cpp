@@ -28,9 +28,11 @@ class ExecutorTest : public ::testing::Test {
   MailSimulation sim;
   interp::ActionList actions;
   delivery::ExecutionState state;
+  methods::MethodRegistry notify_methods = methods::standard_methods({});
 
   delivery::ExecutionStatus run(bool commit = true) {
     delivery::DeliveryContext ctx{msg, env, settings};
+    ctx.notify_methods = &notify_methods;
     auto st = delivery::execute(actions, {}, state, commit, ctx, sim);
     if (auto e = sim.commit()) st.errors.push_back(*e);
     return st;
@@ -156,6 +158,7 @@ TEST_F(ExecutorTest, NotifyFccOfXmppFilesAMessageDescribingIt) {
   ASSERT_FALSE(actions.notify(n));
   delivery::DeliveryContext ctx{msg, env, settings};
   ctx.notify_transport = &xmpp;
+  ctx.notify_methods = &notify_methods;
   auto st = delivery::execute(actions, {}, state, true, ctx, sim);
   ASSERT_FALSE(sim.commit());
   EXPECT_TRUE(st.ok);

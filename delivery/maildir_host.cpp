@@ -1,0 +1,49 @@
+#include "delivery/maildir_host.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "base/logfmt.hpp"
+#include "store/duplicates.hpp"
+#include "store/maildir_tx.hpp"
+#include "store/script_store.hpp"
+
+namespace zest::delivery {
+namespace fs = std::filesystem;
+
+bool MaildirHost::mailbox_exists(std::string_view mailbox) {
+  auto dir = store::maildir_folder(maildir_, mailbox, o_.hierarchy_separator);
+  return dir && (*dir == maildir_ || store::maildir_exists(*dir));
+}
+
+std::optional<std::string> MaildirHost::environment(std::string_view name) {
+  if (name == "name") return "zest";
+  if (name == "version") return "0.1.0";
+  if (name == "location") return "MDA";
+  if (name == "phase") return "during";
+  if (name == "domain" || name == "host") return o_.hostname;
+  return std::nullopt;
+}
+
+bool MaildirHost::duplicate_exists(std::string_view id) {
+  return store::DuplicateDb(home_.duplicates_file()).seen(id);
+}
+
+// RFC 6609: personal scripts are the user's ManageSieve scripts (the same
+// file names as store::FsScriptStore), global ones `<sieve_global_dir>/<name>.sieve`.
+std::optional<std::string> MaildirHost::include_source(std::string_view name, bool global) {
+  if (global && o_.sieve_global_dir.empty()) return std::nullopt;
+  const fs::path dir = global ? o_.sieve_global_dir : home_.script_dir();
+  std::ifstream in(dir / (store::script_file_stem(name) + ".sieve"), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void MaildirHost::log(interp::LogLevel level, std::string_view message) {
+  if (level == interp::LogLevel::Debug) return;
+  log_("event=script-log " + base::log_field("message", message));
+}
+
+}  // namespace zest::delivery

@@ -1,0 +1,43 @@
+// What the interpreter asks of its host during one delivery, answered from
+// the user's home: Maildir folders, duplicate ids, personal and global
+// scripts for include, the environment, the script's own log.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "interp/host.hpp"
+#include "store/script_cache.hpp"
+
+namespace zest::delivery {
+
+struct MaildirHostOptions {
+  std::string hostname;                    // environment "domain" and "host"
+  char hierarchy_separator = '/';          // of mailbox names in scripts
+  std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
+};
+
+class MaildirHost final : public interp::Host {
+ public:
+  // `log` receives "event=script-log message=…" lines.
+  MaildirHost(const store::SieveHome& home, MaildirHostOptions options,
+              std::function<void(std::string_view)> log)
+      : home_(home), maildir_(home.maildir()), o_(std::move(options)), log_(std::move(log)) {}
+
+  bool mailbox_exists(std::string_view mailbox) override;
+  std::optional<std::string> environment(std::string_view name) override;
+  bool duplicate_exists(std::string_view id) override;
+  std::optional<std::string> include_source(std::string_view name, bool global) override;
+  void log(interp::LogLevel level, std::string_view message) override;
+
+ private:
+  const store::SieveHome& home_;
+  std::filesystem::path maildir_;
+  MaildirHostOptions o_;
+  std::function<void(std::string_view)> log_;
+};
+
+}  // namespace zest::delivery
