@@ -44,7 +44,8 @@ std::string header_field(std::string_view name, std::string_view value);
 
 // A complete structured header field (addresses, message ids, parameters):
 // the value is written as given, never encoded, except that line breaks
-// become folding white space and long lines are folded at white space.
+// become folding white space and long lines are folded at white space. A
+// single word longer than 998 octets cannot be folded and stays whole.
 std::string structured_field(std::string_view name, std::string_view value);
 
 // An address as written ("Name <a@b>", "<a@b>", "a@b") with a display name
