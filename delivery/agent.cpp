@@ -276,7 +276,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
                std::to_string(options_.quota_storage);
       if (events_) {
         const events::Event one[] = {events::quota_event(c, true, options_.quota_storage, used)};
-        if (auto e = events_->record(one)) detail += "; " + *e;
+        if (auto s = events_->record(one); !s) detail += "; " + s.error();
       }
       fs::create_directories(user.home, ec);
       if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
@@ -285,7 +285,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     if (fs::exists(marker, ec)) {
       if (events_) {
         const events::Event one[] = {events::quota_event(c, false, options_.quota_storage, used)};
-        if (auto e = events_->record(one))
+        if (auto s = events_->record(one); !s)
           return finish(
               {Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
       }
@@ -416,13 +416,13 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     const auto evs =
         delivery_events(user, options_, req, msg, *backend, any_reject.has_value(),
                         any_reject ? std::string_view(any_reject->reason) : "", discarded);
-    if (auto e = events_->record(evs)) {
+    if (auto s = events_->record(evs); !s) {
       // No acknowledged message without its event: take the copies back
       // (nobody was told about them) and let the client retry.
       for (const auto& copy : backend->delivered()) ::unlink(copy.stored.path.c_str());
-      detail = *e;
+      detail = s.error();
       log_("event=outbox-error " + log_field("session", req.session) + " " +
-           log_field("user", user.name) + " " + log_field("error", *e));
+           log_field("user", user.name) + " " + log_field("error", s.error()));
       return finish({Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure recording event"});
     }
   }
