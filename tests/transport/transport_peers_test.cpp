@@ -172,28 +172,28 @@ void expect_signed_post(const json& r, const std::string& path, const std::strin
   EXPECT_LT(std::labs(ts - static_cast<long>(std::time(nullptr))), 60);
 }
 
+// One notification to the receiver `kind` ("http" or "https"): delivered
+// once, signed, with the payload as sent.
+void sends_one_signed_post(const std::string& kind, const std::string& path) {
+  const bool tls = kind == "https";
+  const std::string url = http_url(tls ? "ZEST_HTTPS_PORT" : "ZEST_HTTP_PORT", path, kind.c_str());
+  const std::string id = "evt_" + kind, body = "{\"kind\":\"" + kind + "\"}";
+  const std::size_t before = received(kind, 0).size();
+  auto s = send_http_notification(payload(url, id, body), http_options(), !tls);
+  ASSERT_TRUE(s) << s.error();
+  auto got = received(kind, before + 1);
+  ASSERT_EQ(got.size(), before + 1);
+  expect_signed_post(got.back(), path, id, body);
+}
+
 TEST(Webhook, HttpArrivesSigned) {
   NEED_PEERS();
-  const std::size_t before = received("http", 0).size();
-  auto s = send_http_notification(
-      payload(http_url("ZEST_HTTP_PORT", "/hook?u=alice"), "evt_http", "{\"n\":1}"), http_options(),
-      true);
-  ASSERT_TRUE(s) << s.error();
-  auto got = received("http", before + 1);
-  ASSERT_EQ(got.size(), before + 1);
-  expect_signed_post(got.back(), "/hook?u=alice", "evt_http", "{\"n\":1}");
+  sends_one_signed_post("http", "/hook?u=alice");
 }
 
 TEST(Webhook, HttpsArrivesSignedWithThePrivateCa) {
   NEED_PEERS();
-  const std::size_t before = received("https", 0).size();
-  auto s = send_http_notification(
-      payload(http_url("ZEST_HTTPS_PORT", "/tls", "https"), "evt_tls", "{\"tls\":true}"),
-      http_options(), false);
-  ASSERT_TRUE(s) << s.error();
-  auto got = received("https", before + 1);
-  ASSERT_EQ(got.size(), before + 1);
-  expect_signed_post(got.back(), "/tls", "evt_tls", "{\"tls\":true}");
+  sends_one_signed_post("https", "/tls");
 }
 
 TEST(Webhook, HttpsWithoutTheCaIsRefusedAndNotRetried) {
