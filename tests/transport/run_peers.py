@@ -7,17 +7,16 @@ one JSON file per item into a spool directory the test program reads.
 The peers are started on free ports before the program and stopped (by
 pid) after it; their ports go to the program in environment variables.
 /usr/bin/python3: aiosmtpd comes from Debian's python3-aiosmtpd."""
-import argparse, base64, hashlib, hmac, json, os, shutil, signal, ssl, subprocess, sys
+import argparse, json, os, shutil, signal, ssl, subprocess, sys
 import tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Prosody and the small XMPP client of the notification tests.
 sys.path.insert(0, os.path.join(HERE, "..", "integration", "notify"))
-from test_notify import Prosody, XmppClient, free_port  # noqa: E402
+# Prosody, the small XMPP client and the webhook secret with its Python
+# verifier, as the notification tests use them.
+from test_notify import SECRET, Prosody, XmppClient, free_port, verify  # noqa: E402
 
-SECRET_KEY = b"transport-peers-secret-0123456789"
-SECRET = "whsec_" + base64.b64encode(SECRET_KEY).decode()
 REDIS_PASSWORD = "peers-pw"
 
 
@@ -37,15 +36,6 @@ class Spool:
         with open(tmp, "w") as f:
             json.dump(doc, f)
         os.rename(tmp, os.path.join(self.root, "%s-%d.json" % (kind, n)))
-
-
-def signature_valid(headers, body):
-    sigs = headers.get("webhook-signature")
-    if not sigs:
-        return False
-    signed = (headers["webhook-id"] + "." + headers["webhook-timestamp"] + ".").encode() + body
-    expect = "v1," + base64.b64encode(hmac.new(SECRET_KEY, signed, hashlib.sha256).digest()).decode()
-    return any(hmac.compare_digest(expect, s) for s in sigs.split())
 
 
 class Receiver:
@@ -72,7 +62,8 @@ class Receiver:
                     code, extra = 429, {"Retry-After": "7"}
                 spool.put(kind, {"path": self.path, "headers": headers,
                                  "body": body.decode("utf-8", "replace"),
-                                 "signature_valid": signature_valid(headers, body),
+                                 "signature_valid": "webhook-signature" in headers
+                                                    and verify(headers, body),
                                  "status": code})
                 self.send_response(code)
                 for k, v in extra.items():
