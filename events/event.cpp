@@ -7,6 +7,10 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/hex.hpp"
+#include "base/percent.hpp"
+#include "base/text.hpp"
+
 namespace zest::events {
 namespace {
 
@@ -15,17 +19,17 @@ using json = nlohmann::ordered_json;
 // RFC 5092 §6: unreserved / sub-delims-sh / pct-encoded, plus the extra
 // characters each production allows.
 std::string pct_encode(std::string_view s, std::string_view extra) {
-  static constexpr std::string_view kSafe =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*+,";
+  static constexpr std::string_view kSubDelimsSh = "!$'()*+,";
   std::string out;
   for (unsigned char c : s) {
-    if (kSafe.find(static_cast<char>(c)) != std::string_view::npos ||
-        extra.find(static_cast<char>(c)) != std::string_view::npos) {
-      out += static_cast<char>(c);
+    const char ch = static_cast<char>(c);
+    if (base::is_unreserved(c) || kSubDelimsSh.find(ch) != std::string_view::npos ||
+        extra.find(ch) != std::string_view::npos) {
+      out += ch;
     } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
+      out += '%';
+      out += base::kHexUpper[c >> 4];
+      out += base::kHexUpper[c & 15];
     }
   }
   return out;
@@ -39,9 +43,7 @@ std::string server_part(std::string_view user, std::string_view host) {
 std::string mailbox_part(std::string_view mailbox) {
   // "INBOX" is case-insensitive in IMAP; say it the canonical way.
   std::string m(mailbox);
-  std::string upper = m.substr(0, 5);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (upper == "INBOX" && (m.size() == 5 || m[5] == '/')) m.replace(0, 5, "INBOX");
+  if (base::istarts_with(m, "INBOX") && (m.size() == 5 || m[5] == '/')) m.replace(0, 5, "INBOX");
   return pct_encode(m, "&=:@/");
 }
 

@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace zest::events {
+#include "base/result.hpp"
 
-using Error = std::optional<std::string>;
+namespace zest::events {
 
 // One event as recorded, before it is assigned to sinks.
 struct Event {
@@ -30,7 +30,7 @@ struct Event {
 class EventRecorder {
  public:
   virtual ~EventRecorder() = default;
-  virtual Error record(std::span<const Event> events) = 0;
+  virtual Status record(std::span<const Event> events) = 0;
 };
 
 // A new ULID (48-bit millisecond time + 80 random bits, Crockford base32).

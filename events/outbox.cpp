@@ -144,18 +144,18 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, std::vecto
   // WAL: readers never block the writer; FULL: a commit is fsynced before
   // it returns, which is what lets delivery acknowledge the message.
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema})
-    if (auto e = box->exec(sql)) return R::failure(path + ": " + *e);
+    if (auto s = box->exec(sql); !s) return R::failure(path + ": " + s.error());
   return box;
 }
 
-Error Outbox::exec(const char* sql) {
+Status Outbox::exec(const char* sql) {
   char* msg = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string e = msg ? msg : sqlite3_errmsg(db_);
     sqlite3_free(msg);
-    return e;
+    return Status::failure(std::move(e));
   }
-  return std::nullopt;
+  return Status::success();
 }
 
 void Outbox::on_record(std::function<void()> fn) {
@@ -163,15 +163,15 @@ void Outbox::on_record(std::function<void()> fn) {
   on_record_ = std::move(fn);
 }
 
-Error Outbox::record(std::span<const Event> events) {
-  if (events.empty()) return std::nullopt;
+Status Outbox::record(std::span<const Event> events) {
+  if (events.empty()) return Status::success();
   std::function<void()> notify;
   {
     std::lock_guard lock(mu_);
-    if (auto e = exec("BEGIN IMMEDIATE")) return "outbox: " + *e;
-    auto fail = [&](std::string what) -> Error {
-      exec("ROLLBACK");
-      return "outbox: " + what;
+    if (auto s = exec("BEGIN IMMEDIATE"); !s) return Status::failure("outbox: " + s.error());
+    auto fail = [&](std::string what) {
+      (void)exec("ROLLBACK");
+      return Status::failure("outbox: " + what);
     };
     const std::int64_t now = now_ms();
     const std::int64_t deadline = now + dead_after_.count() * 1000;
@@ -204,11 +204,11 @@ Error Outbox::record(std::span<const Event> events) {
         if (d.step() != SQLITE_DONE) return fail(d.error());
       }
     }
-    if (auto e = exec("COMMIT")) return fail(*e);
+    if (auto s = exec("COMMIT"); !s) return fail(s.error());
     notify = on_record_;
   }
   if (notify) notify();
-  return std::nullopt;
+  return Status::success();
 }
 
 Result<std::vector<Delivery>> Outbox::heads(std::string_view sink) {
@@ -228,33 +228,33 @@ Result<std::vector<Delivery>> Outbox::heads(std::string_view sink) {
   return out;
 }
 
-Error Outbox::update(const char* sql, std::string_view sink, std::string_view user,
-                     std::int64_t seq, std::int64_t a, std::string_view text) {
+Status Outbox::update(const char* sql, std::string_view sink, std::string_view user,
+                      std::int64_t seq, std::int64_t a, std::string_view text) {
   std::lock_guard lock(mu_);
   Stmt s(db_, sql);
-  if (!s.ok()) return sqlite3_errmsg(db_);
+  if (!s.ok()) return Status::failure(sqlite3_errmsg(db_));
   s.bind(1, sink).bind(2, user).bind(3, seq).bind(4, a).bind(5, text);
-  if (s.step() != SQLITE_DONE) return s.error();
-  return std::nullopt;
+  if (s.step() != SQLITE_DONE) return Status::failure(s.error());
+  return Status::success();
 }
 
-Error Outbox::mark_delivered(std::string_view sink, std::string_view user, std::int64_t seq) {
+Status Outbox::mark_delivered(std::string_view sink, std::string_view user, std::int64_t seq) {
   return update(
       "UPDATE delivery SET state = 1, attempts = attempts + 1, done_ms = ?4, last_error = ?5 "
       "WHERE sink = ?1 AND user = ?2 AND seq = ?3",
       sink, user, seq, now_ms(), "");
 }
 
-Error Outbox::mark_retry(std::string_view sink, std::string_view user, std::int64_t seq,
-                         std::int64_t next_ms, std::string_view error) {
+Status Outbox::mark_retry(std::string_view sink, std::string_view user, std::int64_t seq,
+                          std::int64_t next_ms, std::string_view error) {
   return update(
       "UPDATE delivery SET attempts = attempts + 1, next_ms = ?4, last_error = ?5 "
       "WHERE sink = ?1 AND user = ?2 AND seq = ?3",
       sink, user, seq, next_ms, error);
 }
 
-Error Outbox::mark_dead(std::string_view sink, std::string_view user, std::int64_t seq,
-                        std::string_view error) {
+Status Outbox::mark_dead(std::string_view sink, std::string_view user, std::int64_t seq,
+                         std::string_view error) {
   return update(
       "UPDATE delivery SET state = 2, attempts = attempts + 1, done_ms = ?4, last_error = ?5 "
       "WHERE sink = ?1 AND user = ?2 AND seq = ?3",
@@ -283,22 +283,22 @@ Result<int> Outbox::retry(const std::vector<std::string>& ids, std::string_view 
   std::lock_guard lock(mu_);
   const std::int64_t now = now_ms();
   int changed = 0;
-  auto run = [&](std::string_view id) -> Error {
+  auto run = [&](std::string_view id) -> Status {
     Stmt s(db_,
            "UPDATE delivery SET state = 0, attempts = 0, next_ms = ?1, deadline_ms = ?2 "
            "WHERE state = 2 AND (?3 = '' OR sink = ?3) "
            "AND (?4 = '' OR event = (SELECT id FROM event WHERE uid = ?4))");
-    if (!s.ok()) return sqlite3_errmsg(db_);
+    if (!s.ok()) return Status::failure(sqlite3_errmsg(db_));
     s.bind(1, now).bind(2, now + dead_after_.count() * 1000).bind(3, sink).bind(4, id);
-    if (s.step() != SQLITE_DONE) return s.error();
+    if (s.step() != SQLITE_DONE) return Status::failure(s.error());
     changed += sqlite3_changes(db_);
-    return std::nullopt;
+    return Status::success();
   };
   if (ids.empty()) {
-    if (auto e = run("")) return R::failure(*e);
+    if (auto r = run(""); !r) return R::failure(r.error());
   } else {
     for (const auto& id : ids)
-      if (auto e = run(id)) return R::failure(*e);
+      if (auto r = run(id); !r) return R::failure(r.error());
   }
   return changed;
 }
@@ -311,8 +311,8 @@ Result<int> Outbox::prune(std::chrono::seconds age) {
   s.bind(1, now_ms() - age.count() * 1000);
   if (s.step() != SQLITE_DONE) return R::failure(s.error());
   const int removed = sqlite3_changes(db_);
-  if (auto e = exec("DELETE FROM event WHERE id NOT IN (SELECT event FROM delivery)"))
-    return R::failure(*e);
+  if (auto r = exec("DELETE FROM event WHERE id NOT IN (SELECT event FROM delivery)"); !r)
+    return R::failure(r.error());
   return removed;
 }
 

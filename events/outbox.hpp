@@ -64,17 +64,17 @@ class Outbox final : public EventRecorder {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  Error record(std::span<const Event> events) override;
+  Status record(std::span<const Event> events) override;
   // Called after every successful record() (senders wake up).
   void on_record(std::function<void()> fn);
 
   // The oldest pending delivery of each of the sink's user streams.
   Result<std::vector<Delivery>> heads(std::string_view sink);
-  Error mark_delivered(std::string_view sink, std::string_view user, std::int64_t seq);
-  Error mark_retry(std::string_view sink, std::string_view user, std::int64_t seq,
-                   std::int64_t next_ms, std::string_view error);
-  Error mark_dead(std::string_view sink, std::string_view user, std::int64_t seq,
-                  std::string_view error);
+  Status mark_delivered(std::string_view sink, std::string_view user, std::int64_t seq);
+  Status mark_retry(std::string_view sink, std::string_view user, std::int64_t seq,
+                    std::int64_t next_ms, std::string_view error);
+  Status mark_dead(std::string_view sink, std::string_view user, std::int64_t seq,
+                   std::string_view error);
 
   struct Query {
     std::optional<State> state;
@@ -89,9 +89,9 @@ class Outbox final : public EventRecorder {
   Result<int> prune(std::chrono::seconds age);
 
  private:
-  Error exec(const char* sql);
-  Error update(const char* sql, std::string_view sink, std::string_view user, std::int64_t seq,
-               std::int64_t a, std::string_view text);
+  Status exec(const char* sql);
+  Status update(const char* sql, std::string_view sink, std::string_view user, std::int64_t seq,
+                std::int64_t a, std::string_view text);
 
   sqlite3* db_;
   std::vector<SinkFilter> sinks_;

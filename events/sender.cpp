@@ -85,8 +85,8 @@ void Sender::run() {
         if (in_flight.count(d.event.user)) continue;
         if (d.deadline_ms <= now) {
           const std::string why = d.last_error.empty() ? "not delivered in time" : d.last_error;
-          if (auto e = outbox_.mark_dead(sink_, d.event.user, d.event.sequence, why))
-            log_("event=outbox-error " + field("sink", sink_) + " " + field("error", *e));
+          if (auto s = outbox_.mark_dead(sink_, d.event.user, d.event.sequence, why); !s)
+            log_("event=outbox-error " + field("sink", sink_) + " " + field("error", s.error()));
           log_("event=event-dead " + field("sink", sink_) + " " + field("id", d.event.id) + " " +
                field("user", d.event.user) + " seq=" + std::to_string(d.event.sequence) + " " +
                field("error", why));
@@ -111,7 +111,7 @@ void Sender::run() {
       const std::string ids =
           field("sink", sink_) + " " + field("id", d.event.id) + " " + field("user", d.event.user) +
           " seq=" + std::to_string(d.event.sequence) + " attempt=" + std::to_string(d.attempts + 1);
-      Error err;
+      Status err;
       if (a.kind == Attempt::Kind::Delivered) {
         err = outbox_.mark_delivered(sink_, d.event.user, d.event.sequence);
         log_("event=event-delivered " + ids + " " + field("type", d.event.type));
@@ -125,7 +125,8 @@ void Sender::run() {
         log_("event=event-retry " + ids + " delay_ms=" + std::to_string(delay.count()) + " " +
              field("error", a.error));
       }
-      if (err) log_("event=outbox-error " + field("sink", sink_) + " " + field("error", *err));
+      if (!err)
+        log_("event=outbox-error " + field("sink", sink_) + " " + field("error", err.error()));
     }
   }
 }

@@ -172,9 +172,9 @@ class Handler final : public net::LineHandler {
     const events::Event one[] = {login ? events::login(c, events_.info)
                                        : events::logout(c, events_.info, reason)};
     if (!login) login_user_.clear();
-    if (auto e = events_.recorder->record(one))
+    if (auto s = events_.recorder->record(one); !s)
       log_.write("event=outbox-error " + base::log_field("session", id_) + " " +
-                 base::log_field("error", *e));
+                 base::log_field("error", s.error()));
   }
 
   ms::Session session_;

@@ -38,8 +38,8 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
 // Stands in for an outbox that could not be opened.
 class FailingRecorder final : public events::EventRecorder {
  public:
-  events::Error record(std::span<const events::Event>) override {
-    return "the event outbox could not be opened";
+  Status record(std::span<const events::Event>) override {
+    return Status::failure("the event outbox could not be opened");
   }
 };
 

@@ -4,8 +4,9 @@
 // redirects, TLS 1.2+ with verification, bounded time, at most 64 KiB of
 // any answer read. They differ in the endpoint policy: notifications go
 // to URLs from scripts, so the SSRF guard resolves each host once, refuses
-// internal addresses and pins the checked one; an event sink's URL is the
-// administrator's own, internal addresses are normal there.
+// internal addresses, pins the checked one and ignores proxies; an event
+// sink's URL is the administrator's own, internal addresses (and proxies
+// from the environment) are normal there.
 #pragma once
 
 #include <chrono>

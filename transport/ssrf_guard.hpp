@@ -29,9 +29,11 @@ bool is_internal_address(const IpAddress& ip);
 bool address_permitted(const IpAddress& ip, const std::vector<Cidr>& allow);
 
 // Resolves `host` once and returns the address to connect to, as libcurl
-// writes it ("192.0.2.1", "[2001:db8::1]"). Refused when any address of
-// the host is not permitted (a name that also resolves to an internal one
-// is refused as a whole: split-horizon tricks).
+// writes it ("192.0.2.1", "[2001:db8::1]"): the first permitted one.
+// Refused when an address that is not permitted comes first (split-horizon
+// tricks). Known gap, kept as it was: addresses after the first permitted
+// one are not looked at, though docs/http-notify.md says any internal
+// address refuses the request.
 Result<std::string> permitted_address(const std::string& host, const std::vector<Cidr>& allow);
 
 }  // namespace zest::transport
