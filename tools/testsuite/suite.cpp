@@ -14,6 +14,7 @@
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
+#include "interp/ext/index.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 #include "base/utf8.hpp"
