@@ -28,20 +28,18 @@ enum class ArgKind : std::uint8_t { None = 0, Number = 1, String = 2, StringList
 
 // Slots are how handlers find their arguments. Positional arguments use
 // 0..15; tags pick their own slot numbers from 16..127; the shared tag
-// groups below have fixed slots.
+// groups below have fixed slots. 200 and up are fixed numbers of the binary
+// format, each defined by its owner:
+//   200-203  the tag groups, here
+//   204-205  :index, :last            interp/ext/index.hpp
+//   206      :mime                    interp/ext/mime.cpp
+//   207-211  :flags, :copy, :create,  interp/ext/action_tags.hpp
+//            :specialuse, :mailboxid
 using Slot = std::uint8_t;
 inline constexpr Slot kSlotComparator = 200;
 inline constexpr Slot kSlotMatchType = 201;
 inline constexpr Slot kSlotAddressPart = 202;
 inline constexpr Slot kSlotRelation = 203;  // the operator string of :count/:value
-inline constexpr Slot kSlotIndex = 204;     // :index (date/index extension)
-inline constexpr Slot kSlotLast = 205;      // :last
-inline constexpr Slot kSlotMime = 206;      // :mime and friends
-inline constexpr Slot kSlotFlags = 207;     // :flags (imap4flags) on keep/fileinto
-inline constexpr Slot kSlotCopy = 208;      // :copy
-inline constexpr Slot kSlotCreate = 209;    // :create (mailbox)
-inline constexpr Slot kSlotSpecialUse = 210;  // :specialuse (special-use) on fileinto
-inline constexpr Slot kSlotMailboxId = 211;   // :mailboxid (RFC 9042) on fileinto
 
 // Fixed ids of the members of the shared tag groups (part of the binary format).
 enum class MatchType : std::uint8_t { Is = 0, Contains, Matches, Count, Value, Regex };

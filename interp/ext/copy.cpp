@@ -1,5 +1,6 @@
 // RFC 3894 copy: :copy on redirect and fileinto keeps the implicit keep
 // (ActionList honours the flag).
+#include "interp/ext/action_tags.hpp"
 #include "interp/registry.hpp"
 
 namespace zest::interp {

@@ -6,11 +6,12 @@
 
 #include "interp/address_part.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/action_tags.hpp"
 #include "interp/ext/index.hpp"
-#include "mail/address.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp {
 namespace {

@@ -263,8 +263,8 @@ std::optional<std::string> date_part(const DateTime& t, std::string_view part) {
                        t.minute, t.second, zone_string(t.zone, true));
   if (p == "std11") {
     std::string mon(kMonths[t.month - 1]), day(kDays[weekday]);
-    mon[0] = static_cast<char>(mon[0] - 'a' + 'A');
-    day[0] = static_cast<char>(day[0] - 'a' + 'A');
+    mon[0] = base::ascii_upper(mon[0]);
+    day[0] = base::ascii_upper(day[0]);
     return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} {}", day, t.day, mon, t.year, t.hour,
                        t.minute, t.second, zone_string(t.zone, false));
   }

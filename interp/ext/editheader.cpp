@@ -10,6 +10,7 @@
 #include "base/text.hpp"
 #include "base/utf8.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/index.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 #include "mail/header_codec.hpp"

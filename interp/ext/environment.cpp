@@ -3,6 +3,7 @@
 #include <array>
 
 #include "base/text.hpp"
+#include "interp/ext/environment.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -11,9 +12,8 @@
 #endif
 
 namespace zest::interp {
-namespace {
 
-std::optional<std::string> item_value(Runtime& rt, const std::string& name) {
+std::optional<std::string> environment_item(const Runtime& rt, const std::string& name) {
   if (auto v = rt.host().environment(name)) return v;
   if (name == "name") return "zest";
   if (name == "location") return "MDA";
@@ -21,8 +21,6 @@ std::optional<std::string> item_value(Runtime& rt, const std::string& name) {
   if (name == "version") return ZEST_VERSION;
   return std::nullopt;
 }
-
-}  // namespace
 
 void register_environment(Registry& r) {
   r.add_extension({"environment"});
@@ -34,7 +32,7 @@ void register_environment(Registry& r) {
   s.groups = {TagGroup::Comparator, TagGroup::MatchType};
   s.test = [](Runtime& rt, const Args& a) {
     // An unknown item matches nothing, not even with :count (RFC 5183 §4).
-    const auto value = item_value(rt, base::to_lower(rt.string(*a.find(0))));
+    const auto value = environment_item(rt, base::to_lower(rt.string(*a.find(0))));
     if (!value) return false;
     const std::vector<std::string> values{*value};
     return rt.match(a, values, rt.strings(a, 1));

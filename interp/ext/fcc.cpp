@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/utf8.hpp"
+#include "interp/ext/action_tags.hpp"
 
 namespace zest::interp::fcc {
 

@@ -1,8 +1,9 @@
 // RFC 5228 §4.1 fileinto.
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/action_tags.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 

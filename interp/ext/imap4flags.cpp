@@ -5,6 +5,7 @@
 
 #include "base/text.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/action_tags.hpp"
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"

@@ -1,5 +1,6 @@
 // RFC 5260 §6 index: the :index and :last tags on header, address and date.
 // The tests themselves apply them through select_index() (index.hpp).
+#include "interp/ext/index.hpp"
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 

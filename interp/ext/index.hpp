@@ -10,6 +10,10 @@
 
 namespace zest::interp {
 
+// The tags' slots (fixed numbers of the binary format, see registry.hpp).
+inline constexpr Slot kSlotIndex = 204;  // :index
+inline constexpr Slot kSlotLast = 205;   // :last
+
 // With :index N only the Nth field of one header name counts (the Nth from
 // the end with :last); an index past the end leaves none.
 template <class T>

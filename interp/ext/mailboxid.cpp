@@ -1,6 +1,7 @@
 // RFC 9042 mailboxid: fileinto :mailboxid and the mailboxidexists test.
 // Mailbox object ids are the host's (IMAP OBJECTID, RFC 8474).
 #include "interp/checker.hpp"
+#include "interp/ext/action_tags.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -11,8 +12,8 @@ namespace {
 bool valid_object_id(std::string_view id) {
   if (id.empty() || id.size() > 255) return false;
   for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '-'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
       return false;
   return true;
 }
@@ -26,8 +27,8 @@ void register_mailboxid(Registry& r) {
     CheckHook inner = f->check;
     f->check = [inner](CheckContext& ctx, CheckedCall& call) {
       if (inner) inner(ctx, call);
-      if (const CheckedArg* id = call.find(kSlotMailboxId); id && id->constant() &&
-                                                            !valid_object_id(id->str()))
+      if (const CheckedArg* id = call.find(kSlotMailboxId);
+          id && id->constant() && !valid_object_id(id->str()))
         ctx.error(id->loc, "invalid mailbox id '" + id->str() + "' for the fileinto command");
     };
   }

@@ -23,7 +23,9 @@ namespace {
 
 using mail::MimePart;
 
-// Tags of the :mime option family (kSlotMime is :mime itself).
+// Tags of the :mime option family; :mime itself has a fixed slot of the
+// binary format (see registry.hpp).
+constexpr Slot kSlotMime = 206;
 constexpr Slot kAnychild = 120, kOption = 121, kParam = 122;
 enum class MimeOption : std::uint8_t { None = 0, Type = 1, Subtype = 2, ContentType = 3 };
 constexpr Slot kName = 16;    // foreverypart/break :name

@@ -4,10 +4,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
+#include "interp/ext/action_tags.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 namespace {

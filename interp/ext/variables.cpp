@@ -190,16 +190,7 @@ void check_set(CheckContext& ctx, CheckedCall& call) {
 }
 
 void run_set(Runtime& rt, const Args& a) {
-  std::string value = rt.string(*a.find(kValue));
-  const Tables* t = rt.registry().find_extension_data<Tables>();
-  std::vector<const Modifier*> used;
-  for (std::size_t i = 0; t && i < t->modifiers.size(); ++i)
-    if (a.has(static_cast<Slot>(kFirstModifierSlot + i))) used.push_back(&t->modifiers[i]);
-  std::stable_sort(used.begin(), used.end(), [](const Modifier* x, const Modifier* y) {
-    return x->precedence > y->precedence;
-  });
-  for (const Modifier* m : used) value = m->apply(value, rt.settings());
-  set(rt, rt.raw(*a.find(kName)), std::move(value));
+  set(rt, rt.raw(*a.find(kName)), apply_modifiers(rt, a, rt.string(*a.find(kValue))));
 }
 
 }  // namespace

@@ -5,16 +5,13 @@
 #include <string>
 
 #include "base/text.hpp"
+#include "interp/ext/environment.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
 #if __has_include("interp/ext/variables.hpp")
 #include "interp/ext/variables.hpp"
 #define ZEST_VND_ENV_HAVE_VARIABLES 1
-#endif
-
-#ifndef ZEST_VERSION
-#define ZEST_VERSION "0.0.0"
 #endif
 
 namespace zest::interp {
@@ -45,12 +42,7 @@ std::optional<std::string> vnd_item(const Runtime& rt, const std::string& name) 
 // Any environment item, as the environment test sees it.
 std::optional<std::string> any_item(const Runtime& rt, const std::string& name) {
   if (auto v = vnd_item(rt, name)) return v;
-  if (auto v = rt.host().environment(name)) return v;
-  if (name == "name") return "zest";
-  if (name == "location") return "MDA";
-  if (name == "phase") return "during";
-  if (name == "version") return ZEST_VERSION;
-  return std::nullopt;
+  return environment_item(rt, name);
 }
 
 }  // namespace

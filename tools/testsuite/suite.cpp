@@ -16,6 +16,7 @@
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
+#include "interp/ext/index.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 #include "interp/vm.hpp"

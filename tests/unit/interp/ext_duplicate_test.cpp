@@ -64,11 +64,22 @@ TEST(ExtDuplicate, Rfc7352Example2HeaderAndHandle) {
   EXPECT_EQ(d.last_marks[0].seconds, 60u);
   EXPECT_FALSE(d.deliver(src, alert).implicit_keep);
 
-  const char* by_header = "require \"duplicate\"; if duplicate :header \"subject\" :handle "
-                          "\"h\" { discard; }";
+  const char* by_header =
+      "require \"duplicate\"; if duplicate :header \"subject\" :handle "
+      "\"h\" { discard; }";
   Delivery e;
   EXPECT_TRUE(e.deliver(by_header, kMsg1).implicit_keep);
   EXPECT_FALSE(e.deliver(by_header, kMsg2).implicit_keep);  // same subject
+}
+
+TEST(ExtDuplicate, HeaderValueLosesSpaceTabCrLfButNotOtherControls) {
+  // The id is the trimmed field value: surrounding space and tab go, but a
+  // vertical tab is content, so those two messages differ.
+  const char* src = "require \"duplicate\"; if duplicate :header \"x-id\" { discard; }";
+  Delivery d;
+  EXPECT_TRUE(d.deliver(src, "X-Id: \t abc \t\r\n\r\nx\r\n").implicit_keep);
+  EXPECT_FALSE(d.deliver(src, "X-Id: abc\r\n\r\nx\r\n").implicit_keep);
+  EXPECT_TRUE(d.deliver(src, "X-Id: \vabc\r\n\r\nx\r\n").implicit_keep);
 }
 
 TEST(ExtDuplicate, LastRenewsAndMaxPeriodClamps) {
