@@ -2,23 +2,25 @@
 
 namespace zest::delivery {
 
-methods::Error BackendTransport::send_mail(const methods::MailPayload& p) {
+Status BackendTransport::send_mail(const methods::MailPayload& p) {
   for (const auto& rcpt : p.rcpts)
-    if (auto e = backend_.send_mail(p.envelope_from, rcpt, p.message)) return e;
+    if (auto e = backend_.send_mail(p.envelope_from, rcpt, p.message)) return Status::failure(*e);
   sent = p;
-  return std::nullopt;
+  return Status::success();
 }
 
-methods::Error BackendTransport::send_xmpp(const methods::XmppPayload& p) {
-  auto e = network_ ? network_->send_xmpp(p) : "xmpp notifications are not configured";
-  if (!e) sent = p;
-  return e;
+Status BackendTransport::send_xmpp(const methods::XmppPayload& p) {
+  auto s = network_ ? network_->send_xmpp(p)
+                    : Status::failure("xmpp notifications are not configured");
+  if (s) sent = p;
+  return s;
 }
 
-methods::Error BackendTransport::send_http(const methods::HttpPayload& p) {
-  auto e = network_ ? network_->send_http(p) : "https notifications are not configured";
-  if (!e) sent = p;
-  return e;
+Status BackendTransport::send_http(const methods::HttpPayload& p) {
+  auto s = network_ ? network_->send_http(p)
+                    : Status::failure("https notifications are not configured");
+  if (s) sent = p;
+  return s;
 }
 
 }  // namespace zest::delivery

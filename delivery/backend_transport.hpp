@@ -15,9 +15,9 @@ class BackendTransport final : public methods::Transport {
   // `network` may be null: xmpp and https notifications then fail.
   BackendTransport(DeliveryBackend& backend, methods::Transport* network)
       : backend_(backend), network_(network) {}
-  methods::Error send_mail(const methods::MailPayload& p) override;
-  methods::Error send_xmpp(const methods::XmppPayload& p) override;
-  methods::Error send_http(const methods::HttpPayload& p) override;
+  Status send_mail(const methods::MailPayload& p) override;
+  Status send_xmpp(const methods::XmppPayload& p) override;
+  Status send_http(const methods::HttpPayload& p) override;
 
   // What the last successful send carried (for :fcc).
   std::optional<methods::Payload> sent;

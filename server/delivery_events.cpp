@@ -40,8 +40,7 @@ std::vector<events::Event> delivery_events(const delivery::DeliveryNotice& n,
 }
 
 Status DeliveryEvents::record(std::span<const events::Event> evs) {
-  if (auto e = recorder_.record(evs)) return Status::failure(*e);
-  return Status::success();
+  return recorder_.record(evs);
 }
 
 Status DeliveryEvents::on_quota(const delivery::QuotaNotice& n) {
