@@ -4,7 +4,8 @@ namespace zest::delivery {
 
 methods::Error BackendTransport::send_mail(const methods::MailPayload& p) {
   for (const auto& rcpt : p.rcpts)
-    if (auto e = backend_.send_mail(p.envelope_from, rcpt, p.message)) return e;
+    if (auto sent = backend_.send_mail(p.envelope_from, rcpt, p.message); !sent)
+      return sent.error();
   sent = p;
   return std::nullopt;
 }
