@@ -233,9 +233,7 @@ int main(int argc, char** argv) {
   };
   if (list->parsed()) {
     for (const auto& u : all)
-      std::cout << u.name << "\t"
-                << (u.home.empty() ? (fs::path(cfg.data_dir) / "home" / u.name).string() : u.home)
-                << "\n";
+      std::cout << u.name << "\t" << store::home_of(u, cfg.data_dir).string() << "\n";
     return 0;
   }
   if (name.empty() || name.find_first_of(":\n/") != std::string::npos || name[0] == '.') {
@@ -275,7 +273,7 @@ int main(int argc, char** argv) {
       u.name = name;
       u.password = hashed.value();
       u.home = home.empty() ? "" : fs::absolute(home).string();
-      const fs::path h = u.home.empty() ? fs::path(cfg.data_dir) / "home" / name : fs::path(u.home);
+      const fs::path h = store::home_of(u, cfg.data_dir);
       std::error_code ec;
       fs::create_directories(h / "sieve", ec);
       if (auto r = store::create_maildir(h / "Maildir", false); !r)

@@ -100,6 +100,10 @@ Result<std::vector<UserEntry>> parse_passwd(std::string_view text, std::string_v
   return users;
 }
 
+fs::path home_of(const UserEntry& u, const fs::path& data_dir) {
+  return u.home.empty() ? data_dir / "home" / u.name : fs::path(u.home);
+}
+
 std::string format_passwd_line(const UserEntry& u) {
   std::string line = u.name + ":" + u.password + ":" + u.uid + ":" + u.gid + ":" + u.gecos + ":" +
                      u.home + ":" + u.shell + ":";
