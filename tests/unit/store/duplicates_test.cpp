@@ -10,19 +10,13 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/store/tmp_dir.hpp"
+
 namespace zest::store {
 namespace {
 namespace fs = std::filesystem;
 using std::chrono::hours;
 using std::chrono::seconds;
-
-struct TmpDir {
-  fs::path p =
-      fs::temp_directory_path() / ("zest-dup-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TmpDir() { fs::remove_all(p), fs::create_directories(p); }
-  ~TmpDir() { fs::remove_all(p); }
-};
 
 std::size_t lines_of(const fs::path& f) {
   std::ifstream in(f);

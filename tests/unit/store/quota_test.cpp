@@ -10,17 +10,11 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/store/tmp_dir.hpp"
+
 namespace zest::store {
 namespace {
 namespace fs = std::filesystem;
-
-struct TmpDir {
-  fs::path p =
-      fs::temp_directory_path() / ("zest-quota-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TmpDir() { fs::remove_all(p), fs::create_directories(p); }
-  ~TmpDir() { fs::remove_all(p); }
-};
 
 void folder(const fs::path& dir) {
   for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(dir / sub);
