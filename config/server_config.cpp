@@ -2,13 +2,12 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
 
+#include "base/file.hpp"
 #include "base/text.hpp"
 #include "config/config.hpp"
 #include "config/config_file.hpp"
@@ -111,11 +110,9 @@ Result<std::vector<EventSinkConfig>> parse_sinks(const toml::table& root, std::s
     if (!s.secret.empty() && !s.secret_file.empty())
       return bad(s.name + ": secret and secret_file exclude each other");
     if (!s.secret_file.empty()) {
-      std::ifstream in(s.secret_file, std::ios::binary);
-      if (!in) return bad(s.name + ": cannot read secret_file " + s.secret_file);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      s.secret = std::string(base::trim(ss.str()));
+      const auto secret = base::read_file(s.secret_file);
+      if (!secret) return bad(s.name + ": cannot read secret_file " + s.secret_file);
+      s.secret = std::string(base::trim(*secret));
     }
     if (s.timeout < 1) return bad(s.name + ": timeout must be >= 1");
     if (s.max_parallel < 1) return bad(s.name + ": max_parallel must be >= 1");
