@@ -8,10 +8,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/crlf.hpp"
+#include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "mail/message.hpp"
 #include "server/runtime.hpp"
-#include "config/server_config.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace {
@@ -54,10 +55,7 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   // An mbox "From " separator line is not part of the message.
   if (raw.starts_with("From "))
     raw.erase(0, raw.find('\n') == std::string::npos ? raw.size() : raw.find('\n') + 1);
-  std::string msg;
-  msg.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i)
-    if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')) msg += raw[i];
+  const std::string msg = base::crlf_to_lf(raw);
   std::string from = sender_opt;
   if (from.empty()) {
     // Fall back to the Return-Path the MTA may have written.
