@@ -85,8 +85,8 @@ Result<interp::EngineSettings> load_engine_settings(std::string_view path) {
   return parse_engine_settings(text.value(), path);
 }
 
-std::string apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,
-                                    const std::vector<std::string>& all) {
+Status apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,
+                               const std::vector<std::string>& all) {
   std::set<std::string, std::less<>> enabled;
   if (settings.extensions) {
     enabled = *settings.extensions;
@@ -100,7 +100,7 @@ std::string apply_extension_changes(interp::EngineSettings& settings, std::strin
     const char op = w[0];
     const std::string name = (op == '+' || op == '-') ? w.substr(1) : w;
     if (std::find(all.begin(), all.end(), name) == all.end())
-      return "unknown extension '" + name + "'";
+      return Status::failure("unknown extension '" + name + "'");
     if (op == '-') {
       enabled.erase(name);
     } else if (op == '+') {
@@ -112,7 +112,7 @@ std::string apply_extension_changes(interp::EngineSettings& settings, std::strin
     }
   }
   settings.extensions = std::move(enabled);
-  return {};
+  return Status::success();
 }
 
 }  // namespace zest::config

@@ -19,7 +19,8 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view toml_text,
 
 // Applies a "+ext -ext" list (sieve-test -x) to the enabled set; `all`
 // lists every registered capability.
-std::string apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,
-                                    const std::vector<std::string>& all);
+// Fails on an unknown extension, leaving `settings` as they were.
+Status apply_extension_changes(interp::EngineSettings& settings, std::string_view changes,
+                               const std::vector<std::string>& all);
 
 }  // namespace zest::config

@@ -1,7 +1,6 @@
 #include "config/config_file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include "base/file.hpp"
 
 namespace zest::config {
 
@@ -11,12 +10,10 @@ std::string toml_position(const toml::source_region& r, std::string_view source_
 }
 
 Result<std::string> read_config_file(std::string_view path) {
-  std::ifstream in{std::string(path), std::ios::binary};
-  if (!in)
+  auto text = base::read_file(std::string(path));
+  if (!text)
     return Result<std::string>::failure(std::string(path) + ": cannot open configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return std::move(*text);
 }
 
 }  // namespace zest::config

@@ -2,13 +2,12 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
 
+#include "base/file.hpp"
 #include "base/text.hpp"
 #include "config/config.hpp"
 #include "config/config_file.hpp"
@@ -79,48 +78,49 @@ void fill_derived(ServerConfig& c) {
 }
 
 // [[events.sink]]: an array of tables, each checked against ZEST_SINK_KEY.
-std::optional<std::string> parse_sinks(const toml::table& root, std::string_view src,
-                                       std::vector<EventSinkConfig>& out) {
+Result<std::vector<EventSinkConfig>> parse_sinks(const toml::table& root, std::string_view src) {
+  using R = Result<std::vector<EventSinkConfig>>;
+  std::vector<EventSinkConfig> out;
   const toml::table* events = root["events"].as_table();
   const toml::node* node = events ? events->get("sink") : nullptr;
-  if (!node) return std::nullopt;
+  if (!node) return out;
   const toml::array* arr = node->as_array();
   if (!arr || !arr->is_array_of_tables())
-    return where(*node, src) + ": error: [[events.sink]] must be an array of tables";
+    return R::failure(where(*node, src) + ": error: [[events.sink]] must be an array of tables");
   for (const toml::node& elem : *arr) {
     const toml::table& t = *elem.as_table();
     EventSinkConfig s;
     std::set<std::string, std::less<>> keys;
-#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                   \
-  keys.insert(key);                                                           \
-  if (const toml::node* n = t.get(key); n && !read(*n, s.member))             \
-    return where(*n, src) + ": error: [[events.sink]] " + key + " must be " + \
-           std::string(kind_text(#kind));
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                              \
+  keys.insert(key);                                                                      \
+  if (const toml::node* n = t.get(key); n && !read(*n, s.member))                        \
+    return R::failure(where(*n, src) + ": error: [[events.sink]] " + key + " must be " + \
+                      std::string(kind_text(#kind)));
 #include "config/config_keys.def"
     for (const auto& [k, n] : t)
       if (!keys.count(k.str()))
-        return where(n, src) + ": error: unknown key [[events.sink]] " + std::string(k.str());
+        return R::failure(where(n, src) + ": error: unknown key [[events.sink]] " +
+                          std::string(k.str()));
     const std::string at = where(elem, src) + ": error: [[events.sink]] ";
-    if (s.name.empty()) return at + "needs a name";
+    auto bad = [&](std::string what) { return R::failure(at + what); };
+    if (s.name.empty()) return bad("needs a name");
     for (const auto& other : out)
-      if (other.name == s.name) return at + "name \"" + s.name + "\" is used twice";
+      if (other.name == s.name) return bad("name \"" + s.name + "\" is used twice");
     if (s.type != "webhook" && s.type != "redis")
-      return at + s.name + ": type must be \"webhook\" or \"redis\"";
-    if (s.url.empty()) return at + s.name + ": needs a url";
+      return bad(s.name + ": type must be \"webhook\" or \"redis\"");
+    if (s.url.empty()) return bad(s.name + ": needs a url");
     if (!s.secret.empty() && !s.secret_file.empty())
-      return at + s.name + ": secret and secret_file exclude each other";
+      return bad(s.name + ": secret and secret_file exclude each other");
     if (!s.secret_file.empty()) {
-      std::ifstream in(s.secret_file, std::ios::binary);
-      if (!in) return at + s.name + ": cannot read secret_file " + s.secret_file;
-      std::stringstream ss;
-      ss << in.rdbuf();
-      s.secret = std::string(base::trim(ss.str()));
+      const auto secret = base::read_file(s.secret_file);
+      if (!secret) return bad(s.name + ": cannot read secret_file " + s.secret_file);
+      s.secret = std::string(base::trim(*secret));
     }
-    if (s.timeout < 1) return at + s.name + ": timeout must be >= 1";
-    if (s.max_parallel < 1) return at + s.name + ": max_parallel must be >= 1";
+    if (s.timeout < 1) return bad(s.name + ": timeout must be >= 1");
+    if (s.max_parallel < 1) return bad(s.name + ": max_parallel must be >= 1");
     out.push_back(std::move(s));
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -157,7 +157,9 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   }
 #include "config/config_keys.def"
 #undef ZEST_KEY
-  if (auto e = parse_sinks(root, src, c.event_sinks)) return R::failure(*e);
+  auto sinks = parse_sinks(root, src);
+  if (!sinks) return R::failure(sinks.error());
+  c.event_sinks = std::move(sinks.value());
   known.insert({"events", "sink"});  // [[events.sink]], read by parse_sinks
   // Unknown keys and tables, nested ones ([notify.http]) included.
   std::set<std::string> tables;

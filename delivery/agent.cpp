@@ -120,8 +120,7 @@ Result<std::optional<LocalUser>> DeliveryAgent::lookup(std::string_view rcpt) {
   if (!found) return R::failure(found.error());
   if (!found.value()) return std::optional<LocalUser>();
   const auto& e = *found.value();
-  LocalUser u{e.name, e.home.empty() ? options_.data_dir / "home" / e.name : fs::path(e.home)};
-  return std::optional<LocalUser>(std::move(u));
+  return std::optional<LocalUser>(LocalUser{e.name, store::home_of(e, options_.data_dir)});
 }
 
 DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail::Message& msg,

@@ -4,7 +4,7 @@ namespace zest::delivery {
 
 Status BackendTransport::send_mail(const methods::MailPayload& p) {
   for (const auto& rcpt : p.rcpts)
-    if (auto e = backend_.send_mail(p.envelope_from, rcpt, p.message)) return Status::failure(*e);
+    if (auto s = backend_.send_mail(p.envelope_from, rcpt, p.message); !s) return s;
   sent = p;
   return Status::success();
 }

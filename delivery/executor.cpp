@@ -109,21 +109,22 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                             "': Mailbox doesn't exist: " + mailbox);
         return false;
       }
-      if (auto e = backend.create_mailbox(mailbox)) {
-        st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + *e);
+      if (auto created = backend.create_mailbox(mailbox); !created) {
+        st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + created.error());
         return false;
       }
     }
-    if (auto e = backend.store(mailbox, flags, msg.raw())) {
-      st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + *e);
+    if (auto stored = backend.store(mailbox, flags, msg.raw()); !stored) {
+      st.errors.push_back("failed to store into mailbox '" + mailbox + "': " + stored.error());
       return false;
     }
     return true;
   };
   auto send = [&](const std::string& from, const std::string& rcpt, const std::string& msg,
                   std::string_view what) {
-    if (auto e = backend.send_mail(from, rcpt, msg)) {
-      st.errors.push_back("failed to send " + std::string(what) + " to <" + rcpt + ">: " + *e);
+    if (auto sent = backend.send_mail(from, rcpt, msg); !sent) {
+      st.errors.push_back("failed to send " + std::string(what) + " to <" + rcpt +
+                          ">: " + sent.error());
       return false;
     }
     return true;
@@ -134,13 +135,13 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     std::string box = interp::canonical_mailbox(f.mailbox);
     if (f.mailboxid)
       if (auto named = backend.mailbox_by_id(*f.mailboxid)) box = *named;
-    if (!backend.mailbox_exists(box) && (!f.create || backend.create_mailbox(box))) {
+    if (!backend.mailbox_exists(box) && (!f.create || !backend.create_mailbox(box))) {
       st.errors.push_back("fcc: mailbox '" + box + "' does not exist");
       return;
     }
     const interp::Flags flags = interp::canonical_flags(f.flags);
-    if (auto e = backend.store(box, flags, sent))
-      st.errors.push_back("fcc: failed to store into mailbox '" + box + "': " + *e);
+    if (auto stored = backend.store(box, flags, sent); !stored)
+      st.errors.push_back("fcc: failed to store into mailbox '" + box + "': " + stored.error());
   };
 
   // Notifications: mail through the backend, xmpp/https through the
@@ -153,8 +154,8 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     // The deprecated draft notify composed its mail already (interp/ext/notify.cpp).
     if (n.method == "draft-notify") {
       for (const auto& rcpt : n.options)
-        if (auto e = backend.send_mail("", rcpt, n.message.value_or("")))
-          st.errors.push_back("failed to send notification to <" + rcpt + ">: " + *e);
+        if (auto sent = backend.send_mail("", rcpt, n.message.value_or("")); !sent)
+          st.errors.push_back("failed to send notification to <" + rcpt + ">: " + sent.error());
       return;
     }
     if (!notifier)

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "interp/actions.hpp"
 #include "interp/host.hpp"
 #include "interp/settings.hpp"
@@ -23,22 +24,20 @@ class Message;
 
 namespace zest::delivery {
 
-// Every operation returns an error text on failure, nullopt on success.
-using Error = std::optional<std::string>;
-
+// Every operation that can fail says why in its Status.
 class DeliveryBackend {
  public:
   virtual ~DeliveryBackend() = default;
 
   virtual bool mailbox_exists(std::string_view mailbox) = 0;
-  virtual Error create_mailbox(std::string_view mailbox) = 0;
+  virtual Status create_mailbox(std::string_view mailbox) = 0;
   // Appends the message to an existing mailbox with the given IMAP flags.
-  virtual Error store(std::string_view mailbox, std::span<const std::string> flags,
-                      std::string_view message) = 0;
+  virtual Status store(std::string_view mailbox, std::span<const std::string> flags,
+                       std::string_view message) = 0;
   // Submits one message for one recipient; an empty envelope_from is the
   // null sender.
-  virtual Error send_mail(std::string_view envelope_from, std::string_view rcpt,
-                          std::string_view message) = 0;
+  virtual Status send_mail(std::string_view envelope_from, std::string_view rcpt,
+                           std::string_view message) = 0;
   // Duplicate tracking (redirect loops, the duplicate extension, vacation).
   virtual bool duplicate_seen(std::string_view id) = 0;
   virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;

@@ -13,50 +13,51 @@ bool MaildirBackend::mailbox_exists(std::string_view mailbox) {
   return store::maildir_exists(*dir) || autocreate_;
 }
 
-Error MaildirBackend::create_mailbox(std::string_view mailbox) {
+Status MaildirBackend::create_mailbox(std::string_view mailbox) {
   auto dir = store::maildir_folder(root_, mailbox, separator_);
-  if (!dir) return dir.error();
+  if (!dir) return Status::from(dir);
   // Subfolders live inside the INBOX maildir, so that must exist first.
   if (!store::maildir_exists(root_))
     if (auto r = store::create_maildir(root_, false); !r) {
       storage_failed_ = true;
-      return r.error();
+      return Status::failure(r.error());
     }
   if (*dir != root_ && !store::maildir_exists(*dir)) {
     if (auto r = store::create_maildir(*dir, true); !r) {
       storage_failed_ = true;
-      return r.error();
+      return Status::failure(r.error());
     }
     created_.emplace_back(mailbox);
   }
-  return std::nullopt;
+  return Status::success();
 }
 
-Error MaildirBackend::store(std::string_view mailbox, std::span<const std::string> flags,
-                            std::string_view message) {
+Status MaildirBackend::store(std::string_view mailbox, std::span<const std::string> flags,
+                             std::string_view message) {
   auto dir = store::maildir_folder(root_, mailbox, separator_);
-  if (!dir) return dir.error();
+  if (!dir) return Status::from(dir);
   if (!store::maildir_exists(*dir)) {
-    if (*dir != root_ && !autocreate_) return "Mailbox doesn't exist: " + std::string(mailbox);
-    if (auto e = create_mailbox(mailbox)) return e;
+    if (*dir != root_ && !autocreate_)
+      return Status::failure("Mailbox doesn't exist: " + std::string(mailbox));
+    if (auto created = create_mailbox(mailbox); !created) return created;
   }
   auto r = tx_.stage(*dir, message, flags);
   if (!r) {
     if (r.error().kind == store::StoreErrorKind::Io) storage_failed_ = true;
-    return r.error().message;
+    return Status::failure(r.error().message);
   }
   const auto lfs = static_cast<std::size_t>(std::count(message.begin(), message.end(), '\n'));
   staged_.push_back({std::string(mailbox), {flags.begin(), flags.end()}, message.size() + lfs, {}});
-  return std::nullopt;
+  return Status::success();
 }
 
-Error MaildirBackend::send_mail(std::string_view envelope_from, std::string_view rcpt,
-                                std::string_view message) {
+Status MaildirBackend::send_mail(std::string_view envelope_from, std::string_view rcpt,
+                                 std::string_view message) {
   // The executor marks every redirected copy with this header first.
   const bool critical = message.starts_with("X-Sieve-Redirected-From:");
   outgoing_.push_back(
       {std::string(envelope_from), std::string(rcpt), std::string(message), critical});
-  return std::nullopt;
+  return Status::success();
 }
 
 bool MaildirBackend::duplicate_seen(std::string_view id) {

@@ -50,11 +50,11 @@ class MaildirBackend final : public StagedBackend {
         separator_(separator) {}
 
   bool mailbox_exists(std::string_view mailbox) override;
-  Error create_mailbox(std::string_view mailbox) override;
-  Error store(std::string_view mailbox, std::span<const std::string> flags,
-              std::string_view message) override;
-  Error send_mail(std::string_view envelope_from, std::string_view rcpt,
-                  std::string_view message) override;
+  Status create_mailbox(std::string_view mailbox) override;
+  Status store(std::string_view mailbox, std::span<const std::string> flags,
+               std::string_view message) override;
+  Status send_mail(std::string_view envelope_from, std::string_view rcpt,
+                   std::string_view message) override;
   bool duplicate_seen(std::string_view id) override;
   void duplicate_mark(std::string_view id, std::chrono::seconds period) override;
 

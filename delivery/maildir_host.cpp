@@ -1,8 +1,6 @@
 #include "delivery/maildir_host.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/file.hpp"
 #include "base/logfmt.hpp"
 #include "store/duplicates.hpp"
 #include "store/maildir_tx.hpp"
@@ -34,11 +32,7 @@ bool MaildirHost::duplicate_exists(std::string_view id) {
 std::optional<std::string> MaildirHost::include_source(std::string_view name, bool global) {
   if (global && o_.sieve_global_dir.empty()) return std::nullopt;
   const fs::path dir = global ? o_.sieve_global_dir : home_.script_dir();
-  std::ifstream in(dir / (store::script_file_stem(name) + ".sieve"), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return base::read_file(dir / (store::script_file_stem(name) + ".sieve"));
 }
 
 void MaildirHost::log(interp::LogLevel level, std::string_view message) {

@@ -35,10 +35,8 @@ class Backend final : public ms::Backend {
     auto found = stack_.users.find(user);
     if (!found || !found->has_value()) return nullptr;
     const auto& e = **found;
-    const std::filesystem::path home = e.home.empty()
-                                           ? std::filesystem::path(cfg_.data_dir) / "home" / e.name
-                                           : std::filesystem::path(e.home);
-    return std::make_unique<store::FsScriptStore>(store::SieveHome{home}, quota_);
+    return std::make_unique<store::FsScriptStore>(
+        store::SieveHome{store::home_of(e, cfg_.data_dir)}, quota_);
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, stack_.registry, stack_.settings);

@@ -154,10 +154,8 @@ void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logg
   }
   const auto now = std::chrono::system_clock::now();
   for (const store::UserEntry& e : all.value()) {
-    const std::filesystem::path home = e.home.empty()
-                                           ? std::filesystem::path(cfg.data_dir) / "home" / e.name
-                                           : std::filesystem::path(e.home);
-    const auto r = store::clean_maildir_tmp(store::SieveHome{home}.maildir(), now);
+    const store::SieveHome home{store::home_of(e, cfg.data_dir)};
+    const auto r = store::clean_maildir_tmp(home.maildir(), now);
     if (r.removed == 0 && r.failed == 0) continue;
     log.write("event=tmp-cleanup " + base::log_field("user", e.name) +
               " removed=" + std::to_string(r.removed) + " failed=" + std::to_string(r.failed));

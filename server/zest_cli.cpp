@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/crlf.hpp"
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "mail/message.hpp"
@@ -54,10 +55,7 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   // An mbox "From " separator line is not part of the message.
   if (raw.starts_with("From "))
     raw.erase(0, raw.find('\n') == std::string::npos ? raw.size() : raw.find('\n') + 1);
-  std::string msg;
-  msg.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i)
-    if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')) msg += raw[i];
+  const std::string msg = base::crlf_to_lf(raw);
   std::string from = sender_opt;
   if (from.empty()) {
     // Fall back to the Return-Path the MTA may have written.
@@ -232,9 +230,7 @@ int main(int argc, char** argv) {
   };
   if (list->parsed()) {
     for (const auto& u : all)
-      std::cout << u.name << "\t"
-                << (u.home.empty() ? (fs::path(cfg.data_dir) / "home" / u.name).string() : u.home)
-                << "\n";
+      std::cout << u.name << "\t" << store::home_of(u, cfg.data_dir).string() << "\n";
     return 0;
   }
   if (name.empty() || name.find_first_of(":\n/") != std::string::npos || name[0] == '.') {
@@ -274,7 +270,7 @@ int main(int argc, char** argv) {
       u.name = name;
       u.password = hashed.value();
       u.home = home.empty() ? "" : fs::absolute(home).string();
-      const fs::path h = u.home.empty() ? fs::path(cfg.data_dir) / "home" / name : fs::path(u.home);
+      const fs::path h = store::home_of(u, cfg.data_dir);
       std::error_code ec;
       fs::create_directories(h / "sieve", ec);
       if (auto r = store::create_maildir(h / "Maildir", false); !r)

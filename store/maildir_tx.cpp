@@ -20,13 +20,14 @@
 
 namespace zest::store {
 namespace fs = std::filesystem;
-namespace {
-
-using SR = Result<bool, StoreError>;
 
 StoreError io_error(const fs::path& p, std::string_view what, int err) {
   return {StoreErrorKind::Io, p.string() + ": " + std::string(what) + ": " + std::strerror(err)};
 }
+
+namespace {
+
+using SR = Result<bool, StoreError>;
 
 // An RAII file descriptor.
 class Fd {

@@ -36,6 +36,8 @@ struct StoreError {
   StoreErrorKind kind;
   std::string message;
 };
+// An I/O failure: "<p>: <what>: <strerror(err)>".
+StoreError io_error(const std::filesystem::path& p, std::string_view what, int err);
 
 // One copy made visible by MaildirTransaction::commit(): its file and the
 // IMAP UID it got in the folder's dovecot-uidlist (store/uidlist.hpp).

@@ -1,5 +1,6 @@
 #include "store/passwd.hpp"
 
+#include "base/file.hpp"
 #include "base/text.hpp"
 #include "store/scram.hpp"
 
@@ -12,9 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace zest::store {
 namespace fs = std::filesystem;
@@ -98,6 +97,10 @@ Result<std::vector<UserEntry>> parse_passwd(std::string_view text, std::string_v
     users.push_back(std::move(u));
   }
   return users;
+}
+
+fs::path home_of(const UserEntry& u, const fs::path& data_dir) {
+  return u.home.empty() ? data_dir / "home" / u.name : fs::path(u.home);
 }
 
 std::string format_passwd_line(const UserEntry& u) {
@@ -195,11 +198,9 @@ Result<bool> UserDb::refresh() {
   if (ec) return Result<bool>::failure(file_.string() + ": " + ec.message());
   const auto size = fs::file_size(file_, ec);
   if (loaded_ && mtime == mtime_ && size == size_) return true;
-  std::ifstream in(file_, std::ios::binary);
-  if (!in) return Result<bool>::failure(file_.string() + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto parsed = parse_passwd(ss.str(), file_.string());
+  const auto text = base::read_file(file_);
+  if (!text) return Result<bool>::failure(file_.string() + ": cannot open");
+  auto parsed = parse_passwd(*text, file_.string());
   if (!parsed) return Result<bool>::failure(parsed.error());
   users_ = std::move(parsed.value());
   mtime_ = mtime;

@@ -25,6 +25,8 @@ struct UserEntry {
 // starting with '#' are skipped.
 Result<std::vector<UserEntry>> parse_passwd(std::string_view text, std::string_view source_name);
 std::string format_passwd_line(const UserEntry& user);
+// The user's home: the passwd field, or <data_dir>/home/<name> when it is empty.
+std::filesystem::path home_of(const UserEntry& user, const std::filesystem::path& data_dir);
 
 // Checks `password` against a stored "{SCHEME}hash"; unknown schemes fail.
 bool verify_password(std::string_view stored, std::string_view password);

@@ -3,26 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "base/file.hpp"
 #include "grammar/diagnostics.hpp"
 #include "interp/compiler.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::store {
 namespace fs = std::filesystem;
-namespace {
-
-std::optional<std::string> slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
 
 std::optional<fs::path> SieveHome::active_script() const {
   std::error_code ec;
@@ -65,7 +53,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
   const fs::path binary = path.parent_path() / (path.stem().string() + ".svbc");
   std::shared_ptr<const interp::Program> program;
   if (fs::exists(binary, ec) && fs::last_write_time(binary, ec) >= mtime && !ec) {
-    if (auto bytes = slurp(binary)) {
+    if (auto bytes = base::read_file(binary)) {
       const auto* b = reinterpret_cast<const std::uint8_t*>(bytes->data());
       auto loaded = interp::load_program({b, bytes->size()}, registry_);
       // Stale or corrupt binaries are only a cache miss: recompile below.
@@ -76,7 +64,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     }
   }
   if (!program) {
-    auto source = slurp(path);
+    auto source = base::read_file(path);
     if (!source) {
       out.error = path.string() + ": cannot read script";
       return out;

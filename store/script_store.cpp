@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
+#include "base/file.hpp"
 #include "base/hex.hpp"
 #include "store/maildir_tx.hpp"
 
@@ -126,12 +125,10 @@ ScriptResult<std::vector<ScriptInfo>> FsScriptStore::list() {
 }
 
 ScriptResult<std::string> FsScriptStore::get(std::string_view name) {
-  std::ifstream in(script_path(name), std::ios::binary);
-  if (!in)
+  auto text = base::read_file(script_path(name));
+  if (!text)
     return fail<std::string>(ScriptErrorCode::NonExistent, "There is no script by that name");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return std::move(*text);
 }
 
 ScriptResult<bool> FsScriptStore::have_space(std::string_view name, std::uint64_t size) {

@@ -1,5 +1,7 @@
 #include "store/uidlist.hpp"
 
+#include "base/file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +10,6 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace zest::store {
@@ -17,10 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using SR = Result<bool, StoreError>;
-
-StoreError io_error(const fs::path& p, std::string_view what, int err) {
-  return {StoreErrorKind::Io, p.string() + ": " + std::string(what) + ": " + std::strerror(err)};
-}
 
 std::optional<std::uint32_t> number(std::string_view s) {
   std::uint32_t v = 0;
@@ -142,11 +138,8 @@ Result<UidListLock, StoreError> UidListLock::acquire(const fs::path& dir,
   }
   ParsedUidList list;
   bool changed = false;
-  std::ifstream in(dir / "dovecot-uidlist", std::ios::binary);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = parse_uidlist(ss.str());
+  if (const auto text = base::read_file(dir / "dovecot-uidlist")) {
+    auto parsed = parse_uidlist(*text);
     if (!parsed) {
       ::close(fd);
       ::unlink(lock.c_str());

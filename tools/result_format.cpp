@@ -2,22 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/crlf.hpp"
 #include "methods/method.hpp"
 
 namespace zest::tools {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string crlf_to_lf(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
-    out += s[i];
-  }
-  return out;
-}
 
 json opt(const std::optional<std::string>& s) {
   return s ? json(*s) : json(nullptr);
@@ -44,18 +35,19 @@ struct ActionToJson {
   }
   json operator()(const interp::DiscardAction&) const { return {{"type", "discard"}}; }
   json operator()(const interp::RejectAction& a) const {
-    return {{"type", "reject"}, {"reason", crlf_to_lf(a.reason)}};
+    return {{"type", "reject"}, {"reason", base::crlf_to_lf(a.reason)}};
   }
   json operator()(const interp::VacationAction& a) const {
-    json j = {{"type", "vacation"},  {"seconds", a.seconds},    {"subject", opt(a.subject)},
-              {"from", opt(a.from)}, {"handle", opt(a.handle)}, {"reason", crlf_to_lf(a.reason)}};
+    json j = {{"type", "vacation"},        {"seconds", a.seconds},
+              {"subject", opt(a.subject)}, {"from", opt(a.from)},
+              {"handle", opt(a.handle)},   {"reason", base::crlf_to_lf(a.reason)}};
     if (a.fcc) j["fcc"] = a.fcc->mailbox;
     return j;
   }
   json operator()(const interp::ReportAction& a) const {
     return {{"type", "report"},
             {"feedback_type", a.feedback_type},
-            {"message", crlf_to_lf(a.message)},
+            {"message", base::crlf_to_lf(a.message)},
             {"address", a.address},
             {"headers_only", a.headers_only}};
   }
@@ -78,7 +70,7 @@ struct ActionToJson {
               {"subject", opt(d.subject ? d.subject : a.message)},
               {"recipients", recipients},
               {"headers", headers},
-              {"body", d.body ? json(crlf_to_lf(*d.body)) : json(nullptr)},
+              {"body", d.body ? json(base::crlf_to_lf(*d.body)) : json(nullptr)},
               {"uri", a.uri},
               {"options", a.options},
               {"message", opt(a.message)}};
@@ -128,7 +120,7 @@ struct ActionToText {
   std::string operator()(const interp::DiscardAction&) const { return "discard"; }
   std::string operator()(const interp::RejectAction& a) const {
     return std::string(a.ereject ? "ereject" : "reject") +
-           " message with reason: " + crlf_to_lf(a.reason);
+           " message with reason: " + base::crlf_to_lf(a.reason);
   }
   std::string operator()(const interp::VacationAction& a) const {
     return "send vacation message (period " + std::to_string(a.seconds) + "s)" +

@@ -124,10 +124,10 @@ int main(int argc, char** argv) {
     notify_config = config::notify_config(loaded.value());
   }
   if (!extensions.empty()) {
-    if (auto err = config::apply_extension_changes(settings, extensions,
-                                                   tools::all_capabilities(registry));
-        !err.empty()) {
-      std::cerr << "sieve-test: -x: " << err << "\n";
+    if (auto applied = config::apply_extension_changes(settings, extensions,
+                                                       tools::all_capabilities(registry));
+        !applied) {
+      std::cerr << "sieve-test: -x: " << applied.error() << "\n";
       return tools::kExitUsage;
     }
   }

@@ -36,7 +36,8 @@ MailSimulation::MailSimulation()
     : maildir_(dir_.path() / "Maildir"),
       duplicates_file_(dir_.path() / "duplicates"),
       backend_(maildir_, smtp_, store::DuplicateDb(duplicates_file_), false, kSeparator) {
-  if (auto e = backend_.create_mailbox("INBOX")) throw std::runtime_error(*e);
+  if (auto created = backend_.create_mailbox("INBOX"); !created)
+    throw std::runtime_error(created.error());
 }
 
 bool MailSimulation::mailbox_exists(std::string_view mailbox) {
@@ -44,17 +45,17 @@ bool MailSimulation::mailbox_exists(std::string_view mailbox) {
   return dir && store::maildir_exists(*dir);
 }
 
-delivery::Error MailSimulation::create_mailbox(std::string_view mailbox) {
+Status MailSimulation::create_mailbox(std::string_view mailbox) {
   return backend_.create_mailbox(mailbox);
 }
 
-delivery::Error MailSimulation::store(std::string_view mailbox, std::span<const std::string> flags,
-                                      std::string_view message) {
+Status MailSimulation::store(std::string_view mailbox, std::span<const std::string> flags,
+                             std::string_view message) {
   return backend_.store(mailbox, flags, message);
 }
 
-delivery::Error MailSimulation::send_mail(std::string_view envelope_from, std::string_view rcpt,
-                                          std::string_view message) {
+Status MailSimulation::send_mail(std::string_view envelope_from, std::string_view rcpt,
+                                 std::string_view message) {
   return backend_.send_mail(envelope_from, rcpt, message);
 }
 
@@ -66,12 +67,12 @@ void MailSimulation::duplicate_mark(std::string_view id, std::chrono::seconds pe
   backend_.duplicate_mark(id, period);
 }
 
-delivery::Error MailSimulation::commit() {
+Status MailSimulation::commit() {
   auto r = backend_.commit();
-  if (r.failure != delivery::StagedBackend::Failure::None) return r.error;
+  if (r.failure != delivery::StagedBackend::Failure::None) return Status::failure(r.error);
   for (const auto& copy : backend_.delivered())
     arrivals_[copy.stored.path.parent_path().parent_path()].push_back(copy.stored.path);
-  return std::nullopt;
+  return Status::success();
 }
 
 void MailSimulation::clear_duplicates() {

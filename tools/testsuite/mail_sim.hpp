@@ -56,17 +56,17 @@ class MailSimulation final : public delivery::DeliveryBackend {
   MailSimulation();  // the store starts with INBOX only
 
   bool mailbox_exists(std::string_view mailbox) override;
-  delivery::Error create_mailbox(std::string_view mailbox) override;
-  delivery::Error store(std::string_view mailbox, std::span<const std::string> flags,
-                        std::string_view message) override;
-  delivery::Error send_mail(std::string_view envelope_from, std::string_view rcpt,
-                            std::string_view message) override;
+  Status create_mailbox(std::string_view mailbox) override;
+  Status store(std::string_view mailbox, std::span<const std::string> flags,
+               std::string_view message) override;
+  Status send_mail(std::string_view envelope_from, std::string_view rcpt,
+                   std::string_view message) override;
   bool duplicate_seen(std::string_view id) override;
   void duplicate_mark(std::string_view id, std::chrono::seconds period) override;
 
   // Makes what the executor staged visible (stored copies, sent mail,
   // duplicate marks), as zestd does before it acknowledges a delivery.
-  delivery::Error commit();
+  Status commit();
 
   // Messages of a mailbox in arrival order, read back from the Maildir;
   // nullopt when it does not exist.

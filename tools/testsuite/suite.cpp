@@ -364,9 +364,9 @@ delivery::ExecutionStatus Suite::execute(bool commit) {
   auto st = delivery::execute(result_->actions, interp::canonical_flags(result_->internal_flags),
                               exec_, commit, dctx, mail_);
   result_->actions.set_executed(exec_.executed);
-  if (auto e = mail_.commit()) {
+  if (auto committed = mail_.commit(); !committed) {
     st.ok = false;
-    st.errors.push_back(*e);
+    st.errors.push_back(committed.error());
   }
   for (const auto& e : st.errors) log(interp::LogLevel::Error, e);
   return st;
@@ -671,8 +671,8 @@ void Suite::register_extension() {
         rt.fail("invalid mailbox name '" + box + "' (not utf-8)");
         return;
       }
-      if (auto e = mail_.create_mailbox(box))
-        rt.fail("failed to create mailbox '" + box + "': " + *e);
+      if (auto created = mail_.create_mailbox(box); !created)
+        rt.fail("failed to create mailbox '" + box + "': " + created.error());
     };
     add(std::move(s));
   }

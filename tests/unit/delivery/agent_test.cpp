@@ -28,13 +28,13 @@ class NullSender : public transport::MailSender {
 class FullDiskBackend : public StagedBackend {
  public:
   bool mailbox_exists(std::string_view) override { return true; }
-  Error create_mailbox(std::string_view) override { return std::nullopt; }
-  Error store(std::string_view, std::span<const std::string>, std::string_view) override {
+  Status create_mailbox(std::string_view) override { return Status::success(); }
+  Status store(std::string_view, std::span<const std::string>, std::string_view) override {
     failed_ = true;
-    return "write: No space left on device";
+    return Status::failure("write: No space left on device");
   }
-  Error send_mail(std::string_view, std::string_view, std::string_view) override {
-    return std::nullopt;
+  Status send_mail(std::string_view, std::string_view, std::string_view) override {
+    return Status::success();
   }
   bool duplicate_seen(std::string_view) override { return false; }
   void duplicate_mark(std::string_view, std::chrono::seconds) override {}

@@ -9,19 +9,12 @@
 #include <fstream>
 
 #include "store/maildir_tx.hpp"
+#include "tests/unit/store/tmp_dir.hpp"
 
 namespace zest::store {
 namespace {
 namespace fs = std::filesystem;
 using std::chrono::hours;
-
-struct TmpDir {
-  fs::path p =
-      fs::temp_directory_path() / ("zest-clean-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TmpDir() { fs::remove_all(p), fs::create_directories(p); }
-  ~TmpDir() { fs::remove_all(p); }
-};
 
 // Creates a file whose access and modification times are `age` before `now`.
 void make_file(const fs::path& f, std::chrono::system_clock::time_point now, hours age) {

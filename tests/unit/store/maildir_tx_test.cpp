@@ -6,18 +6,11 @@
 #include <sstream>
 
 #include "store/maildir_tx.hpp"
+#include "tests/unit/store/tmp_dir.hpp"
 
 namespace zest::store {
 namespace {
 namespace fs = std::filesystem;
-
-struct TmpDir {
-  fs::path p =
-      fs::temp_directory_path() / ("zest-md-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TmpDir() { fs::remove_all(p), fs::create_directories(p); }
-  ~TmpDir() { fs::remove_all(p); }
-};
 
 std::size_t count(const fs::path& d) {
   return static_cast<std::size_t>(

@@ -6,17 +6,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/store/tmp_dir.hpp"
+
 namespace zest::store {
 namespace {
 namespace fs = std::filesystem;
-
-struct TmpDir {
-  fs::path p =
-      fs::temp_directory_path() / ("zest-sc-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TmpDir() { fs::remove_all(p), fs::create_directories(p); }
-  ~TmpDir() { fs::remove_all(p); }
-};
 
 void write(const fs::path& f, const std::string& text) {
   std::ofstream(f, std::ios::binary | std::ios::trunc) << text;

@@ -9,23 +9,12 @@
 #include <sstream>
 
 #include "store/maildir_tx.hpp"
+#include "tests/unit/store/tmp_dir.hpp"
 
 namespace zest::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TmpDir {
-  TmpDir() {
-    char tmpl[] = "/tmp/zest-uidlist-XXXXXX";
-    p = ::mkdtemp(tmpl);
-  }
-  ~TmpDir() {
-    std::error_code ec;
-    fs::remove_all(p, ec);
-  }
-  fs::path p;
-};
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

@@ -34,7 +34,7 @@ class ExecutorTest : public ::testing::Test {
     delivery::DeliveryContext ctx{msg, env, settings};
     ctx.notify_methods = &notify_methods;
     auto st = delivery::execute(actions, {}, state, commit, ctx, sim);
-    if (auto e = sim.commit()) st.errors.push_back(*e);
+    if (auto committed = sim.commit(); !committed) st.errors.push_back(committed.error());
     return st;
   }
 };
@@ -160,7 +160,7 @@ TEST_F(ExecutorTest, NotifyFccOfXmppFilesAMessageDescribingIt) {
   ctx.notify_transport = &xmpp;
   ctx.notify_methods = &notify_methods;
   auto st = delivery::execute(actions, {}, state, true, ctx, sim);
-  ASSERT_FALSE(sim.commit());
+  ASSERT_TRUE(sim.commit().ok());
   EXPECT_TRUE(st.ok);
   ASSERT_EQ(xmpp.stanzas.size(), 1u);
   const auto notes = sim.mailbox("Notes");
@@ -188,14 +188,14 @@ TEST(MailSimulation, Mailboxes) {
   EXPECT_TRUE(sim.mailbox_exists("INBOX"));
   EXPECT_TRUE(sim.mailbox_exists("inbox"));
   EXPECT_FALSE(sim.mailbox_exists("Other"));
-  EXPECT_FALSE(sim.create_mailbox("Other"));
-  EXPECT_FALSE(sim.create_mailbox("Other"));  // existing: fine
+  EXPECT_TRUE(sim.create_mailbox("Other").ok());
+  EXPECT_TRUE(sim.create_mailbox("Other").ok());  // existing: fine
   EXPECT_TRUE(sim.mailbox_exists("Other"));
-  EXPECT_TRUE(sim.store("Missing", {}, "x").has_value());
+  EXPECT_FALSE(sim.store("Missing", {}, "x").ok());
   EXPECT_FALSE(sim.duplicate_seen("id"));
   sim.duplicate_mark("id", std::chrono::hours(1));
   EXPECT_FALSE(sim.duplicate_seen("id"));  // marks take effect on commit
-  EXPECT_FALSE(sim.commit());
+  EXPECT_TRUE(sim.commit().ok());
   EXPECT_TRUE(sim.duplicate_seen("id"));
 }
 
@@ -205,17 +205,17 @@ TEST(MailSimulation, LivesInATemporaryMaildir) {
     MailSimulation sim;
     root = sim.maildir();
     EXPECT_TRUE(std::filesystem::is_directory(root / "cur"));
-    EXPECT_FALSE(sim.create_mailbox("INBOX.Junk"));  // Pigeonhole's '.' separator
+    EXPECT_TRUE(sim.create_mailbox("INBOX.Junk").ok());  // Pigeonhole's '.' separator
     EXPECT_TRUE(std::filesystem::is_directory(root / ".Junk" / "new"));
     const std::vector<std::string> flags{"\\Seen", "$Label1"};
-    EXPECT_FALSE(sim.store("INBOX.Junk", flags, "Subject: x\n\nbody\n"));
+    EXPECT_TRUE(sim.store("INBOX.Junk", flags, "Subject: x\n\nbody\n").ok());
     EXPECT_EQ(sim.mailbox("INBOX.Junk")->size(), 0u);  // staged, not yet visible
-    EXPECT_FALSE(sim.commit());
+    EXPECT_TRUE(sim.commit().ok());
     const auto junk = sim.mailbox("INBOX.Junk");
     ASSERT_EQ(junk->size(), 1u);
     EXPECT_EQ(junk->front().raw, "Subject: x\n\nbody\n");
     EXPECT_EQ(junk->front().flags, (std::vector<std::string>{"\\Seen", "$Label1"}));
-    EXPECT_TRUE(sim.store("a/b", {}, "x").has_value());  // '/' is not allowed with '.'
+    EXPECT_FALSE(sim.store("a/b", {}, "x").ok());  // '/' is not allowed with '.'
   }
   EXPECT_FALSE(std::filesystem::exists(root));  // removed with the simulation
 }

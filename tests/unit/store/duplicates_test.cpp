@@ -1,0 +1,99 @@
+// The per-user duplicate record (vacation replies, redirects, the
+// duplicate extension): what was marked is seen until it expires, across
+// reopenings of the file; a file that cannot be read or written forgets.
+#include "store/duplicates.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/unit/store/tmp_dir.hpp"
+
+namespace zest::store {
+namespace {
+namespace fs = std::filesystem;
+using std::chrono::hours;
+using std::chrono::seconds;
+
+std::size_t lines_of(const fs::path& f) {
+  std::ifstream in(f);
+  std::size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+TEST(DuplicateDb, MarkedIdsAreSeenOthersAreNot) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  EXPECT_FALSE(db.seen("vacation:alice@example.org"));
+  db.mark("vacation:alice@example.org", hours(1));
+  EXPECT_TRUE(db.seen("vacation:alice@example.org"));
+  EXPECT_FALSE(db.seen("vacation:bob@example.org"));
+  EXPECT_FALSE(db.seen("vacation:alice@example.or"));  // a prefix is another id
+  EXPECT_FALSE(db.seen(""));
+}
+
+TEST(DuplicateDb, PersistsAcrossReopening) {
+  TmpDir t;
+  DuplicateDb(t.p / "dups").mark("redirect:<m1@example.net>:a@example.org", hours(12));
+  DuplicateDb(t.p / "dups").mark("redirect:<m2@example.net>:a@example.org", hours(12));
+  const DuplicateDb again(t.p / "dups");  // another process, a restart
+  EXPECT_TRUE(again.seen("redirect:<m1@example.net>:a@example.org"));
+  EXPECT_TRUE(again.seen("redirect:<m2@example.net>:a@example.org"));
+  EXPECT_EQ(lines_of(t.p / "dups"), 2u);
+  // Ids are stored hashed: no address or subject in the file.
+  std::ifstream in(t.p / "dups");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text.find("example"), std::string::npos) << text;
+}
+
+TEST(DuplicateDb, ExpiredIdsAreNotSeenAndAreDroppedOnTheNextMark) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  db.mark("old", seconds(-10));  // expired ten seconds ago
+  db.mark("now", seconds(0));    // expires at once: the period ends this second
+  EXPECT_FALSE(db.seen("old"));
+  EXPECT_FALSE(db.seen("now"));
+  db.mark("fresh", hours(1));
+  EXPECT_TRUE(db.seen("fresh"));
+  EXPECT_EQ(lines_of(t.p / "dups"), 1u);  // only the live entry was written back
+}
+
+TEST(DuplicateDb, MarkingAgainKeepsTheIdSeen) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  db.mark("id", hours(1));
+  db.mark("id", hours(2));
+  EXPECT_TRUE(db.seen("id"));
+}
+
+TEST(DuplicateDb, UnparsableLinesAreIgnored) {
+  TmpDir t;
+  std::ofstream(t.p / "dups") << "garbage\n\n12x\n-\n";
+  const DuplicateDb db(t.p / "dups");
+  EXPECT_FALSE(db.seen("garbage"));
+  db.mark("id", hours(1));
+  EXPECT_TRUE(db.seen("id"));
+  EXPECT_EQ(lines_of(t.p / "dups"), 1u);
+}
+
+TEST(DuplicateDb, AnUnusableFileForgetsWithoutFailing) {
+  TmpDir t;
+  // No such directory: nothing can be read, locked or written.
+  const DuplicateDb missing(t.p / "no-such-dir" / "dups");
+  missing.mark("id", hours(1));
+  EXPECT_FALSE(missing.seen("id"));
+  EXPECT_FALSE(fs::exists(t.p / "no-such-dir"));
+  // A directory where the file should be: unreadable, and not replaced.
+  fs::create_directories(t.p / "dir");
+  const DuplicateDb dir(t.p / "dir");
+  dir.mark("id", hours(1));
+  EXPECT_FALSE(dir.seen("id"));
+  EXPECT_TRUE(fs::is_directory(t.p / "dir"));
+}
+
+}  // namespace
+}  // namespace zest::store
