@@ -7,7 +7,6 @@
 #include <variant>
 
 #include "base/text.hpp"
-#include "base/wsp.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 
@@ -27,7 +26,7 @@ std::string bare(std::string_view path) {
 
 // The address this delivery acts for: sieve_user_email, else the recipient.
 std::string user_address(const DeliveryContext& ctx) {
-  const std::string user(base::trim_wsp(ctx.settings.value("user_email")));
+  const std::string user(base::trim(ctx.settings.value("user_email"), " \t"));
   return user.empty() ? bare(ctx.envelope.to) : user;
 }
 
@@ -37,7 +36,7 @@ std::string redirect_sender(const DeliveryContext& ctx) {
   const std::string sender = bare(ctx.envelope.from);
   if (sender.empty()) return {};
   const std::string policy =
-      base::to_lower(base::trim_wsp(ctx.settings.value("redirect_envelope_from", "sender")));
+      base::to_lower(base::trim(ctx.settings.value("redirect_envelope_from", "sender"), " \t"));
   if (policy == "recipient") return bare(ctx.envelope.to);
   if (policy == "orig_recipient")
     return bare(ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to);
@@ -50,7 +49,7 @@ std::string redirect_sender(const DeliveryContext& ctx) {
 bool redirect_loop(const DeliveryContext& ctx) {
   const std::string user = user_address(ctx), rcpt = bare(ctx.envelope.to);
   for (auto v : ctx.message.header_raw("x-sieve-redirected-from")) {
-    const std::string addr = bare(base::trim_wsp(v));
+    const std::string addr = bare(base::trim(v, " \t"));
     if (!addr.empty() && (base::iequals(addr, user) || base::iequals(addr, rcpt))) return true;
   }
   return false;

@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "base/text.hpp"
-#include "base/wsp.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -45,7 +44,7 @@ bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out
       arg[keyword.size()] != ':')
     return false;
   arg.remove_prefix(keyword.size() + 1);
-  arg = base::trim_wsp(arg);
+  arg = base::trim(arg, " \t");
   if (arg.empty() || arg.front() != '<') return false;
   // The path ends at the first '>' outside a quoted local part.
   bool quoted = false;
@@ -78,7 +77,7 @@ bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out
   std::string_view rest = arg.substr(end + 1);
   if (!rest.empty() && rest.front() != ' ') return false;
   while (true) {
-    rest = base::trim_wsp(rest);
+    rest = base::trim(rest, " \t");
     if (rest.empty()) break;
     const auto sp = rest.find(' ');
     const std::string_view p = rest.substr(0, sp);
@@ -199,7 +198,7 @@ net::Output LmtpSession::command(std::string_view line) {
   const auto sp = line.find(' ');
   const std::string verb = base::to_upper(line.substr(0, sp));
   const std::string_view arg =
-      sp == std::string_view::npos ? "" : base::trim_wsp(line.substr(sp + 1));
+      sp == std::string_view::npos ? "" : base::trim(line.substr(sp + 1), " \t");
 
   if (verb == "LHLO") return lhlo(arg);
   if (verb == "QUIT") {

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/file.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
 #include "interp/vm.hpp"
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
   if (message_path == "-") {
     raw = std::string(std::istreambuf_iterator<char>(std::cin), {});
   } else {
-    raw = tools::read_file(message_path);
+    raw = base::read_file(message_path);
   }
   if (!raw) {
     std::cerr << "sieve-test: " << message_path << ": cannot read message\n";

@@ -4,18 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/file.hpp"
 #include "grammar/diagnostics.hpp"
 
 namespace zest::tools {
 namespace fs = std::filesystem;
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool write_file(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp";
@@ -34,7 +27,7 @@ LoadedScript load_script(const std::string& path, const interp::Registry& regist
                          const interp::EngineSettings& settings, bool use_cache) {
   LoadedScript out;
   auto load_binary = [&](const std::string& bin) -> std::optional<std::string> {
-    auto bytes = read_file(bin);
+    auto bytes = base::read_file(bin);
     if (!bytes) return bin + ": cannot read file";
     const auto* b = reinterpret_cast<const std::uint8_t*>(bytes->data());
     auto loaded = interp::load_program({b, bytes->size()}, registry);
@@ -64,7 +57,7 @@ LoadedScript load_script(const std::string& path, const interp::Registry& regist
       return out;
     out.program.reset();
   }
-  auto source = read_file(path);
+  auto source = base::read_file(path);
   if (!source) {
     out.diagnostics.push_back(path + ": cannot read file");
     out.errors = 1;

@@ -20,7 +20,6 @@ inline constexpr int kExitCompileError = 1;
 inline constexpr int kExitRuntimeError = 2;
 inline constexpr int kExitUsage = 64;
 
-std::optional<std::string> read_file(const std::string& path);
 bool write_file(const std::string& path, std::string_view bytes);
 
 struct LoadedScript {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "base/file.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::testsuite {
@@ -82,17 +83,10 @@ void MailSimulation::clear_duplicates() {
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // dovecot-keywords: "<index> <keyword>" lines; letter 'a' + index in names.
 std::map<char, std::string> keyword_letters(const fs::path& folder) {
   std::map<char, std::string> out;
-  std::istringstream in(read_file(folder / "dovecot-keywords"));
+  std::istringstream in(base::read_file(folder / "dovecot-keywords").value_or(""));
   for (std::string line; std::getline(in, line);) {
     const auto sp = line.find(' ');
     if (sp == std::string::npos) continue;
@@ -140,7 +134,7 @@ std::optional<std::vector<StoredMessage>> MailSimulation::mailbox(std::string_vi
   auto it = arrivals_.find(*dir);
   if (it == arrivals_.end()) return out;
   const auto kw = keyword_letters(*dir);
-  for (const auto& file : it->second) out.push_back({flags_of(file, kw), read_file(file)});
+  for (const auto& file : it->second) out.push_back({flags_of(file, kw), base::read_file(file).value_or("")});
   return out;
 }
 

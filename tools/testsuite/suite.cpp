@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/file.hpp"
 #include "base/text.hpp"
 #include "base/utf8.hpp"
 #include "grammar/parse.hpp"
@@ -47,14 +48,6 @@ constexpr std::string_view kDefaultMessage =
 std::string os_user_name() {
   if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
   return "testsuite";
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // "123", "4k", "1M", "2G" (Pigeonhole size settings); nullopt when invalid.
@@ -292,7 +285,7 @@ std::optional<std::string> Suite::include_source(std::string_view name, bool glo
     return data == dict.end() ? std::nullopt : std::optional<std::string>(data->second);
   }
   const std::string dir = settings_.value(global ? "global_dir" : "dir");
-  if (auto s = read_file(dir + "/" + std::string(name) + ".sieve")) return s;
+  if (auto s = base::read_file(dir + "/" + std::string(name) + ".sieve")) return s;
   if (name.size() > 6 && name.substr(name.size() - 6) == ".sieve")
     return read_file(dir + "/" + std::string(name));
   return std::nullopt;
