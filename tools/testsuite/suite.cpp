@@ -287,7 +287,7 @@ std::optional<std::string> Suite::include_source(std::string_view name, bool glo
   const std::string dir = settings_.value(global ? "global_dir" : "dir");
   if (auto s = base::read_file(dir + "/" + std::string(name) + ".sieve")) return s;
   if (name.size() > 6 && name.substr(name.size() - 6) == ".sieve")
-    return read_file(dir + "/" + std::string(name));
+    return base::read_file(dir + "/" + std::string(name));
   return std::nullopt;
 }
 
@@ -304,7 +304,7 @@ std::vector<std::string> Suite::errors() const {
 }
 
 std::shared_ptr<interp::Program> Suite::compile_file(const std::string& path) {
-  const auto source = read_file(path);
+  const auto source = base::read_file(path);
   if (!source) {
     log(interp::LogLevel::Error, "failed to open sieve script '" + path + "'");
     return nullptr;
@@ -786,7 +786,7 @@ int Suite::run() {
   std::fflush(stdout);
   bool fatal = false;
   std::shared_ptr<interp::Program> program;
-  if (const auto source = read_file(path_); !source) {
+  if (const auto source = base::read_file(path_); !source) {
     std::cerr << path_ << ": error: cannot read file\n";
     fatal = true;
   } else {
