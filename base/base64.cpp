@@ -25,7 +25,8 @@ std::string base64_encode(std::span<const unsigned char> bytes) {
 }
 
 std::string base64_encode(std::string_view bytes) {
-  return base64_encode(std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
+  return base64_encode(
+      std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
 }
 
 std::optional<std::string> base64_decode(std::string_view in) {

@@ -19,8 +19,8 @@ std::string rfc5322_date(std::int64_t unix_seconds, Zone zone) {
   const long abs_off = off < 0 ? -off : off;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, off < 0 ? '-' : '+', abs_off / 60, abs_off % 60);
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                off < 0 ? '-' : '+', abs_off / 60, abs_off % 60);
   return buf;
 }
 

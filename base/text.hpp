@@ -7,8 +7,12 @@
 
 namespace zest::base {
 
-constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
-constexpr char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c; }
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+constexpr char ascii_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+}
 
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
@@ -29,7 +33,9 @@ constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 // Space or tab (RFC 5234 WSP).
-constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+constexpr bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
 constexpr std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);

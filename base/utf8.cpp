@@ -2,7 +2,6 @@
 
 namespace zest::base {
 
-
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   std::size_t n;
@@ -96,9 +95,13 @@ std::string replace_bad(std::string_view s, bool controls) {
 
 }  // namespace
 
-std::string replace_invalid_utf8(std::string_view s) { return replace_bad(s, false); }
+std::string replace_invalid_utf8(std::string_view s) {
+  return replace_bad(s, false);
+}
 
-std::string clean_utf8(std::string_view s) { return replace_bad(s, true); }
+std::string clean_utf8(std::string_view s) {
+  return replace_bad(s, true);
+}
 
 std::string truncate_chars(std::string_view utf8, std::size_t max_chars) {
   std::size_t i = 0, chars = 0;

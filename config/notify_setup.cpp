@@ -13,8 +13,7 @@ transport::NotifyConfig notify_config(const config::ServerConfig& c) {
   n.limits.max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
   n.submission = {c.submission_url,
                   c.submission_user.empty() ? c.submission_username : c.submission_user,
-                  c.submission_password,
-                  static_cast<long>(c.submission_timeout)};
+                  c.submission_password, static_cast<long>(c.submission_timeout)};
   n.sendmail = c.notify_sendmail;
   for (const auto& range : c.notify_http_allow)
     if (auto cidr = transport::parse_cidr(range)) n.http.allow.push_back(*cidr);

@@ -4,9 +4,9 @@
 // settings the enotify extension and the executor read.
 #pragma once
 
+#include "config/server_config.hpp"
 #include "interp/settings.hpp"
 #include "transport/notify_transport.hpp"
-#include "config/server_config.hpp"
 
 namespace zest::config {
 

@@ -30,7 +30,7 @@ struct ServerConfig {
 #include "config/config_keys.def"
   std::vector<EventSinkConfig> event_sinks;  // [[events.sink]]
   interp::EngineSettings sieve;              // the [sieve] table
-  std::string source;            // file name, or "(built-in defaults)"
+  std::string source;                        // file name, or "(built-in defaults)"
 };
 
 // Parses and validates (unknown keys and tables are errors; [sieve] is

@@ -42,7 +42,7 @@ struct AgentOptions {
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;                 // Received fields before we call it a loop
   std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
-  std::uint64_t quota_storage = 0;  // octets per user, 0 = no limit
+  std::uint64_t quota_storage = 0;            // octets per user, 0 = no limit
 };
 
 struct LocalUser {
@@ -59,8 +59,8 @@ struct DeliveryRequest {
   std::string session;       // id for the log
 };
 
-using BackendFactory =
-    std::function<std::unique_ptr<StagedBackend>(const LocalUser& user, transport::MailSender& sender)>;
+using BackendFactory = std::function<std::unique_ptr<StagedBackend>(const LocalUser& user,
+                                                                    transport::MailSender& sender)>;
 
 class DeliveryAgent {
  public:

@@ -10,15 +10,15 @@ Status BackendTransport::send_mail(const methods::MailPayload& p) {
 }
 
 Status BackendTransport::send_xmpp(const methods::XmppPayload& p) {
-  auto s = network_ ? network_->send_xmpp(p)
-                    : Status::failure("xmpp notifications are not configured");
+  auto s =
+      network_ ? network_->send_xmpp(p) : Status::failure("xmpp notifications are not configured");
   if (s) sent = p;
   return s;
 }
 
 Status BackendTransport::send_http(const methods::HttpPayload& p) {
-  auto s = network_ ? network_->send_http(p)
-                    : Status::failure("https notifications are not configured");
+  auto s =
+      network_ ? network_->send_http(p) : Status::failure("https notifications are not configured");
   if (s) sent = p;
   return s;
 }

@@ -93,8 +93,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
 
 // The messages the executor generates, exposed for tests.
 // `edited`: the message with editheader edits, when the action carried one.
-std::string redirected_message(const DeliveryContext& ctx,
-                               const mail::Message* edited = nullptr);
+std::string redirected_message(const DeliveryContext& ctx, const mail::Message* edited = nullptr);
 std::string rejection_message(const DeliveryContext& ctx, std::string_view reason);
 
 }  // namespace zest::delivery

@@ -41,8 +41,8 @@ class MaildirBackend final : public StagedBackend {
  public:
   // `autocreate`: fileinto creates missing folders even without :create.
   // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
-  MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender, store::DuplicateDb duplicates,
-                 bool autocreate, char separator = '/')
+  MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender,
+                 store::DuplicateDb duplicates, bool autocreate, char separator = '/')
       : root_(std::move(maildir)),
         sender_(sender),
         duplicates_(std::move(duplicates)),

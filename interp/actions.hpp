@@ -124,8 +124,7 @@ class ActionList {
 
   // editheader: the edited version of message `base`; actions added from
   // now on carry it. nullptr drops the edits.
-  void set_edited_message(const mail::Message* base,
-                          std::shared_ptr<const mail::Message> edited);
+  void set_edited_message(const mail::Message* base, std::shared_ptr<const mail::Message> edited);
   // The edited version of `base`, or nullptr when it was not edited.
   const mail::Message* edited_message(const mail::Message* base) const {
     return base == edited_base_ ? edited_.get() : nullptr;

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
+#include "mail/address.hpp"
 
 namespace zest::interp {
 
@@ -24,8 +24,7 @@ bool is_address_header(std::string_view name);
 void address_values(AddressPart part, std::string_view header_value, const EngineSettings& settings,
                     std::vector<std::string>& out);
 // The same with the value already parsed (mail::Message::addresses).
-void address_values(AddressPart part, std::string_view header_value,
-                    const mail::AddressList& list, const EngineSettings& settings,
-                    std::vector<std::string>& out);
+void address_values(AddressPart part, std::string_view header_value, const mail::AddressList& list,
+                    const EngineSettings& settings, std::vector<std::string>& out);
 
 }  // namespace zest::interp

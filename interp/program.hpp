@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "interp/registry.hpp"
 #include "base/result.hpp"
+#include "interp/registry.hpp"
 
 namespace zest::interp {
 

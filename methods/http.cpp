@@ -4,9 +4,9 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "base/ip_address.hpp"
 #include "base/date.hpp"
 #include "base/hex.hpp"
+#include "base/ip_address.hpp"
 #include "base/text.hpp"
 #include "base/utf8.hpp"
 #include "methods/mailto.hpp"

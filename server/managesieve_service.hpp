@@ -6,9 +6,9 @@
 #include <span>
 
 #include "base/result.hpp"
+#include "config/server_config.hpp"
 #include "net/line_server.hpp"
 #include "server/runtime.hpp"
-#include "config/server_config.hpp"
 
 namespace zest::server {
 

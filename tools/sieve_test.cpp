@@ -8,17 +8,17 @@
 #include <CLI/CLI.hpp>
 
 #include "base/file.hpp"
-#include "mail/address.hpp"
-#include "mail/message.hpp"
-#include "interp/vm.hpp"
-#include "methods/notifier.hpp"
-#include "transport/notify_transport.hpp"
 #include "config/config.hpp"
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
+#include "interp/vm.hpp"
+#include "mail/address.hpp"
+#include "mail/message.hpp"
+#include "methods/notifier.hpp"
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
 #include "tools/tool_common.hpp"
+#include "transport/notify_transport.hpp"
 
 namespace {
 

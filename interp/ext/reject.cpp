@@ -1,10 +1,10 @@
 // RFC 5429 reject and ereject. The conflicts they imply (with keep,
 // fileinto, redirect and vacation, and with each other) are applied by
 // ActionList as actions are added.
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
 
 namespace zest::interp {
 

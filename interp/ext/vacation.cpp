@@ -2,13 +2,13 @@
 // tag. The script side only records what to send; whether a reply goes out
 // (robots, lists, recipients, replies already sent) and the reply message
 // itself are decided when the result is executed (delivery/outgoing.cpp).
+#include "base/utf8.hpp"
 #include "interp/checker.hpp"
 #include "interp/ext/fcc.hpp"
 #include "interp/ext/period.hpp"
-#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
-#include "base/utf8.hpp"
+#include "mail/address.hpp"
 
 namespace zest::interp {
 namespace {

@@ -3,9 +3,9 @@
 // report itself is built when the result is executed
 // (delivery/outgoing.cpp).
 #include "interp/checker.hpp"
-#include "mail/address.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/address.hpp"
 
 namespace zest::interp {
 namespace {
@@ -39,7 +39,8 @@ void register_vnd_dovecot_report(Registry& r) {
                   {"address", ArgKind::String}};
   s.tags = {{"headers_only", kHeadersOnly}};
   s.check = [](CheckContext& ctx, CheckedCall& call) {
-    if (const CheckedArg* t = call.find(kType); t && t->constant() && !valid_feedback_type(t->str()))
+    if (const CheckedArg* t = call.find(kType);
+        t && t->constant() && !valid_feedback_type(t->str()))
       ctx.error(t->loc, "report command: specified feedback type '" + t->str() + "' is invalid");
     if (const CheckedArg* a = call.find(kAddress); a && a->constant() && !report_address(a->str()))
       ctx.error(a->loc, "report command: specified address '" + a->str() + "' is invalid");

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "mail/message.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/vm.hpp"
+#include "mail/message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace zest::interp;

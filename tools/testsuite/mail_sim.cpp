@@ -134,7 +134,8 @@ std::optional<std::vector<StoredMessage>> MailSimulation::mailbox(std::string_vi
   auto it = arrivals_.find(*dir);
   if (it == arrivals_.end()) return out;
   const auto kw = keyword_letters(*dir);
-  for (const auto& file : it->second) out.push_back({flags_of(file, kw), base::read_file(file).value_or("")});
+  for (const auto& file : it->second)
+    out.push_back({flags_of(file, kw), base::read_file(file).value_or("")});
   return out;
 }
 

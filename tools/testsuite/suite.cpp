@@ -18,9 +18,9 @@
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
 #include "interp/ext/index.hpp"
+#include "interp/vm.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
-#include "interp/vm.hpp"
 
 // The `tst` variable namespace plugs into the variables extension once it
 // is part of the build.

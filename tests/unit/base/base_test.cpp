@@ -40,9 +40,9 @@ TEST(Base64, RoundTripAndPadding) {
 
 TEST(Base64, StrictRefusesWhatLenientSkips) {
   EXPECT_EQ(base64_decode("Zm8="), "fo");
-  EXPECT_EQ(base64_decode("Zm8"), std::nullopt);       // length
-  EXPECT_EQ(base64_decode("Z=8="), std::nullopt);      // padding inside
-  EXPECT_EQ(base64_decode("Zm 8"), std::nullopt);      // outside the alphabet
+  EXPECT_EQ(base64_decode("Zm8"), std::nullopt);   // length
+  EXPECT_EQ(base64_decode("Z=8="), std::nullopt);  // padding inside
+  EXPECT_EQ(base64_decode("Zm 8"), std::nullopt);  // outside the alphabet
   EXPECT_EQ(base64_decode_lenient("Zm9v\r\nYmFy"), "foobar");
   EXPECT_EQ(base64_decode_lenient("Zm8=garbage"), "fo");
 }
@@ -82,8 +82,14 @@ TEST(Utf8, ValidationRejectsOverlongSurrogatesAndCuts) {
 }
 
 TEST(Utf8, ReplacementRules) {
-  EXPECT_EQ(replace_invalid_utf8("a\xFF" "b\x01"), "a\xEF\xBF\xBD" "b\x01");
-  EXPECT_EQ(clean_utf8("a\xFF" "b\x01\tc"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\tc");
+  EXPECT_EQ(replace_invalid_utf8("a\xFF"
+                                 "b\x01"),
+            "a\xEF\xBF\xBD"
+            "b\x01");
+  EXPECT_EQ(clean_utf8("a\xFF"
+                       "b\x01\tc"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\tc");
   EXPECT_EQ(truncate_chars("h\xC3\xA9llo", 2), "h\xC3\xA9\xE2\x80\xA6");
   EXPECT_EQ(truncate_chars("hi", 2), "hi");
 }

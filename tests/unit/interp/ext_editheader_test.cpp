@@ -2,8 +2,8 @@
 // :last and that later tests and actions see the edited message.
 #include <gtest/gtest.h>
 
-#include "mail/message.hpp"
 #include "interp/runtime.hpp"
+#include "mail/message.hpp"
 #include "test_util.hpp"
 
 namespace zest::interp {
@@ -55,8 +55,8 @@ TEST(ExtEditheader, Rfc5293Example) {
   EXPECT_TRUE(e.out.implicit_keep);  // the header test saw the edit
   const mail::Message m{e.raw};
   EXPECT_EQ(m.header_raw("subject").at(0), "[SPAM] Hello");
-  EXPECT_EQ(m.headers().front().name, "X-Hello");   // added first by default
-  EXPECT_EQ(m.headers().back().name, "Subject");    // :last appends
+  EXPECT_EQ(m.headers().front().name, "X-Hello");  // added first by default
+  EXPECT_EQ(m.headers().back().name, "Subject");   // :last appends
   EXPECT_EQ(m.body(), "body\r\n");
 }
 
@@ -106,8 +106,7 @@ TEST(ExtEditheader, CompileErrors) {
 
 TEST(ExtEditheader, RuntimeInvalidName) {
   const auto e = run_edit(
-      "require [\"editheader\", \"variables\"]; set \"h\" \"X:\"; addheader \"${h}\" \"v\";",
-      kMsg);
+      "require [\"editheader\", \"variables\"]; set \"h\" \"X:\"; addheader \"${h}\" \"v\";", kMsg);
   EXPECT_EQ(e.out.status, RunOutput::Status::RuntimeError);
 }
 

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "interp/compiler.hpp"
-#include "mail/message.hpp"
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
 #include "interp/vm.hpp"
+#include "mail/message.hpp"
 
 namespace zest::interp::testing {
 

@@ -170,8 +170,9 @@ TEST(EnvelopePath, StrictRoutesLenientDots) {
   EXPECT_FALSE(parse_envelope_path("<@cola..nl:stephan@example.org>"));
   EXPECT_FALSE(parse_envelope_path("<@cola.example.org,mx.utwente.nl:stephan@example.org>"));
   EXPECT_FALSE(parse_envelope_path("<@cola.example.org,@mx.utwente.nl,stephan@example.org>"));
-  for (const char* p : {".japanese@example.com", "japanese.@example.com",
-                        "japanese...localpart@example.com", "..japanese...localpart..@example.com"}) {
+  for (const char* p :
+       {".japanese@example.com", "japanese.@example.com", "japanese...localpart@example.com",
+        "..japanese...localpart..@example.com"}) {
     auto r = parse_envelope_path(p);
     ASSERT_TRUE(r) << p;
     EXPECT_EQ(r->address.domain, "example.com");

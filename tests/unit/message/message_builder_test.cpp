@@ -117,7 +117,8 @@ TEST(MessageBuilder, DateMessageIdMimeVersion) {
 
 TEST(MessageBuilder, BodyLinesBrokenAtTheHardLimit) {
   const std::string body = std::string(2000, 'a') + "\n" + std::string(998, 'b') + "\n";
-  const auto lines = lines_of(text_lines(body));
+  const std::string text = text_lines(body);  // lines_of views into it
+  const auto lines = lines_of(text);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0].size(), 998u);
   EXPECT_EQ(lines[1].size(), 998u);

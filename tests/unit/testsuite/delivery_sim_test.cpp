@@ -9,8 +9,8 @@
 #include <string>
 
 #include "delivery/executor.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
+#include "mail/message.hpp"
 #include "methods/method.hpp"
 #include "tools/testsuite/mail_sim.hpp"
 #include "tools/testsuite/suite.hpp"

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "interp/compiler.hpp"
-#include "mail/message.hpp"
 #include "interp/registry.hpp"
+#include "mail/message.hpp"
 #include "tools/result_format.hpp"
 
 namespace zest::tools {
