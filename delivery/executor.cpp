@@ -13,43 +13,34 @@
 namespace zest::delivery {
 namespace {
 
-std::string first_header(const mail::Message& m, std::string_view name) {
-  const auto v = m.header_raw(name);
-  return v.empty() ? std::string() : std::string(v.front());
-}
-
-std::string bare(std::string_view path) {
-  if (auto p = mail::parse_envelope_path(path); p && !p->null_path)
-    return mail::to_string(p->address);
-  return {};
-}
-
 // The address this delivery acts for: sieve_user_email, else the recipient.
 std::string user_address(const DeliveryContext& ctx) {
   const std::string user(base::trim(ctx.settings.value("user_email"), " \t"));
-  return user.empty() ? bare(ctx.envelope.to) : user;
+  return user.empty() ? mail::envelope_address(ctx.envelope.to) : user;
 }
 
 // The envelope sender of a redirect (sieve_redirect_envelope_from). A null
 // sender stays null whatever the policy.
 std::string redirect_sender(const DeliveryContext& ctx) {
-  const std::string sender = bare(ctx.envelope.from);
+  const std::string sender = mail::envelope_address(ctx.envelope.from);
   if (sender.empty()) return {};
   const std::string policy =
       base::to_lower(base::trim(ctx.settings.value("redirect_envelope_from", "sender"), " \t"));
-  if (policy == "recipient") return bare(ctx.envelope.to);
+  if (policy == "recipient") return mail::envelope_address(ctx.envelope.to);
   if (policy == "orig_recipient")
-    return bare(ctx.envelope.orig_to.empty() ? ctx.envelope.to : ctx.envelope.orig_to);
+    return mail::envelope_address(ctx.envelope.orig_to.empty() ? ctx.envelope.to
+                                                               : ctx.envelope.orig_to);
   if (policy == "user_email") return user_address(ctx);
-  if (policy.size() >= 2 && policy.front() == '<' && policy.back() == '>') return bare(policy);
+  if (policy.size() >= 2 && policy.front() == '<' && policy.back() == '>')
+    return mail::envelope_address(policy);
   return sender;
 }
 
 // A message that we (the user or this recipient) redirected before.
 bool redirect_loop(const DeliveryContext& ctx) {
-  const std::string user = user_address(ctx), rcpt = bare(ctx.envelope.to);
+  const std::string user = user_address(ctx), rcpt = mail::envelope_address(ctx.envelope.to);
   for (auto v : ctx.message.header_raw("x-sieve-redirected-from")) {
-    const std::string addr = bare(base::trim(v, " \t"));
+    const std::string addr = mail::envelope_address(base::trim(v, " \t"));
     if (!addr.empty() && (base::iequals(addr, user) || base::iequals(addr, rcpt))) return true;
   }
   return false;
@@ -66,11 +57,11 @@ std::string redirected_message(const DeliveryContext& ctx, const mail::Message* 
 
 std::string rejection_message(const DeliveryContext& ctx, std::string_view reason) {
   const std::string boundary = "zest-reject-boundary";
-  const std::string rcpt = bare(ctx.envelope.to);
+  const std::string rcpt = mail::envelope_address(ctx.envelope.to);
   std::string out;
   out += "From: Postmaster <" + ctx.postmaster + ">\r\n";
-  out += "To: <" + bare(ctx.envelope.from) + ">\r\n";
-  out += "Subject: Rejected: " + first_header(ctx.message, "subject") + "\r\n";
+  out += "To: <" + mail::envelope_address(ctx.envelope.from) + ">\r\n";
+  out += "Subject: Rejected: " + ctx.message.first_header_raw("subject") + "\r\n";
   out += "Auto-Submitted: auto-replied (rejected)\r\n";
   out += "Precedence: bulk\r\n";
   out += "MIME-Version: 1.0\r\n";
@@ -85,7 +76,7 @@ std::string rejection_message(const DeliveryContext& ctx, std::string_view reaso
   out += "\r\n\r\n--" + boundary + "\r\n";
   out += "Content-Type: message/disposition-notification\r\n\r\n";
   out += "Reporting-UA: zest\r\nFinal-Recipient: rfc822; " + rcpt + "\r\n";
-  const std::string id = first_header(ctx.message, "message-id");
+  const std::string id = ctx.message.first_header_raw("message-id");
   if (!id.empty()) out += "Original-Message-ID: " + id + "\r\n";
   out += "Disposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n";
   out += "--" + boundary + "\r\nContent-Type: message/rfc822\r\n\r\n";
@@ -162,8 +153,9 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                        methods::policy_from_settings(ctx.settings.values, ctx.postmaster),
                        methods::limits_from_settings(ctx.settings.values), transport, state.notify,
                        ctx.notify_rate);
-    methods::Trigger trigger = methods::make_trigger(ctx.message, bare(ctx.envelope.from),
-                                                     bare(ctx.envelope.to), user_address(ctx));
+    methods::Trigger trigger =
+        methods::make_trigger(ctx.message, mail::envelope_address(ctx.envelope.from),
+                              mail::envelope_address(ctx.envelope.to), user_address(ctx));
     trigger.now = std::time(nullptr);
     trigger.nonce = methods::make_nonce();
     trigger.account = ctx.account;
@@ -199,7 +191,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       if (ok && box == ctx.default_mailbox) state.implicit_keep_done = true;
     } else if (const auto* r = std::get_if<interp::RedirectAction>(&a)) {
       // Loop/duplicate protection needs a Message-ID to recognise the message.
-      const std::string msgid = first_header(ctx.message, "message-id");
+      const std::string msgid = ctx.message.first_header_raw("message-id");
       const std::string id = "redirect:" + msgid + ":" + r->address;
       if (!redirect_loop(ctx) && (msgid.empty() || !backend.duplicate_seen(id))) {
         ok = send(redirect_sender(ctx), r->address, redirected_message(ctx, edited),
@@ -207,7 +199,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
         if (ok && !msgid.empty()) backend.duplicate_mark(id, std::chrono::hours(12));
       }
     } else if (const auto* rj = std::get_if<interp::RejectAction>(&a)) {
-      const std::string sender = bare(ctx.envelope.from);
+      const std::string sender = mail::envelope_address(ctx.envelope.from);
       // Never answer the null sender.
       if (!sender.empty()) ok = send("", sender, rejection_message(ctx, rj->reason), "rejection");
     } else if (const auto* v = std::get_if<interp::VacationAction>(&a)) {

@@ -21,12 +21,6 @@ std::string trim(std::string_view s) {
   return std::string(base::trim(s, " \t\r\n"));
 }
 
-std::string bare(std::string_view path) {
-  if (auto p = mail::parse_envelope_path(path); p && !p->null_path)
-    return mail::to_string(p->address);
-  return {};
-}
-
 // The addresses of an address-list header value, each with the text it was
 // written as ("\"Name\" <a@b>"); entries that are not one address are left out.
 std::vector<std::pair<std::string, std::string>> entries(std::string_view value) {
@@ -41,11 +35,6 @@ std::vector<std::pair<std::string, std::string>> entries(std::string_view value)
 
 bool setting_yes(const DeliveryContext& ctx, std::string_view key) {
   return base::is_yes(ctx.settings.value(key));
-}
-
-std::string first_header(const mail::Message& m, std::string_view name) {
-  const auto v = m.header_raw(name);
-  return v.empty() ? std::string() : std::string(v.front());
 }
 
 // The domain of our Message-IDs: the address's, as written.
@@ -120,7 +109,7 @@ std::string default_subject(const DeliveryContext& ctx) {
 }
 
 std::string user_email(const DeliveryContext& ctx) {
-  return bare(trim(ctx.settings.value("user_email")));
+  return mail::envelope_address(trim(ctx.settings.value("user_email")));
 }
 
 }  // namespace
@@ -128,13 +117,13 @@ std::string user_email(const DeliveryContext& ctx) {
 std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
                                             const interp::VacationAction& v, std::string& why) {
   const mail::Message& m = ctx.message;
-  const std::string sender = bare(ctx.envelope.from);
+  const std::string sender = mail::envelope_address(ctx.envelope.from);
   if (sender.empty()) return why = "null sender", std::nullopt;
 
   // The user's addresses: the recipient (or the original one), the
   // configured e-mail address and :addresses.
-  const std::string rcpt = bare(ctx.envelope.to);
-  const std::string orig = bare(ctx.envelope.orig_to);
+  const std::string rcpt = mail::envelope_address(ctx.envelope.to);
+  const std::string orig = mail::envelope_address(ctx.envelope.orig_to);
   std::vector<std::string> mine;
   const bool use_orig = setting_yes(ctx, "vacation_use_original_recipient");
   if (const std::string u = user_email(ctx); !u.empty()) mine.push_back(u);
@@ -200,12 +189,12 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
   out.mailbox("From", from);
   out.field("To", to);
   out.text("Subject", v.subject ? *v.subject : default_subject(ctx));
-  const std::string id = trim(first_header(m, "message-id"));
+  const std::string id = trim(m.first_header_raw("message-id"));
   if (!id.empty()) {
     out.field("In-Reply-To", id);
     // References: the original's, then its Message-ID, one per line.
     std::string refs;
-    std::istringstream in(first_header(m, "references") + " " + id);
+    std::istringstream in(m.first_header_raw("references") + " " + id);
     for (std::string word; in >> word;) refs += (refs.empty() ? "" : "\r\n ") + word;
     out.field("References", refs);
   }
@@ -228,9 +217,9 @@ std::optional<VacationReply> vacation_reply(const DeliveryContext& ctx,
 }
 
 OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportAction& r) {
-  const std::string sender = bare(ctx.envelope.from);
-  const std::string rcpt = bare(ctx.envelope.to);
-  const std::string orig = bare(ctx.envelope.orig_to);
+  const std::string sender = mail::envelope_address(ctx.envelope.from);
+  const std::string rcpt = mail::envelope_address(ctx.envelope.to);
+  const std::string orig = mail::envelope_address(ctx.envelope.orig_to);
   const std::string user = user_email(ctx);
 
   // sieve_report_from: postmaster (default), sender, recipient,
@@ -246,10 +235,12 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   else if (policy == "user_email" && !(user.empty() && rcpt.empty()))
     from = user.empty() ? rcpt : user;
   else if (policy.size() > 2 && policy.front() == '<' && policy.back() == '>')
-    if (const std::string a = bare(trim(ctx.settings.value("report_from"))); !a.empty()) from = a;
+    if (const std::string a = mail::envelope_address(trim(ctx.settings.value("report_from")));
+        !a.empty())
+      from = a;
 
   const std::string boundary = mail::random_boundary("zest-report-");
-  const std::string subject = mail::decode_rfc2047(first_header(ctx.message, "subject"));
+  const std::string subject = mail::decode_rfc2047(ctx.message.first_header_raw("subject"));
   mail::MessageBuilder out;
   out.text("X-Sieve", "zest");
   out.message_id(id_domain(from));
@@ -275,7 +266,7 @@ OutgoingMail report_message(const DeliveryContext& ctx, const interp::ReportActi
   if (!(orig.empty() && rcpt.empty()))
     report.field("Original-Rcpt-To", "<" + (orig.empty() ? rcpt : orig) + ">");
   report.field("Arrival-Date", base::rfc5322_date_now());
-  const std::string id = trim(first_header(ctx.message, "message-id"));
+  const std::string id = trim(ctx.message.first_header_raw("message-id"));
   if (!id.empty()) report.field("Original-Message-ID", id);
   mail::MessageBuilder report_part;
   report_part.field("Content-Type", "message/feedback-report");

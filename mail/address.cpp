@@ -425,4 +425,9 @@ std::optional<EnvelopePath> parse_envelope_path(std::string_view path) {
   return result;
 }
 
+std::string envelope_address(std::string_view path) {
+  if (auto p = parse_envelope_path(path); p && !p->null_path) return to_string(p->address);
+  return {};
+}
+
 }  // namespace zest::mail

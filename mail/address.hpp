@@ -33,6 +33,9 @@ struct EnvelopePath {
 // SMTP path: "<user@host>", "user@host", "<>", "", "<MAILER-DAEMON>";
 // source routes are dropped. nullopt when unparsable.
 std::optional<EnvelopePath> parse_envelope_path(std::string_view path);
+// The address of an SMTP path without brackets; "" for the null path or
+// an unparsable one.
+std::string envelope_address(std::string_view path);
 
 // Parses a bare addr-spec "local@domain" (CFWS allowed), normalising the
 // local part; nullopt when invalid. Used to normalise redirect targets.

@@ -136,4 +136,9 @@ const MimePart& Message::mime_root() const {
   return *lazy_->mime;
 }
 
+std::string Message::first_header_raw(std::string_view name) const {
+  const auto v = header_raw(name);
+  return v.empty() ? std::string() : std::string(v.front());
+}
+
 }  // namespace zest::mail

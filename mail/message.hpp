@@ -47,6 +47,8 @@ class Message {
 
   // All fields named `name` (ASCII case-insensitive), in message order.
   std::vector<std::string_view> header_raw(std::string_view name) const;
+  // The first of them as written, "" when there is none.
+  std::string first_header_raw(std::string_view name) const;
   // Same, with RFC 2047 encoded-words decoded to UTF-8 (cached per field).
   std::vector<std::string_view> header_decoded(std::string_view name) const;
   bool has_header(std::string_view name) const;
