@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "base/atomic_file.hpp"
 #include "delivery/executor.hpp"
 #include "delivery/maildir_host.hpp"
 #include "delivery/notify_rate.hpp"
@@ -154,6 +155,15 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   DeliveryLog log(log_, req.session, user.name);
   auto finish = [&](Outcome o) { return log.finish(std::move(o), req.rcpt, req.from); };
 
+  // The envelope is copied into header fields (Return-Path, Delivered-To)
+  // and into every generated message: a line break or NUL in it would
+  // write a field nobody wrote. LMTP refuses such paths at RCPT; this also
+  // covers the LDA's command line.
+  for (const std::string* a : {&req.from, &req.rcpt})
+    if (a->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      log.detail = "control character in an envelope address";
+      return finish({Outcome::Kind::PermFail, 501, "5.1.3", "Bad address syntax"});
+    }
   // The copy as stored: our trace fields on top.
   const std::string copy = "Return-Path: <" + req.from + ">\nDelivered-To: " + req.rcpt + "\n" +
                            req.trace + std::string(req.message);
@@ -188,8 +198,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (protocol_reject)
     log.actions = (protocol_reject->ereject ? "ereject " : "reject ") + log.actions;
 
-  std::error_code ec;
-  fs::create_directories(user.home, ec);
+  (void)base::make_private_dirs(user.home);  // a failure shows when the Maildir is written
   auto backend = factory_(user, sender_);
   const Executed executed = execute(user, msg, env, list, keep_flags, *backend, log);
   if (auto failed = commit(*backend, log)) return finish(*failed);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "base/atomic_file.hpp"
 #include "store/quota.hpp"
 
 namespace zest::delivery {
@@ -24,8 +25,8 @@ std::optional<Outcome> QuotaGate::check(const store::SieveHome& home, std::strin
     if (observer)
       if (auto st = observer->on_quota({std::string(user), true, limit, used}); !st)
         detail += "; " + st.error();
-    fs::create_directories(home.home, ec);
-    if (FILE* f = std::fopen(marker.c_str(), "w")) std::fclose(f);
+    // A marker only; a failed write is noticed again on the next delivery.
+    if (base::make_private_dirs(home.home)) (void)base::write_file_atomic(marker, "");
     return Outcome{Outcome::Kind::TempFail, 452, "4.2.2", "Mailbox full"};
   }
   if (fs::exists(marker, ec)) {

@@ -1,6 +1,9 @@
 #include "events/outbox.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -130,6 +133,16 @@ Outbox::~Outbox() {
 Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, std::vector<SinkFilter> sinks,
                                              std::chrono::seconds dead_after) {
   using R = Result<std::unique_ptr<Outbox>>;
+  // The outbox holds envelopes, subjects and client addresses: private
+  // (0600). SQLite gives the -wal and -shm files the database's mode, so
+  // the file is created (or narrowed, for older installs) before it opens.
+  if (path != ":memory:") {
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+      ::fchmod(fd, 0600);
+      ::close(fd);
+    }
+    for (const char* suffix : {"-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
+  }
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db,

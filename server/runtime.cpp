@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/atomic_file.hpp"
 #include "base/logfmt.hpp"
 #include "config/notify_setup.hpp"
 #include "events/sinks.hpp"
@@ -97,8 +98,7 @@ Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& 
   std::vector<events::SinkFilter> filters;
   for (const auto& s : cfg.event_sinks)
     filters.push_back({s.name, s.events, s.users, s.users_excluded});
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cfg.events_outbox).parent_path(), ec);
+  (void)base::make_private_dirs(std::filesystem::path(cfg.events_outbox).parent_path());
   return events::Outbox::open(cfg.events_outbox, std::move(filters),
                               std::chrono::seconds(cfg.events_dead_after));
 }

@@ -1,11 +1,14 @@
 // zestd: the Sieve mail-filtering daemon. Runs in the foreground (as
 // systemd expects) and serves LMTP and ManageSieve (RFC 5804).
+#include <sys/stat.h>
+
 #include <atomic>
 #include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "base/atomic_file.hpp"
 #include "base/logfmt.hpp"
 #include "config/server_config.hpp"
 #include "delivery/lmtp_handler.hpp"
@@ -17,6 +20,9 @@
 using namespace zest;
 
 int main(int argc, char** argv) {
+  // Everything zest creates (homes, Maildirs, scripts, state files, the
+  // events outbox) is private to its user: see docs/security.md.
+  ::umask(077);
   CLI::App app{"zestd: Sieve mail filtering (LMTP delivery agent)"};
   std::string config_path;
   bool check = false, reference = false;
@@ -64,8 +70,7 @@ int main(int argc, char** argv) {
 
   const transport::CurlGlobal curl;
   server::Logger log("zestd");
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.data_dir, ec);
+  (void)base::make_private_dirs(cfg.data_dir);
   server::DeliveryStack stack(cfg, log);
   server::sweep_stale_tmp(stack, cfg, log);
   if (!stack.outbox_error.empty()) {
@@ -92,6 +97,8 @@ int main(int argc, char** argv) {
   sopts.workers = static_cast<std::size_t>(cfg.lmtp_workers);
   sopts.tls_cert = cfg.lmtp_tls_cert;
   sopts.tls_key = cfg.lmtp_tls_key;
+  sopts.tls_min_protocol = cfg.tls_min_protocol;
+  sopts.tls_ciphers = cfg.tls_ciphers;
   const bool tls = !cfg.lmtp_tls_cert.empty();
   net::LineServer server(sopts, delivery::lmtp_handler_factory(stack.agent, lopts, tls, log.fn()),
                          log.fn());

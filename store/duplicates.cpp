@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "base/atomic_file.hpp"
+
 namespace zest::store {
 namespace {
 
@@ -40,7 +42,7 @@ std::vector<Entry> read_entries(const std::filesystem::path& file, long long now
 class Lock {
  public:
   explicit Lock(const std::filesystem::path& file)
-      : fd_(::open((file.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+      : fd_(base::open_private(file.string() + ".lock", O_RDWR)) {
     if (fd_ >= 0) ::flock(fd_, LOCK_EX);
   }
   ~Lock() {
@@ -68,12 +70,10 @@ void DuplicateDb::mark(std::string_view id, std::chrono::seconds period) const {
   const long long now = std::time(nullptr);
   auto entries = read_entries(file_, now);
   entries.push_back({now + period.count(), key(id)});
-  const std::string tmp = file_.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& e : entries) out << e.expiry << ' ' << e.key << '\n';
-  }
-  std::rename(tmp.c_str(), file_.c_str());
+  std::string text;
+  for (const auto& e : entries) text += std::to_string(e.expiry) + ' ' + e.key + '\n';
+  // A failed write forgets the mark (documented in duplicates.hpp).
+  (void)base::write_file_atomic(file_, text);
 }
 
 }  // namespace zest::store

@@ -1,5 +1,6 @@
 #include "store/maildir.hpp"
 
+#include "base/atomic_file.hpp"
 #include "base/text.hpp"
 
 #include <fcntl.h>
@@ -87,12 +88,11 @@ Result<bool> Maildir::create_folder(std::string_view mailbox) const {
   if (!p) return Result<bool>::failure(p.error());
   std::error_code ec;
   for (const char* sub : {"cur", "new", "tmp"}) {
-    fs::create_directories(*p / sub, ec);
-    if (ec) return Result<bool>::failure(p->string() + ": " + ec.message());
+    if (auto s = base::make_private_dirs(*p / sub); !s) return Result<bool>::failure(s.error());
   }
   if (*p != root_) {
     // Dovecot's marker of a Maildir++ folder.
-    const int fd = ::open((*p / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const int fd = base::open_private(*p / "maildirfolder", O_WRONLY);
     if (fd >= 0) ::close(fd);
   }
   return true;

@@ -1,5 +1,6 @@
 #include "store/passwd.hpp"
 
+#include "base/atomic_file.hpp"
 #include "base/file.hpp"
 #include "base/text.hpp"
 #include "store/scram.hpp"
@@ -209,13 +210,17 @@ Result<bool> UserDb::refresh() {
   return true;
 }
 
+std::string user_key(std::string_view name) {
+  return base::to_lower(name);
+}
+
 Result<std::optional<UserEntry>> UserDb::find(std::string_view name) {
   using R = Result<std::optional<UserEntry>>;
   std::lock_guard lock(mu_);
   if (auto r = refresh(); !r) return R::failure(r.error());
-  const std::string key = base::to_lower(name);
+  const std::string key = user_key(name);
   for (const auto& u : users_)
-    if (base::to_lower(u.name) == key) return std::optional<UserEntry>(u);
+    if (user_key(u.name) == key) return std::optional<UserEntry>(u);
   return std::optional<UserEntry>();
 }
 
@@ -241,28 +246,9 @@ Result<bool> UserDb::save(const std::vector<UserEntry>& users) {
   std::lock_guard lock(mu_);
   std::string text;
   for (const auto& u : users) text += format_passwd_line(u) + "\n";
-  std::error_code ec;
-  if (file_.has_parent_path()) fs::create_directories(file_.parent_path(), ec);
-  const fs::path tmp = file_.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return R::failure(tmp.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return R::failure(tmp.string() + ": " + std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), file_.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return R::failure(file_.string() + ": " + std::strerror(err));
-  }
+  if (file_.has_parent_path())
+    if (auto d = base::make_private_dirs(file_.parent_path()); !d) return R::failure(d.error());
+  if (auto w = base::write_file_atomic(file_, text); !w) return R::failure(w.error());
   loaded_ = false;
   return true;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "base/atomic_file.hpp"
 #include "base/file.hpp"
 #include "base/hex.hpp"
 #include "store/maildir_tx.hpp"
@@ -78,9 +79,8 @@ fs::path FsScriptStore::script_path(std::string_view name) const {
 }
 
 ScriptResult<bool> FsScriptStore::ensure_dir() const {
-  std::error_code ec;
-  fs::create_directories(home_.script_dir(), ec);
-  if (ec) return fail<bool>(ScriptErrorCode::TryLater, "cannot create script directory");
+  if (!base::make_private_dirs(home_.script_dir()))
+    return fail<bool>(ScriptErrorCode::TryLater, "cannot create script directory");
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "delivery/agent.hpp"
@@ -410,6 +411,29 @@ TEST_F(AgentTest, QuotaGateRefusesAndAnnouncesBothWays) {
   EXPECT_FALSE(fs::exists(home / ".zest.quota-exceeded"));
   EXPECT_EQ(deliver("alice@example.org", "Subject: small\n\nx\n").code, 250);
   EXPECT_EQ(observer.quota.size(), 2u);  // announced once
+}
+
+// Issue 15.5: the quota marker is written without following a symlink the
+// user planted in the home, and what a delivery creates is private.
+TEST_F(AgentTest, QuotaMarkerDoesNotFollowAPlantedSymlink) {
+  options.quota_storage = 200;
+  const fs::path home = root / "home" / "alice@example.org";
+  fs::create_directories(home);
+  const fs::path victim = root / "victim";
+  std::ofstream(victim) << "precious\n";
+  fs::create_symlink(victim, home / ".zest.quota-exceeded");
+  EXPECT_EQ(deliver("alice@example.org", "Subject: big\n\n" + std::string(300, 'x') + "\n").code,
+            452);
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious\n");
+  EXPECT_FALSE(fs::is_symlink(home / ".zest.quota-exceeded"));
+}
+
+TEST_F(AgentTest, HomeAndMaildirAreCreatedPrivate) {
+  EXPECT_EQ(deliver("alice@example.org").code, 250);
+  const fs::path home = root / "home" / "alice@example.org";
+  for (const fs::path& d : {home, home / "Maildir", home / "Maildir" / "new"})
+    EXPECT_EQ(fs::status(d).permissions() & fs::perms::all, fs::perms::owner_all) << d;
 }
 
 TEST(FileRateLimiter, SlidingHourInAFile) {

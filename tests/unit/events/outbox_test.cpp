@@ -45,6 +45,24 @@ std::unique_ptr<Outbox> open(const TmpDir& t, std::chrono::seconds dead = std::c
   return std::move(box.value());
 }
 
+// Issue 15.5: the outbox holds envelopes and subjects: 0600, and so are the
+// -wal and -shm files SQLite creates beside it, also for an old 0644 file.
+TEST(Outbox, FilesArePrivate) {
+  TmpDir t;
+  const fs::path db = t.p / "events.sqlite";
+  { auto box = open(t); }
+  fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                          fs::perms::others_read);
+  auto box = open(t);
+  ASSERT_TRUE(box);
+  for (const char* name : {"events.sqlite", "events.sqlite-wal", "events.sqlite-shm"}) {
+    ASSERT_TRUE(fs::exists(t.p / name)) << name;
+    EXPECT_EQ(fs::status(t.p / name).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << name;
+  }
+}
+
 TEST(Outbox, SequencesPerSinkAndUserWithoutGaps) {
   TmpDir t;
   auto box = open(t);

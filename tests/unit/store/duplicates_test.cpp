@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/unit/store/tmp_dir.hpp"
@@ -93,6 +94,31 @@ TEST(DuplicateDb, AnUnusableFileForgetsWithoutFailing) {
   dir.mark("id", hours(1));
   EXPECT_FALSE(dir.seen("id"));
   EXPECT_TRUE(fs::is_directory(t.p / "dir"));
+}
+
+// Issue 15.5: a symlink planted in the home (where the user can write) must
+// not redirect the write to its target.
+TEST(DuplicateDb, PlantedSymlinksAreNotFollowed) {
+  TmpDir t;
+  const fs::path victim = t.p / "victim";
+  { std::ofstream(victim) << "precious\n"; }
+  for (const char* name : {"dups.tmp", "dups.lock"}) fs::create_symlink(victim, t.p / name);
+  const DuplicateDb db(t.p / "dups");
+  db.mark("id", hours(1));
+  std::ifstream in(victim);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "precious\n");
+  EXPECT_TRUE(fs::is_symlink(t.p / "dups.tmp"));
+  // The state file itself as a symlink: the link is replaced, not its target.
+  fs::remove(t.p / "dups.lock");
+  fs::remove(t.p / "dups");
+  fs::create_symlink(victim, t.p / "dups");
+  db.mark("other", hours(1));
+  EXPECT_FALSE(fs::is_symlink(t.p / "dups"));
+  std::ifstream again(victim);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), {}), "precious\n");
+  EXPECT_EQ(fs::status(t.p / "dups").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
 }
 
 }  // namespace
