@@ -8,6 +8,7 @@
 
 #include "base/text.hpp"
 #include "mail/address.hpp"
+#include "mail/header_codec.hpp"
 #include "mail/message.hpp"
 
 namespace zest::delivery {
@@ -50,7 +51,7 @@ bool redirect_loop(const DeliveryContext& ctx) {
 
 std::string redirected_message(const DeliveryContext& ctx, const mail::Message* edited) {
   // Mark the copy so loops can be recognised, as other MTAs' Sieve does.
-  std::string out = "X-Sieve-Redirected-From: " + user_address(ctx) + "\r\n";
+  std::string out = mail::structured_field("X-Sieve-Redirected-From", user_address(ctx));
   out.append(edited ? edited->raw() : ctx.message.raw());
   return out;
 }
@@ -58,10 +59,12 @@ std::string redirected_message(const DeliveryContext& ctx, const mail::Message* 
 std::string rejection_message(const DeliveryContext& ctx, std::string_view reason) {
   const std::string boundary = "zest-reject-boundary";
   const std::string rcpt = mail::envelope_address(ctx.envelope.to);
+  // Every field that carries a value from the message or the envelope goes
+  // through the one header writer (mail/header_codec.hpp).
   std::string out;
-  out += "From: Postmaster <" + ctx.postmaster + ">\r\n";
-  out += "To: <" + mail::envelope_address(ctx.envelope.from) + ">\r\n";
-  out += "Subject: Rejected: " + ctx.message.first_header_raw("subject") + "\r\n";
+  out += mail::structured_field("From", "Postmaster <" + ctx.postmaster + ">");
+  out += mail::structured_field("To", "<" + mail::envelope_address(ctx.envelope.from) + ">");
+  out += mail::header_field("Subject", "Rejected: " + ctx.message.first_header_raw("subject"));
   out += "Auto-Submitted: auto-replied (rejected)\r\n";
   out += "Precedence: bulk\r\n";
   out += "MIME-Version: 1.0\r\n";
@@ -75,9 +78,9 @@ std::string rejection_message(const DeliveryContext& ctx, std::string_view reaso
   out.append(reason);
   out += "\r\n\r\n--" + boundary + "\r\n";
   out += "Content-Type: message/disposition-notification\r\n\r\n";
-  out += "Reporting-UA: zest\r\nFinal-Recipient: rfc822; " + rcpt + "\r\n";
+  out += "Reporting-UA: zest\r\n" + mail::structured_field("Final-Recipient", "rfc822; " + rcpt);
   const std::string id = ctx.message.first_header_raw("message-id");
-  if (!id.empty()) out += "Original-Message-ID: " + id + "\r\n";
+  if (!id.empty()) out += mail::structured_field("Original-Message-ID", id);
   out += "Disposition: automatic-action/MDN-sent-automatically; deleted\r\n\r\n";
   out += "--" + boundary + "\r\nContent-Type: message/rfc822\r\n\r\n";
   out.append(ctx.message.raw());

@@ -150,6 +150,23 @@ std::string structured_field(std::string_view name, std::string_view value) {
   return std::string(name) + ": " + fold_long_lines(fold_breaks(value), name.size() + 2) + "\r\n";
 }
 
+std::optional<std::string> field_line(std::string_view line) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view name = line.substr(0, colon);
+  while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
+  if (!valid_field_name(name)) return std::nullopt;
+  return header_field(name, base::trim(line.substr(colon + 1), " \t"));
+}
+
+bool has_control(std::string_view s, bool tab_too) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && (tab_too || c != '\t')) || u == 0x7f) return true;
+  }
+  return false;
+}
+
 std::string encode_mailbox(std::string_view address) {
   const auto lt = address.rfind('<');
   if (lt == std::string_view::npos) return std::string(address);

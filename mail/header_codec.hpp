@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,16 @@ std::string header_field(std::string_view name, std::string_view value);
 // become folding white space and long lines are folded at white space. A
 // single word longer than 998 octets cannot be folded and stays whole.
 std::string structured_field(std::string_view name, std::string_view value);
+
+// A whole field given as one line of text ("Name: value", enclose
+// :headers): the name checked, the value written as header_field writes
+// it. nullopt when there is no valid field name before the colon.
+std::optional<std::string> field_line(std::string_view line);
+
+// True when `s` holds a control character (CR, LF, NUL...; TAB only when
+// `tab_too`): such a value is refused where it must be one line, such as
+// an address a script gives.
+bool has_control(std::string_view s, bool tab_too = true);
 
 // An address as written ("Name <a@b>", "<a@b>", "a@b") with a display name
 // that is not ASCII written as encoded-words; the address stays as it is.

@@ -162,6 +162,9 @@ Result<MailtoUri> parse_mailto(std::string_view text, std::size_t max_recipients
 }
 
 std::optional<std::string> mailto_from_address(std::string_view from) {
+  // It becomes the From field: no line breaks or other controls (issue 15.2).
+  for (const char c : from)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return std::nullopt;
   const std::string t(base::trim(from, " \t"));
   if (t.empty()) return std::nullopt;
   if (mail::is_valid_addr_spec(t)) return t;

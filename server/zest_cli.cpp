@@ -1,4 +1,5 @@
 // zest: administration (users) and the LDA (`zest deliver`).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -7,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/atomic_file.hpp"
 #include "base/crlf.hpp"
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
@@ -55,7 +57,8 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   // An mbox "From " separator line is not part of the message.
   if (raw.starts_with("From "))
     raw.erase(0, raw.find('\n') == std::string::npos ? raw.size() : raw.find('\n') + 1);
-  const std::string msg = base::crlf_to_lf(raw);
+  // Bare CR and bare LF are line ends like CRLF (docs/security.md).
+  const std::string msg = base::normalize_line_ends(raw);
   std::string from = sender_opt;
   if (from.empty()) {
     // Fall back to the Return-Path the MTA may have written.
@@ -152,6 +155,9 @@ int events_retry(const config::ServerConfig& cfg, const std::vector<std::string>
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything zest creates (homes, Maildirs, scripts, state files, the
+  // events outbox) is private to its user: see docs/security.md.
+  ::umask(077);
   CLI::App app{"zest: Sieve mail filtering administration and local delivery"};
   app.require_subcommand(1);
   std::string config_path;
@@ -271,8 +277,8 @@ int main(int argc, char** argv) {
       u.password = hashed.value();
       u.home = home.empty() ? "" : fs::absolute(home).string();
       const fs::path h = store::home_of(u, cfg.data_dir);
-      std::error_code ec;
-      fs::create_directories(h / "sieve", ec);
+      if (auto s = base::make_private_dirs(h / "sieve"); !s)
+        std::cerr << "zest: warning: " << s.error() << "\n";
       if (auto r = store::create_maildir(h / "Maildir", false); !r)
         std::cerr << "zest: warning: " << r.error() << "\n";
       all.push_back(std::move(u));

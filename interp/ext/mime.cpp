@@ -15,6 +15,7 @@
 #include "interp/ext/variables.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
+#include "mail/header_codec.hpp"
 #include "mail/message.hpp"
 #include "mail/rfc2047.hpp"
 
@@ -490,8 +491,12 @@ void run_replace(Runtime& rt, const Args& a) {
     return is_content_header(n) || (subject && base::iequals(n, "subject")) ||
            (from && base::iequals(n, "from"));
   });
-  if (subject) out += "Subject: " + *subject + "\r\n";
-  if (from) out += "From: " + *from + "\r\n";
+  // The one header writer: a line break in a value cannot start a field.
+  if (subject) out += mail::header_field("Subject", *subject);
+  if (from) {
+    if (mail::has_control(*from)) return rt.fail("replace: invalid :from address '" + *from + "'");
+    out += mail::structured_field("From", mail::encode_mailbox(*from));
+  }
   out += "MIME-Version: 1.0\r\n";
   const std::string replacement = crlf(rt.string(*a.find(0)));
   if (a.has(kReplaceMime)) {
@@ -511,8 +516,12 @@ void run_enclose(Runtime& rt, const Args& a) {
     const std::string l = base::to_lower(n);
     return !(l == "from" || l == "to" || l == "cc" || l == "date" || (!subject && l == "subject"));
   });
-  if (subject) out += "Subject: " + *subject + "\r\n";
-  for (const auto& h : rt.strings(a, kHeaders)) out += crlf(h) + "\r\n";
+  if (subject) out += mail::header_field("Subject", *subject);
+  for (const auto& h : rt.strings(a, kHeaders)) {
+    auto field = mail::field_line(h);
+    if (!field) return rt.fail("enclose: invalid header field '" + h + "'");
+    out += *field;
+  }
   const std::string boundary = "=_zest_enclose_" + std::to_string(m.size());
   out +=
       "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";

@@ -16,6 +16,7 @@
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 #include "mail/address.hpp"
+#include "mail/header_codec.hpp"
 #include "mail/message.hpp"
 
 namespace zest::interp {
@@ -88,7 +89,7 @@ std::string compose(Runtime& rt, const std::vector<std::string>& rcpts, int imp,
   std::string m;
   m += "From: Postmaster <" + rt.settings().value("postmaster_address", "postmaster@example.com") +
        ">\r\n";
-  m += "To: " + to + "\r\n";
+  m += mail::structured_field("To", to);
   m += "Subject: [SIEVE] New mail notification\r\n";
   m += "Auto-Submitted: auto-generated (notify)\r\n";
   m += "X-Sieve: Zest Sieve\r\n";

@@ -19,8 +19,12 @@ constexpr Slot kDays = 16, kSeconds = 17, kSubject = 18, kFrom = 19, kAddresses 
 // Pigeonhole's defaults (sieve_vacation_min_period/_max_period/_default_period).
 constexpr std::uint64_t kMinPeriod = 86400, kMaxPeriod = 60 * 86400, kDefaultPeriod = 7 * 86400;
 
-// An address argument: an addr-spec or one "Name <addr-spec>".
+// An address argument: an addr-spec or one "Name <addr-spec>". No control
+// characters at all: folding inside a display name is legal RFC 5322, but a
+// line break from a script is never meant as one (issue 15.2).
 bool valid_address(std::string_view s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   if (mail::parse_addr_spec(s)) return true;
   const auto list = mail::parse_address_list(s);
   return !list.has_invalid && list.addresses.size() == 1 && !list.addresses[0].domain.empty();

@@ -14,6 +14,7 @@ import imaplib
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -460,6 +461,20 @@ class LdaTests(unittest.TestCase):
         self.assertIn(b"No spam, thanks", rej.stderr)
         temp = self.env.zest("deliver", "broken", stdin=b"Subject: hi\n\nx\n")
         self.assertEqual(temp.returncode, 75, temp.stderr)
+
+
+    def test_bare_cr_is_a_line_end_like_lmtp(self):
+        """Issue 15.2: the LDA treats a bare CR as a line end before anything
+        is parsed or copied out of the message, so a CR inside a header value
+        can never become a header break later (In-Reply-To of a notification)."""
+        self.env.add_user("carol@example.org", None)
+        msg = b"Message-ID: <id@x>\rX-Injected: yes\r\nSubject: cr\r\n\r\nbody\rline\r\n"
+        r = self.env.zest("deliver", "-f", "a@b", "carol@example.org", stdin=msg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [(_, stored)] = self.env.messages("carol@example.org")
+        self.assertIsNone(re.search(b"\r(?!\n)", stored), stored)
+        self.assertIn(b"\nX-Injected: yes", stored)
+        self.assertIn(b"body", stored)
 
 
 class CrashTests(unittest.TestCase):

@@ -2,6 +2,8 @@
 // vnd.dovecot.report (RFC 5965).
 #include "delivery/outgoing.hpp"
 
+#include "delivery/executor.hpp"
+
 #include <gtest/gtest.h>
 
 #include "mail/header_codec.hpp"
@@ -25,6 +27,28 @@ struct ReplyFixture {
     return vacation_reply(ctx, v, why);
   }
 };
+
+// Issue 15.2: the rejection message copied the original Subject and
+// Message-ID as they were, so a bare CR in them (from the LDA) became a
+// header break once line ends were converted for sending.
+TEST(Rejection, ValuesCopiedFromTheMessageCannotInjectFields) {
+  ReplyFixture f;
+  f.raw = "Subject: hi\rBcc: evil@x.example\nMessage-ID: <1@x>\rX-Evil: 1\n\nbody\n";
+  f.env.from = "s@example.org";
+  f.env.to = "u@example.net";
+  const mail::Message m{f.raw};
+  DeliveryContext ctx{m, f.env, f.settings};
+  const std::string out = mail::to_crlf(rejection_message(ctx, "no"));
+  const std::string head = out.substr(0, out.find("\r\n\r\n") + 2);
+  EXPECT_EQ(head.find("\r\nBcc:"), std::string::npos) << head;
+  EXPECT_NE(head.find("Subject: Rejected: hi"), std::string::npos) << head;
+  // Only the attached original (as it came) has the line; the report does not.
+  std::size_t n = 0;
+  for (auto at = out.find("\r\nX-Evil:"); at != std::string::npos;
+       at = out.find("\r\nX-Evil:", at + 1))
+    ++n;
+  EXPECT_EQ(n, 1u) << out;
+}
 
 TEST(ExtVacation, ReplyMessage) {
   ReplyFixture f;

@@ -22,37 +22,37 @@ const VacationAction& only_vacation(const RunOutput& out) {
 
 TEST(ExtVacation, Rfc5230Examples) {
   // §4 "Examples" (first and third).
-  const auto a = run(
-      "require \"vacation\";\n"
-      "if header :contains \"subject\" \"cyrus\" {\n"
-      "  vacation \"I'm out -- send mail to cyrus-bugs\";\n"
-      "} else {\n"
-      "  vacation \"I'm out -- call me at +1 304 555 0123\";\n"
-      "}\n");
+  const auto a =
+      run("require \"vacation\";\n"
+          "if header :contains \"subject\" \"cyrus\" {\n"
+          "  vacation \"I'm out -- send mail to cyrus-bugs\";\n"
+          "} else {\n"
+          "  vacation \"I'm out -- call me at +1 304 555 0123\";\n"
+          "}\n");
   EXPECT_EQ(only_vacation(a).reason, "I'm out -- call me at +1 304 555 0123");
   EXPECT_EQ(only_vacation(a).seconds, 7u * 86400);  // Pigeonhole's default period
   EXPECT_TRUE(a.implicit_keep);                     // vacation does not cancel it
 
-  const auto b = run(
-      "require \"vacation\";\n"
-      "vacation :days 23 :addresses [\"tjs@example.edu\", \"ts4z@landru.example.edu\"]\n"
-      "  \"I'm away until October 19.  If it's an emergency, call 911, I guess.\" ;\n");
+  const auto b =
+      run("require \"vacation\";\n"
+          "vacation :days 23 :addresses [\"tjs@example.edu\", \"ts4z@landru.example.edu\"]\n"
+          "  \"I'm away until October 19.  If it's an emergency, call 911, I guess.\" ;\n");
   const auto& v = only_vacation(b);
   EXPECT_EQ(v.seconds, 23u * 86400);
   EXPECT_EQ(v.addresses.size(), 2u);
 
-  const auto c = run(
-      "require \"vacation\";\n"
-      "vacation :mime text:\n"
-      "Content-Type: multipart/alternative; boundary=foo\n"
-      "\n"
-      "--foo\n\nI'm at the beach relaxing.\n--foo--\n.\n;\n");
+  const auto c =
+      run("require \"vacation\";\n"
+          "vacation :mime text:\n"
+          "Content-Type: multipart/alternative; boundary=foo\n"
+          "\n"
+          "--foo\n\nI'm at the beach relaxing.\n--foo--\n.\n;\n");
   EXPECT_TRUE(only_vacation(c).mime);
 
-  const auto d = run(
-      "require \"vacation\";\n"
-      "vacation :subject \"Gone fishin'\" :from \"myaddr@mydomain.example.com\"\n"
-      "  :handle \"ski\" \"Gone skiing\";\n");
+  const auto d =
+      run("require \"vacation\";\n"
+          "vacation :subject \"Gone fishin'\" :from \"myaddr@mydomain.example.com\"\n"
+          "  :handle \"ski\" \"Gone skiing\";\n");
   EXPECT_EQ(only_vacation(d).subject.value_or(""), "Gone fishin'");
   EXPECT_EQ(only_vacation(d).handle.value_or(""), "ski");
 }
@@ -69,9 +69,9 @@ TEST(ExtVacation, PeriodPolicy) {
                               testing::kMessage, s))
                 .seconds,
             120u);
-  EXPECT_EQ(only_vacation(run("require \"vacation\"; vacation \"x\";", testing::kMessage, s))
-                .seconds,
-            7200u);
+  EXPECT_EQ(
+      only_vacation(run("require \"vacation\"; vacation \"x\";", testing::kMessage, s)).seconds,
+      7200u);
 }
 
 TEST(ExtVacation, CompileErrors) {
@@ -84,6 +84,24 @@ TEST(ExtVacation, CompileErrors) {
   EXPECT_EQ(compile_errors("require [\"vacation\", \"fcc\", \"mailbox\"]; vacation :fcc \"Sent\" "
                            ":create \"x\";"),
             "");
+}
+
+// Issue 15.2: a line break in :from, constant or built at run time (here
+// through ${hex:0d 0a}), would write a field (or a body) nobody wrote. A
+// constant is a compile error; a built value a run-time error of the action.
+TEST(ExtVacation, FromWithLineBreaksIsRefused) {
+  EXPECT_NE(compile_errors("require \"vacation\"; vacation :from \"a@b.example\r\nBcc: "
+                           "c@d.example\" \"x\";"),
+            "");
+  EXPECT_NE(compile_errors("require \"vacation\"; vacation :from \"Me\r\nBcc: x <a@b.example>\" "
+                           "\"x\";"),
+            "");
+  const auto out =
+      run("require [\"vacation\", \"variables\", \"encoded-character\"];\n"
+          "set \"nl\" \"${hex:0d 0a}\";\n"
+          "vacation :from \"Me${nl}Bcc: evil@x.example${nl}${nl}body <me@b.example>\" \"x\";");
+  EXPECT_EQ(out.status, RunOutput::Status::RuntimeError);
+  for (const auto& a : out.actions) EXPECT_FALSE(std::holds_alternative<VacationAction>(a));
 }
 
 TEST(ExtVacation, ConflictsWithReject) {

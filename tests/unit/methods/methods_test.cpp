@@ -73,6 +73,34 @@ Trigger trigger() {
   return t;
 }
 
+// Issue 15.2: a notify :from with a line break is invalid (the notify
+// command turns that into a compile error for a constant and a run-time
+// error otherwise); an In-Reply-To copied from a Message-ID with a bare CR
+// cannot start a field of its own.
+TEST(Mailto, FromWithLineBreaksAndCrInMessageIdCannotInject) {
+  EXPECT_FALSE(mailto_from_address("Me\r\nBcc: evil@x.example <nico@frop.example.org>"));
+  EXPECT_FALSE(mailto_from_address("nico@frop.example.org\r\n\r\nbody"));
+  EXPECT_FALSE(mailto_from_address("nico@frop.example.org\n"));
+  EXPECT_TRUE(mailto_from_address("Nico <nico@frop.example.org>"));
+  auto u = parse_mailto("mailto:a@example.net");
+  ASSERT_TRUE(u);
+  NotifyRequest req{"", std::string("Me\r\nBcc: evil@x <nico@frop.example.org>"), 1, {}, {}};
+  EXPECT_FALSE(build_mailto(*u, req, trigger(), Policy{}, {}));
+  req.from.reset();
+  Trigger t = trigger();
+  t.message_id = "<id@x>\rBcc: evil@x.example";
+  auto p = build_mailto(*u, req, t, Policy{}, {});
+  ASSERT_TRUE(p);
+  const std::string& m = p->message;
+  const std::string head = m.substr(0, m.find("\r\n\r\n") + 2);
+  EXPECT_EQ(head.find("\r\nBcc:"), std::string::npos) << head;
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\r') {
+      EXPECT_EQ(head.substr(i, 2), "\r\n") << "bare CR at " << i;
+    }
+  }
+}
+
 TEST(Mailto, MessageAndEnvelope) {
   auto u = parse_mailto("mailto:a@example.net?cc=b@example.net&body=hello");
   ASSERT_TRUE(u);
