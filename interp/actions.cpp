@@ -23,11 +23,38 @@ bool same_address(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool valid_flag(std::string_view flag) {
+  if (flag.empty()) return false;
+  if (flag.front() == '\\') {
+    for (auto sys : kSystemFlags)
+      if (base::iequals(sys, flag)) return true;
+    return false;
+  }
+  // RFC 3501 §9: ATOM-CHAR is any CHAR except atom-specials.
+  for (const char c : flag) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;
+    if (std::string_view("(){%*\"\\]").find(c) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> split_valid_flags(const std::vector<std::string>& strings,
+                                           std::string* first_invalid) {
+  std::vector<std::string> out = split_flags(strings);
+  std::erase_if(out, [&](const std::string& f) {
+    if (valid_flag(f)) return false;
+    if (first_invalid && first_invalid->empty()) *first_invalid = f;
+    return true;
+  });
+  return out;
+}
+
 Flags canonical_flags(const std::vector<std::string>& flags) {
   Flags out;
   std::vector<std::string> keys;
   for (const auto& f : flags) {
-    if (f.empty()) continue;
+    if (!valid_flag(f)) continue;  // the last line of defence; callers warn
     std::string canon = f;
     const std::string l = base::to_lower(f);
     for (auto sys : kSystemFlags)

@@ -24,6 +24,16 @@ using Flags = std::vector<std::string>;
 Flags canonical_flags(const std::vector<std::string>& flags);
 // Flag list arguments may hold several space-separated flags per string.
 std::vector<std::string> split_flags(const std::vector<std::string>& strings);
+// An RFC 3501 flag zest may store: one of the five settable system flags
+// (\Answered \Deleted \Draft \Flagged \Seen, any case) or a keyword atom
+// (printable ASCII without atom-specials). Anything else, such as a name
+// with a space, TAB or line break taken from a header through a variable,
+// would corrupt dovecot-keywords and is never stored.
+bool valid_flag(std::string_view flag);
+// split_flags without the invalid flags; `first_invalid` (when given) gets
+// the first one left out, for the warning Pigeonhole also logs.
+std::vector<std::string> split_valid_flags(const std::vector<std::string>& strings,
+                                           std::string* first_invalid = nullptr);
 
 struct KeepAction {
   Flags flags;

@@ -1,7 +1,9 @@
 #include "store/maildir_tx.hpp"
 
+#include "base/atomic_file.hpp"
 #include "base/base64.hpp"
 #include "base/text.hpp"
+#include "interp/actions.hpp"
 #include "store/uidlist.hpp"
 
 #include <fcntl.h>
@@ -192,12 +194,11 @@ bool maildir_exists(const fs::path& dir) {
 Result<bool> create_maildir(const fs::path& dir, bool subfolder) {
   for (const char* sub : {"cur", "new", "tmp"}) {
     std::error_code ec;
-    fs::create_directories(dir / sub, ec);
-    if (ec) return Result<bool>::failure((dir / sub).string() + ": " + ec.message());
+    if (auto s = base::make_private_dirs(dir / sub); !s) return Result<bool>::failure(s.error());
     fs::permissions(dir / sub, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
   if (subfolder) {
-    const int fd = ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const int fd = base::open_private(dir / "maildirfolder", O_WRONLY);
     if (fd < 0)
       return Result<bool>::failure((dir / "maildirfolder").string() + ": " + std::strerror(errno));
     ::close(fd);
@@ -238,7 +239,7 @@ Result<std::string, StoreError> keyword_letters(const fs::path& dir,
   if (keywords.empty()) return std::string();
   const fs::path file = dir / "dovecot-keywords";
   const fs::path lockfile = dir / "dovecot-keywords.zest-lock";
-  Fd lock(::open(lockfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  Fd lock(base::open_private(lockfile, O_RDWR));  // never through a planted symlink
   if (lock.get() < 0) return R::failure(io_error(lockfile, "open", errno));
   if (::flock(lock.get(), LOCK_EX) != 0) return R::failure(io_error(lockfile, "flock", errno));
   std::map<int, std::string> by_index;
@@ -255,6 +256,8 @@ Result<std::string, StoreError> keyword_letters(const fs::path& dir,
   std::string letters;
   bool changed = false;
   for (const auto& kw : keywords) {
+    // A name with a space or line break would rewrite the folder's map.
+    if (!interp::valid_flag(kw)) continue;
     int found = -1;
     for (const auto& [i, n] : by_index)
       if (n == kw) found = i;

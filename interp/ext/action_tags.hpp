@@ -4,7 +4,13 @@
 // format (see registry.hpp).
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/actions.hpp"
 #include "interp/registry.hpp"
+#include "interp/runtime.hpp"
 
 namespace zest::interp {
 
@@ -13,5 +19,17 @@ inline constexpr Slot kSlotCopy = 208;        // :copy (copy) on fileinto, redir
 inline constexpr Slot kSlotCreate = 209;      // :create (mailbox) on fileinto, :fcc
 inline constexpr Slot kSlotSpecialUse = 210;  // :specialuse (special-use) on fileinto, :fcc
 inline constexpr Slot kSlotMailboxId = 211;   // :mailboxid (mailboxid, RFC 9042) on fileinto, :fcc
+
+// The flags a command is about to store, split at spaces: invalid ones
+// (valid_flag) are left out with a warning, as Pigeonhole does.
+inline std::vector<std::string> flags_to_store(Runtime& rt, const std::vector<std::string>& strings,
+                                               std::string_view command) {
+  std::string bad;
+  std::vector<std::string> out = split_valid_flags(strings, &bad);
+  if (!bad.empty())
+    rt.log(LogLevel::Warning, std::string(command) + " command: IMAP flag '" + bad +
+                                  "' is invalid and is ignored (only the first is reported)");
+  return out;
+}
 
 }  // namespace zest::interp

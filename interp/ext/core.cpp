@@ -60,7 +60,7 @@ std::optional<std::string> redirect_target(std::string_view s) {
 void keep(Runtime& rt, const Args& a) {
   std::vector<std::string> flags = rt.internal_flags();
   if (const ArgValue* f = a.find(kSlotFlags)) flags = rt.strings(*f);
-  rt.check(rt.actions().keep(canonical_flags(split_flags(flags))));
+  rt.check(rt.actions().keep(canonical_flags(flags_to_store(rt, flags, "keep"))));
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ std::optional<FccTarget> read(Runtime& rt, const Args& a) {
   if (!box) return std::nullopt;
   FccTarget f;
   f.mailbox = std::move(*box);
-  f.flags = canonical_flags(split_flags(rt.strings(a, kSlotFlags)));
+  f.flags = canonical_flags(flags_to_store(rt, rt.strings(a, kSlotFlags), "fcc"));
   f.create = a.has(kSlotCreate);
   f.specialuse = rt.string(a, kSlotSpecialUse);
   f.mailboxid = rt.string(a, kSlotMailboxId);

@@ -28,7 +28,7 @@ void register_fileinto(Registry& r) {
     }
     f.flags = rt.internal_flags();
     if (const ArgValue* fl = a.find(kSlotFlags)) f.flags = rt.strings(*fl);
-    f.flags = canonical_flags(split_flags(f.flags));
+    f.flags = canonical_flags(flags_to_store(rt, f.flags, "fileinto"));
     f.copy = a.has(kSlotCopy);
     f.create = a.has(kSlotCreate);
     if (const ArgValue* su = a.find(kSlotSpecialUse)) f.specialuse = rt.string(*su);

@@ -53,8 +53,11 @@ void store(Runtime& rt, const Args& a, std::vector<std::string> flags) {
 
 enum class FlagOp { Set, Add, Remove };
 
-void run_flag_op(FlagOp op, Runtime& rt, const Args& a) {
-  const std::vector<std::string> given = normalize(rt.strings(a, kFlags));
+void run_flag_op(FlagOp op, std::string_view command, Runtime& rt, const Args& a) {
+  // removeflag may name anything; only what is stored must be valid.
+  const std::vector<std::string> given =
+      op == FlagOp::Remove ? normalize(rt.strings(a, kFlags))
+                           : normalize({join(flags_to_store(rt, rt.strings(a, kFlags), command))});
   std::vector<std::string> flags;
   if (op != FlagOp::Set) flags = current(rt, a);
   for (const auto& f : given) {
@@ -80,6 +83,21 @@ void check_variable_names(CheckContext& ctx, CheckedCall& call, bool assign) {
     if (auto err = variables::check_name(ctx, name, assign)) ctx.error(v->loc, *err);
 }
 
+// Constant flags that can never be stored: a warning at compile time (the
+// script stays valid; the flag is ignored when it runs).
+void warn_invalid_flags(CheckContext& ctx, const CheckedArg* flags, const std::string& what) {
+  if (!flags) return;
+  for (std::size_t i = 0; i < flags->strings.size(); ++i) {
+    if (i < flags->templates.size() && flags->templates[i]) continue;
+    std::string bad;
+    (void)split_valid_flags({flags->strings[i]}, &bad);
+    if (!bad.empty()) {
+      ctx.warning(flags->loc, what + ": IMAP flag '" + bad + "' is invalid and will be ignored");
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void register_imap4flags(Registry& r) {
@@ -92,8 +110,11 @@ void register_imap4flags(Registry& r) {
     s.positional = {{"variable name", ArgKind::String}, {"list of flags", ArgKind::StringList}};
     s.optional_leading = 1;
     s.literal_slots = {kVariable};
-    s.check = [](CheckContext& ctx, CheckedCall& call) { check_variable_names(ctx, call, true); };
-    s.run = [op = op](Runtime& rt, const Args& a) { run_flag_op(op, rt, a); };
+    s.check = [op = op](CheckContext& ctx, CheckedCall& call) {
+      check_variable_names(ctx, call, true);
+      if (op != FlagOp::Remove) warn_invalid_flags(ctx, call.find(kFlags), call.what());
+    };
+    s.run = [op = op, name = name](Runtime& rt, const Args& a) { run_flag_op(op, name, rt, a); };
     r.add_command(std::move(s));
   }
   {
@@ -124,8 +145,13 @@ void register_imap4flags(Registry& r) {
     r.add_command(std::move(s));
   }
   for (const char* name : {"keep", "fileinto"})
-    if (CommandSpec* s = r.mutable_command(name, false))
+    if (CommandSpec* s = r.mutable_command(name, false)) {
       s->tags.push_back({"flags", kSlotFlags, ArgKind::StringList, "list of flags", "imap4flags"});
+      s->check = [previous = s->check](CheckContext& ctx, CheckedCall& call) {
+        if (previous) previous(ctx, call);
+        warn_invalid_flags(ctx, call.find(kSlotFlags), call.what());
+      };
+    }
 }
 
 }  // namespace zest::interp

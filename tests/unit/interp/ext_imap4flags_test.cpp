@@ -75,5 +75,31 @@ TEST(Imap4flags, LastFlagListWinsOnDuplicates) {
   EXPECT_EQ(describe(out), (V{"keep +B"}));
 }
 
+// Issue 15.3: only RFC 3501 flags are stored. A name fed from a header
+// through a match variable, with a line break, TAB or space in it, is left
+// out (with a warning), as Pigeonhole does; the valid flags around it stay.
+TEST(Imap4flags, InvalidFlagsFromMessageDataAreIgnored) {
+  const std::string msg = "Subject: x\r\nX-Label: evil\tname\r\nX-Bad: a(b\r\n\r\nbody\r\n";
+  const RunOutput out =
+      run(std::string(kReq) + "require \"encoded-character\";" +
+              "if header :matches \"X-Label\" \"*\" { addflag \"${1}\"; }"
+              "if header :matches \"X-Bad\" \"*\" { addflag [\"ok\", \"${1}\"]; }"
+              "set \"nl\" \"${hex:0a}\";"
+              "addflag \"line${nl}break\";"
+              "fileinto :flags [\"good\", \"sp]ecial\", \"\\\\Recent\"] \"F\"; keep;",
+          msg);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok);
+  EXPECT_EQ(describe(out), (V{"fileinto F +good", "keep +ok"}));
+}
+
+TEST(Imap4flags, ConstantInvalidFlagIsAWarningNotAnError) {
+  EXPECT_EQ(compile_errors(std::string(kReq) + "addflag \"a{b\"; keep :flags \"c%d\";"), "");
+  EXPECT_FALSE(valid_flag("a\nb"));
+  EXPECT_FALSE(valid_flag("\\Recent"));
+  EXPECT_FALSE(valid_flag(""));
+  EXPECT_TRUE(valid_flag("\\sEEn"));
+  EXPECT_TRUE(valid_flag("$Label1"));
+}
+
 }  // namespace
 }  // namespace zest::interp

@@ -62,6 +62,23 @@ TEST(MaildirTransaction, NothingVisibleBeforeCommit) {
   EXPECT_EQ(ss.str(), "0 work\n");
 }
 
+// Issue 15.3: a keyword with a line break, TAB or space would add lines to
+// dovecot-keywords and remap the folder's existing keywords; it is left out.
+TEST(MaildirTransaction, InvalidKeywordsNeverReachDovecotKeywords) {
+  TmpDir t;
+  ASSERT_TRUE(create_maildir(t.p, false));
+  { std::ofstream(t.p / "dovecot-keywords") << "0 work\n"; }
+  const std::vector<std::string> flags = {"ok",     "bad\n0 evil", "tab\there",
+                                          "sp ace", "br]ace",      "caf\xc3\xa9"};
+  auto letters = keyword_letters(t.p, flags);
+  ASSERT_TRUE(letters);
+  EXPECT_EQ(*letters, "b");
+  std::ifstream kw(t.p / "dovecot-keywords");
+  std::stringstream ss;
+  ss << kw.rdbuf();
+  EXPECT_EQ(ss.str(), "0 work\n1 ok\n");
+}
+
 TEST(MaildirTransaction, StageFailsOnMissingDir) {
   TmpDir t;
   MaildirTransaction tx;
