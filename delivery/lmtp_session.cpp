@@ -1,6 +1,7 @@
 #include "delivery/lmtp_session.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "base/text.hpp"
@@ -38,6 +39,84 @@ std::string format_reply(const LmtpReply& r) {
   return out;
 }
 
+namespace {
+
+// RFC 5321 §4.1.2 Mailbox: Local-part "@" (Domain / address-literal), with
+// RFC 6531 UTF-8 allowed where atext and letters are. The address is later
+// copied into header fields and file names, so nothing else passes
+// (issue 15.6: "a@b@c", spaces, controls, empty labels).
+bool atext(unsigned char c) {
+  return std::isalnum(c) || c >= 0x80 ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
+             std::string_view::npos;
+}
+
+bool valid_local_part(std::string_view l) {
+  if (l.empty()) return false;
+  if (l.front() == '"') {
+    if (l.size() < 2 || l.back() != '"') return false;
+    for (std::size_t i = 1; i + 1 < l.size(); ++i) {
+      const auto c = static_cast<unsigned char>(l[i]);
+      if (c == '\\') {
+        if (++i + 1 >= l.size()) return false;
+        const auto q = static_cast<unsigned char>(l[i]);
+        if (q < 0x20 || q == 0x7f) return false;
+        continue;
+      }
+      if (c < 0x20 || c == '"' || c == 0x7f) return false;
+    }
+    return true;
+  }
+  bool dot_ok = false;
+  for (const char ch : l) {
+    if (ch == '.') {
+      if (!dot_ok) return false;
+      dot_ok = false;
+      continue;
+    }
+    if (!atext(static_cast<unsigned char>(ch))) return false;
+    dot_ok = true;
+  }
+  return dot_ok;  // no trailing dot
+}
+
+bool valid_domain(std::string_view d) {
+  if (d.empty() || d.size() > 255) return false;
+  if (d.front() == '[') {
+    if (d.back() != ']' || d.size() < 3) return false;
+    for (const char ch : d.substr(1, d.size() - 2)) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x21 || c > 0x7e || ch == '[' || ch == ']' || ch == '\\') return false;
+    }
+    return true;
+  }
+  std::size_t label = 0;
+  char prev = '.';
+  for (const char ch : d) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else if (std::isalnum(c) || c >= 0x80 || (ch == '-' && label > 0)) {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+    prev = ch;
+  }
+  return label > 0 && prev != '-';
+}
+
+bool valid_mailbox(std::string_view addr) {
+  // The local part may be quoted and hold '@': the domain follows the last one.
+  const auto at = addr.rfind('@');
+  // A local part alone names a local user, as Dovecot's LMTP accepts it.
+  if (at == std::string_view::npos) return valid_local_part(addr);
+  return valid_local_part(addr.substr(0, at)) && valid_domain(addr.substr(at + 1));
+}
+
+}  // namespace
+
 bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out) {
   // "FROM:<a@b> SIZE=1" (RFC 5321 §4.1.1.2); tolerate a space after the colon.
   if (arg.size() < keyword.size() + 1 || base::to_upper(arg.substr(0, keyword.size())) != keyword ||
@@ -72,6 +151,8 @@ bool parse_path_arg(std::string_view arg, std::string_view keyword, PathArg& out
   }
   for (unsigned char c : addr)
     if (c < 0x21 && c != ' ') return false;
+  // RCPT TO:<Postmaster> (RFC 5321 §4.1.1.3) and the null path need no domain.
+  if (!addr.empty() && !base::iequals(addr, "postmaster") && !valid_mailbox(addr)) return false;
   out.address = std::string(addr);
   out.params.clear();
   std::string_view rest = arg.substr(end + 1);
@@ -170,6 +251,13 @@ net::Output LmtpSession::on_data_line(std::string_view line, bool crlf) {
   if (!crlf || line.find('\r') != std::string_view::npos) {
     data_bad_ = true;
     data_error_ = "bare CR or LF in message data";
+  }
+  // RFC 5322 §2.3 forbids NUL; C strings in mail readers cut at it, so a
+  // message is refused as a whole rather than stored differently from how
+  // it is read (docs/security.md).
+  if (!data_bad_ && line.find('\0') != std::string_view::npos) {
+    data_bad_ = true;
+    data_error_ = "NUL in message data";
   }
   if (!line.empty() && line.front() == '.') line.remove_prefix(1);
   data_size_ += line.size() + 2;

@@ -1,6 +1,7 @@
 #include "manage-sieve/protocol.hpp"
 
 #include "base/utf8.hpp"
+#include "store/script_store.hpp"
 
 namespace zest::managesieve {
 namespace {
@@ -162,6 +163,10 @@ std::string response(std::string_view status, std::string_view code, std::string
 std::string check_script_name(std::string_view name, std::size_t max_octets) {
   if (name.empty()) return "Script name is empty";
   if (name.size() > max_octets) return "Script name is too long";
+  // The stored file is the escaped name plus ".sieve" (or ".svbc"): it
+  // must fit a file name (NAME_MAX 255), or storing would fail as a
+  // temporary error although no retry can ever succeed (issue 15.6).
+  if (store::script_file_stem(name).size() + 6 > 255) return "Script name is too long";
   if (!base::valid_utf8(name)) return "Script name is not valid UTF-8";
   for (std::size_t i = 0; i < name.size(); ++i) {
     const auto c = static_cast<unsigned char>(name[i]);

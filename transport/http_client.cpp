@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "base/ip_address.hpp"
 #include "base/text.hpp"
 #include "methods/http.hpp"
 #include "transport/curl.hpp"
@@ -21,7 +22,11 @@ Result<HttpEndpoint> http_endpoint(std::string_view url, const EndpointPolicy& p
   if (policy.guard) {
     auto address = permitted_address(uri->host, policy.allow);
     if (!address) return R::failure(address.error());
-    e.pin = uri->host + ":" + std::to_string(uri->port) + ":" + *address;
+    // An IP literal is connected to as it is (libcurl does no lookup, and
+    // its CURLOPT_RESOLVE cannot name an IPv6 literal host: "::1:443:[::1]"
+    // fails the whole transfer). A name is pinned to the checked address.
+    if (!base::parse_ip(uri->host))
+      e.pin = uri->host + ":" + std::to_string(uri->port) + ":" + *address;
   }
   return e;
 }

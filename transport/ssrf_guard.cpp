@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace zest::transport {
 namespace {
@@ -91,7 +92,7 @@ Result<std::string> permitted_address(const std::string& host, const std::vector
   if (const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res); rc != 0)
     return R::failure("cannot resolve " + host + ": " + gai_strerror(rc));
   std::unique_ptr<addrinfo, AddrinfoDeleter> guard(res);
-  std::string refused;
+  std::vector<IpAddress> addresses;
   for (addrinfo* a = res; a; a = a->ai_next) {
     IpAddress ip{};
     if (a->ai_family == AF_INET) {
@@ -102,14 +103,23 @@ Result<std::string> permitted_address(const std::string& host, const std::vector
     } else {
       continue;
     }
-    if (!address_permitted(ip, allow)) {
-      refused = ip_text(ip);
-      continue;
-    }
-    if (refused.empty()) return ip_text(ip);
+    addresses.push_back(ip);
   }
-  return R::failure("refused: " + host + " resolves to internal address " + refused +
-                    " (not in [notify.http] allow)");
+  return choose_address(host, addresses, allow);
+}
+
+Result<std::string> choose_address(const std::string& host, std::span<const IpAddress> addresses,
+                                   const std::vector<Cidr>& allow) {
+  using R = Result<std::string>;
+  // A name with any address that is not permitted is refused as a whole,
+  // wherever in the answer it comes: the next lookup may order it first,
+  // and a client trying addresses in turn would reach it.
+  for (const IpAddress& ip : addresses)
+    if (!address_permitted(ip, allow))
+      return R::failure("refused: " + host + " resolves to internal address " + ip_text(ip) +
+                        " (not in [notify.http] allow)");
+  if (addresses.empty()) return R::failure("cannot resolve " + host + ": no IPv4 or IPv6 address");
+  return ip_text(addresses.front());
 }
 
 }  // namespace zest::transport

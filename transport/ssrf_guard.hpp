@@ -3,6 +3,7 @@
 // to call"), and the one address a request is then pinned to.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +30,13 @@ bool is_internal_address(const IpAddress& ip);
 bool address_permitted(const IpAddress& ip, const std::vector<Cidr>& allow);
 
 // Resolves `host` once and returns the address to connect to, as libcurl
-// writes it ("192.0.2.1", "[2001:db8::1]"): the first permitted one.
-// Refused when an address that is not permitted comes first (split-horizon
-// tricks). Known gap, kept as it was: addresses after the first permitted
-// one are not looked at, though docs/http-notify.md says any internal
-// address refuses the request.
+// writes it ("192.0.2.1", "[2001:db8::1]"): the first one. Refused when
+// any address of the name is not permitted, wherever it comes in the
+// answer (a name mixing public and internal addresses is refused as a
+// whole, as docs/http-notify.md says).
 Result<std::string> permitted_address(const std::string& host, const std::vector<Cidr>& allow);
+// The decision of permitted_address over the addresses a lookup gave.
+Result<std::string> choose_address(const std::string& host, std::span<const IpAddress> addresses,
+                                   const std::vector<Cidr>& allow);
 
 }  // namespace zest::transport

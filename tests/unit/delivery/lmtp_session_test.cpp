@@ -188,6 +188,35 @@ TEST(LmtpSession, TimeoutAndOverlong) {
   EXPECT_EQ(t.bytes.substr(0, 9), "421 4.4.2");
 }
 
+// Issue 15.6: NUL octets in DATA refuse the message (554), like bare CR/LF.
+TEST(LmtpSession, NulInDataRefused) {
+  Harness h;
+  h.lhlo();
+  h.send("MAIL FROM:<s@x>");
+  h.send("RCPT TO:<a@x>");
+  h.send("DATA");
+  h.send(std::string_view("Subject: a\0b", 12));
+  h.send("");
+  const std::string r = h.send(".");
+  EXPECT_EQ(r.substr(0, 9), "554 5.6.0") << r;
+  EXPECT_NE(r.find("NUL"), std::string::npos) << r;
+  EXPECT_TRUE(h.backend.delivered_data.empty());
+}
+
+// Issue 15.6: only RFC 5321 paths (a local part alone names a local user).
+TEST(PathArg, InvalidRfc5321PathsAreRefused) {
+  PathArg p;
+  for (const char* bad :
+       {"TO:<a@b@c>", "TO:<a b@c>", "TO:<a..b@c>", "TO:<.a@c>", "TO:<a.@c>", "TO:<a@>", "TO:<@c>",
+        "TO:<a@c..d>", "TO:<a@-c>", "TO:<a@c->", "TO:<a@c_d>", "TO:<a@[1.2.3.4>",
+        "TO:<\"a\x01\"@c>", "TO:<a(b)@c>", "TO:<a,b@c>"})
+    EXPECT_FALSE(parse_path_arg(bad, "TO", p)) << bad;
+  for (const char* good :
+       {"TO:<a@b>", "TO:<a.b+c@d.example>", "TO:<\"a b\"@d>", "TO:<a@[127.0.0.1]>", "TO:<carol>",
+        "TO:<Postmaster>", "TO:<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", "FROM:<>"})
+    EXPECT_TRUE(parse_path_arg(good, good[0] == 'F' ? "FROM" : "TO", p)) << good;
+}
+
 TEST(PathArg, Parses) {
   PathArg p;
   ASSERT_TRUE(parse_path_arg("FROM:<a@b> SIZE=12 BODY=8BITMIME", "FROM", p));

@@ -73,11 +73,37 @@ TEST(HttpEndpoint, GuardedIsPinned) {
   auto e = http_endpoint("http://127.0.0.1:8080/hook", guarded);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->scheme, "http");
-  EXPECT_EQ(e->pin, "127.0.0.1:8080:127.0.0.1");
+  EXPECT_EQ(e->pin, "");  // a literal is connected to as written
+  // Issue 15.6: an IP literal needs no pin (libcurl does not look it up),
+  // and "::1:443:[::1]" is no entry libcurl can parse: it fails the whole
+  // transfer (CURLE_SETOPT_OPTION_SYNTAX).
   guarded.allow = {*parse_cidr("::1/128")};
   e = http_endpoint("https://[::1]/x", guarded);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->pin, "::1:443:[::1]");
+  EXPECT_EQ(e->pin, "");
+  EXPECT_EQ(e->url, "https://[::1]/x");
+  EXPECT_FALSE(http_endpoint("https://[fd00::1]/x", guarded));  // still checked
+}
+
+// Issue 15.6: a name that resolves to public and internal addresses is
+// refused whatever the order of the answer (it was accepted when a
+// permitted address came first).
+TEST(Ssrf, NamesMixingPublicAndInternalAddressesAreRefused) {
+  const IpAddress pub = *parse_ip("93.184.216.34"), v6pub = *parse_ip("2606:2800:220:1::10");
+  const IpAddress meta = *parse_ip("169.254.169.254"), lo6 = *parse_ip("::1");
+  for (const auto& list :
+       {std::vector<IpAddress>{pub, meta}, std::vector<IpAddress>{meta, pub},
+        std::vector<IpAddress>{v6pub, lo6}, std::vector<IpAddress>{pub, v6pub, lo6}}) {
+    auto r = choose_address("mixed.example", list, {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("refused: mixed.example resolves to internal address"),
+              std::string::npos);
+  }
+  auto ok = choose_address("public.example", std::vector<IpAddress>{v6pub, pub}, {});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, "[2606:2800:220:1::10]");
+  EXPECT_TRUE(choose_address("x", std::vector<IpAddress>{pub, lo6}, {*parse_cidr("::1/128")}));
+  EXPECT_FALSE(choose_address("x", std::vector<IpAddress>{}, {}));
 }
 
 TEST(HttpEndpoint, UnguardedIsNotResolvedAndSchemeIsChecked) {
