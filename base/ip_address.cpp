@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -22,6 +23,22 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
     return out;
   }
   return std::nullopt;
+}
+
+std::string address_group(std::string_view address, unsigned ipv6_prefix) {
+  auto ip = parse_ip(address);
+  if (!ip) return std::string(address);
+  const bool v4 = std::all_of(ip->begin(), ip->begin() + 10, [](auto b) { return b == 0; }) &&
+                  (*ip)[10] == 0xff && (*ip)[11] == 0xff;
+  if (v4) return std::string(address);
+  const unsigned bits = std::min(ipv6_prefix, 128u);
+  for (unsigned i = 0; i < 16; ++i) {
+    const unsigned keep = bits > i * 8 ? std::min(bits - i * 8, 8u) : 0;
+    (*ip)[i] &= static_cast<std::uint8_t>(keep == 8 ? 0xff : (0xff00 >> keep) & 0xff);
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, ip->data(), text, sizeof text);
+  return std::string(text) + "/" + std::to_string(bits);
 }
 
 }  // namespace zest::base

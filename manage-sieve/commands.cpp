@@ -154,6 +154,7 @@ Out Session::unauthenticate(const Args&) {
   if (!authenticated()) return reply("NO", "", "Not authenticated");
   user_.clear();
   store_.reset();
+  login_started_ = now();  // a new login deadline
   return reply("OK", "", "Unauthenticated");
 }
 

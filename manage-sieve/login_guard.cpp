@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "base/ip_address.hpp"
+#include "store/passwd.hpp"
+
 namespace zest::managesieve {
 
 unsigned LoginGuard::get(std::unordered_map<std::string, Count>& m, const std::string& key,
@@ -15,6 +18,10 @@ unsigned LoginGuard::get(std::unordered_map<std::string, Count>& m, const std::s
   return it->second.n;
 }
 
+std::string LoginGuard::address_key(std::string_view address) const {
+  return base::address_group(address, options_.ipv6_prefix);
+}
+
 std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::string_view user) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
@@ -22,7 +29,7 @@ std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::stri
   for (auto* m : {&by_address_, &by_user_})
     if (m->size() > 100000)
       std::erase_if(*m, [&](const auto& kv) { return now - kv.second.last > options_.window; });
-  const std::string a(address), u(user);
+  const std::string a = address_key(address), u = store::user_key(user);
   unsigned n = get(by_address_, a, now) + 1;
   by_address_[a] = {n, now};
   if (!u.empty()) {
@@ -36,15 +43,15 @@ std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::stri
 
 void LoginGuard::succeeded(std::string_view address, std::string_view user) {
   std::lock_guard lock(mu_);
-  by_address_.erase(std::string(address));
-  by_user_.erase(std::string(user));
+  by_address_.erase(address_key(address));
+  by_user_.erase(store::user_key(user));
 }
 
 unsigned LoginGuard::failures(std::string_view address, std::string_view user) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
-  return std::max(get(by_address_, std::string(address), now),
-                  get(by_user_, std::string(user), now));
+  return std::max(get(by_address_, address_key(address), now),
+                  get(by_user_, store::user_key(user), now));
 }
 
 }  // namespace zest::managesieve

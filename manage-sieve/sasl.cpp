@@ -5,6 +5,7 @@
 #include "base/base64.hpp"
 #include "base/text.hpp"
 #include "store/passwd.hpp"
+#include "store/scram.hpp"
 
 namespace zest::managesieve {
 namespace {
@@ -20,6 +21,7 @@ struct SessionDeleter {
 struct ExchangeData {
   const CredentialLookup* lookup = nullptr;
   std::string mechanism;
+  const std::string* secret = nullptr;
 };
 
 // Is `stored` "{SCHEME}..." (the scheme in any case)?
@@ -75,9 +77,25 @@ int callback(Gsasl*, Gsasl_session* sctx, Gsasl_property prop) {
     case GSASL_SCRAM_SALT:
     case GSASL_SCRAM_STOREDKEY:
     case GSASL_SCRAM_SERVERKEY: {
-      if (!stored || data->mechanism != "SCRAM-SHA-256") return GSASL_NO_CALLBACK;
-      auto keys = parse_scram(*stored);
-      if (!keys) return GSASL_NO_CALLBACK;
+      auto keys =
+          stored && data->mechanism == "SCRAM-SHA-256" ? parse_scram(*stored) : std::nullopt;
+      if (!keys) {
+        // Unknown users and users without keys get what a user with keys
+        // gets: Dovecot's iteration count and a 16-octet salt, the same on
+        // every attempt. The exchange then fails (or, with a {PLAIN}
+        // password, succeeds) exactly as before.
+        if (prop == GSASL_SCRAM_ITER) {
+          gsasl_property_set(sctx, prop, std::to_string(store::kScramIterations).c_str());
+          return GSASL_OK;
+        }
+        if (prop == GSASL_SCRAM_SALT) {
+          const std::string salt =
+              store::scram_decoy_salt(*data->secret, data->mechanism, store::user_key(authid));
+          gsasl_property_set(sctx, prop, salt.c_str());
+          return GSASL_OK;
+        }
+        return GSASL_NO_CALLBACK;
+      }
       const std::string& v = prop == GSASL_SCRAM_ITER        ? keys->iter
                              : prop == GSASL_SCRAM_SALT      ? keys->salt_b64
                              : prop == GSASL_SCRAM_STOREDKEY ? keys->stored_b64
@@ -136,8 +154,8 @@ class GsaslExchange final : public SaslExchange {
 
 class GsaslServer final : public SaslServer {
  public:
-  GsaslServer(std::unique_ptr<Gsasl, GsaslDeleter> ctx, CredentialLookup lookup)
-      : ctx_(std::move(ctx)), lookup_(std::move(lookup)) {
+  GsaslServer(std::unique_ptr<Gsasl, GsaslDeleter> ctx, CredentialLookup lookup, std::string secret)
+      : ctx_(std::move(ctx)), lookup_(std::move(lookup)), secret_(std::move(secret)) {
     gsasl_callback_set(ctx_.get(), callback);
     for (const char* m : {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"})
       if (gsasl_server_support_p(ctx_.get(), m)) mechs_.emplace_back(m);
@@ -152,19 +170,25 @@ class GsaslServer final : public SaslServer {
     if (gsasl_server_start(ctx_.get(), mech.c_str(), &raw) != GSASL_OK) return nullptr;
     std::unique_ptr<Gsasl_session, SessionDeleter> s(raw);
     gsasl_property_set(raw, GSASL_SERVICE, "sieve");
-    auto data = std::make_unique<ExchangeData>(ExchangeData{&lookup_, mech});
+    auto data = std::make_unique<ExchangeData>(ExchangeData{&lookup_, mech, &secret_});
     return std::make_unique<GsaslExchange>(std::move(s), std::move(data));
   }
 
  private:
   std::unique_ptr<Gsasl, GsaslDeleter> ctx_;
   CredentialLookup lookup_;
+  std::string secret_;
   std::vector<std::string> mechs_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup) {
+Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup, std::string secret) {
+  if (secret.empty()) {
+    auto fresh = store::random_secret();
+    if (!fresh) return Result<std::unique_ptr<SaslServer>>::failure(fresh.error());
+    secret = std::move(*fresh);
+  }
   Gsasl* raw = nullptr;
   const int rc = gsasl_init(&raw);
   if (rc != GSASL_OK)
@@ -172,7 +196,7 @@ Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup) {
                                                         gsasl_strerror(rc));
   std::unique_ptr<Gsasl, GsaslDeleter> ctx(raw);
   return std::unique_ptr<SaslServer>(
-      std::make_unique<GsaslServer>(std::move(ctx), std::move(lookup)));
+      std::make_unique<GsaslServer>(std::move(ctx), std::move(lookup), std::move(secret)));
 }
 
 }  // namespace zest::managesieve

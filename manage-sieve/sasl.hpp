@@ -43,6 +43,10 @@ class SaslServer {
 };
 
 // GNU SASL; the lookup must be thread-safe (exchanges run on worker threads).
-Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup);
+// `secret` derives the SCRAM salt of users without stored SCRAM keys
+// (store::scram_decoy_salt); keep it across restarts so that the salt
+// does too. Empty: a random one for this process.
+Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup,
+                                                      std::string secret = {});
 
 }  // namespace zest::managesieve

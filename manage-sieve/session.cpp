@@ -45,7 +45,16 @@ Session::Session(Backend& backend, SaslServer& sasl, LoginGuard& guard, Options 
       sasl_(sasl),
       guard_(guard),
       options_(std::move(options)),
-      remote_(std::move(remote_address)) {}
+      remote_(std::move(remote_address)),
+      login_started_(now()) {}
+
+Session::~Session() {
+  if (exchange_) (void)guard_.failed(remote_, sasl_user_hint_);
+}
+
+std::chrono::steady_clock::time_point Session::now() const {
+  return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
+}
 
 bool Session::plaintext_ok() const {
   return options_.tls_active || options_.loopback || options_.allow_plaintext_auth;
@@ -84,7 +93,11 @@ Out Session::greeting() {
 }
 
 std::chrono::seconds Session::timeout() const {
-  return authenticated() ? options_.timeout_auth : options_.timeout_unauth;
+  if (authenticated()) return options_.timeout_auth;
+  // What is left of the login deadline, rounded up; 0 once it has passed.
+  const auto left = login_started_ + options_.timeout_unauth - now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return std::chrono::seconds(0);
+  return std::chrono::ceil<std::chrono::seconds>(left);
 }
 
 Out Session::on_overlong_line() {
@@ -121,9 +134,20 @@ std::uint64_t Session::literal_limit() const {
   return script && mode_ == Mode::Command ? options_.max_script_size : options_.max_string;
 }
 
-Out Session::parse_error(std::string_view text, std::string_view line, std::string_view code) {
+Out Session::parse_error(std::string_view text, std::string_view line, std::string_view code,
+                         bool literal_checked) {
   const bool sasl = mode_ == Mode::Sasl;
   reset_command();
+  if (trailing_literal(line) && !literal_checked) {
+    // A line that does not parse says nothing reliable about what follows:
+    // reading its literal would take whatever size it claims, and treating
+    // the literal as commands would run what the client meant as data.
+    // Refuse without reading anything more (issue 15.6).
+    mode_ = Mode::Closed;
+    Out o = reply("BYE", code, std::string(text) + " (before a literal)");
+    o.close = true;
+    return o;
+  }
   if (auto n = trailing_literal(line)) {
     // The client sends the literal anyway ({N+} has no go-ahead): skip it
     // and whatever follows it, then answer.
@@ -147,6 +171,13 @@ Out Session::on_line(std::string_view line, bool /*crlf*/) {
   if (mode_ == Mode::Closed) return {};
   if (skipping_) {
     if (auto n = trailing_literal(line); n && *n > 0) {
+      // Skipping stays bounded like the first literal was.
+      if (*n > std::max<std::uint64_t>(options_.max_script_size * 4, 16 << 20)) {
+        mode_ = Mode::Closed;
+        Out o = reply("BYE", "", "Literal too large");
+        o.close = true;
+        return o;
+      }
       Out o;
       o.read_literal = *n;
       o.discard_literal = true;
@@ -196,8 +227,8 @@ Out Session::continue_line(std::string_view line) {
       if (script)
         return parse_error(
             "Script is larger than the maximum of " + std::to_string(limit) + " octets", line,
-            "QUOTA/MAXSIZE");
-      return parse_error("String too long", line);
+            "QUOTA/MAXSIZE", true);
+      return parse_error("String too long", line, {}, true);
     }
     if (n == 0) {
       args_.push_back(Arg{});
@@ -242,9 +273,9 @@ Out Session::work() {
       return reply("NO", "", "Expected one string in the SASL exchange");
     }
     if (args[0].text == "*") {
-      exchange_.reset();
-      mode_ = Mode::Command;
-      return reply("NO", "", "Authentication cancelled");
+      // A cancelled exchange is a failed attempt too (issue 15.4).
+      Out o = auth_failed("Authentication cancelled");
+      return o;
     }
     auto decoded = base::base64_decode(args[0].text);
     if (!decoded) return auth_failed("Invalid base64 in SASL response");

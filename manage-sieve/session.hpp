@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,14 +56,23 @@ struct Options {
   std::size_t max_string = 8192;            // other literals (names, SASL)
   std::size_t max_name = 512;               // script name octets
   unsigned max_auth_failures = 3;           // per connection, then BYE
+  // From connect to a successful login in total, not per read: a client
+  // that sends a byte now and then cannot hold a slot for ever.
   std::chrono::seconds timeout_unauth{60};
   std::chrono::seconds timeout_auth{1800};  // RFC 5804 §1.8: at least 30 minutes
+  // The clock of the login deadline; tests replace it (no sleeping).
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class Session {
  public:
   Session(Backend& backend, SaslServer& sasl, LoginGuard& guard, Options options,
           std::string remote_address);
+  // A SASL exchange still open when the connection ends counts as a failed
+  // login: abandoning a guess must cost what a wrong guess costs.
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   net::Output greeting();
   net::Output on_line(std::string_view line, bool crlf);
@@ -108,7 +118,10 @@ class Session {
   net::Output execute();  // the command in cmd_/args_, complete
   net::Output sasl_step(std::optional<std::string> client);
   net::Output auth_failed(std::string_view text, std::string_view code = {});
-  net::Output parse_error(std::string_view text, std::string_view line, std::string_view code = {});
+  // `literal_checked`: the line parsed and its literal's size was checked
+  // against a limit, so the literal can be skipped to stay in step.
+  net::Output parse_error(std::string_view text, std::string_view line, std::string_view code = {},
+                          bool literal_checked = false);
   net::Output continue_line(std::string_view line);
   std::uint64_t literal_limit() const;
   bool plaintext_ok() const;
@@ -142,6 +155,8 @@ class Session {
   std::unique_ptr<SaslExchange> exchange_;
   std::string sasl_user_hint_;  // for failure accounting (PLAIN's authcid)
   unsigned auth_failures_ = 0;
+  std::chrono::steady_clock::time_point login_started_;  // connect or UNAUTHENTICATE
+  std::chrono::steady_clock::time_point now() const;
 
   // The command being assembled over lines and literals.
   bool in_command_ = false;

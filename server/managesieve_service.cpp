@@ -1,15 +1,21 @@
 #include "server/managesieve_service.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "base/atomic_file.hpp"
+#include "base/file.hpp"
+#include "base/ip_address.hpp"
 #include "base/logfmt.hpp"
 #include "events/event.hpp"
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
 #include "methods/method.hpp"
+#include "store/scram.hpp"
 
 namespace zest::server {
 namespace {
@@ -209,6 +215,8 @@ struct ManageSieveService::Impl {
     ms::LoginGuard::Options o;
     o.base_delay = std::chrono::milliseconds(c.managesieve_auth_failure_delay_ms);
     o.max_delay = o.base_delay * 16;
+    o.ipv6_prefix =
+        static_cast<unsigned>(std::clamp<std::int64_t>(c.managesieve_ipv6_prefix_length, 0, 128));
     return o;
   }
 
@@ -240,12 +248,24 @@ ManageSieveService::~ManageSieveService() {
 
 Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints) {
   Impl& m = *impl_;
+  // The secret behind the SCRAM salts of users without keys: kept in the
+  // data directory (0600) so that those salts survive a restart.
+  const std::filesystem::path secret_file = std::filesystem::path(m.cfg.data_dir) / "scram-secret";
+  std::string secret = base::read_file(secret_file).value_or("");
+  if (secret.size() < 32) {
+    auto fresh = store::random_secret();
+    if (!fresh) return Result<bool>::failure(fresh.error());
+    secret = std::move(*fresh);
+    if (auto w = base::write_file_atomic(secret_file, secret); !w)
+      m.log.write("event=warning " + base::log_field("detail", w.error()));
+  }
   auto sasl = ms::make_gsasl_server(
       [&users = m.stack.users](std::string_view user) -> std::optional<std::string> {
         auto found = users.find(user);
         if (!found || !found->has_value()) return std::nullopt;
         return (*found)->password;
-      });
+      },
+      std::move(secret));
   if (!sasl) return Result<bool>::failure(sasl.error());
   m.sasl = std::move(*sasl);
   net::ServerOptions so;
@@ -254,13 +274,19 @@ Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints)
   so.workers = 2;
   so.tls_cert = m.cfg.managesieve_tls_cert;
   so.tls_key = m.cfg.managesieve_tls_key;
+  so.tls_min_protocol = m.cfg.tls_min_protocol;
+  so.tls_ciphers = m.cfg.tls_ciphers;
   m.server = std::make_unique<net::LineServer>(
       so,
       [&m](const net::ConnectionInfo& info) -> std::unique_ptr<net::LineHandler> {
         const std::string id = std::to_string(::getpid()) + "-ms" + std::to_string(++m.sessions);
         const std::string address = address_of(info.remote);
+        // IPv6 clients per prefix: a handful of addresses out of one /64
+        // must not take every slot.
         auto slot = m.limits.acquire(
-            address, static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
+            base::address_group(address, static_cast<unsigned>(std::clamp<std::int64_t>(
+                                             m.cfg.managesieve_ipv6_prefix_length, 0, 128))),
+            static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
         m.log.write("event=connect protocol=managesieve " + base::log_field("session", id) + " " +
                     base::log_field("remote", info.remote));
         ms::Options o = m.options;

@@ -38,6 +38,10 @@ std::vector<std::string> supported_schemes();
 // its +detail, then its local part (RFC 5233-style subaddress).
 std::vector<std::string> recipient_keys(std::string_view address, std::string_view delimiters);
 
+// The key a user name is looked up under (ASCII case folded): UserDb::find
+// and everything that counts per user (failed logins) use this one rule.
+std::string user_key(std::string_view name);
+
 // A passwd-file, re-read when it changes on disk. Thread-safe.
 class UserDb {
  public:

@@ -66,6 +66,25 @@ Result<std::string> scram_sha256_credentials(std::string_view password, unsigned
   return scram_sha256_credentials(password, std::string_view(salt.data(), salt.size()), iterations);
 }
 
+std::string scram_decoy_salt(std::string_view secret, std::string_view mechanism,
+                             std::string_view user) {
+  const std::string text =
+      "zest-scram-salt\x1f" + std::string(mechanism) + "\x1f" + std::string(user);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), out, &len);
+  // 16 octets, as scram_sha256_credentials makes them.
+  return base::base64_encode(std::string_view(reinterpret_cast<const char*>(out), 16));
+}
+
+Result<std::string> random_secret() {
+  std::array<char, 32> s{};
+  if (getrandom(s.data(), s.size(), 0) != static_cast<ssize_t>(s.size()))
+    return Result<std::string>::failure("getrandom failed");
+  return std::string(s.data(), s.size());
+}
+
 bool scram_sha256_matches(std::string_view credentials, std::string_view password) {
   std::vector<std::string_view> parts;
   for (std::string_view rest = credentials;;) {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/base64.hpp"
+#include "base/ip_address.hpp"
 #include "interp/registry.hpp"
 #include "manage-sieve/driver.hpp"
 #include "manage-sieve/script_check.hpp"
@@ -402,13 +404,40 @@ TEST_F(SessionTest, BadSyntaxAndNames) {
   EXPECT_EQ(feed("PUTSCRIPT {2+}\r\na\x01 \"keep;\"\r\n"),
             "NO \"Script name contains a control character\"\r\n");
   EXPECT_EQ(feed("PUTSCRIPT \"\" \"keep;\"\r\n"), "NO \"Script name is empty\"\r\n");
-  // A syntax error before a literal: the literal is skipped, not run.
-  EXPECT_EQ(feed("PUTSCRIPT \"a\x01\" junk) {10+}\r\nLOGOUT\r\n\r\n\r\nNOOP\r\n"),
-            "NO \"Invalid character\"\r\nOK\r\n");
-  // A name literal bigger than names may be.
+  // A name literal bigger than names may be: its size was checked, so it
+  // is skipped and the session goes on.
   EXPECT_EQ(feed("GETSCRIPT {9000+}\r\n" + std::string(9000, 'a') + "\r\nNOOP\r\n"),
             "NO \"String too long\"\r\nOK\r\n");
   EXPECT_FALSE(driver->closed());
+}
+
+// Issue 15.6: a line that fails to parse but ends in a literal announcement
+// is refused without reading the literal (of whatever size it claims), and
+// the literal's lines are never run as commands: the session ends.
+TEST_F(SessionTest, SyntaxErrorBeforeALiteralEndsTheSessionUnread) {
+  login();
+  EXPECT_EQ(feed("PUTSCRIPT \"a\x01\" junk) {10+}\r\nLOGOUT\r\n\r\n\r\nNOOP\r\n"),
+            "BYE \"Invalid character (before a literal)\"\r\n");
+  EXPECT_TRUE(driver->closed());
+  login();
+  EXPECT_EQ(feed("FO\"O {4000000000+}\r\nDELETESCRIPT \"main\"\r\n"),
+            "BYE \"Invalid command (before a literal)\"\r\n");
+  EXPECT_TRUE(driver->closed());
+}
+
+// Issue 15.6: a name whose escaped file name cannot fit NAME_MAX is a
+// permanent NO, never a TRYLATER that no retry could cure.
+TEST_F(SessionTest, NameTooLongForAFileIsAPermanentNo) {
+  login();
+  std::string name;
+  for (int i = 0; i < 100; ++i) name += "\xc3\xa9";  // 200 octets, escaped 600
+  EXPECT_EQ(feed("PUTSCRIPT {200+}\r\n" + name + " \"keep;\"\r\n"),
+            "NO \"Script name is too long\"\r\n");
+  // The longest name that fits is stored.
+  const std::string fits(249, 'a');
+  EXPECT_EQ(feed("PUTSCRIPT {249+}\r\n" + fits + " \"keep;\"\r\n"), "OK\r\n");
+  EXPECT_EQ(feed("PUTSCRIPT {250+}\r\n" + fits + "a \"keep;\"\r\n"),
+            "NO \"Script name is too long\"\r\n");
 }
 
 TEST_F(SessionTest, OnlyTheScriptArgumentTakesAScriptSizedLiteral) {
@@ -443,6 +472,103 @@ TEST_F(SessionTest, Timeouts) {
   EXPECT_EQ(session->on_timeout().bytes, "BYE \"Disconnected for inactivity\"\r\n");
   login();
   EXPECT_EQ(session->timeout(), std::chrono::seconds(1800));
+}
+
+// Issue 15.4: the login timeout is a deadline from connect to login, not an
+// idle timer that every byte re-arms.
+TEST_F(SessionTest, LoginTimeoutIsATotalDeadline) {
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  ms::Options o;
+  o.clock = [&now] { return now; };
+  open(o);
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(60));
+  now += std::chrono::seconds(50);
+  EXPECT_EQ(feed("NOOP\r\n"), "OK\r\n");
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(10));  // not 60 again
+  now += std::chrono::seconds(9);
+  feed("N");  // a byte now and then
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(1));
+  now += std::chrono::seconds(2);
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(0));  // the server closes now
+  // After a login the idle timeout of RFC 5804 applies.
+  o.loopback = true;
+  open(o);
+  now += std::chrono::seconds(59);
+  EXPECT_EQ(feed(kPlainAuth), "OK\r\n");
+  EXPECT_EQ(session->timeout(), std::chrono::seconds(1800));
+}
+
+// Issue 15.4: failures are counted under the user name the passwd file
+// looks up (case folded), so changing the case resets nothing, and a
+// success under any spelling forgets them; IPv6 addresses per /64.
+TEST_F(SessionTest, FailedLoginsCountNormalisedUsersAndIpv6Prefixes) {
+  EXPECT_EQ(guard->failed("192.0.2.1", "Alice"), std::chrono::milliseconds(100));
+  EXPECT_EQ(guard->failed("198.51.100.1", "ALICE"), std::chrono::milliseconds(200));
+  EXPECT_EQ(guard->failures("203.0.113.1", "alice"), 2u);
+  guard->succeeded("203.0.113.1", "aLiCe");
+  EXPECT_EQ(guard->failures("203.0.113.1", "alice"), 0u);
+  for (const char* a : {"2001:db8:1:2::1", "2001:db8:1:2:ffff::7", "2001:db8:1:2:1:2:3:4"})
+    (void)guard->failed(a, "");
+  EXPECT_EQ(guard->failures("2001:db8:1:2::99", ""), 3u);
+  EXPECT_EQ(guard->failures("2001:db8:1:3::1", ""), 0u);
+  EXPECT_EQ(zest::base::address_group("2001:db8:1:2:3:4:5:6", 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(zest::base::address_group("2001:db8:1:2:3:4:5:6", 48), "2001:db8:1::/48");
+  EXPECT_EQ(zest::base::address_group("192.0.2.7", 64), "192.0.2.7");
+}
+
+// Issue 15.4: an exchange the client abandons (cancels, or leaves by
+// closing the connection) counts as a failed login.
+TEST_F(SessionTest, AbandonedExchangesCountAsFailures) {
+  open(loopback());
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\"\r\n"), "\"\"\r\n");
+  EXPECT_EQ(feed("\"*\"\r\n"), "NO \"Authentication cancelled\"\r\n");
+  EXPECT_EQ(guard->failures("192.0.2.1", ""), 1u);
+  // SCRAM: the client-first message names the user; then the client goes.
+  EXPECT_EQ(feed("AUTHENTICATE \"SCRAM-SHA-256\" \"" +
+                 zest::base::base64_encode("n,,n=carol,r=abcdefghijklmnop") + "\"\r\n")
+                .front(),
+            '"');
+  driver.reset();
+  session.reset();  // the connection closes mid-exchange
+  EXPECT_EQ(guard->failures("192.0.2.1", ""), 2u);
+  EXPECT_EQ(guard->failures("203.0.113.1", "carol"), 1u);
+}
+
+// Issue 15.4: SCRAM must not tell existing users apart. A user with stored
+// keys gets their constant salt; an unknown user and a user without keys
+// get a salt of the same length and the same iteration count, the same on
+// every attempt.
+TEST_F(SessionTest, ScramSaltsDoNotRevealWhichUsersExist) {
+  auto server_first = [&](const std::string& user) {
+    open(loopback());
+    const std::string line =
+        feed("AUTHENTICATE \"SCRAM-SHA-256\" \"" +
+             zest::base::base64_encode("n,,n=" + user + ",r=abcdefghijklmnop") + "\"\r\n");
+    const auto a = line.find('"'), b = line.rfind('"');
+    EXPECT_TRUE(a != std::string::npos && b > a) << line;
+    auto decoded = zest::base::base64_decode(line.substr(a + 1, b - a - 1));
+    EXPECT_TRUE(decoded) << line;
+    std::string s, i;
+    for (std::string_view rest = decoded ? *decoded : "";;) {
+      const auto comma = rest.find(',');
+      const std::string_view attr = rest.substr(0, comma);
+      if (attr.starts_with("s=")) s = attr.substr(2);
+      if (attr.starts_with("i=")) i = attr.substr(2);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return std::pair{s, i};
+  };
+  const auto carol = server_first("carol"), carol2 = server_first("carol");
+  const auto ghost = server_first("ghost"), ghost2 = server_first("ghost");
+  const auto alice = server_first("alice");  // {PLAIN}: no SCRAM keys
+  EXPECT_EQ(carol, carol2);
+  EXPECT_EQ(ghost, ghost2);
+  EXPECT_NE(ghost.first, server_first("ghost2").first);
+  EXPECT_EQ(ghost.first.size(), carol.first.size());
+  EXPECT_EQ(alice.first.size(), carol.first.size());
+  EXPECT_EQ(ghost.second, carol.second);
+  EXPECT_EQ(alice.second, carol.second);
 }
 
 }  // namespace
