@@ -302,6 +302,22 @@ Result<bool> LineServer::listen(std::span<const Endpoint> endpoints) {
       m.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                          asio::ssl::context::no_tlsv1_1);
+      SSL_CTX* ctx = m.tls->native_handle();
+      const std::string& min = m.options.tls_min_protocol;
+      const int version = min == "TLSv1.3" ? TLS1_3_VERSION : min == "TLSv1.2" ? TLS1_2_VERSION : 0;
+      if (version == 0) {
+        m.tls.reset();
+        return R::failure("[tls] min_protocol: \"" + min + "\" is not TLSv1.2 or TLSv1.3");
+      }
+      SSL_CTX_set_min_proto_version(ctx, version);
+      const std::string ciphers =
+          m.options.tls_ciphers.empty() ? kModernCiphers : m.options.tls_ciphers;
+      if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
+        m.tls.reset();
+        return R::failure("[tls] ciphers: no usable cipher in \"" + ciphers + "\"");
+      }
+      // The server's order: the client cannot pick the weakest shared one.
+      SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
       m.tls->use_certificate_chain_file(m.options.tls_cert);
       m.tls->use_private_key_file(m.options.tls_key, asio::ssl::context::pem);
     } catch (const std::system_error& e) {

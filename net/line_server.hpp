@@ -55,11 +55,22 @@ struct ConnectionInfo {
 using HandlerFactory = std::function<std::unique_ptr<LineHandler>(const ConnectionInfo&)>;
 using NetLog = std::function<void(std::string_view line)>;
 
+// The default TLS 1.2 ciphers: forward-secret key exchange (ECDHE, DHE)
+// with AEAD only; no static-RSA key exchange, no CBC (issue 15.7).
+inline constexpr const char* kModernCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+
 struct ServerOptions {
   std::size_t max_line = 64 * 1024;  // longer lines are dropped and reported
   std::size_t max_connections = 256;
   std::size_t workers = 4;
   std::string tls_cert, tls_key;  // PEM files; both empty = no TLS
+  // [tls] min_protocol ("TLSv1.2" or "TLSv1.3") and ciphers (an OpenSSL
+  // cipher list for TLS 1.2; TLS 1.3 suites are OpenSSL's, all AEAD).
+  std::string tls_min_protocol = "TLSv1.2";
+  std::string tls_ciphers;  // "" = kModernCiphers
 };
 
 class LineServer {

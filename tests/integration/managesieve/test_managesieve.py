@@ -338,6 +338,55 @@ class ConnectionLimits(Base):
         c.close()
 
 
+class TlsPolicy(Base):
+    """Issue 15.7: [tls] min_protocol and ciphers on the STARTTLS server."""
+
+    def handshake(self, configure):
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send("STARTTLS\r\n")
+        self.assertTrue(r.until_status()[-1].startswith(b"OK"))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(self.env.ca)
+        configure(ctx)
+        try:
+            tls = ctx.wrap_socket(r.sock, server_hostname="localhost")
+        except (ssl.SSLError, OSError):
+            r.close()
+            return None
+        info = (tls.version(), tls.cipher()[0])
+        tls.close()
+        return info
+
+    def test_static_rsa_and_cbc_refused_modern_accepted(self):
+        def static_rsa(ctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers("AES128-SHA:AES256-SHA:AES128-GCM-SHA256:@SECLEVEL=0")
+        self.assertIsNone(self.handshake(static_rsa))
+
+        def ecdhe_cbc(ctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers("ECDHE-RSA-AES128-SHA:@SECLEVEL=0")
+        self.assertIsNone(self.handshake(ecdhe_cbc))
+
+        def tls12(ctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        version, cipher = self.handshake(tls12)
+        self.assertEqual(version, "TLSv1.2")
+        self.assertTrue(cipher.startswith("ECDHE-"), cipher)
+        self.assertEqual(self.handshake(lambda ctx: None)[0], "TLSv1.3")
+
+
+class TlsMinimumProtocol(Base):
+    extra = '[tls]\nmin_protocol = "TLSv1.3"\n'
+
+    def test_tls12_refused_when_13_is_the_minimum(self):
+        def tls12(ctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        self.assertIsNone(TlsPolicy.handshake(self, tls12))
+        self.assertEqual(TlsPolicy.handshake(self, lambda ctx: None)[0], "TLSv1.3")
+
+
 class ScramCredentials(Base):
     def test_user_added_with_scram_sha256_scheme(self):
         self.env.add_user("carol", "pencil", scheme="SCRAM-SHA-256")
