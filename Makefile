@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: deps test-deps build run test test-asan conformance differential bench bench-compare clean format
+.PHONY: deps test-deps build run test test-asan package conformance differential bench bench-compare clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,6 +39,11 @@ bench: build
 # zestd against Dovecot/Pigeonhole, one table of ratios (root; ~15 min).
 bench-compare:
 	@bash bench/compare.sh
+
+# The Debian 12 package (and its -dbgsym) in build/packages/; see
+# docs/zestd.md "Installing the package".
+package: build
+	@cd build && cpack -G DEB -B $(CURDIR)/build/packages
 
 clean:
 	rm -rf build build-asan
