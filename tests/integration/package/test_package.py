@@ -80,11 +80,31 @@ class Daemon:
 
     def __init__(self, log_path):
         env = {k: v for k, v in os.environ.items() if k != "ZEST_ALLOW_ROOT"}
+        # Stands in for systemd's notify socket (Type=notify): zestd sends
+        # READY/RELOADING/STOPPING here, after it has become `zest`.
+        sockdir = os.path.dirname(log_path)
+        os.chmod(sockdir, 0o755)
+        self.notify_path = os.path.join(sockdir, "notify")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        os.chmod(self.notify_path, 0o777)
+        self.notify.settimeout(30)
+        self.notes = []
+        env["NOTIFY_SOCKET"] = self.notify_path
         self.log_path = log_path
         self.logf = open(log_path, "ab")
         self.proc = subprocess.Popen(["/usr/sbin/zestd", "-c", CONF], stderr=self.logf, env=env)
         self.wait_log("event=started")
         self.lmtp = int(re.search(r"event=listening protocol=lmtp address=\S+:(\d+)", self.log()).group(1))
+
+    def wait_notify(self, field):
+        """The next sd_notify datagram that carries `field` (e.g. READY=1)."""
+        for _ in range(20):
+            msg = self.notify.recv(4096).decode()
+            self.notes.append(msg)
+            if field in msg.splitlines():
+                return msg
+        raise AssertionError("no %s from zestd: %s" % (field, self.notes))
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
@@ -261,6 +281,8 @@ def main():
         gids = re.search(r"Gid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", status).groups()
         check(set(map(int, uids)) == {zest_pw.pw_uid}, "zestd runs as zest (uids %s)" % (uids,))
         check(set(map(int, gids)) == {grp_gid("zest")}, "zestd runs as group zest (gids %s)" % (gids,))
+        d.wait_notify("READY=1")
+        check(True, "zestd told the notify socket READY=1 (Type=notify)")
         d.wait_log("event=tmp-cleanup-done")
         check(d.log().index("event=started") < d.log().index("event=tmp-cleanup-start"),
               "the tmp/ sweep starts after the listeners are up")
@@ -277,6 +299,9 @@ def main():
         fp_new = make_cert("new.example")
         os.kill(d.proc.pid, signal.SIGHUP)
         d.wait_log("event=reloaded")
+        d.wait_notify("RELOADING=1")
+        d.wait_notify("READY=1")
+        check(True, "SIGHUP: RELOADING=1 then READY=1 on the notify socket")
         c = lmtp(d.lmtp)
         check(starttls_fingerprint(c) == fp_new, "a new connection after SIGHUP sees the new certificate")
         c.quit()
@@ -311,6 +336,8 @@ def main():
         s.rcpt("alice@example.org")
         os.kill(d.proc.pid, signal.SIGTERM)
         d.wait_log("event=shutdown")
+        d.wait_notify("STOPPING=1")
+        check(True, "SIGTERM: STOPPING=1 on the notify socket")
         refused = False
         for _ in range(100):
             try:
