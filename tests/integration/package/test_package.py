@@ -96,6 +96,8 @@ class Daemon:
         self.proc = subprocess.Popen(["/usr/sbin/zestd", "-c", CONF], stderr=self.logf, env=env)
         self.wait_log("event=started")
         self.lmtp = int(re.search(r"event=listening protocol=lmtp address=\S+:(\d+)", self.log()).group(1))
+        self.sieve = int(re.search(r"event=listening protocol=managesieve address=\S+:(\d+)",
+                                   self.log()).group(1))
 
     def wait_notify(self, field):
         """The next sd_notify datagram that carries `field` (e.g. READY=1)."""
@@ -141,6 +143,22 @@ def starttls_fingerprint(c):
     return hashlib.sha256(c.sock.getpeercert(binary_form=True)).hexdigest()
 
 
+def managesieve_fingerprint(port):
+    """STARTTLS on a ManageSieve connection (RFC 5804 §2.2): the certificate's SHA-256."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        f = raw.makefile("rb")
+        for _ in range(50):
+            if f.readline().startswith(b"OK"):
+                break
+        raw.sendall(b"STARTTLS\r\n")
+        check(f.readline().startswith(b"OK"), "ManageSieve STARTTLS answered OK")
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with ctx.wrap_socket(raw) as t:
+            return hashlib.sha256(t.getpeercert(binary_form=True)).hexdigest()
+
+
 def message(subject):
     return ("From: a@example.org\r\nTo: alice@example.org\r\nSubject: %s\r\n"
             "Message-ID: <%s@test>\r\n\r\nbody\r\n" % (subject, subject)).encode()
@@ -158,9 +176,10 @@ def delivered(subject):
 def write_config(extra=""):
     text = open(CONF).read()
     text = re.sub(r'(?m)^listen = \["127.0.0.1:2424"\]', 'listen = ["127.0.0.1:0"]', text)
-    text = re.sub(r'(?m)^listen = \["127.0.0.1:4190"\]', 'listen = []', text)
-    text = text.replace('#tls_cert = "/etc/zest/tls/cert.pem"\n#tls_key = "/etc/zest/tls/key.pem"\n\n[managesieve]',
-                        'tls_cert = "/etc/zest/tls/cert.pem"\ntls_key = "/etc/zest/tls/key.pem"\n\n[managesieve]', 1)
+    text = re.sub(r'(?m)^listen = \["127.0.0.1:4190"\]', 'listen = ["127.0.0.1:0"]', text)
+    # Both [lmtp] and [managesieve] get STARTTLS with the same files.
+    text = text.replace('#tls_cert = "/etc/zest/tls/cert.pem"\n#tls_key = "/etc/zest/tls/key.pem"\n',
+                        'tls_cert = "/etc/zest/tls/cert.pem"\ntls_key = "/etc/zest/tls/key.pem"\n')
     text += "\n# test-package\n" + extra
     with open(CONF, "w") as f:
         f.write(text)
@@ -296,6 +315,7 @@ def main():
         # 6. Certificate renewal: SIGHUP.
         open_session = lmtp(d.lmtp)
         check(starttls_fingerprint(open_session) == fp_old, "STARTTLS shows the first certificate")
+        check(managesieve_fingerprint(d.sieve) == fp_old, "ManageSieve STARTTLS shows it too")
         fp_new = make_cert("new.example")
         os.kill(d.proc.pid, signal.SIGHUP)
         d.wait_log("event=reloaded")
@@ -305,6 +325,7 @@ def main():
         c = lmtp(d.lmtp)
         check(starttls_fingerprint(c) == fp_new, "a new connection after SIGHUP sees the new certificate")
         c.quit()
+        check(managesieve_fingerprint(d.sieve) == fp_new, "and so does a new ManageSieve connection")
         open_session.sendmail("a@example.org", ["alice@example.org"], message("survivor"))
         open_session.quit()
         check(len(delivered("survivor")) == 1, "the session opened before SIGHUP still delivers")
