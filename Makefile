@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: deps test-deps build run test test-asan conformance differential bench bench-compare clean format
+.PHONY: deps test-deps build run test test-asan package conformance differential bench bench-compare fuzz clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -40,8 +40,25 @@ bench: build
 bench-compare:
 	@bash bench/compare.sh
 
+# The Debian 12 package (and its -dbgsym) in build/packages/; see
+# docs/zestd.md "Installing the package".
+package: build
+	@cd build && cpack -G DEB -B $(CURDIR)/build/packages
+
+# The fuzzing campaign (clang + libFuzzer + ASan/UBSan; never part of
+# `make test`): every target for FUZZ_CPU_SECONDS of CPU time, minimised
+# corpora written back to tests/fuzz/corpus/, one line per target appended
+# to tests/fuzz/results.tsv. See docs/fuzzing.md.
+FUZZ_CPU_SECONDS ?= 1800
+fuzz: deps
+	@bash scripts/install-fuzz-deps.sh
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DZEST_FUZZ=ON -DZEST_WERROR=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	@python3 tests/fuzz/campaign.py --build build-fuzz --cpu-seconds $(FUZZ_CPU_SECONDS) --update-corpus
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <optional>
 #include <set>
 
@@ -104,6 +105,7 @@ Result<std::vector<EventSinkConfig>> parse_sinks(const toml::table& root, std::s
     const std::string at = where(elem, src) + ": error: [[events.sink]] ";
     auto bad = [&](std::string what) { return R::failure(at + what); };
     if (s.name.empty()) return bad("needs a name");
+    if (const toml::node* u = t.get("url")) s.url_position = where(*u, src);
     for (const auto& other : out)
       if (other.name == s.name) return bad("name \"" + s.name + "\" is used twice");
     if (s.type != "webhook" && s.type != "redis")
@@ -154,6 +156,7 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     if (n && !read(*n, c.member))                                                            \
       return R::failure(where(*n, src) + ": error: " + qualified(table, key) + " must be " + \
                         std::string(kind_text(#kind)));                                      \
+    if (n) c.positions[qualified(table, key)] = where(*n, src);                              \
   }
 #include "config/config_keys.def"
 #undef ZEST_KEY
@@ -217,6 +220,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.events_backoff_max_ms < c.events_backoff_initial_ms)
     return bad("[events] backoff_max_ms must be >= backoff_initial_ms");
   if (c.events_poll_interval_ms < 1) return bad("[events] poll_interval_ms must be >= 1");
+  if (const auto* st = root["sieve"].as_table())
+    for (const auto& [k, n] : *st) c.positions["[sieve] " + std::string(k.str())] = where(n, src);
   auto sieve = parse_engine_settings(text, src);
   if (!sieve) return R::failure(sieve.error());
   c.sieve = std::move(sieve.value());
@@ -228,6 +233,88 @@ Result<ServerConfig> load_server_config(std::string_view path) {
   auto text = read_config_file(path);
   if (!text) return Result<ServerConfig>::failure(text.error());
   return parse_server_config(text.value(), path);
+}
+
+std::string ServerConfig::position_of(std::string_view key) const {
+  const auto it = positions.find(key);
+  return it != positions.end() ? it->second : source;
+}
+
+namespace {
+
+std::string toml_string(std::string_view v) {
+  std::string out = "\"";
+  for (char ch : v) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(ch));
+      out += buf;
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+std::string toml_value(const std::string& v) {
+  return toml_string(v);
+}
+std::string toml_value(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_string(v[i]);
+  return out + "]";
+}
+std::string toml_value(std::int64_t v) {
+  return std::to_string(v);
+}
+std::string toml_value(bool v) {
+  return v ? "true" : "false";
+}
+
+// Keys whose values are never printed.
+bool is_secret(std::string_view key) {
+  return key == "password" || key == "secret";
+}
+
+}  // namespace
+
+std::string dump_server_config(const ServerConfig& c) {
+  std::string out = "# zestd --dump-config: " + c.source + " (defaults included)\n";
+  std::string_view prev_table = "\x01";
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                            \
+  if (std::string_view(table) != prev_table) {                                           \
+    prev_table = table;                                                                  \
+    if (!std::string_view(table).empty()) out += "\n[" + std::string(table) + "]\n";     \
+  }                                                                                      \
+  out += std::string(key) + " = " +                                                      \
+         (is_secret(key) && toml_value(c.member) != "\"\"" ? std::string("\"<hidden>\"") \
+                                                           : toml_value(c.member)) +     \
+         "\n";
+#include "config/config_keys.def"
+  for (const auto& s : c.event_sinks) {
+    out += "\n[[events.sink]]\n";
+#define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                   \
+  if (std::string_view(key) != "secret_file" || !s.secret_file.empty())       \
+    out += std::string(key) + " = " +                                         \
+           (is_secret(key) && !s.secret.empty() ? std::string("\"<hidden>\"") \
+                                                : toml_value(s.member)) +     \
+           "\n";
+#include "config/config_keys.def"
+  }
+  out += "\n[sieve]\n";
+  out += "max_actions = " + std::to_string(c.sieve.max_actions) + "\n";
+  out += "max_redirects = " + std::to_string(c.sieve.max_redirects) + "\n";
+  out += "max_script_size = " + std::to_string(c.sieve.max_script_size) + "\n";
+  out += "max_nesting = " + std::to_string(c.sieve.max_nesting) + "\n";
+  out += "max_instructions = " + std::to_string(c.sieve.max_instructions) + "\n";
+  out += "max_cpu_time = \"" + std::to_string(c.sieve.max_cpu_time.count()) + "ms\"\n";
+  if (c.sieve.extensions)
+    out += "extensions = " +
+           toml_value(
+               std::vector<std::string>(c.sieve.extensions->begin(), c.sieve.extensions->end())) +
+           "\n";
+  for (const auto& [k, v] : c.sieve.values) out += k + " = " + toml_string(v) + "\n";
+  return out;
 }
 
 std::string config_reference_markdown() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@ struct EventSinkConfig {
   using Bool = bool;
 #define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc) kind member = def;
 #include "config/config_keys.def"
+  std::string url_position;  // "<file>:<line>:<column>" of `url`
 };
 
 struct ServerConfig {
@@ -31,6 +33,12 @@ struct ServerConfig {
   std::vector<EventSinkConfig> event_sinks;  // [[events.sink]]
   interp::EngineSettings sieve;              // the [sieve] table
   std::string source;                        // file name, or "(built-in defaults)"
+  // "<file>:<line>:<column>" of each key set in the file, by its name as
+  // errors spell it ("[lmtp] tls_cert", "[[events.sink]] <name> url",
+  // "[sieve] extensions"), so later checks can point at the line.
+  std::map<std::string, std::string, std::less<>> positions;
+  // Where `key` was set, else the file name (a default is at fault).
+  std::string position_of(std::string_view key) const;
 };
 
 // Parses and validates (unknown keys and tables are errors; [sieve] is
@@ -39,6 +47,11 @@ struct ServerConfig {
 Result<ServerConfig> parse_server_config(std::string_view toml_text, std::string_view source_name);
 Result<ServerConfig> load_server_config(std::string_view path);
 ServerConfig default_server_config();
+
+// The effective configuration as TOML, defaults included, secrets
+// (passwords, webhook and sink secrets) replaced by "<hidden>"
+// (`zestd --dump-config`, like `doveconf -n`).
+std::string dump_server_config(const ServerConfig& c);
 
 // The Markdown reference of every key (for docs/configuration.md).
 std::string config_reference_markdown();

@@ -7,6 +7,7 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -111,13 +112,51 @@ Result<Endpoint> parse_endpoint(std::string_view spec) {
   return e;
 }
 
+namespace {
+
+// A server context with the [tls] policy: the oldest protocol and the TLS
+// 1.2 ciphers (ServerOptions), the server's cipher order, no renegotiation.
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const std::string& cert,
+                                                             const std::string& key,
+                                                             const ServerOptions& policy) {
+  using R = Result<std::shared_ptr<asio::ssl::context>>;
+  try {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    SSL_CTX* native = ctx->native_handle();
+    const std::string& min = policy.tls_min_protocol;
+    const int version = min == "TLSv1.3" ? TLS1_3_VERSION : min == "TLSv1.2" ? TLS1_2_VERSION : 0;
+    if (version == 0) return R::failure("[tls] min_protocol: \"" + min + "\" is not TLSv1.2 or TLSv1.3");
+    SSL_CTX_set_min_proto_version(native, version);
+    const std::string ciphers = policy.tls_ciphers.empty() ? kModernCiphers : policy.tls_ciphers;
+    if (SSL_CTX_set_cipher_list(native, ciphers.c_str()) != 1)
+      return R::failure("[tls] ciphers: no usable cipher in \"" + ciphers + "\"");
+    SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+    ctx->use_certificate_chain_file(cert);
+    ctx->use_private_key_file(key, asio::ssl::context::pem);
+    return ctx;
+  } catch (const std::system_error& e) {
+    return R::failure("TLS certificate/key: " + std::string(e.what()));
+  }
+}
+
+}  // namespace
+
 struct LineServer::Impl {
   ServerOptions options;
   HandlerFactory factory;
   NetLog log;
   asio::io_context io{1};
   asio::thread_pool pool;
-  std::optional<asio::ssl::context> tls;
+  // Shared: a session that started TLS keeps its context across a reload.
+  std::shared_ptr<asio::ssl::context> tls;
+  std::mutex tls_mu;  // reload_tls() swaps `tls` from another thread
+  std::shared_ptr<asio::ssl::context> current_tls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
   std::vector<tcp::acceptor> tcp_acceptors;
   std::vector<unix_sock::acceptor> unix_acceptors;
   std::vector<std::uint16_t> ports;
@@ -133,7 +172,7 @@ struct LineServer::Impl {
     ConnectionInfo info;
     info.id = next_id++;
     info.remote = std::move(remote);
-    info.tls_available = tls.has_value();
+    info.tls_available = current_tls() != nullptr;
     info.over_limit = active >= options.max_connections;
     ++active;
     struct Count {
@@ -141,6 +180,7 @@ struct LineServer::Impl {
       ~Count() { --n; }
     } count{active};
     auto handler = factory(info);
+    std::shared_ptr<asio::ssl::context> session_tls;  // outlives the stream
     Stream<Socket> stream(std::move(sock));
     auto watch = std::make_shared<Watch>(io.get_executor());
     // The watchdog: cancels pending I/O once the deadline passes.
@@ -227,7 +267,9 @@ struct LineServer::Impl {
         if (!open) break;
         if (tls_now) {
           framer.drop_buffered();  // plaintext pipelined after STARTTLS
-          co_await stream.start_tls(*tls);
+          session_tls = current_tls();
+          if (!session_tls) break;
+          co_await stream.start_tls(*session_tls);
           handler->on_tls_started();
           Output g = handler->tls_greeting();
           if (!g.bytes.empty()) co_await stream.write(g.bytes);
@@ -286,7 +328,7 @@ LineServer::~LineServer() {
 }
 
 bool LineServer::tls_available() const {
-  return impl_->tls.has_value();
+  return impl_->current_tls() != nullptr;
 }
 
 std::uint16_t LineServer::bound_port(std::size_t i) const {
@@ -297,33 +339,9 @@ Result<bool> LineServer::listen(std::span<const Endpoint> endpoints) {
   using R = Result<bool>;
   Impl& m = *impl_;
   if (!m.options.tls_cert.empty() && !m.tls) {
-    try {
-      m.tls.emplace(asio::ssl::context::tls_server);
-      m.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1);
-      SSL_CTX* ctx = m.tls->native_handle();
-      const std::string& min = m.options.tls_min_protocol;
-      const int version = min == "TLSv1.3" ? TLS1_3_VERSION : min == "TLSv1.2" ? TLS1_2_VERSION : 0;
-      if (version == 0) {
-        m.tls.reset();
-        return R::failure("[tls] min_protocol: \"" + min + "\" is not TLSv1.2 or TLSv1.3");
-      }
-      SSL_CTX_set_min_proto_version(ctx, version);
-      const std::string ciphers =
-          m.options.tls_ciphers.empty() ? kModernCiphers : m.options.tls_ciphers;
-      if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
-        m.tls.reset();
-        return R::failure("[tls] ciphers: no usable cipher in \"" + ciphers + "\"");
-      }
-      // The server's order: the client cannot pick the weakest shared one.
-      SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
-      m.tls->use_certificate_chain_file(m.options.tls_cert);
-      m.tls->use_private_key_file(m.options.tls_key, asio::ssl::context::pem);
-    } catch (const std::system_error& e) {
-      m.tls.reset();
-      return R::failure("TLS certificate/key: " + std::string(e.what()));
-    }
+    auto ctx = make_tls_context(m.options.tls_cert, m.options.tls_key, m.options);
+    if (!ctx) return R::failure(ctx.error());
+    m.tls = std::move(ctx.value());
   }
   for (const auto& ep : endpoints) {
     try {
@@ -369,6 +387,42 @@ void LineServer::run(bool handle_signals) {
     });
   }
   m.io.run();
+}
+
+Result<bool> LineServer::reload_tls(const std::string& cert, const std::string& key) {
+  if (cert.empty()) return true;
+  auto ctx = make_tls_context(cert, key, impl_->options);
+  if (!ctx) return Result<bool>::failure(ctx.error());
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(ctx.value());
+  return true;
+}
+
+void LineServer::drain(std::chrono::seconds timeout) {
+  asio::post(impl_->io, [this, timeout] {
+    for (auto& a : impl_->tcp_acceptors) {
+      std::error_code ec;
+      a.close(ec);
+    }
+    for (auto& a : impl_->unix_acceptors) {
+      std::error_code ec;
+      a.close(ec);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    asio::co_spawn(
+        impl_->io,
+        [this, deadline]() -> awaitable<void> {
+          asio::steady_timer t(impl_->io);
+          while (impl_->active > 0 && std::chrono::steady_clock::now() < deadline) {
+            t.expires_after(std::chrono::milliseconds(100));
+            co_await t.async_wait(use_awaitable);
+          }
+          if (impl_->active > 0)
+            impl_->log("event=shutdown-timeout sessions=" + std::to_string(impl_->active));
+          impl_->io.stop();
+        },
+        asio::detached);
+  });
 }
 
 void LineServer::stop() {

@@ -85,6 +85,14 @@ class LineServer {
   // Serves until stop() or SIGINT/SIGTERM (when handle_signals).
   void run(bool handle_signals);
   void stop();  // thread-safe
+  // Graceful stop (thread-safe): closes the listeners at once, lets open
+  // sessions finish, and stops run() when the last one ends or `timeout`
+  // has passed, whichever comes first.
+  void drain(std::chrono::seconds timeout);
+  // Loads a new certificate and key (thread-safe); connections that start
+  // TLS afterwards use them, established ones keep theirs. On failure the
+  // current ones stay.
+  Result<bool> reload_tls(const std::string& cert, const std::string& key);
   bool tls_available() const;
   // The TCP port actually bound for endpoint `i` (for port 0).
   std::uint16_t bound_port(std::size_t i) const;

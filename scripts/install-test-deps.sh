@@ -22,6 +22,9 @@ packages=(
   # message-store events (tests/integration/events): the Redis sink's
   # receiver; the test runs its own instance on 127.0.0.1
   redis-server
+  # the package test (tests/integration/package): systemd-analyze verify
+  # and security --offline on the unit (systemd need not be running)
+  systemd
 )
 
 missing=()

@@ -247,6 +247,26 @@ ManageSieveService::~ManageSieveService() {
 }
 
 Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints) {
+  if (auto r = listen(endpoints); !r) return r;
+  serve();
+  return true;
+}
+
+void ManageSieveService::serve() {
+  Impl& m = *impl_;
+  if (m.server && !m.thread.joinable()) m.thread = std::thread([&m] { m.server->run(false); });
+}
+
+void ManageSieveService::drain(std::chrono::seconds timeout) {
+  if (impl_->server) impl_->server->drain(timeout);
+}
+
+Result<bool> ManageSieveService::reload_tls(const std::string& cert, const std::string& key) {
+  if (!impl_->server) return true;
+  return impl_->server->reload_tls(cert, key);
+}
+
+Result<bool> ManageSieveService::listen(std::span<const net::Endpoint> endpoints) {
   Impl& m = *impl_;
   // The secret behind the SCRAM salts of users without keys: kept in the
   // data directory (0600) so that those salts survive a restart.
@@ -299,9 +319,7 @@ Result<bool> ManageSieveService::start(std::span<const net::Endpoint> endpoints)
                                          std::move(slot), refuse, m.log, id, std::move(ev));
       },
       m.log.fn());
-  if (auto r = m.server->listen(endpoints); !r) return r;
-  m.thread = std::thread([&m] { m.server->run(false); });
-  return true;
+  return m.server->listen(endpoints);
 }
 
 std::uint16_t ManageSieveService::bound_port(std::size_t i) const {

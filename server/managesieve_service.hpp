@@ -2,8 +2,10 @@
 // own net::LineServer and I/O thread, over the script store delivery reads.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "base/result.hpp"
 #include "config/server_config.hpp"
@@ -21,6 +23,12 @@ class ManageSieveService {
 
   // Binds the endpoints and serves on a thread of its own.
   Result<bool> start(std::span<const net::Endpoint> endpoints);
+  // start() in two steps, so that zestd can drop privileges in between.
+  Result<bool> listen(std::span<const net::Endpoint> endpoints);
+  void serve();
+  // See net::LineServer::drain and reload_tls; stop() still joins.
+  void drain(std::chrono::seconds timeout);
+  Result<bool> reload_tls(const std::string& cert, const std::string& key);
   std::uint16_t bound_port(std::size_t i) const;
   void stop();
 

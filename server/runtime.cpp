@@ -68,6 +68,11 @@ void Logger::write(std::string_view line) {
 }
 
 DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
+    : DeliveryStack(cfg, log, Deferred{}) {
+  open_events(cfg, log);
+}
+
+DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log, Deferred)
     : settings(engine_settings(cfg)),
       users(cfg.passwd_file),
       scripts(registry, settings),
@@ -78,6 +83,9 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
       agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
   agent.set_notify_transport(&notify_transport);
   agent.set_notify_methods(&notify_methods);
+}
+
+void DeliveryStack::open_events(const config::ServerConfig& cfg, Logger& log) {
   auto opened = open_outbox(cfg);
   if (!opened) {
     outbox_error = opened.error();
@@ -146,20 +154,35 @@ void EventSenders::stop() {
   senders_.clear();
 }
 
-void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log) {
+void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log,
+                     std::stop_token stop) {
   auto all = stack.users.all();
   if (!all) {
     log.write("event=tmp-cleanup-error " + base::log_field("error", all.error()));
     return;
   }
+  const auto started = std::chrono::steady_clock::now();
+  log.write("event=tmp-cleanup-start users=" + std::to_string(all.value().size()));
   const auto now = std::chrono::system_clock::now();
+  std::size_t users = 0, removed = 0, failed = 0;
   for (const store::UserEntry& e : all.value()) {
+    if (stop.stop_requested()) break;
+    ++users;
     const store::SieveHome home{store::home_of(e, cfg.data_dir)};
     const auto r = store::clean_maildir_tmp(home.maildir(), now);
+    removed += r.removed;
+    failed += r.failed;
     if (r.removed == 0 && r.failed == 0) continue;
     log.write("event=tmp-cleanup " + base::log_field("user", e.name) +
               " removed=" + std::to_string(r.removed) + " failed=" + std::to_string(r.failed));
   }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log.write("event=tmp-cleanup-done users=" + std::to_string(users) +
+            " removed=" + std::to_string(removed) + " failed=" + std::to_string(failed) +
+            " interrupted=" + (stop.stop_requested() ? "yes" : "no") +
+            " duration_ms=" + std::to_string(ms));
 }
 
 }  // namespace zest::server

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,11 @@ class Logger {
 
 struct DeliveryStack {
   explicit DeliveryStack(const config::ServerConfig& cfg, Logger& log);
+  // Without touching the disk: zestd builds the stack before it binds and
+  // drops privileges, then calls open_events().
+  struct Deferred {};
+  DeliveryStack(const config::ServerConfig& cfg, Logger& log, Deferred);
+  void open_events(const config::ServerConfig& cfg, Logger& log);
   interp::Registry registry;
   interp::EngineSettings settings;  // [sieve] and the [notify] limits
   store::UserDb users;
@@ -72,9 +78,12 @@ class EventSenders {
   events::Outbox* outbox_ = nullptr;
 };
 
-// zestd startup: removes files older than 36 hours from every user's
-// Maildir tmp/ (interrupted deliveries; the Maildir convention) and logs
-// what it removed. Unreadable users or homes are only logged.
-void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log);
+// zestd startup, in the background once the listeners are up: removes
+// files older than 36 hours from every user's Maildir tmp/ (interrupted
+// deliveries; the Maildir convention), logging its start, what it removed
+// and its end. Unreadable users or homes are only logged; `stop` ends it
+// early (shutdown).
+void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log,
+                     std::stop_token stop = {});
 
 }  // namespace zest::server

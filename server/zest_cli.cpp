@@ -13,6 +13,7 @@
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
 #include "mail/message.hpp"
+#include "server/privileges.hpp"
 #include "server/runtime.hpp"
 #include "store/maildir_tx.hpp"
 #include "transport/curl.hpp"
@@ -160,6 +161,7 @@ int main(int argc, char** argv) {
   ::umask(077);
   CLI::App app{"zest: Sieve mail filtering administration and local delivery"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "zest " ZEST_VERSION_STRING);
   std::string config_path;
   app.add_option("-c,--config", config_path, "configuration file (TOML); default: built-in");
 
@@ -219,6 +221,11 @@ int main(int argc, char** argv) {
     return kExConfig;
   }
   const auto& cfg = loaded.value();
+  // Run as root, act as the service user: what gets created is its own.
+  if (auto who = server::drop_privileges(cfg); !who) {
+    std::cerr << "zest: " << who.error() << "\n";
+    return 77;  // EX_NOPERM
+  }
   if (dlv->parsed()) return deliver(cfg, sender, orig, rcpt, verbose);
   if (ev_list->parsed()) return events_list(cfg, ev_state, ev_sink, ev_user, ev_limit);
   if (ev_retry->parsed()) return events_retry(cfg, ev_ids, ev_all, ev_sink);

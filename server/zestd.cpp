@@ -1,10 +1,17 @@
 // zestd: the Sieve mail-filtering daemon. Runs in the foreground (as
 // systemd expects) and serves LMTP and ManageSieve (RFC 5804).
+//
+// Start-up order matters: bind every listener (root may be needed for the
+// ports), drop to the service account, and only then open user data,
+// accept connections and tell systemd READY. SIGHUP reloads, SIGTERM
+// drains (docs/zestd.md "Running as a service").
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 
-#include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -13,21 +20,94 @@
 #include "config/server_config.hpp"
 #include "delivery/lmtp_handler.hpp"
 #include "net/line_server.hpp"
+#include "server/config_check.hpp"
 #include "server/managesieve_service.hpp"
+#include "server/privileges.hpp"
 #include "server/runtime.hpp"
+#include "server/service_manager.hpp"
 #include "transport/curl.hpp"
 
 using namespace zest;
+
+namespace {
+
+constexpr int kExNoPerm = 77, kExConfig = 78, kExOsErr = 71;
+
+Result<config::ServerConfig> load(const std::string& path) {
+  return path.empty() ? Result<config::ServerConfig>(config::default_server_config())
+                      : config::load_server_config(path);
+}
+
+std::vector<net::Endpoint> endpoints(const std::vector<std::string>& specs) {
+  std::vector<net::Endpoint> out;
+  for (const auto& spec : specs)
+    if (auto ep = net::parse_endpoint(spec)) out.push_back(*ep);
+  return out;
+}
+
+// SIGHUP: a configuration that fails the checks is refused and the running
+// one stays. What can change without a restart does (TLS certificates and
+// keys); the passwd-file and scripts are re-read on change anyway (mtime).
+// Other changed keys are named in the log as needing a restart.
+void reload(const std::string& path, const config::ServerConfig& running, net::LineServer& lmtp,
+            server::ManageSieveService& managesieve, server::Logger& log) {
+  server::notify_reloading();
+  log.write("event=reload-start " + base::log_field("config", running.source));
+  auto fresh = load(path);
+  std::vector<std::string> problems;
+  if (!fresh) {
+    problems.push_back(fresh.error());
+  } else {
+    server::Logger quiet("zestd", false);
+    server::DeliveryStack probe(fresh.value(), quiet, server::DeliveryStack::Deferred{});
+    problems = server::check_config(fresh.value(), probe);
+  }
+  if (problems.empty()) {
+    const auto& c = fresh.value();
+    if (auto r = lmtp.reload_tls(c.lmtp_tls_cert, c.lmtp_tls_key); !r)
+      problems.push_back("[lmtp] " + r.error());
+    if (auto r = managesieve.reload_tls(c.managesieve_tls_cert, c.managesieve_tls_key); !r)
+      problems.push_back("[managesieve] " + r.error());
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) log.write("event=reload-refused " + base::log_field("error", p));
+    server::notify_ready("running (reload refused: see the log)");
+    return;
+  }
+  const auto& c = fresh.value();
+  std::string restart;
+  auto changed = [&](std::string_view key, bool differs) {
+    if (differs) restart += (restart.empty() ? "" : ",") + std::string(key);
+  };
+  // TLS files are applied above; the rest of the keys are read once.
+#define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                              \
+  if (std::string_view(#member).find("tls_") == std::string_view::npos)                    \
+    changed(std::string_view(table).empty() ? std::string(key)                             \
+                                            : std::string(table) + "." + std::string(key), \
+            c.member != running.member);
+#include "config/config_keys.def"
+  changed("events.sink", c.event_sinks.size() != running.event_sinks.size());
+  log.write("event=reloaded tls=yes" +
+            (restart.empty() ? std::string() : " " + base::log_field("restart_needed", restart)));
+  server::notify_ready("running");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Everything zest creates (homes, Maildirs, scripts, state files, the
   // events outbox) is private to its user: see docs/security.md.
   ::umask(077);
-  CLI::App app{"zestd: Sieve mail filtering (LMTP delivery agent)"};
+  CLI::App app{"zestd: Sieve mail filtering (LMTP delivery agent and ManageSieve server)"};
   std::string config_path;
-  bool check = false, reference = false;
+  bool check = false, reference = false, dump = false;
+  app.set_version_flag("--version", "zestd " ZEST_VERSION_STRING);
   app.add_option("-c,--config", config_path, "configuration file (TOML); default: built-in");
-  app.add_flag("--check-config", check, "validate the configuration and exit");
+  app.add_flag("--check-config", check,
+               "check the configuration as start-up would (files, certificates, scripts, URLs); "
+               "print each problem with its file and line; exit 78 if there is one");
+  app.add_flag("--dump-config", dump,
+               "print the effective configuration, defaults included, secrets hidden");
   app.add_flag("--config-reference", reference, "print the Markdown reference of all keys");
   try {
     app.parse(argc, argv);
@@ -38,52 +118,48 @@ int main(int argc, char** argv) {
     std::cout << config::config_reference_markdown();
     return 0;
   }
-  auto loaded = config_path.empty() ? Result<config::ServerConfig>(config::default_server_config())
-                                    : config::load_server_config(config_path);
+  auto loaded = load(config_path);
   if (!loaded) {
     std::cerr << "zestd: " << loaded.error() << "\n";
-    return 78;  // EX_CONFIG
+    return kExConfig;
   }
   const config::ServerConfig& cfg = loaded.value();
-  std::vector<net::Endpoint> lmtp;
-  for (const auto& spec : cfg.lmtp_listen) {
-    auto ep = net::parse_endpoint(spec);
-    if (!ep) {
-      std::cerr << "zestd: " << cfg.source << ": [lmtp] listen: " << ep.error() << "\n";
-      return 78;
-    }
-    lmtp.push_back(*ep);
+  if (dump) {
+    std::cout << config::dump_server_config(cfg);
+    return 0;
   }
-  std::vector<net::Endpoint> sieve_eps;
-  for (const auto& spec : cfg.managesieve_listen) {
-    auto ep = net::parse_endpoint(spec);
-    if (!ep) {
-      std::cerr << "zestd: " << cfg.source << ": [managesieve] listen: " << ep.error() << "\n";
-      return 78;
-    }
-    sieve_eps.push_back(*ep);
-  }
+  server::Logger log("zestd");
   if (check) {
+    server::Logger quiet("zestd", false);
+    server::DeliveryStack probe(cfg, quiet, server::DeliveryStack::Deferred{});
+    const auto problems = server::check_config(cfg, probe);
+    for (const auto& p : problems) std::cerr << p << "\n";
+    if (!problems.empty()) {
+      std::cerr << "zestd: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")
+                << " in " << cfg.source << "\n";
+      return kExConfig;
+    }
     std::cout << "zestd: configuration " << cfg.source << " is valid\n";
     return 0;
   }
+  for (const auto* list : {&cfg.lmtp_listen, &cfg.managesieve_listen})
+    for (const auto& spec : *list)
+      if (auto ep = net::parse_endpoint(spec); !ep) {
+        std::cerr << "zestd: " << cfg.source << ": listen: " << ep.error() << "\n";
+        return kExConfig;
+      }
+  const auto lmtp = endpoints(cfg.lmtp_listen);
+  const auto sieve_eps = endpoints(cfg.managesieve_listen);
+
+  // Signals are taken by sigwait() below; every thread started from here on
+  // inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const transport::CurlGlobal curl;
-  server::Logger log("zestd");
-  (void)base::make_private_dirs(cfg.data_dir);
-  server::DeliveryStack stack(cfg, log);
-  server::sweep_stale_tmp(stack, cfg, log);
-  if (!stack.outbox_error.empty()) {
-    std::cerr << "zestd: [events] outbox " << cfg.events_outbox << ": " << stack.outbox_error
-              << "\n";
-    return 71;
-  }
-  server::EventSenders event_senders;
-  if (stack.outbox)
-    if (auto r = event_senders.start(cfg, *stack.outbox, log); !r) {
-      std::cerr << "zestd: " << cfg.source << ": " << r.error() << "\n";
-      return 78;
-    }
+  server::DeliveryStack stack(cfg, log, server::DeliveryStack::Deferred{});
 
   delivery::LmtpOptions lopts;
   lopts.hostname = cfg.hostname;
@@ -104,32 +180,77 @@ int main(int argc, char** argv) {
                          log.fn());
   if (auto r = server.listen(lmtp); !r) {
     std::cerr << "zestd: " << r.error() << "\n";
-    return 71;  // EX_OSERR
+    return kExOsErr;
   }
+  server::ManageSieveService managesieve(cfg, stack, log);
+  if (!sieve_eps.empty())
+    if (auto r = managesieve.listen(sieve_eps); !r) {
+      std::cerr << "zestd: [managesieve] " << r.error() << "\n";
+      return kExOsErr;
+    }
+  // Bound: now give up root before any user data is read.
+  auto who = server::drop_privileges(cfg);
+  if (!who) {
+    std::cerr << "zestd: " << who.error() << "\n";
+    log.write("event=privileges-refused " + base::log_field("error", who.error()));
+    return kExNoPerm;
+  }
+  log.write("event=privileges " + base::log_field("identity", *who));
+
+  (void)base::make_private_dirs(cfg.data_dir);
+  stack.open_events(cfg, log);
+  if (!stack.outbox_error.empty()) {
+    std::cerr << "zestd: [events] outbox " << cfg.events_outbox << ": " << stack.outbox_error
+              << "\n";
+    return kExOsErr;
+  }
+  server::EventSenders event_senders;
+  if (stack.outbox)
+    if (auto r = event_senders.start(cfg, *stack.outbox, log); !r) {
+      std::cerr << "zestd: " << cfg.source << ": " << r.error() << "\n";
+      return kExConfig;
+    }
+
   for (std::size_t i = 0; i < lmtp.size(); ++i) {
     std::string where = lmtp[i].to_string();
     if (lmtp[i].kind == net::Endpoint::Kind::Tcp && lmtp[i].port == 0)
       where = lmtp[i].host + ":" + std::to_string(server.bound_port(i));
     log.write("event=listening protocol=lmtp " + base::log_field("address", where));
   }
-  server::ManageSieveService managesieve(cfg, stack, log);
-  if (!sieve_eps.empty()) {
-    if (auto r = managesieve.start(sieve_eps); !r) {
-      std::cerr << "zestd: [managesieve] " << r.error() << "\n";
-      return 71;
-    }
-    for (std::size_t i = 0; i < sieve_eps.size(); ++i) {
-      std::string where = sieve_eps[i].to_string();
-      if (sieve_eps[i].kind == net::Endpoint::Kind::Tcp && sieve_eps[i].port == 0)
-        where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
-      log.write("event=listening protocol=managesieve " + base::log_field("address", where));
-    }
+  for (std::size_t i = 0; i < sieve_eps.size(); ++i) {
+    std::string where = sieve_eps[i].to_string();
+    if (sieve_eps[i].kind == net::Endpoint::Kind::Tcp && sieve_eps[i].port == 0)
+      where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
+    log.write("event=listening protocol=managesieve " + base::log_field("address", where));
   }
+  std::thread lmtp_thread([&server] { server.run(false); });
+  if (!sieve_eps.empty()) managesieve.serve();
   log.write("event=started " + base::log_field("config", cfg.source) + " " +
             base::log_field("data_dir", cfg.data_dir) + " " +
             base::log_field("passwd_file", cfg.passwd_file));
-  server.run(true);
+  server::notify_ready("running");
+  // The tmp/ sweep of a large site takes a while: not before serving.
+  std::jthread sweep([&](std::stop_token stop) { server::sweep_stale_tmp(stack, cfg, log, stop); });
+
+  for (;;) {
+    int sig = 0;
+    if (::sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      reload(config_path, cfg, server, managesieve, log);
+      continue;
+    }
+    log.write("event=shutdown signal=" + std::to_string(sig) +
+              " timeout=" + std::to_string(cfg.server_shutdown_timeout));
+    break;
+  }
+  server::notify_stopping();
+  sweep.request_stop();
+  const auto timeout = std::chrono::seconds(cfg.server_shutdown_timeout);
+  server.drain(timeout);
+  managesieve.drain(timeout);
+  lmtp_thread.join();
   managesieve.stop();
+  sweep.join();
   event_senders.stop();
   log.write("event=stopped");
   return 0;

@@ -8,6 +8,7 @@
 int main(int argc, char** argv) {
   using namespace zest;
   CLI::App app{"Disassemble a zest binary (.svbc) or a Sieve script"};
+  app.set_version_flag("--version", "sieve-dump (zest) " ZEST_VERSION_STRING);
   std::string file;
   app.add_option("FILE", file, "binary (.svbc) or Sieve script")->required();
   try {

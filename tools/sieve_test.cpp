@@ -85,6 +85,7 @@ int trace_level(const std::string& s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Run a Sieve script against a message and show the resulting actions"};
+  app.set_version_flag("--version", "sieve-test (zest) " ZEST_VERSION_STRING);
   std::string script_path, message_path, sender, recipient, orig_recipient, extensions;
   std::string trace_file, trace_level_name = "tests", dump_file, config_file, maildir_path;
   bool force_compile = false, execute = false, json = false;

@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
   using namespace zest;
   CLI::App app{"Compile a Sieve script to a zest binary (.svbc)"};
+  app.set_version_flag("--version", "sievec (zest) " ZEST_VERSION_STRING);
   std::string script, output;
   app.add_option("SCRIPT", script, "Sieve script")->required();
   app.add_option("OUTPUT", output, "binary to write (default: SCRIPT with .svbc extension)");
