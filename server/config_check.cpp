@@ -61,6 +61,20 @@ struct Checker {
     SSL_CTX_free(ctx);
   }
 
+  // [tls]: a minimum protocol OpenSSL knows and a cipher list it accepts
+  // (the listeners would refuse them at start).
+  void tls_policy() {
+    const std::string& min = cfg.tls_min_protocol;
+    if (min != "TLSv1.2" && min != "TLSv1.3")
+      add("[tls] min_protocol", "\"" + min + "\" is not \"TLSv1.2\" or \"TLSv1.3\"");
+    if (cfg.tls_ciphers.empty()) return;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) return add("[tls] ciphers", "cannot create a TLS context");
+    if (SSL_CTX_set_cipher_list(ctx, cfg.tls_ciphers.c_str()) != 1)
+      add("[tls] ciphers", "no cipher OpenSSL knows in \"" + cfg.tls_ciphers + "\"");
+    SSL_CTX_free(ctx);
+  }
+
   void compile(std::string_view key, const fs::path& script) {
     const auto text = base::read_file(script.string());
     if (!text) return add(key, script.string() + ": cannot read");
@@ -88,6 +102,7 @@ struct Checker {
     listeners("[managesieve] listen", cfg.managesieve_listen);
     tls_pair("lmtp", cfg.lmtp_tls_cert, cfg.lmtp_tls_key);
     tls_pair("managesieve", cfg.managesieve_tls_cert, cfg.managesieve_tls_key);
+    tls_policy();
     std::error_code ec;
     if (fs::exists(cfg.data_dir, ec) && !fs::is_directory(cfg.data_dir, ec))
       add("data_dir", cfg.data_dir + ": not a directory");

@@ -109,6 +109,21 @@ tls_key = "{self.dir}/b.key"
         self.assertIn("[lmtp] tls_key", r.stderr)
         self.assertNotIn("[managesieve]", r.stderr)
 
+    def test_tls_policy_is_checked(self):
+        """Issue 15.7: [tls] min_protocol and ciphers are checked before start."""
+        cfg = self.write("z.toml", f'''data_dir = "{self.dir}"
+[lmtp]
+listen = ["127.0.0.1:0"]
+[tls]
+min_protocol = "TLSv1.0"
+ciphers = "NO-SUCH-CIPHER"
+''')
+        r = zestd("-c", cfg, "--check-config")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn("%s:%d:" % (cfg, self.line_of(cfg, "min_protocol")), r.stderr)
+        self.assertIn("[tls] min_protocol", r.stderr)
+        self.assertIn("%s:%d:" % (cfg, self.line_of(cfg, "NO-SUCH-CIPHER")), r.stderr)
+
     def test_good_file_is_valid(self):
         cfg = self.write("z.toml", f'data_dir = "{self.dir}"\n[lmtp]\nlisten = ["127.0.0.1:0"]\n')
         r = zestd("-c", cfg, "--check-config")

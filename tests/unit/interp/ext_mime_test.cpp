@@ -117,5 +117,30 @@ TEST(Mime, EncloseMessage) {
   EXPECT_EQ(describe(out), (V{"fileinto ok"}));
 }
 
+// Issue 15.2: values a script builds cannot add fields to the edited
+// message: line breaks fold, a :from with controls and an :headers entry
+// without a field name are run-time errors.
+TEST(Mime, ReplaceAndEncloseCannotInjectFields) {
+  const std::string req =
+      "require [\"replace\", \"enclose\", \"variables\", \"encoded-character\", "
+      "\"fileinto\"];\nset \"nl\" \"${hex:0d 0a}\";\n";
+  RunOutput out = run(req +
+                          "replace :subject \"a${nl}Bcc: evil@x.example\" \"new body\";\n"
+                          "if exists \"Bcc\" { fileinto \"injected\"; }",
+                      kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok);
+  EXPECT_EQ(describe(out), V{});
+  out = run(req +
+                "enclose :headers \"X-Note: a${nl}Bcc: evil@x.example\" \"see\";\n"
+                "if exists \"Bcc\" { fileinto \"injected\"; }",
+            kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok);
+  EXPECT_EQ(describe(out), V{});
+  out = run(req + "replace :from \"Me${nl}Bcc: evil@x.example <me@b.example>\" \"x\";", kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::RuntimeError);
+  out = run(req + "enclose :headers \"${nl}Bcc evil\" \"x\";", kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::RuntimeError);
+}
+
 }  // namespace
 }  // namespace zest::interp
