@@ -14,6 +14,11 @@ transport::NotifyConfig notify_config(const config::ServerConfig& c) {
   n.submission = {c.submission_url,
                   c.submission_user.empty() ? c.submission_username : c.submission_user,
                   c.submission_password, static_cast<long>(c.submission_timeout)};
+  n.submission.ca_file = c.submission_ca_file;
+  n.submission.tls_verify = c.submission_tls_verify;
+  n.submission.starttls =
+      transport::parse_starttls(c.submission_starttls).value_or(transport::StartTls::Opportunistic);
+  n.submission.sendmail_path = c.submission_sendmail_path;
   n.sendmail = c.notify_sendmail;
   for (const auto& range : c.notify_http_allow)
     if (auto cidr = transport::parse_cidr(range)) n.http.allow.push_back(*cidr);

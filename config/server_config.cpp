@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "config/config_file.hpp"
 #include "methods/http.hpp"
+#include "transport/smtp_submit.hpp"
 #include "transport/ssrf_guard.hpp"
 #include "transport/webhook_signature.hpp"
 
@@ -195,6 +196,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
   if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (!transport::parse_starttls(c.submission_starttls))
+    return bad("[submission] starttls must be \"required\", \"opportunistic\" or \"none\"");
   if (c.hierarchy_separator != "/" && c.hierarchy_separator != ".")
     return bad("[delivery] hierarchy_separator must be \"/\" or \".\"");
   if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");

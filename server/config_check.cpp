@@ -133,6 +133,15 @@ struct Checker {
     }
     if (!cfg.submission_url.starts_with("smtp://") && !cfg.submission_url.starts_with("smtps://"))
       add("[submission] url", "\"" + cfg.submission_url + "\" is not an smtp:// or smtps:// URL");
+    readable_file("[submission] ca_file", cfg.submission_ca_file);
+    if (const auto& sm = cfg.submission_sendmail_path; !sm.empty()) {
+      if (!fs::path(sm).is_absolute() && sm.find('/') == std::string::npos)
+        add("[submission] sendmail_path", sm + ": give a path (it is run without a shell or PATH)");
+      else if (!fs::is_regular_file(sm, ec))
+        add("[submission] sendmail_path", sm + ": no such file");
+      else if (::access(sm.c_str(), X_OK) != 0)
+        add("[submission] sendmail_path", sm + ": not executable");
+    }
     readable_file("[notify.xmpp] ca_file", cfg.notify_xmpp_ca_file);
     readable_file("[notify.http] ca_file", cfg.notify_http_ca_file);
     for (const auto& s : cfg.event_sinks) {

@@ -48,8 +48,8 @@ struct DeliveryStack {
   interp::EngineSettings settings;  // [sieve] and the [notify] limits
   store::UserDb users;
   store::ScriptCache scripts;
-  transport::NotifyConfig notify;  // [submission] and the notify transports
-  transport::CurlSender sender;
+  transport::NotifyConfig notify;                // [submission] and the notify transports
+  transport::Submitter sender;                   // [submission]: SMTP or sendmail_path
   transport::NetworkTransport notify_transport;  // xmpp and https notifications
   methods::MethodRegistry notify_methods;        // built once, for every delivery
   delivery::DeliveryAgent agent;

@@ -5,6 +5,7 @@
 
 #include "mail/header_codec.hpp"
 #include "transport/curl.hpp"
+#include "transport/sendmail.hpp"
 
 namespace zest::transport {
 namespace {
@@ -22,7 +23,42 @@ std::size_t read_cb(char* buf, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
+// What to change when a TLS problem stops the submission.
+std::string tls_hint(CURLcode rc, const SubmissionOptions& o) {
+  switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return o.ca_file.empty()
+                 ? " (the server's certificate is not signed by a CA this system trusts: set "
+                   "[submission] ca_file to the PEM file of its CA, or of the certificate "
+                   "itself when it is self-signed; tls_verify = false skips the check)"
+                 : " (the server's certificate is not signed by [submission] ca_file " + o.ca_file +
+                       " or does not name the host of [submission] url; tls_verify = false "
+                       "skips the check)";
+    case CURLE_SSL_CACERT_BADFILE:
+      return " ([submission] ca_file " + o.ca_file + " is missing or not PEM)";
+    case CURLE_USE_SSL_FAILED:
+      return " (the server does not offer STARTTLS and [submission] starttls is \"required\"; "
+             "\"opportunistic\" sends in plain text then)";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
+
+std::optional<StartTls> parse_starttls(std::string_view text) {
+  if (text == "required") return StartTls::Required;
+  if (text == "opportunistic") return StartTls::Opportunistic;
+  if (text == "none") return StartTls::None;
+  return std::nullopt;
+}
+
+Status Submitter::send(std::string_view from, std::string_view rcpt, std::string_view message) {
+  if (options_.sendmail_path.empty()) return smtp_.send(from, rcpt, message);
+  const std::string one(rcpt);
+  return run_sendmail(options_.sendmail_path, from, std::span(&one, 1), message,
+                      options_.timeout_seconds);
+}
 
 Status CurlSender::send(std::string_view from, std::string_view rcpt, std::string_view message) {
   curl::Easy curl(curl_easy_init());
@@ -46,8 +82,18 @@ Status CurlSender::send(std::string_view from, std::string_view rcpt, std::strin
   curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // we run on worker threads
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  // Use TLS when the server offers STARTTLS; smtps:// URLs always use it.
-  curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  // STARTTLS as [submission] starttls says; smtps:// URLs always use TLS.
+  const bool implicit_tls = options_.url.starts_with("smtps://");
+  const long use_ssl = implicit_tls                                   ? CURLUSESSL_ALL
+                       : options_.starttls == StartTls::Required      ? CURLUSESSL_ALL
+                       : options_.starttls == StartTls::Opportunistic ? CURLUSESSL_TRY
+                                                                      : CURLUSESSL_NONE;
+  curl_easy_setopt(c, CURLOPT_USE_SSL, use_ssl);
+  if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.tls_verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   if (!options_.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, options_.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, options_.password.c_str());
@@ -55,7 +101,7 @@ Status CurlSender::send(std::string_view from, std::string_view rcpt, std::strin
   const CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK)
     return Status::failure("SMTP submission to " + options_.url +
-                           " failed: " + curl::error_text(rc, errbuf));
+                           " failed: " + curl::error_text(rc, errbuf) + tls_hint(rc, options_));
   return Status::success();
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Runs transport_peers_test against real peers on 127.0.0.1: an aiosmtpd
 sink, an HTTP and an HTTPS webhook receiver (verifying signatures with
-Python's hmac), a private Prosody with the receiving account online, and a
+Python's hmac), an aiosmtpd with STARTTLS (self-signed) and AUTH, a
+private Prosody with the receiving account online, and a
 private redis-server with a password. Each peer writes what it received as
 one JSON file per item into a spool directory the test program reads.
 The peers are started on free ports before the program and stopped (by
@@ -173,10 +174,16 @@ def main():
         spool = Spool(spool_dir)
 
         class SmtpSink:
+            def __init__(self, kind="smtp"):
+                self.kind = kind
+
             async def handle_DATA(self, server, session, envelope):
-                spool.put("smtp", {"mail_from": envelope.mail_from,
-                                   "rcpt_tos": list(envelope.rcpt_tos),
-                                   "content": envelope.content.decode("utf-8", "replace")})
+                spool.put(self.kind, {"mail_from": envelope.mail_from,
+                                      "rcpt_tos": list(envelope.rcpt_tos),
+                                      "content": envelope.content.decode("utf-8", "replace"),
+                                      "tls": session.ssl is not None,
+                                      "auth": session.authenticated and
+                                              session.auth_data.login.decode()})
                 return "250 OK"
 
         stack = []
@@ -188,6 +195,23 @@ def main():
             http = Receiver(spool, "http")
             stack.append(http.stop)
             crt, key = make_cert(tmp)
+            # A submission server as a stock MTA has it: STARTTLS with a
+            # self-signed certificate, AUTH PLAIN/LOGIN only after STARTTLS.
+            from aiosmtpd.smtp import AuthResult, LoginPassword
+            tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls_ctx.load_cert_chain(crt, key)
+
+            def authenticator(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and \
+                    (data.login, data.password) == (b"zest", b"submit-pw")
+                return AuthResult(success=ok)
+
+            starttls_port = free_port()
+            starttls = Controller(SmtpSink("starttls"), hostname="127.0.0.1", port=starttls_port,
+                                  tls_context=tls_ctx, authenticator=authenticator,
+                                  auth_require_tls=True)
+            starttls.start()
+            stack.append(starttls.stop)
             https = Receiver(spool, "https", tls=(crt, key))
             stack.append(https.stop)
             prosody = Prosody(tmp)
@@ -201,6 +225,7 @@ def main():
                        ZEST_PEER_SPOOL=spool_dir,
                        ZEST_PEER_TMP=tmp,
                        ZEST_SMTP_PORT=str(smtp_port),
+                       ZEST_STARTTLS_PORT=str(starttls_port),
                        ZEST_HTTP_PORT=str(http.port),
                        ZEST_HTTPS_PORT=str(https.port),
                        ZEST_HTTPS_CA=crt,

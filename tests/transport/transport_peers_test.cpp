@@ -158,6 +158,198 @@ TEST(Sendmail, ProgramGetsEnvelopeAndLfMessage) {
   EXPECT_EQ(m, "Subject: s\n\nbody\n");
 }
 
+// ------------------------------------------- [submission] TLS settings
+
+SubmissionOptions starttls_options() {
+  SubmissionOptions o;
+  o.url = "smtp://127.0.0.1:" + env("ZEST_STARTTLS_PORT");
+  o.username = "zest";
+  o.password = "submit-pw";
+  o.timeout_seconds = 10;
+  return o;
+}
+
+const char* kSubmitted = "From: alice@example.org\nSubject: tls\n\nbody\n";
+
+TEST(SubmissionTls, SelfSignedCertificateIsRefusedNamingCaFile) {
+  NEED_PEERS();
+  SubmissionOptions o = starttls_options();  // tls_verify defaults to true
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("certificate"), std::string::npos) << s.error();
+  EXPECT_NE(s.error().find("[submission] ca_file"), std::string::npos) << s.error();
+  EXPECT_NE(s.error().find("tls_verify = false"), std::string::npos) << s.error();
+}
+
+TEST(SubmissionTls, CaFileTrustsTheSelfSignedCertificate) {
+  NEED_PEERS();
+  SubmissionOptions o = starttls_options();
+  o.ca_file = env("ZEST_HTTPS_CA");  // the sink's own certificate
+  o.starttls = StartTls::Required;
+  const std::size_t before = received("starttls", 0).size();
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_TRUE(s) << s.error();
+  auto got = received("starttls", before + 1);
+  ASSERT_EQ(got.size(), before + 1);
+  EXPECT_EQ(got.back()["tls"], true);
+  EXPECT_EQ(got.back()["auth"], "zest");
+  EXPECT_EQ(got.back()["rcpt_tos"], json::array({"bob@example.net"}));
+}
+
+TEST(SubmissionTls, WrongCaFileNamesItself) {
+  NEED_PEERS();
+  SubmissionOptions o = starttls_options();
+  o.ca_file = env("ZEST_XMPP_CA");  // a CA that did not sign the sink's certificate
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("not signed by [submission] ca_file " + o.ca_file), std::string::npos)
+      << s.error();
+}
+
+TEST(SubmissionTls, TlsVerifyFalseAcceptsAnyCertificate) {
+  NEED_PEERS();
+  SubmissionOptions o = starttls_options();
+  o.tls_verify = false;
+  const std::size_t before = received("starttls", 0).size();
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_TRUE(s) << s.error();
+  auto got = received("starttls", before + 1);
+  ASSERT_EQ(got.size(), before + 1);
+  EXPECT_EQ(got.back()["tls"], true);
+}
+
+TEST(SubmissionTls, StartTlsNoneSendsPlainText) {
+  NEED_PEERS();
+  SubmissionOptions o = starttls_options();
+  o.username.clear();  // the sink offers AUTH only after STARTTLS
+  o.starttls = StartTls::None;
+  const std::size_t before = received("starttls", 0).size();
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_TRUE(s) << s.error();
+  auto got = received("starttls", before + 1);
+  ASSERT_EQ(got.size(), before + 1);
+  EXPECT_EQ(got.back()["tls"], false);
+}
+
+TEST(SubmissionTls, RequiredFailsWithoutStartTlsOpportunisticSendsPlain) {
+  NEED_PEERS();
+  SubmissionOptions o;
+  o.url = "smtp://127.0.0.1:" + env("ZEST_SMTP_PORT");  // no STARTTLS offered
+  o.timeout_seconds = 10;
+  o.starttls = StartTls::Required;
+  auto s = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("starttls is \"required\""), std::string::npos) << s.error();
+  o.starttls = StartTls::Opportunistic;
+  const std::size_t before = received("smtp", 0).size();
+  auto ok = Submitter(o).send("alice@example.org", "bob@example.net", kSubmitted);
+  ASSERT_TRUE(ok) << ok.error();
+  auto got = received("smtp", before + 1);
+  ASSERT_EQ(got.size(), before + 1);
+  EXPECT_EQ(got.back()["tls"], false);
+}
+
+// ------------------------------------------- [submission] sendmail_path
+
+fs::path script(const std::string& name, const std::string& body) {
+  const fs::path dir = fs::path(env("ZEST_PEER_TMP")) / "sendmail";
+  fs::create_directories(dir);
+  const fs::path program = dir / name;
+  {
+    std::ofstream sh(program);
+    sh << "#!/bin/sh\n" << body;
+  }
+  fs::permissions(program, fs::perms::owner_all);
+  return program;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST(SubmissionSendmail, SendmailPathReplacesSmtp) {
+  NEED_PEERS();
+  const fs::path dir = fs::path(env("ZEST_PEER_TMP")) / "sendmail";
+  const fs::path program = script("submit-ok", "for a in \"$@\"; do printf '[%s]' \"$a\"; done > " +
+                                                   (dir / "submit-args").string() + "\ncat > " +
+                                                   (dir / "submit-stdin").string() + "\n");
+  SubmissionOptions o;
+  o.url = "smtp://127.0.0.1:1";  // never contacted
+  o.sendmail_path = program.string();
+  // A recipient that looks like an option and one with shell syntax: both
+  // reach the program as they are (no shell, after "--").
+  auto s = Submitter(o).send("alice@example.org", "-oi;$(touch x)@example.net",
+                             "Subject: s\r\n\r\n.\r\nbody");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(slurp(dir / "submit-args"),
+            "[-i][-f][alice@example.org][--][-oi;$(touch x)@example.net]");
+  EXPECT_EQ(slurp(dir / "submit-stdin"), "Subject: s\n\n.\nbody\n");
+}
+
+TEST(SubmissionSendmail, FailureCarriesExitStatusAndFirstErrorLine) {
+  NEED_PEERS();
+  const fs::path program =
+      script("submit-fail", "cat >/dev/null\necho 'sendmail: fatal: no such user' >&2\nexit 75\n");
+  SubmissionOptions o;
+  o.sendmail_path = program.string();
+  auto s = Submitter(o).send("", "bob@example.net", "Subject: s\n\nbody\n");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("exit status 75"), std::string::npos) << s.error();
+  EXPECT_NE(s.error().find("sendmail: fatal: no such user"), std::string::npos) << s.error();
+}
+
+TEST(SubmissionSendmail, ProgramThatStopsReadingIsAFailureNotACrash) {
+  NEED_PEERS();
+  const fs::path program = script("submit-early", "exit 0\n");
+  SubmissionOptions o;
+  o.sendmail_path = program.string();
+  // Far more than a socket buffer: the writer meets a closed reader.
+  const std::string big = "Subject: big\n\n" + std::string(4 << 20, 'x') + "\n";
+  auto s = Submitter(o).send("a@example.org", "b@example.net", big);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("did not read the whole message"), std::string::npos) << s.error();
+}
+
+TEST(SubmissionSendmail, MissingProgramIsAnError) {
+  NEED_PEERS();
+  SubmissionOptions o;
+  o.sendmail_path = (fs::path(env("ZEST_PEER_TMP")) / "no-such-sendmail").string();
+  auto s = Submitter(o).send("a@example.org", "b@example.net", "x\n");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("cannot run"), std::string::npos) << s.error();
+}
+
+TEST(SubmissionSendmail, HungProgramIsKilledAfterTheTimeout) {
+  NEED_PEERS();
+  const fs::path program = script("submit-hang", "cat >/dev/null\nexec sleep 600\n");
+  SubmissionOptions o;
+  o.sendmail_path = program.string();
+  o.timeout_seconds = 1;
+  auto s = Submitter(o).send("a@example.org", "b@example.net", "x\n");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("did not finish within 1 seconds (killed)"), std::string::npos)
+      << s.error();
+}
+
+TEST(SubmissionSendmail, NotificationsUseSendmailPathToo) {
+  NEED_PEERS();
+  const fs::path dir = fs::path(env("ZEST_PEER_TMP")) / "sendmail";
+  const fs::path program =
+      script("notify-ok", "echo \"$@\" >> " + (dir / "notify-args").string() + "\n");
+  NotifyConfig config;
+  config.submission.url = "smtp://127.0.0.1:1";
+  config.submission.sendmail_path = program.string();
+  NetworkTransport network(config);
+  MailPayload p;
+  p.envelope_from = "alice@example.org";
+  p.rcpts = {"a@example.net", "b@example.net"};
+  p.message = "Subject: n\r\n\r\nbody\r\n";
+  auto s = network.send_mail(p);
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(slurp(dir / "notify-args"), "-i -f alice@example.org -- a@example.net b@example.net\n");
+}
+
 // ------------------------------------------------------------- webhooks
 
 void expect_signed_post(const json& r, const std::string& path, const std::string& id,

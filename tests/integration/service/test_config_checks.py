@@ -124,6 +124,32 @@ ciphers = "NO-SUCH-CIPHER"
         self.assertIn("[tls] min_protocol", r.stderr)
         self.assertIn("%s:%d:" % (cfg, self.line_of(cfg, "NO-SUCH-CIPHER")), r.stderr)
 
+    def test_submission_files_are_checked(self):
+        """Issue 17.2: [submission] ca_file and sendmail_path must be usable."""
+        self.write("not-exec.sh", "#!/bin/sh\n")
+        cfg = self.write("z.toml", f'''data_dir = "{self.dir}"
+[lmtp]
+listen = ["127.0.0.1:0"]
+[submission]
+ca_file = "{self.dir}/no-such-ca.pem"
+sendmail_path = "{self.dir}/not-exec.sh"
+''')
+        r = zestd("-c", cfg, "--check-config")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn("%s:%d: error: [submission] ca_file: " % (cfg, self.line_of(cfg, "ca_file")),
+                      r.stderr)
+        self.assertIn("%s:%d: error: [submission] sendmail_path: %s/not-exec.sh: not executable"
+                      % (cfg, self.line_of(cfg, "sendmail_path"), self.dir), r.stderr)
+        cfg = self.write("z.toml", f'''data_dir = "{self.dir}"
+[lmtp]
+listen = ["127.0.0.1:0"]
+[submission]
+sendmail_path = "sendmail"
+''')
+        r = zestd("-c", cfg, "--check-config")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn("sendmail: give a path", r.stderr)
+
     def test_good_file_is_valid(self):
         cfg = self.write("z.toml", f'data_dir = "{self.dir}"\n[lmtp]\nlisten = ["127.0.0.1:0"]\n')
         r = zestd("-c", cfg, "--check-config")

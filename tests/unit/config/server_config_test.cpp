@@ -77,6 +77,38 @@ TEST(ServerConfig, SubmissionUsernameStaysAnAliasOfUser) {
   EXPECT_EQ(config::notify_config(both.value()).submission.username, "b");
 }
 
+TEST(ServerConfig, SubmissionTlsAndSendmailSettings) {
+  auto d = parse_server_config("", "t.toml");
+  ASSERT_TRUE(d) << d.error();
+  const auto dn = config::notify_config(*d);
+  EXPECT_TRUE(dn.submission.tls_verify);
+  EXPECT_EQ(dn.submission.starttls, transport::StartTls::Opportunistic);
+  EXPECT_EQ(dn.submission.ca_file, "");
+  EXPECT_EQ(dn.submission.sendmail_path, "");
+  auto c = parse_server_config(R"([submission]
+starttls = "required"
+tls_verify = false
+ca_file = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
+sendmail_path = "/usr/sbin/sendmail"
+)",
+                               "t.toml");
+  ASSERT_TRUE(c) << c.error();
+  const auto n = config::notify_config(*c);
+  EXPECT_FALSE(n.submission.tls_verify);
+  EXPECT_EQ(n.submission.starttls, transport::StartTls::Required);
+  EXPECT_EQ(n.submission.ca_file, "/etc/ssl/certs/ssl-cert-snakeoil.pem");
+  EXPECT_EQ(n.submission.sendmail_path, "/usr/sbin/sendmail");
+  auto none = parse_server_config("[submission]\nstarttls = \"none\"\n", "t.toml");
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_EQ(config::notify_config(*none).submission.starttls, transport::StartTls::None);
+  auto bad = parse_server_config("[submission]\nstarttls = \"always\"\n", "t.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(
+      bad.error().find("[submission] starttls must be \"required\", \"opportunistic\" or \"none\""),
+      std::string::npos)
+      << bad.error();
+}
+
 TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
   auto error_of = [](std::string_view text) {
     auto c = parse_server_config(text, "t.toml");
