@@ -25,6 +25,10 @@ packages=(
   # the package test (tests/integration/package): systemd-analyze verify
   # and security --offline on the unit (systemd need not be running)
   systemd
+  # the Postfix end-to-end test (tests/integration/postfix): the test runs a
+  # private instance (its own config and queue directories, loopback
+  # ports); saslpasswd2 for its SASL users. Replaces another MTA (exim4).
+  postfix sasl2-bin
 )
 
 missing=()
@@ -40,6 +44,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-test-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix's package asks how to configure the system instance: not at all
+# (the test writes its own configuration and never uses /etc/postfix's).
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 # dovecot-core's postinst generates an SSL certificate and enables the
 # service; neither matters here (the tests never start the daemon).

@@ -32,6 +32,10 @@ cat <<MSG
            --from bob@example.net --to $user --data examples/message.eml
    or with the LDA:  $zest -c $cfg deliver -f bob@example.net $user < examples/message.eml
    It lands in $home/Maildir/.Lists.sieve-users/new/ (IMAP folder "Lists/sieve-users");
-   other mail in $home/Maildir/new/. One log line per recipient appears below.
+   other mail in $home/Maildir/new/. Being urgent, it is also redirected to
+   alice.mobile@example.net: outgoing mail (redirects, vacation replies,
+   notifications) is not sent anywhere but filed into var/outgoing/new/
+   by scripts/demo-sendmail.sh ([submission] sendmail_path).
+   One log line per recipient appears below.
 MSG
 exec "$zestd" -c "$cfg"

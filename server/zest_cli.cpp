@@ -12,6 +12,7 @@
 #include "base/crlf.hpp"
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
+#include "delivery/lda_trace.hpp"
 #include "mail/message.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime.hpp"
@@ -85,7 +86,10 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   req.from = from;
   req.rcpt = rcpt;
   req.orig_rcpt = orig;
-  req.message = msg;
+  // Postfix's pipe(8) flags=DR (or local(8)) wrote Return-Path: and
+  // Delivered-To: already; the agent writes them, once (docs/postfix.md).
+  const std::string stripped = delivery::drop_mta_trace(msg, rcpt);
+  req.message = stripped;
   req.session = "lda-" + std::to_string(::getpid());
   const auto out = stack.agent.deliver(*found.value(), req);
   if (out.kind != delivery::Outcome::Kind::Delivered)
