@@ -11,9 +11,10 @@ transport::NotifyConfig notify_config(const config::ServerConfig& c) {
   n.policy.xmpp_type = c.notify_xmpp_type;
   n.limits.max_per_run = static_cast<std::size_t>(c.notify_max_per_run);
   n.limits.max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
-  n.submission = {c.submission_url,
-                  c.submission_user.empty() ? c.submission_username : c.submission_user,
-                  c.submission_password, static_cast<long>(c.submission_timeout)};
+  n.submission.url = c.submission_url;
+  n.submission.username = c.submission_user.empty() ? c.submission_username : c.submission_user;
+  n.submission.password = c.submission_password;
+  n.submission.timeout_seconds = static_cast<long>(c.submission_timeout);
   n.submission.ca_file = c.submission_ca_file;
   n.submission.tls_verify = c.submission_tls_verify;
   n.submission.starttls =

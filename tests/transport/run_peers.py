@@ -182,8 +182,7 @@ def main():
                                       "rcpt_tos": list(envelope.rcpt_tos),
                                       "content": envelope.content.decode("utf-8", "replace"),
                                       "tls": session.ssl is not None,
-                                      "auth": session.authenticated and
-                                              session.auth_data.login.decode()})
+                                      "auth": bool(session.authenticated)})
                 return "250 OK"
 
         stack = []

@@ -272,6 +272,9 @@ zest      unix  -       n       n       -       -       pipe
         with open(self.hold, "w") as f:
             f.write("")
         self.postfix("reload")
+        # Ask for the retry now rather than at the next backoff-driven queue
+        # scan; it is still Postfix's own retry of the deferred message.
+        self.postfix("flush", check=False)
 
     def log(self):
         try:
@@ -475,7 +478,7 @@ class PostfixEndToEnd(unittest.TestCase):
                                  if "report-type=delivery-status" in m and "spam offer" in m],
                         "Postfix's bounce in bob's mailbox")
         dsn = got[0]
-        self.assertIn("From: MAILER-DAEMON@mx.test", dsn)
+        self.assertRegex(dsn, r"From: .*<MAILER-DAEMON@mx\.test>")
         self.assertIn("Return-Path: <>", dsn)
         self.assertIn("Final-Recipient: rfc822; alice@example.org", dsn)
         self.assertIn("Action: failed", dsn)
@@ -520,6 +523,7 @@ def main():
     p.add_argument("--transcripts", help="write the transcripts into this directory")
     p.add_argument("-k", default=None)
     ARGS, rest = p.parse_known_args()
+    ARGS.zest, ARGS.zestd = os.path.abspath(ARGS.zest), os.path.abspath(ARGS.zestd)
     if os.getuid() != 0:
         print("skipped: the Postfix test runs as root (it starts a private Postfix)")
         return 77

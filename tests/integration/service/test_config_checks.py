@@ -136,10 +136,12 @@ sendmail_path = "{self.dir}/not-exec.sh"
 ''')
         r = zestd("-c", cfg, "--check-config")
         self.assertEqual(r.returncode, 78, r.stderr)
-        self.assertIn("%s:%d: error: [submission] ca_file: " % (cfg, self.line_of(cfg, "ca_file")),
+        self.assertIn("%s:%d:" % (cfg, self.line_of(cfg, "ca_file")), r.stderr)
+        self.assertIn("error: [submission] ca_file: %s/no-such-ca.pem: no such file" % self.dir,
                       r.stderr)
-        self.assertIn("%s:%d: error: [submission] sendmail_path: %s/not-exec.sh: not executable"
-                      % (cfg, self.line_of(cfg, "sendmail_path"), self.dir), r.stderr)
+        self.assertIn("%s:%d:" % (cfg, self.line_of(cfg, "sendmail_path")), r.stderr)
+        self.assertIn("error: [submission] sendmail_path: %s/not-exec.sh: not executable"
+                      % self.dir, r.stderr)
         cfg = self.write("z.toml", f'''data_dir = "{self.dir}"
 [lmtp]
 listen = ["127.0.0.1:0"]
