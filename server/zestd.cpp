@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
   }
   server::EventSenders event_senders;
   if (stack.outbox)
-    if (auto r = event_senders.start(cfg, *stack.outbox, log); !r) {
+    if (auto r = event_senders.start(cfg, *stack.outbox, stack.notify, stack.sender, log); !r) {
       std::cerr << "zestd: " << cfg.source << ": " << r.error() << "\n";
       return kExConfig;
     }
