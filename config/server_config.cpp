@@ -259,6 +259,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     return bad("[notify.xmpp] type must be \"normal\" or \"headline\"");
   if (c.notify_xmpp_port > 65535) return bad("[notify.xmpp] port must be 0..65535");
   if (c.notify_http_max_attempts < 1) return bad("[notify.http] max_attempts must be >= 1");
+  if (c.notify_http_format != "json" && c.notify_http_format != "cloudevents")
+    return bad("[notify.http] format must be \"json\" or \"cloudevents\"");
   for (const auto& range : c.notify_http_allow)
     if (!transport::parse_cidr(range))
       return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");

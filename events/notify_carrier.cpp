@@ -43,7 +43,7 @@ class NetworkCarrier final : public NotifyCarrier {
       auto s = transport::send_xmpp_notification(*x, config_.xmpp);
       return s ? Attempt{Attempt::Kind::Delivered, std::nullopt, ""} : retry(s.error());
     }
-    return http(std::get<methods::HttpPayload>(item->payload), item->imap_url);
+    return http(std::get<methods::HttpPayload>(item->payload), item->imap_url, d.event.sequence);
   }
 
  private:
@@ -53,7 +53,7 @@ class NetworkCarrier final : public NotifyCarrier {
     return {Attempt::Kind::Delivered, std::nullopt, ""};
   }
 
-  Attempt http(const methods::HttpPayload& p, const std::string& imap_url) {
+  Attempt http(const methods::HttpPayload& p, const std::string& imap_url, std::int64_t seq) {
     transport::EndpointPolicy policy;
     policy.allow_http = config_.policy.allow_http;
     policy.allow = config_.http.allow;
@@ -73,7 +73,8 @@ class NetworkCarrier final : public NotifyCarrier {
     }
     // The format of the [[notify.http.target]] the URL falls under.
     auto request =
-        transport::format_request(p, transport::target_for(config_.http.targets, p.url), imap_url);
+        transport::format_request(p, transport::target_for(config_.http.targets, p.url), imap_url,
+                                  {config_.http.format, config_.http.source, seq});
     if (!request) return permanent(request.error());
     return http_attempt(
         transport::HttpPost(*endpoint, std::move(request.value()), settings).perform(), unix_now());

@@ -23,7 +23,8 @@ Status send_http_notification(const HttpPayload& p, const HttpOptions& options, 
     settings.key = webhook_key(options.secret);
     if (!settings.key) return Status::failure("invalid [notify.http] secret");
   }
-  auto formatted = format_request(p, target_for(options.targets, p.url), "");
+  auto formatted =
+      format_request(p, target_for(options.targets, p.url), "", {options.format, options.source});
   if (!formatted) return Status::failure(formatted.error());
   const WebhookRequest request = std::move(formatted.value());
   std::string last_error;

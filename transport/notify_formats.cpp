@@ -1,6 +1,7 @@
 #include "transport/notify_formats.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/text.hpp"
@@ -59,8 +60,8 @@ const HttpTarget* target_for(std::span<const HttpTarget> targets, std::string_vi
 
 std::string check_target(const HttpTarget& t) {
   if (!http_url(t.prefix)) return "prefix must start with https:// or http://";
-  if (t.format != "json" && t.format != "ntfy" && t.format != "gotify")
-    return "format must be \"json\", \"ntfy\" or \"gotify\"";
+  if (t.format != "json" && t.format != "cloudevents" && t.format != "ntfy" && t.format != "gotify")
+    return "format must be \"json\", \"cloudevents\", \"ntfy\" or \"gotify\"";
   if (t.format == "gotify" && t.token.empty()) return "a gotify target needs its application token";
   if (!t.token.empty() && !t.authorization.empty())
     return "token and authorization exclude each other";
@@ -70,17 +71,37 @@ std::string check_target(const HttpTarget& t) {
 }
 
 Result<WebhookRequest> format_request(const methods::HttpPayload& p, const HttpTarget* target,
-                                      std::string_view imap_url) {
+                                      std::string_view imap_url, const FormatOptions& o) {
   using R = Result<WebhookRequest>;
   WebhookRequest r;
   r.webhook_id = p.event_id;
-  if (!target || target->format == "json") {
+  const std::string& format = target ? target->format : o.default_format;
+  if (format == "json") {
     for (const auto& h : p.headers) r.headers.push_back(h.name + ": " + h.value);
     r.body = p.body;
     return r;
   }
   const auto body = nlohmann::json::parse(p.body, nullptr, false);
   if (!body.is_object()) return R::failure("stored notification body is not JSON");
+  if (format == "cloudevents") {
+    // As the event webhooks (events/event.cpp): structured mode, the id
+    // is the webhook-id, the subject the user.
+    nlohmann::ordered_json ce = {{"specversion", "1.0"},         {"id", p.event_id},
+                                 {"source", o.source},           {"type", "vnd.zest.Notify"},
+                                 {"subject", str(body, "user")}, {"time", str(body, "timestamp")}};
+    if (o.sequence > 0) {
+      char seq[32];
+      std::snprintf(seq, sizeof seq, "%020lld", static_cast<long long>(o.sequence));
+      ce["sequence"] = seq;
+    }
+    ce["datacontenttype"] = "application/json";
+    ce["data"] = nlohmann::ordered_json::parse(p.body, nullptr, false);
+    for (const auto& h : p.headers)
+      if (!base::iequals(h.name, "Content-Type")) r.headers.push_back(h.name + ": " + h.value);
+    r.headers.push_back("Content-Type: application/cloudevents+json; charset=utf-8");
+    r.body = ce.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    return r;
+  }
   const std::string message = str(body, "message");
   const int importance = importance_of(body);
   r.headers = {"User-Agent: zest-notify/1", "Idempotency-Key: " + p.event_id};

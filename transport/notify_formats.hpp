@@ -4,9 +4,13 @@
 // method prepared it; "ntfy" publishes to an ntfy topic (plain-text body,
 // Title, Priority, Tags, Click, optional Authorization; docs.ntfy.sh
 // "Publishing"); "gotify" posts a Gotify message (`POST /message`, app
-// token in X-Gotify-Key, JSON title, message, priority). Pure: no I/O.
+// token in X-Gotify-Key, JSON title, message, priority); "cloudevents"
+// wraps the JSON document as the `data` of a CloudEvents 1.0 event in
+// structured mode, as the event webhooks send (docs/events.md), so one
+// receiver can take both. Pure: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,7 +24,7 @@ namespace zest::transport {
 
 struct HttpTarget {
   std::string prefix{};             // the URL prefix it applies to
-  std::string format = "json";      // "json", "ntfy", "gotify"
+  std::string format = "json";      // "json", "cloudevents", "ntfy", "gotify"
   std::string token{};              // ntfy: Bearer token; gotify: the application token
   std::string authorization{};      // ntfy: the whole Authorization value (instead of token)
   std::vector<std::string> tags{};  // ntfy Tags
@@ -34,11 +38,17 @@ const HttpTarget* target_for(std::span<const HttpTarget> targets, std::string_vi
 // target without token).
 std::string check_target(const HttpTarget& t);
 
+struct FormatOptions {
+  std::string default_format = "json";  // [notify.http] format: "json" or "cloudevents"
+  std::string source;                   // the CloudEvents source ([events] source)
+  std::int64_t sequence = 0;            // its number in the outbox stream; 0 = none
+};
+
 // The request for one notification in the target's format (nullptr:
-// the default). `imap_url`: the stored message (ntfy Click, Gotify click
+// `o.default_format`). `imap_url`: the stored message (ntfy Click, Gotify click
 // extra), may be empty. The body the method prepared is the source of the
 // text: its "message", "importance", "trigger" and "user" members.
 Result<WebhookRequest> format_request(const methods::HttpPayload& p, const HttpTarget* target,
-                                      std::string_view imap_url);
+                                      std::string_view imap_url, const FormatOptions& o = {});
 
 }  // namespace zest::transport

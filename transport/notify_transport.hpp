@@ -31,6 +31,8 @@ struct HttpOptions {
   int max_attempts = 3;             // bounded retries on network errors, 408, 429, 5xx
   long retry_delay_ms = 500;        // doubled after each attempt
   std::vector<HttpTarget> targets;  // [[notify.http.target]]: formats by URL prefix
+  std::string format = "json";      // [notify.http] format: "json" or "cloudevents"
+  std::string source;               // CloudEvents source ([events] source)
 };
 
 struct XmppOptions {

@@ -72,9 +72,9 @@ def main():
     ap.add_argument("--zest", required=True)
     args = ap.parse_args()
     recv = receivers_from_doc()
-    check(sorted(recv) == ["gotify", "json", "ntfy"], "docs/notifications.md has the three receivers %s" % sorted(recv))
+    check(sorted(recv) == ["cloudevents", "gotify", "json", "ntfy"], "docs/notifications.md has the four receivers %s" % sorted(recv))
     with tempfile.TemporaryDirectory(prefix="zest-notify-formats-") as tmp:
-        ports = {n: free_port() for n in ("json", "ntfy", "gotify")}
+        ports = {n: free_port() for n in ("json", "ntfy", "gotify", "cloudevents")}
         procs = []
         zestd = None
         log = os.path.join(tmp, "zestd.log")
@@ -82,7 +82,9 @@ def main():
             procs.append(Proc(tmp, "json", recv["json"], {"PORT": str(ports["json"]), "SECRET": SECRET}))
             procs.append(Proc(tmp, "ntfy", recv["ntfy"], {"PORT": str(ports["ntfy"]), "TOKEN": "tk_secret"}))
             procs.append(Proc(tmp, "gotify", recv["gotify"], {"PORT": str(ports["gotify"]), "TOKEN": "AppTok1"}))
-            rx = dict(zip(("json", "ntfy", "gotify"), procs))
+            procs.append(Proc(tmp, "cloudevents", recv["cloudevents"],
+                              {"PORT": str(ports["cloudevents"]), "SECRET": SECRET}))
+            rx = dict(zip(("json", "ntfy", "gotify", "cloudevents"), procs))
             lmtp = free_port()
             data = os.path.join(tmp, "var")
             cfg = os.path.join(tmp, "zestd.toml")
@@ -93,7 +95,12 @@ def main():
                 f'[[notify.http.target]]\nprefix = "http://127.0.0.1:{ports["ntfy"]}/"\nformat = "ntfy"\n'
                 f'token = "tk_secret"\ntags = ["envelope", "zest"]\n'
                 f'[[notify.http.target]]\nprefix = "http://127.0.0.1:{ports["gotify"]}/"\nformat = "gotify"\n'
-                f'token = "AppTok1"\n')
+                f'token = "AppTok1"\n'
+                f'[[notify.http.target]]\nprefix = "http://127.0.0.1:{ports["cloudevents"]}/"\n'
+                f'format = "cloudevents"\n'
+                f'[[events.sink]]\nname = "ce"\ntype = "webhook"\n'
+                f'url = "http://127.0.0.1:{ports["cloudevents"]}/events"\nsecret = "{SECRET}"\n'
+                f'events = ["MessageNew"]\n')
             r = subprocess.run([args.zest, "-c", cfg, "user", "add", "alice", "--password-stdin",
                                 "--scheme", "PLAIN"], input=b"pw\n", capture_output=True, timeout=60)
             check(r.returncode == 0, "user added %s" % r.stderr)
@@ -104,7 +111,8 @@ def main():
                 'if header :matches "subject" "*" { set "s" "${1}"; }\n'
                 f'notify :importance "1" :message "json: ${{s}}" "http://127.0.0.1:{ports["json"]}/hook";\n'
                 f'notify :importance "1" :message "ntfy: ${{s}}" "http://127.0.0.1:{ports["ntfy"]}/alice-mail";\n'
-                f'notify :importance "3" :message "gotify: ${{s}}" "http://127.0.0.1:{ports["gotify"]}/message";\n')
+                f'notify :importance "3" :message "gotify: ${{s}}" "http://127.0.0.1:{ports["gotify"]}/message";\n'
+                f'notify :message "ce: ${{s}}" "http://127.0.0.1:{ports["cloudevents"]}/hook";\n')
             os.symlink("sieve/main.sieve", os.path.join(home, ".dovecot.sieve"))
             r = subprocess.run([args.zestd, "--check-config", "-c", cfg], capture_output=True, text=True, timeout=60)
             check(r.returncode == 0, "zestd --check-config accepts the targets %s" % r.stderr.strip())
@@ -121,7 +129,8 @@ def main():
             with smtplib.LMTP("127.0.0.1", lmtp) as s:
                 check(s.sendmail("zoe@example.org", ["alice@mx.test"], msg) == {}, "LMTP 250")
             deadline = time.time() + 60
-            while time.time() < deadline and not all(p.lines() for p in procs):
+            while time.time() < deadline and not (all(p.lines() for p in procs)
+                                                  and len(rx["cloudevents"].lines()) >= 2):
                 time.sleep(0.1)
             j, n, g = rx["json"].lines(), rx["ntfy"].lines(), rx["gotify"].lines()
             check(len(j) == 1 and j[0]["message"] == "json: Café report" and j[0]["importance"] == 1
@@ -136,8 +145,15 @@ def main():
                   and g[0]["title"] == "Mail from Zoë <zoe@example.org>"
                   and imap.match(g[0]["extras"]["client::notification"]["click"]["url"]) is not None,
                   "gotify receiver: %s" % g)
+            c = rx["cloudevents"].lines()
+            cn = [x for x in c if "message" in x]
+            ce = [x for x in c if x.get("type") == "MessageNew"]
+            check(len(cn) == 1 and cn[0]["message"] == "ce: Café report" and cn[0]["user"].startswith("alice")
+                  and cn[0]["sequence"] == "%020d" % 1,
+                  "one CloudEvents receiver: the notification (signed, sequence 1) %s" % c)
+            check(len(ce) == 1 and ce[0]["user"] == "alice", "... and the MessageNew event %s" % c)
             logtext = open(log).read()
-            check(len(re.findall(r"event=notify-delivered", logtext)) == 3, "three notify-delivered lines")
+            check(len(re.findall(r"event=notify-delivered", logtext)) == 4, "four notify-delivered lines")
         finally:
             if zestd:
                 zestd.send_signal(signal.SIGTERM)

@@ -102,10 +102,42 @@ TEST(NotifyFormats, Gotify) {
   EXPECT_EQ(nlohmann::json::parse(format_request(payload(2), &t, "")->body)["priority"], 5);
 }
 
+TEST(NotifyFormats, CloudEvents) {
+  auto p = payload(1);
+  auto body = nlohmann::json::parse(p.body);
+  body["timestamp"] = "2026-12-05T06:00:00Z";
+  p.body = body.dump();
+  // By [notify.http] format, or by a target.
+  auto r = format_request(p, nullptr, "", {"cloudevents", "urn:zest:mx", 42});
+  ASSERT_TRUE(r);
+  HttpTarget t{"https://", "cloudevents"};
+  auto r2 = format_request(p, &t, "", {"json", "urn:zest:mx", 42});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r->body, r2->body);
+  EXPECT_TRUE(has(*r, "Content-Type: application/cloudevents+json; charset=utf-8"));
+  EXPECT_FALSE(has(*r, "Content-Type: application/json"));
+  EXPECT_TRUE(has(*r, "Urgency: high"));
+  EXPECT_EQ(r->webhook_id, "evt_1");
+  const auto ce = nlohmann::json::parse(r->body);
+  EXPECT_EQ(ce["specversion"], "1.0");
+  EXPECT_EQ(ce["id"], "evt_1");
+  EXPECT_EQ(ce["source"], "urn:zest:mx");
+  EXPECT_EQ(ce["type"], "vnd.zest.Notify");
+  EXPECT_EQ(ce["subject"], "alice");
+  EXPECT_EQ(ce["time"], "2026-12-05T06:00:00Z");
+  EXPECT_EQ(ce["sequence"], "00000000000000000042");
+  EXPECT_EQ(ce["datacontenttype"], "application/json");
+  EXPECT_EQ(ce["data"], body);
+  // sieve-test has no stream: no sequence.
+  auto r3 = format_request(p, nullptr, "", {"cloudevents", "urn:zest:mx", 0});
+  EXPECT_FALSE(nlohmann::json::parse(r3->body).contains("sequence"));
+}
+
 TEST(NotifyFormats, Checks) {
   EXPECT_EQ(check_target({"https://x/", "ntfy"}), "");
   EXPECT_NE(check_target({"ftp://x/", "ntfy"}), "");
   EXPECT_NE(check_target({"https://x/", "slack"}), "");
+  EXPECT_EQ(check_target({"https://x/", "cloudevents"}), "");
   EXPECT_NE(check_target({"https://x/", "gotify"}), "");  // no token
   EXPECT_NE(check_target({"https://x/", "ntfy", "a", "Bearer b"}), "");
   EXPECT_NE(check_target({"https://x/", "ntfy", "a\r\nX: y"}), "");
