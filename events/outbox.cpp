@@ -269,15 +269,19 @@ Result<std::vector<Delivery>> Outbox::heads(std::string_view sink) {
 Result<std::vector<Delivery>> Outbox::heads_with_prefix(std::string_view prefix) {
   using R = Result<std::vector<Delivery>>;
   std::lock_guard lock(mu_);
-  // substr() rather than LIKE: sink names may hold '%' and '_'.
+  // A range on the sink name (the prefix up to the prefix with its last
+  // octet raised), so the index on (sink, state, ...) is used; not LIKE:
+  // names may hold '%' and '_'.
+  std::string upper(prefix);
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
   const std::string sql = std::string(kSelectDelivery) +
                           "JOIN (SELECT sink AS k, user AS u, min(seq) AS s FROM delivery "
-                          "WHERE substr(sink, 1, length(?1)) = ?1 AND state = 0 "
+                          "WHERE sink >= ?1 AND sink < ?2 AND state = 0 "
                           "GROUP BY sink, user) h "
                           "ON d.sink = h.k AND d.user = h.u AND d.seq = h.s ORDER BY d.next_ms";
   Stmt s(db_, sql.c_str());
   if (!s.ok()) return R::failure(sqlite3_errmsg(db_));
-  s.bind(1, prefix);
+  s.bind(1, prefix).bind(2, upper);
   std::vector<Delivery> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_delivery(s));
