@@ -204,7 +204,7 @@ class Zestd:
         return ok, time.monotonic() - t0
 
     def pending(self, sink):
-        r = self.zest("events", "list", "--state", "pending", "--sink", sink)
+        r = self.zest("events", "list", "--state", "pending", "--sink", sink, "--limit", "1000000")
         return [l for l in r.stdout.splitlines()[1:] if l.strip()]
 
 
