@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "base/file.hpp"
+#include "base/log_format.hpp"
 #include "base/text.hpp"
 #include "config/config.hpp"
 #include "config/config_file.hpp"
@@ -195,6 +196,12 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
   if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (!base::parse_log_level(c.log_level))
+    return bad("[log] level must be \"debug\", \"info\", \"warning\" or \"error\"");
+  if (c.log_format != "logfmt" && c.log_format != "json")
+    return bad("[log] format must be \"logfmt\" or \"json\"");
+  if (c.log_target != "stderr" && c.log_target != "syslog" && c.log_target != "journald")
+    return bad("[log] target must be \"stderr\", \"syslog\" or \"journald\"");
   if (c.hierarchy_separator != "/" && c.hierarchy_separator != ".")
     return bad("[delivery] hierarchy_separator must be \"/\" or \".\"");
   if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");

@@ -367,17 +367,26 @@ net::Output LmtpSession::mail(std::string_view arg) {
 net::Output LmtpSession::rcpt(std::string_view arg) {
   if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
   PathArg p;
-  if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
-  if (!p.params.empty()) return reply(555, "5.5.4", "Unsupported parameter " + p.params[0].first);
-  if (p.address.empty()) return reply(501, "5.1.3", "Empty recipient address");
-  if (tx_.rcpts.size() >= options_.max_recipients)
-    return reply(452, "4.5.3", "Too many recipients");
-  LmtpReply r = backend_.check_recipient(p.address);
-  if (r.code == 250) {
-    tx_.rcpts.push_back(p.address);
-    state_ = State::Rcpt;
-    if (r.text.empty()) r.text = "<" + p.address + "> OK";
+  LmtpReply r;
+  if (!parse_path_arg(arg, "TO", p)) {
+    r = {501, "5.5.4", "Syntax: RCPT TO:<address>"};
+  } else if (!p.params.empty()) {
+    r = {555, "5.5.4", "Unsupported parameter " + p.params[0].first};
+  } else if (p.address.empty()) {
+    r = {501, "5.1.3", "Empty recipient address"};
+  } else if (tx_.rcpts.size() >= options_.max_recipients) {
+    r = {452, "4.5.3", "Too many recipients"};
+  } else {
+    r = backend_.check_recipient(p.address);
+    if (r.code == 250) {
+      tx_.rcpts.push_back(p.address);
+      state_ = State::Rcpt;
+      if (r.text.empty()) r.text = "<" + p.address + "> OK";
+      return {format_reply(r)};
+    }
   }
+  if (options_.on_rcpt_refused)
+    options_.on_rcpt_refused(p.address.empty() ? arg : std::string_view(p.address), r);
   return {format_reply(r)};
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,9 @@ struct LmtpOptions {
   bool tls_active = false;
   std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7: at least 5 minutes
   std::chrono::seconds data_timeout{300};
+  // Told of every refused RCPT (the address, or the argument when it did
+  // not parse, and the reply): the log's rcpt-refused line.
+  std::function<void(std::string_view rcpt, const LmtpReply& reply)> on_rcpt_refused;
 };
 
 class LmtpSession {
