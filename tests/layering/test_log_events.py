@@ -26,13 +26,16 @@ for d in DIRS:
             if not name.endswith((".cpp", ".hpp")):
                 continue
             path = os.path.join(dirpath, name)
-            for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
+            text = open(path, encoding="utf-8").read()
+            rel = os.path.relpath(path, root)
+            # Calls may span lines (clang-format): searched in the whole text.
+            for m in CALL.finditer(text):
+                used.setdefault(m.group(1), "%s:%d" % (rel, text.count("\n", 0, m.start()) + 1))
+            for lineno, line in enumerate(text.splitlines(), 1):
                 code = line.split("//", 1)[0] if not line.lstrip().startswith('"') else line
-                names = CALL.findall(code)
                 for lit in LITERAL.finditer(code):
-                    names += EVENT_IN_LITERAL.findall(lit.group(0))
-                for n in names:
-                    used.setdefault(n, "%s:%d" % (os.path.relpath(path, root), lineno))
+                    for n in EVENT_IN_LITERAL.findall(lit.group(0)):
+                        used.setdefault(n, "%s:%d" % (rel, lineno))
 
 failed = 0
 for n, where in sorted(used.items()):
