@@ -11,7 +11,8 @@
 namespace zest::delivery {
 
 LmtpHandler::LmtpHandler(DeliveryAgent& agent, LmtpOptions options, const net::ConnectionInfo& info,
-                         std::string id, LogFn log, metrics::ZestMetrics* metrics)
+                         std::string id, LogFn log, metrics::ZestMetrics* metrics,
+                         RcptRefusedFn on_rcpt_refused)
     : backend_(agent, false),
       session_(backend_, std::move(options), info.remote, id),
       over_limit_(info.over_limit),
@@ -19,6 +20,7 @@ LmtpHandler::LmtpHandler(DeliveryAgent& agent, LmtpOptions options, const net::C
       id_(std::move(id)),
       log_(std::move(log)),
       metrics_(metrics) {
+  session_.set_rcpt_refused(std::move(on_rcpt_refused));
   if (metrics_) {
     metrics_->sessions.inc({"lmtp"});
     metrics_->sessions_active.add({"lmtp"}, 1);
@@ -53,9 +55,8 @@ net::HandlerFactory lmtp_handler_factory(DeliveryAgent& agent, LmtpOptions optio
     if (log)
       log("event=connect protocol=lmtp " + base::log_field("session", id) + " " +
           base::log_field("remote", info.remote));
-    LmtpOptions o = options;
-    o.on_rcpt_refused = [log, id, remote = info.remote, metrics](std::string_view rcpt,
-                                                                 const LmtpReply& r) {
+    auto refused = [log, id, remote = info.remote, metrics](std::string_view rcpt,
+                                                            const LmtpReply& r) {
       if (metrics) metrics->rcpt_refusals.inc({std::to_string(r.code)});
       if (log)
         log("event=rcpt-refused " + base::log_field("session", id) + " " +
@@ -63,7 +64,8 @@ net::HandlerFactory lmtp_handler_factory(DeliveryAgent& agent, LmtpOptions optio
             " code=" + std::to_string(r.code) + " " +
             base::log_field("reason", r.enhanced.empty() ? r.text : r.enhanced + " " + r.text));
     };
-    return std::make_unique<LmtpHandler>(agent, std::move(o), info, id, log, metrics);
+    return std::make_unique<LmtpHandler>(agent, options, info, id, log, metrics,
+                                         std::move(refused));
   };
 }
 

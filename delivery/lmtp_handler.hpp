@@ -19,7 +19,8 @@ class LmtpHandler final : public net::LineHandler {
   // `log` (may be empty) gets the disconnect line; `metrics` (may be null)
   // counts the session.
   LmtpHandler(DeliveryAgent& agent, LmtpOptions options, const net::ConnectionInfo& info,
-              std::string id, LogFn log = {}, metrics::ZestMetrics* metrics = nullptr);
+              std::string id, LogFn log = {}, metrics::ZestMetrics* metrics = nullptr,
+              RcptRefusedFn on_rcpt_refused = {});
   ~LmtpHandler() override;
   LmtpHandler(const LmtpHandler&) = delete;
   LmtpHandler& operator=(const LmtpHandler&) = delete;

@@ -385,8 +385,7 @@ net::Output LmtpSession::rcpt(std::string_view arg) {
       return {format_reply(r)};
     }
   }
-  if (options_.on_rcpt_refused)
-    options_.on_rcpt_refused(p.address.empty() ? arg : std::string_view(p.address), r);
+  if (on_rcpt_refused_) on_rcpt_refused_(p.address.empty() ? arg : std::string_view(p.address), r);
   return {format_reply(r)};
 }
 

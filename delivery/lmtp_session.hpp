@@ -52,10 +52,11 @@ struct LmtpOptions {
   bool tls_active = false;
   std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7: at least 5 minutes
   std::chrono::seconds data_timeout{300};
-  // Told of every refused RCPT (the address, or the argument when it did
-  // not parse, and the reply): the log's rcpt-refused line.
-  std::function<void(std::string_view rcpt, const LmtpReply& reply)> on_rcpt_refused;
 };
+
+// Told of every refused RCPT (the address, or the argument when it did not
+// parse, and the reply): the log's rcpt-refused line.
+using RcptRefusedFn = std::function<void(std::string_view rcpt, const LmtpReply& reply)>;
 
 class LmtpSession {
  public:
@@ -74,6 +75,7 @@ class LmtpSession {
   void tls_started();
 
   State state() const { return state_; }
+  void set_rcpt_refused(RcptRefusedFn fn) { on_rcpt_refused_ = std::move(fn); }
   std::chrono::seconds timeout() const;
 
  private:
@@ -93,6 +95,7 @@ class LmtpSession {
   std::size_t data_size_ = 0;  // RFC 1870 §5: octets incl. CRLFs, after unstuffing
   std::size_t next_rcpt_ = 0;  // deliver_next() position
   std::string data_error_;
+  RcptRefusedFn on_rcpt_refused_;
 };
 
 // Parses "FROM:<path> PARAMS" / "TO:<path> PARAMS": the path without <> and
