@@ -12,6 +12,7 @@
 #include "delivery/notify_rate.hpp"
 #include "delivery/quota_gate.hpp"
 #include "delivery/script_sequence.hpp"
+#include "delivery/trace_file.hpp"
 #include "mail/message.hpp"
 
 namespace zest::delivery {
@@ -223,12 +224,20 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (std::error_code ec; fs::is_symlink(home.active_link(), ec) && !home.active_script())
     script_error(home.active_link(), "missing", "the active script link points to no script",
                  options_.sieve_default.empty() ? "none" : "sieve_default");
+  // [sieve] trace_dir / trace_level: one trace file per delivery (trace_file.hpp).
+  std::string trace_error;
+  const auto trace = FileTrace::open(settings_, user.home, req.session, trace_error);
+  if (!trace_error.empty()) log.event("trace-error", {{"error", trace_error}});
+  if (trace)
+    trace->trace("## Delivery to <" + req.rcpt + "> (original <" + env.orig_to + ">) from <" +
+                 req.from + ">, session " + req.session);
   const auto sieve_started = std::chrono::steady_clock::now();
-  SequenceRun run =
-      scripts.run(sequence, msg, env, host,
-                  [&](const fs::path& script, std::string_view kind, std::string_view error) {
-                    script_error(script, kind, error, "implicit-keep");
-                  });
+  SequenceRun run = scripts.run(
+      sequence, msg, env, host,
+      [&](const fs::path& script, std::string_view kind, std::string_view error) {
+        script_error(script, kind, error, "implicit-keep");
+      },
+      trace.get());
   if (!sequence.empty()) {
     const double sieve_seconds = seconds_since(sieve_started);
     char ms[32];
