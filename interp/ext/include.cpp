@@ -243,6 +243,7 @@ void run_include(Runtime& rt, const Args& a) {
                  rt.result());
   nested.state<IncludeHandle>().run = rt.state<IncludeHandle>().run;
   nested.share_cpu_budget(rt);
+  nested.share_memory_budget(rt);
   Vm vm(nested);
   const Vm::Outcome outcome = vm.run();
   run.stack.pop_back();

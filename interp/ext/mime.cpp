@@ -35,6 +35,7 @@ constexpr std::size_t kDefaultMaxNesting = 4;
 
 struct Loop {
   const Runtime* owner;
+  const mail::Message* message;  // whose parts these are
   std::vector<const MimePart*> parts;
   std::size_t index = 0;
   std::string name;
@@ -46,19 +47,23 @@ struct Loops {
 // Header values and parameters lose surrounding WSP only.
 constexpr std::string_view kWsp = " \t";
 
-void flatten(const MimePart& p, std::vector<const MimePart*>& out) {
-  for (const auto& c : p.children) {
-    out.push_back(&c);
-    flatten(c, out);
-  }
+// The parts below `p`, in pre-order: a contiguous range of the message's
+// part list.
+void flatten(const mail::Message& m, const MimePart& p, std::vector<const MimePart*>& out) {
+  const auto& parts = m.mime_parts();
+  for (std::size_t i = p.index + 1; i < p.end && i < parts.size(); ++i) out.push_back(&parts[i]);
+}
+
+const Loop* current_loop(Runtime& rt) {
+  const auto& st = rt.result_state<Loops>().stack;
+  return st.empty() ? nullptr : &st.back();
 }
 
 // The part the current loop is at; nullptr outside any loop (the message).
 const MimePart* current_part(Runtime& rt) {
-  const auto& st = rt.result_state<Loops>().stack;
-  if (st.empty()) return nullptr;
-  const Loop& l = st.back();
-  return l.index < l.parts.size() ? l.parts[l.index] : nullptr;
+  const Loop* l = current_loop(rt);
+  if (!l) return nullptr;
+  return l->index < l->parts.size() ? l->parts[l->index] : nullptr;
 }
 
 std::size_t max_nesting(const EngineSettings& s) {
@@ -82,7 +87,9 @@ std::vector<HeaderSource> sources(Runtime& rt, bool anychild) {
     out.push_back({&rt.message(), nullptr});
   if (anychild) {
     std::vector<const MimePart*> kids;
-    flatten(cur ? *cur : rt.message().mime_root(), kids);
+    const Loop* loop = current_loop(rt);
+    const mail::Message& m = cur ? *loop->message : rt.message();
+    flatten(m, cur ? *cur : m.mime_root(), kids);
     for (const MimePart* k : kids) out.push_back({nullptr, k});
   }
   return out;
@@ -311,13 +318,14 @@ BlockStep enter_loop(Runtime& rt, const Args& a) {
             std::to_string(max_nesting(rt.settings())) + " levels)");
     return BlockStep::Exit;
   }
-  Loop l{&rt, {}, 0, rt.string(a, kName).value_or("")};
+  Loop l{&rt, &rt.message(), {}, 0, rt.string(a, kName).value_or("")};
   if (const MimePart* cur = current_part(rt)) {
-    flatten(*cur, l.parts);
+    l.message = current_loop(rt)->message;
+    flatten(*l.message, *cur, l.parts);
   } else {
-    const MimePart& root = rt.message().mime_root();
+    const MimePart& root = l.message->mime_root();
     l.parts.push_back(&root);
-    flatten(root, l.parts);
+    flatten(*l.message, root, l.parts);
   }
   if (l.parts.empty()) return BlockStep::Skip;
   st.push_back(std::move(l));
@@ -426,7 +434,9 @@ std::string strip_html(std::string_view html) {
 void run_extracttext(Runtime& rt, const Args& a) {
   const MimePart* part = current_part(rt);
   std::string text;
-  if (part && part->content_type.rfind("text/", 0) == 0) text = part->decoded_text;
+  // Parts beyond the MIME view's limits are opaque text.
+  if (part && (part->opaque || part->content_type.rfind("text/", 0) == 0))
+    text = current_loop(rt)->message->part_content(*part);
   if (part && part->content_type == "text/html") text = strip_html(text);
   if (const ArgValue* first = a.find(kFirst); first && text.size() > first->number) {
     // Cut at a character boundary.
