@@ -323,7 +323,8 @@ def section_lmtp(a, res):
                             "p50_ms": med([x["lat_ms_p50"] for x in runs]),
                             "p99_ms": med([x["lat_ms_p99"] for x in runs]),
                             "failed": sum(x["failed"] for x in runs),
-                            "all_msgs_per_s": [x["msgs_per_s"] for x in runs]}
+                            "all_msgs_per_s": [x["msgs_per_s"] for x in runs],
+                            "all_p99_ms": [x["lat_ms_p99"] for x in runs]}
                 r["peak_pss_kib"] = mem.peak
                 if name == "zest":
                     r["peak_rss_kib"] = status_kib(pid, "VmHWM")
@@ -356,10 +357,28 @@ def gbench(a, prog, res, env=None, extra=()):
     e = dict(os.environ, ZEST_BENCH_CORPUS=a.corpus,
              ZEST_BENCH_SCRIPTS=os.path.join(a.shared, "scripts"), **(env or {}))
     subprocess.run([os.path.join(a.build, "bench", prog), "--benchmark_out=" + jf,
-                    "--benchmark_out_format=json"] + list(extra), check=True, env=e,
+                    "--benchmark_out_format=json",
+                    "--benchmark_repetitions=%d" % a.repeat] + list(extra), check=True, env=e,
                    stdout=sys.stderr)
     with open(jf) as fh:
-        return {b["name"]: b for b in json.load(fh)["benchmarks"]}
+        rows = json.load(fh)["benchmarks"]
+    # Every repetition's row; the figure is the median of each field, and
+    # `spread` keeps (min, max) of the CPU time so the table can show it.
+    reps = {}
+    for b in rows:
+        if b.get("run_type", "iteration") == "iteration":
+            reps.setdefault(b.get("run_name", b["name"]), []).append(b)
+    out = {}
+    for name, bs in reps.items():
+        m = dict(bs[0])
+        for k, v in bs[0].items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                m[k] = med([x[k] for x in bs if k in x])
+        m["repetitions"] = len(bs)
+        m["spread"] = {k: [min(x[k] for x in bs if k in x), max(x[k] for x in bs if k in x)]
+                       for k in ("cpu_time", "real_time", "us_per_msg") if k in bs[0]}
+        out[name] = m
+    return out
 
 
 def time_cmd(argv, k):
@@ -436,6 +455,14 @@ def fmt(x, nd=0):
     return ("%%.%df" % nd) % x
 
 
+def spread(xs, nd=0):
+    """"min–max" of the repetitions behind a median, or "" for a single run."""
+    xs = [x for x in (xs or []) if x == x]
+    if len(xs) < 2:
+        return ""
+    return " (%s–%s)" % (fmt(min(xs), nd), fmt(max(xs), nd))
+
+
 def ratio(num, den, nd=1):
     if not num or not den or num != num or den != den:
         return "–"
@@ -450,8 +477,12 @@ def report(a, meta, lmtp, inproc, maildir):
           "- peer: Dovecot %s with Pigeonhole (Debian 12 packages), private instance from "
           "../shared/bench/dovecot-up.sh" % meta["m"]["dovecot"],
           "- zest: %s (RelWithDebInfo), `[lmtp] workers` default" % meta["rev"],
-          "- load average at the start: %s (the machine is shared; treat differences under "
-          "25%% as noise)" % meta["m"]["load"],
+          "- load average at the start: %s%s" % (
+              meta["m"]["load"], "" if "load_allowed" not in meta else
+              " — ABOVE 1: started with --allow-load, figures are not a clean baseline"
+              if meta["load_allowed"] else " (compare.sh refuses to start above 1)"),
+          "- every figure is the median of %d repetitions, with (min–max) where shown; "
+          "commit %s" % (a.runs, meta["rev"]),
           "- corpus: gen-corpus.py, %d messages; LMTP: lmtp-load.py, %d messages or %d s per run, "
           "median of %d run(s), %d users, after a %d-message warm-up" % (
               meta["corpus_n"], a.count, a.duration, a.runs, a.users, a.warmup), ""]
@@ -466,9 +497,11 @@ def report(a, meta, lmtp, inproc, maildir):
                 z = v["zest"]["by_concurrency"][str(c)]
                 d = v["dovecot"]["by_concurrency"][str(c)]
                 L.append("| %s | %d | %s | %s | **%s** | %s | %s | %s | %s | %s |" % (
-                    mode, c, fmt(z["msgs_per_s"]), fmt(d["msgs_per_s"]),
+                    mode, c, fmt(z["msgs_per_s"]) + spread(z.get("all_msgs_per_s")),
+                    fmt(d["msgs_per_s"]) + spread(d.get("all_msgs_per_s")),
                     ratio(z["msgs_per_s"], d["msgs_per_s"]), fmt(z["p50_ms"], 1),
-                    fmt(d["p50_ms"], 1), fmt(z["p99_ms"], 1), fmt(d["p99_ms"], 1),
+                    fmt(d["p50_ms"], 1), fmt(z["p99_ms"], 1) + spread(z.get("all_p99_ms"), 1),
+                    fmt(d["p99_ms"], 1) + spread(d.get("all_p99_ms"), 1),
                     ratio(d["p99_ms"], z["p99_ms"])))
         L.append("")
         for mode, v in lmtp.items():
@@ -510,8 +543,9 @@ def report(a, meta, lmtp, inproc, maildir):
             zwall = b["real_time"] * 1000 / nmsg if b else None  # ms per corpus pass
             pf = ph["sieve_filter"].get(s, {})
             pcpu = pf["cpu_s"] * 1e6 / nmsg if pf else None
-            L.append("| %s | %s (%s) | %s (%s) | **%s** |" % (
-                s, fmt(zus[s], 1), fmt(zwall, 1), fmt(pcpu, 1), fmt(pf.get("per_msg_us"), 1),
+            L.append("| %s | %s%s (%s) | %s (%s) | **%s** |" % (
+                s, fmt(zus[s], 1), spread(b.get("spread", {}).get("us_per_msg") if b else None, 1),
+                fmt(zwall, 1), fmt(pcpu, 1), fmt(pf.get("per_msg_us"), 1),
                 ratio(pcpu, zus[s])))
         if zus.get("huge") and zus.get("typical"):
             L.append("")
@@ -568,7 +602,11 @@ def main():
     ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
     ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")
     ap.add_argument("--duration", type=int, default=60)
-    ap.add_argument("--runs", type=int, default=1, help="LMTP runs per point (median)")
+    ap.add_argument("--runs", type=int, default=3, help="LMTP runs per point (median)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="repetitions of each Google Benchmark figure (median)")
+    ap.add_argument("--load-allowed", action="store_true",
+                    help="(set by compare.sh --allow-load) say in the table that the load was high")
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--idle", type=int, default=100, help="idle connections to open")
@@ -605,7 +643,8 @@ def main():
     meta = {"when": time.strftime("%Y-%m-%d %H:%M %z"), "m": machine(a.workdir),
             "corpus_n": len([f for f in os.listdir(a.corpus) if f.endswith(".eml")]),
             "rev": subprocess.run(["git", "-C", a.here, "describe", "--always", "--dirty"],
-                                  capture_output=True, text=True).stdout.strip()}
+                                  capture_output=True, text=True).stdout.strip(),
+            "load_allowed": a.load_allowed}
     sections = a.sections.split(",")
     lmtp = inproc = maildir = None
     if "inproc" in sections:
@@ -617,7 +656,7 @@ def main():
     with open(os.path.join(res, "all.json"), "w") as fh:
         json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
                    "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
-                                                       "warmup")}}, fh, indent=1)
+                                                       "warmup", "repeat")}}, fh, indent=1)
     md = report(a, meta, lmtp, inproc, maildir)
     if a.out:
         with open(a.out, "w") as fh:

@@ -3,8 +3,14 @@
 # on the same corpus and scripts (../shared/bench); prints one table of
 # ratios and writes it to bench/results/<date>.md.
 #
-# Usage: bench/compare.sh [--quick] [compare.py options]     (as root)
-#   --quick   300 messages per LMTP run, fewer CLI repetitions (a smoke run)
+# Usage: bench/compare.sh [--quick] [--allow-load] [--no-build] [compare.py options]  (as root)
+#   --quick       300 messages per LMTP run, fewer CLI repetitions (a smoke run)
+#   --allow-load  start even when the 1-minute load average is above 1 (the
+#                 table then says the figures are not a clean baseline)
+#   --no-build    use the binaries already in BUILD_DIR
+# Every figure is the median of 3 repetitions (--runs, --repeat) with its
+# spread; the table records the commit, and every run's raw JSON is kept in
+# bench/results/<date>-runs/.
 # Environment: WORKDIR (default: a new directory under /tmp; at most 70
 # characters, Dovecot's socket paths), BUILD_DIR (default build).
 # Installs what it needs through the project's scripts (build deps, test
@@ -21,22 +27,46 @@ SHARED=$ROOT/../shared/bench
 export ZEST_ALLOW_ROOT=1
 
 args=()
+allow_load=0
+build_it=1
 for a in "$@"; do
-  if [ "$a" = --quick ]; then args+=(--count 300 --warmup 100 --cli-runs 3 --batch-runs 1 --idle 50)
-  else args+=("$a"); fi
+  case "$a" in
+    --quick) args+=(--count 300 --warmup 100 --cli-runs 3 --batch-runs 1 --idle 50) ;;
+    --allow-load) allow_load=1; args+=(--load-allowed) ;;
+    --no-build) build_it=0 ;;
+    *) args+=("$a") ;;
+  esac
 done
+# A busy machine makes every ratio noise (the first table was measured at a
+# load near 10): refuse unless told otherwise, and then say so in the table.
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load" 'BEGIN { exit !(l > 1) }'; then
+  if [ "$allow_load" = 1 ]; then
+    echo "compare.sh: load average $load is above 1; going on (--allow-load), the table will say so" >&2
+  else
+    echo "compare.sh: load average $load is above 1: the figures would not be a clean baseline." >&2
+    echo "  Stop other work and retry, or pass --allow-load to measure anyway." >&2
+    exit 2
+  fi
+fi
 
-bash scripts/install-deps.sh
-bash scripts/install-test-deps.sh
-bash scripts/install-bench-deps.sh
 build=${BUILD_DIR:-build}
-cmake --preset default -B "$build" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target zestd zest sievec bench_compile bench_eval bench_maildir
+if [ "$build_it" = 1 ]; then
+  bash scripts/install-deps.sh
+  bash scripts/install-test-deps.sh
+  bash scripts/install-bench-deps.sh
+  cmake --preset default -B "$build" >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target zestd zest sievec bench_compile bench_eval bench_maildir
+fi
 
 W=${WORKDIR:-$(mktemp -d /tmp/zest-bench.XXXXXX)}
 mkdir -p "$W"; chmod 755 "$W"
 mkdir -p bench/results
-out=bench/results/$(date +%Y-%m-%d-%H%M).md
+stamp=$(date +%Y-%m-%d-%H%M)
+out=bench/results/$stamp.md
 /usr/bin/python3 bench/compare.py --build "$build" --shared "$SHARED" --workdir "$W" --out "$out" "${args[@]}"
 cp "$W/results/all.json" "${out%.md}.json"
-echo "compare.sh: table written to $out, its data to ${out%.md}.json (every run's JSON in $W/results)" >&2
+# Every repetition's raw figures, for the trend and for re-rendering.
+mkdir -p "bench/results/$stamp-runs"
+cp "$W"/results/*.json "bench/results/$stamp-runs/"
+echo "compare.sh: table written to $out, its data to ${out%.md}.json, every run's JSON in bench/results/$stamp-runs/" >&2

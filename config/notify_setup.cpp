@@ -22,6 +22,10 @@ transport::NotifyConfig notify_config(const config::ServerConfig& c) {
   n.http.timeout_seconds = static_cast<long>(c.notify_http_timeout);
   n.http.max_attempts = static_cast<int>(c.notify_http_max_attempts);
   n.http.retry_delay_ms = static_cast<long>(c.notify_http_retry_delay_ms);
+  n.http.format = c.notify_http_format;
+  n.http.source = c.events_source;
+  for (const auto& t : c.notify_http_targets)
+    n.http.targets.push_back({t.prefix, t.format, t.token, t.authorization, t.tags});
   n.xmpp.jid = c.notify_xmpp_jid;
   n.xmpp.password = c.notify_xmpp_password;
   n.xmpp.host = c.notify_xmpp_host;

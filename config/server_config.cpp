@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "config/config_file.hpp"
 #include "methods/http.hpp"
+#include "transport/notify_formats.hpp"
 #include "transport/ssrf_guard.hpp"
 #include "transport/webhook_signature.hpp"
 
@@ -105,6 +106,8 @@ Result<std::vector<EventSinkConfig>> parse_sinks(const toml::table& root, std::s
     const std::string at = where(elem, src) + ": error: [[events.sink]] ";
     auto bad = [&](std::string what) { return R::failure(at + what); };
     if (s.name.empty()) return bad("needs a name");
+    if (s.name.starts_with("notify:"))
+      return bad(s.name + ": names starting with \"notify:\" are the notifications' own");
     if (const toml::node* u = t.get("url")) s.url_position = where(*u, src);
     for (const auto& other : out)
       if (other.name == s.name) return bad("name \"" + s.name + "\" is used twice");
@@ -120,6 +123,47 @@ Result<std::vector<EventSinkConfig>> parse_sinks(const toml::table& root, std::s
     }
     if (s.timeout < 1) return bad(s.name + ": timeout must be >= 1");
     if (s.max_parallel < 1) return bad(s.name + ": max_parallel must be >= 1");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// [[notify.http.target]]: an array of tables, each checked against
+// ZEST_TARGET_KEY and transport::check_target.
+Result<std::vector<NotifyTargetConfig>> parse_targets(const toml::table& root,
+                                                      std::string_view src) {
+  using R = Result<std::vector<NotifyTargetConfig>>;
+  std::vector<NotifyTargetConfig> out;
+  const toml::node* http = root.at_path("notify.http").node();
+  const toml::table* t_http = http ? http->as_table() : nullptr;
+  const toml::node* node = t_http ? t_http->get("target") : nullptr;
+  if (!node) return out;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    return R::failure(where(*node, src) +
+                      ": error: [[notify.http.target]] must be an array of tables");
+  for (const toml::node& elem : *arr) {
+    const toml::table& t = *elem.as_table();
+    NotifyTargetConfig s;
+    std::set<std::string, std::less<>> keys;
+#define ZEST_TARGET_KEY(key, member, kind, def, def_doc, doc)                                   \
+  keys.insert(key);                                                                             \
+  if (const toml::node* n = t.get(key); n && !read(*n, s.member))                               \
+    return R::failure(where(*n, src) + ": error: [[notify.http.target]] " + key + " must be " + \
+                      std::string(kind_text(#kind)));
+#include "config/config_keys.def"
+    for (const auto& [k, n] : t)
+      if (!keys.count(k.str()))
+        return R::failure(where(n, src) + ": error: unknown key [[notify.http.target]] " +
+                          std::string(k.str()));
+    const std::string at = where(elem, src) + ": error: [[notify.http.target]] ";
+    if (s.prefix.empty()) return R::failure(at + "needs a prefix");
+    transport::HttpTarget check{s.prefix, s.format, s.token, s.authorization, s.tags};
+    if (auto why = transport::check_target(check); !why.empty())
+      return R::failure(at + s.prefix + ": " + why);
+    for (const auto& other : out)
+      if (other.prefix == s.prefix)
+        return R::failure(at + "prefix \"" + s.prefix + "\" is used twice");
     out.push_back(std::move(s));
   }
   return out;
@@ -164,6 +208,10 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (!sinks) return R::failure(sinks.error());
   c.event_sinks = std::move(sinks.value());
   known.insert({"events", "sink"});  // [[events.sink]], read by parse_sinks
+  auto targets = parse_targets(root, src);
+  if (!targets) return R::failure(targets.error());
+  c.notify_http_targets = std::move(targets.value());
+  known.insert({"notify.http", "target"});  // [[notify.http.target]], read by parse_targets
   // Unknown keys and tables, nested ones ([notify.http]) included.
   std::set<std::string> tables;
   for (const auto& [t, _] : known) {
@@ -211,11 +259,20 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     return bad("[notify.xmpp] type must be \"normal\" or \"headline\"");
   if (c.notify_xmpp_port > 65535) return bad("[notify.xmpp] port must be 0..65535");
   if (c.notify_http_max_attempts < 1) return bad("[notify.http] max_attempts must be >= 1");
+  if (c.notify_http_format != "json" && c.notify_http_format != "cloudevents")
+    return bad("[notify.http] format must be \"json\" or \"cloudevents\"");
   for (const auto& range : c.notify_http_allow)
     if (!transport::parse_cidr(range))
       return bad("[notify.http] allow: \"" + range + "\" is not a CIDR range");
   if (!c.notify_http_secret.empty() && !transport::webhook_key(c.notify_http_secret))
     return bad("[notify.http] secret must be whsec_<base64>");
+  if (c.notify_senders < 1 || c.notify_senders > 64) return bad("[notify] senders must be 1..64");
+  if (c.notify_backoff_initial_ms < 1) return bad("[notify] backoff_initial_ms must be >= 1");
+  if (c.notify_backoff_max_ms < c.notify_backoff_initial_ms)
+    return bad("[notify] backoff_max_ms must be >= backoff_initial_ms");
+  if (c.notify_dead_after < 1) return bad("[notify] dead_after must be >= 1");
+  if (c.notify_breaker_failures < 1) return bad("[notify] breaker_failures must be >= 1");
+  if (c.notify_breaker_cooldown < 1) return bad("[notify] breaker_cooldown must be >= 1");
   if (c.events_backoff_initial_ms < 1) return bad("[events] backoff_initial_ms must be >= 1");
   if (c.events_backoff_max_ms < c.events_backoff_initial_ms)
     return bad("[events] backoff_max_ms must be >= backoff_initial_ms");
@@ -301,6 +358,17 @@ std::string dump_server_config(const ServerConfig& c) {
            "\n";
 #include "config/config_keys.def"
   }
+  for (const auto& t : c.notify_http_targets) {
+    out += "\n[[notify.http.target]]\n";
+#define ZEST_TARGET_KEY(key, member, kind, def, def_doc, doc)                               \
+  out += std::string(key) + " = " +                                                         \
+         ((std::string_view(key) == "token" || std::string_view(key) == "authorization") && \
+                  toml_value(t.member) != "\"\""                                            \
+              ? std::string("\"<hidden>\"")                                                 \
+              : toml_value(t.member)) +                                                     \
+         "\n";
+#include "config/config_keys.def"
+  }
   out += "\n[sieve]\n";
   out += "max_actions = " + std::to_string(c.sieve.max_actions) + "\n";
   out += "max_redirects = " + std::to_string(c.sieve.max_redirects) + "\n";
@@ -335,6 +403,14 @@ std::string config_reference_markdown() {
       "\n### [[events.sink]]\n\nOne table per sink of message-store events "
       "(docs/events.md); repeat `[[events.sink]]` for more.\n\n";
 #define ZEST_SINK_KEY(key, member, kind, def, def_doc, doc)                                \
+  out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
+         std::string(def_doc) + "): " + std::string(doc) + "\n";
+#include "config/config_keys.def"
+  out +=
+      "\n### [[notify.http.target]]\n\nOne table per URL prefix whose https notifications "
+      "use another request format (docs/notifications.md); repeat `[[notify.http.target]]` "
+      "for more.\n\n";
+#define ZEST_TARGET_KEY(key, member, kind, def, def_doc, doc)                              \
   out += "- `" + std::string(key) + "` (" + std::string(kind_text(#kind)) + ", default " + \
          std::string(def_doc) + "): " + std::string(doc) + "\n";
 #include "config/config_keys.def"

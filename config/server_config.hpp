@@ -23,6 +23,16 @@ struct EventSinkConfig {
   std::string url_position;  // "<file>:<line>:<column>" of `url`
 };
 
+// One [[notify.http.target]] table.
+struct NotifyTargetConfig {
+  using String = std::string;
+  using StringList = std::vector<std::string>;
+  using Int = std::int64_t;
+  using Bool = bool;
+#define ZEST_TARGET_KEY(key, member, kind, def, def_doc, doc) kind member = def;
+#include "config/config_keys.def"
+};
+
 struct ServerConfig {
   using String = std::string;
   using StringList = std::vector<std::string>;
@@ -30,9 +40,10 @@ struct ServerConfig {
   using Bool = bool;
 #define ZEST_KEY(table, key, member, kind, def, def_doc, doc) kind member = def;
 #include "config/config_keys.def"
-  std::vector<EventSinkConfig> event_sinks;  // [[events.sink]]
-  interp::EngineSettings sieve;              // the [sieve] table
-  std::string source;                        // file name, or "(built-in defaults)"
+  std::vector<EventSinkConfig> event_sinks;             // [[events.sink]]
+  std::vector<NotifyTargetConfig> notify_http_targets;  // [[notify.http.target]]
+  interp::EngineSettings sieve;                         // the [sieve] table
+  std::string source;                                   // file name, or "(built-in defaults)"
   // "<file>:<line>:<column>" of each key set in the file, by its name as
   // errors spell it ("[lmtp] tls_cert", "[[events.sink]] <name> url",
   // "[sieve] extensions"), so later checks can point at the line.

@@ -72,6 +72,7 @@ DeliveryNotice notice_of(const LocalUser& user, const DeliveryRequest& req,
   }
   n.rejected = reject.has_value();
   if (reject) n.reject_reason = reject->reason;
+  n.outgoing = backend.outgoing();
   return n;
 }
 
@@ -200,12 +201,14 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
 
   (void)base::make_private_dirs(user.home);  // a failure shows when the Maildir is written
   auto backend = factory_(user, sender_);
+  backend->set_defer(observer_ && observer_->takes_outgoing());
   const Executed executed = execute(user, msg, env, list, keep_flags, *backend, log);
   if (auto failed = commit(*backend, log)) return finish(*failed);
   if (observer_) {
     const auto notice = notice_of(user, req, msg, list, protocol_reject, *backend);
     if (auto failed = announce(*observer_, notice, log)) return finish(*failed);
   }
+  backend->settle();
 
   if (protocol_reject)
     return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});

@@ -21,6 +21,7 @@ class BackendTransport final : public methods::Transport {
 
   // What the last successful send carried (for :fcc).
   std::optional<methods::Payload> sent;
+  bool deferred = false;  // ... and it was only handed to the backend's outbox
 
  private:
   DeliveryBackend& backend_;

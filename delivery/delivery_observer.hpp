@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "methods/method.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::delivery {
@@ -30,6 +31,14 @@ struct QuotaNotice {
   std::uint64_t quota = 0, used = 0;
 };
 
+// A notification or vacation reply the delivery produced, to be recorded
+// with the delivery's events and sent later by the host's outbox
+// (docs/notifications.md).
+struct OutgoingItem {
+  bool vacation = false;  // else a notify action
+  methods::Payload payload;
+};
+
 // One committed delivery of a message to a user: the copies stored and the
 // folders created for them, or why nothing was stored.
 struct DeliveryNotice {
@@ -41,6 +50,8 @@ struct DeliveryNotice {
   bool rejected = false;  // a reject or ereject action was carried out
   std::string reject_reason;
   bool discarded = false;  // a discard action was carried out
+  // Notifications and vacation replies, when the observer takes them.
+  std::vector<OutgoingItem> outgoing;
 };
 
 class DeliveryObserver {
@@ -49,6 +60,10 @@ class DeliveryObserver {
   virtual Status on_quota(const QuotaNotice& notice) = 0;
   // After the commit, before the answer; a failure takes the copies back.
   virtual Status on_delivered(const DeliveryNotice& notice) = 0;
+  // True: notifications and vacation replies are not sent during delivery
+  // but handed over in DeliveryNotice::outgoing, recorded durably by
+  // on_delivered() (a failure fails the delivery temporarily).
+  virtual bool takes_outgoing() const { return false; }
 };
 
 }  // namespace zest::delivery

@@ -166,12 +166,20 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     if (const std::string user = user_address(ctx); user.find('@') != std::string::npos)
       trigger.hostname = user.substr(user.rfind('@') + 1);
     transport.sent.reset();
+    transport.deferred = false;
     auto out = notifier->notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     using S = methods::NotifyOutcome::Status;
     if (out.status == S::Failed)
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
     else
-      st.notifications.push_back({n.uri, out.status == S::Sent ? "sent" : "skipped", out.detail});
+      st.notifications.push_back(
+          {n.uri,
+           out.status != S::Sent ? "skipped"
+           : transport.deferred  ? "queued"
+                                 : "sent",
+           transport.deferred && out.status == S::Sent
+               ? methods::scheme_of(n.uri) + " notification recorded in the outbox"
+               : out.detail});
     if (out.status == S::Sent && n.fcc && transport.sent)
       fcc(*n.fcc, notification_copy(*transport.sent, n, user_address(ctx), trigger.now));
   };
@@ -211,8 +219,12 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       std::string why;
       if (auto reply = vacation_reply(ctx, *v, why)) {
         if (v->seconds == 0 || !backend.duplicate_seen(reply->tracking_id)) {
-          ok = send(reply->mail.envelope_from, reply->mail.rcpt, reply->mail.message,
-                    "vacation response");
+          // Recorded in the host's outbox and sent after the delivery,
+          // or sent with it where there is no outbox.
+          const methods::MailPayload mail{
+              reply->mail.envelope_from, {reply->mail.rcpt}, reply->mail.message};
+          ok = backend.defer(true, mail) || send(reply->mail.envelope_from, reply->mail.rcpt,
+                                                 reply->mail.message, "vacation response");
           if (ok && v->seconds > 0)
             backend.duplicate_mark(reply->tracking_id, std::chrono::seconds(v->seconds));
           if (ok && v->fcc) fcc(*v->fcc, reply->mail.message);

@@ -43,6 +43,10 @@ class DeliveryBackend {
   virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;
   // RFC 9042: the name of the mailbox with this object id, if any.
   virtual std::optional<std::string> mailbox_by_id(std::string_view /*id*/) { return std::nullopt; }
+  // Takes a notification or a vacation reply to be recorded with the
+  // delivery and sent later (the host's durable outbox); false = this
+  // backend has none, send it now.
+  virtual bool defer(bool /*vacation*/, const methods::Payload& /*payload*/) { return false; }
 };
 
 // What the executor needs to know about the delivery in progress.

@@ -101,9 +101,28 @@ StagedBackend::CommitResult MaildirBackend::commit() {
   staged_.clear();
   for (std::size_t i = 0; i < delivered_.size() && i < committed->size(); ++i)
     delivered_[i].stored = (*committed)[i];
-  for (const auto& [id, period] : marks_) duplicates_.mark(id, period);
+  // With deferred replies the marks wait for settle(): a reply whose
+  // recording fails is tried again with the client's retry, not taken as
+  // sent. A redirect was sent just now, so its mark is kept at once.
+  for (auto& [id, period] : marks_) {
+    if (!defer_ || id.starts_with("redirect:"))
+      duplicates_.mark(id, period);
+    else
+      settle_marks_.emplace_back(std::move(id), period);
+  }
   marks_.clear();
   return res;
+}
+
+bool MaildirBackend::defer(bool vacation, const methods::Payload& payload) {
+  if (!defer_) return false;
+  deferred_.push_back({vacation, payload});
+  return true;
+}
+
+void MaildirBackend::settle() {
+  for (const auto& [id, period] : settle_marks_) duplicates_.mark(id, period);
+  settle_marks_.clear();
 }
 
 void MaildirBackend::rollback() {
@@ -111,6 +130,8 @@ void MaildirBackend::rollback() {
   staged_.clear();
   outgoing_.clear();
   marks_.clear();
+  deferred_.clear();
+  settle_marks_.clear();
 }
 
 }  // namespace zest::delivery

@@ -35,6 +35,13 @@ class StagedBackend : public DeliveryBackend {
   // the folders this delivery created (for message-store events).
   virtual std::vector<DeliveredCopy> delivered() const { return {}; }
   virtual std::vector<std::string> created_mailboxes() const { return {}; }
+  // Defer notifications and vacation replies (DeliveryBackend::defer) to
+  // the observer; they are in outgoing() after a successful commit().
+  virtual void set_defer(bool /*on*/) {}
+  virtual std::vector<OutgoingItem> outgoing() const { return {}; }
+  // After the observer recorded the delivery: what must wait for that
+  // (duplicate marks of deferred replies) is made durable.
+  virtual void settle() {}
 };
 
 class MaildirBackend final : public StagedBackend {
@@ -63,6 +70,10 @@ class MaildirBackend final : public StagedBackend {
   bool storage_failed() const override { return storage_failed_; }
   std::vector<DeliveredCopy> delivered() const override { return delivered_; }
   std::vector<std::string> created_mailboxes() const override { return created_; }
+  bool defer(bool vacation, const methods::Payload& payload) override;
+  void set_defer(bool on) override { defer_ = on; }
+  std::vector<OutgoingItem> outgoing() const override { return deferred_; }
+  void settle() override;
 
  private:
   struct Outgoing {
@@ -81,6 +92,9 @@ class MaildirBackend final : public StagedBackend {
   std::vector<DeliveredCopy> delivered_;  // after commit()
   std::vector<std::string> created_;
   bool storage_failed_ = false;
+  bool defer_ = false;
+  std::vector<OutgoingItem> deferred_;
+  std::vector<std::pair<std::string, std::chrono::seconds>> settle_marks_;
 };
 
 }  // namespace zest::delivery

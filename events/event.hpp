@@ -25,12 +25,21 @@ struct Event {
   nlohmann::ordered_json data = nlohmann::ordered_json::object();  // RFC 5423 parameters
 };
 
+// An event for one named stream, not for the configured sinks: a Sieve
+// notification or a vacation reply on its way to `sink` (a destination,
+// "notify:<...>"; docs/notifications.md).
+struct Routed {
+  std::string sink;
+  Event event;
+};
+
 // Where delivery (and ManageSieve) hand events; the outbox implements it.
-// record() returns only once the events are durable.
+// record() returns only once the events are durable, all or none.
 class EventRecorder {
  public:
   virtual ~EventRecorder() = default;
-  virtual Status record(std::span<const Event> events) = 0;
+  Status record(std::span<const Event> events) { return record_all(events, {}); }
+  virtual Status record_all(std::span<const Event> events, std::span<const Routed> routed) = 0;
 };
 
 // A new ULID (48-bit millisecond time + 80 random bits, Crockford base32).

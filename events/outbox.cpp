@@ -176,8 +176,18 @@ void Outbox::on_record(std::function<void()> fn) {
   on_record_ = std::move(fn);
 }
 
-Status Outbox::record(std::span<const Event> events) {
-  if (events.empty()) return Status::success();
+void Outbox::set_dead_after(std::string prefix, std::chrono::seconds dead_after) {
+  std::lock_guard lock(mu_);
+  prefix_ = std::move(prefix);
+  prefix_dead_after_ = dead_after;
+}
+
+std::chrono::seconds Outbox::dead_after_for(std::string_view sink) const {
+  return !prefix_.empty() && sink.starts_with(prefix_) ? prefix_dead_after_ : dead_after_;
+}
+
+Status Outbox::record_all(std::span<const Event> events, std::span<const Routed> routed) {
+  if (events.empty() && routed.empty()) return Status::success();
   std::function<void()> notify;
   {
     std::lock_guard lock(mu_);
@@ -187,36 +197,51 @@ Status Outbox::record(std::span<const Event> events) {
       return Status::failure("outbox: " + what);
     };
     const std::int64_t now = now_ms();
-    const std::int64_t deadline = now + dead_after_.count() * 1000;
-    for (const Event& ev : events) {
+    bool wrote = false;
+    // One event row, then one delivery row in each of `sinks`' streams.
+    auto add = [&](const Event& ev, std::span<const std::string* const> sinks) -> Status {
+      if (sinks.empty()) return Status::success();  // nobody wants it: not stored
       Stmt ins(db_,
                "INSERT INTO event(uid, user, type, time, data, created_ms) VALUES(?,?,?,?,?,?)");
-      if (!ins.ok()) return fail(sqlite3_errmsg(db_));
+      if (!ins.ok()) return Status::failure(sqlite3_errmsg(db_));
       ins.bind(1, ev.id).bind(2, ev.user).bind(3, ev.type).bind(4, ev.time);
       ins.bind(5, ev.data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
       ins.bind(6, now);
-      if (ins.step() != SQLITE_DONE) return fail(ins.error());
+      if (ins.step() != SQLITE_DONE) return Status::failure(ins.error());
       const std::int64_t rowid = sqlite3_last_insert_rowid(db_);
-      for (const auto& sink : sinks_) {
-        if (!sink.accepts(ev.type, ev.user)) continue;
+      for (const std::string* sink : sinks) {
         Stmt seq(db_,
                  "INSERT INTO stream(sink, user, last_seq) VALUES(?1, ?2, 1) "
                  "ON CONFLICT(sink, user) DO UPDATE SET last_seq = last_seq + 1 "
                  "RETURNING last_seq");
-        if (!seq.ok()) return fail(sqlite3_errmsg(db_));
-        seq.bind(1, sink.name).bind(2, ev.user);
-        if (seq.step() != SQLITE_ROW) return fail(seq.error());
+        if (!seq.ok()) return Status::failure(sqlite3_errmsg(db_));
+        seq.bind(1, *sink).bind(2, ev.user);
+        if (seq.step() != SQLITE_ROW) return Status::failure(seq.error());
         const std::int64_t n = seq.integer(0);
-        if (seq.step() != SQLITE_DONE) return fail(seq.error());
+        if (seq.step() != SQLITE_DONE) return Status::failure(seq.error());
         Stmt d(db_,
                "INSERT INTO delivery(sink, user, seq, event, next_ms, deadline_ms) "
                "VALUES(?,?,?,?,?,?)");
-        if (!d.ok()) return fail(sqlite3_errmsg(db_));
-        d.bind(1, sink.name).bind(2, ev.user).bind(3, n).bind(4, rowid).bind(5, now);
-        d.bind(6, deadline);
-        if (d.step() != SQLITE_DONE) return fail(d.error());
+        if (!d.ok()) return Status::failure(sqlite3_errmsg(db_));
+        d.bind(1, *sink).bind(2, ev.user).bind(3, n).bind(4, rowid).bind(5, now);
+        d.bind(6, now + dead_after_for(*sink).count() * 1000);
+        if (d.step() != SQLITE_DONE) return Status::failure(d.error());
       }
+      wrote = true;
+      return Status::success();
+    };
+    std::vector<const std::string*> accepting;
+    for (const Event& ev : events) {
+      accepting.clear();
+      for (const auto& sink : sinks_)
+        if (sink.accepts(ev.type, ev.user)) accepting.push_back(&sink.name);
+      if (auto s = add(ev, accepting); !s) return fail(s.error());
     }
+    for (const Routed& r : routed) {
+      const std::string* one[] = {&r.sink};
+      if (auto s = add(r.event, one); !s) return fail(s.error());
+    }
+    if (!wrote) return exec("ROLLBACK");  // nothing any sink wants
     if (auto s = exec("COMMIT"); !s) return fail(s.error());
     notify = on_record_;
   }
@@ -234,6 +259,29 @@ Result<std::vector<Delivery>> Outbox::heads(std::string_view sink) {
   Stmt s(db_, sql.c_str());
   if (!s.ok()) return R::failure(sqlite3_errmsg(db_));
   s.bind(1, sink);
+  std::vector<Delivery> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_delivery(s));
+  if (rc != SQLITE_DONE) return R::failure(s.error());
+  return out;
+}
+
+Result<std::vector<Delivery>> Outbox::heads_with_prefix(std::string_view prefix) {
+  using R = Result<std::vector<Delivery>>;
+  std::lock_guard lock(mu_);
+  // A range on the sink name (the prefix up to the prefix with its last
+  // octet raised), so the index on (sink, state, ...) is used; not LIKE:
+  // names may hold '%' and '_'.
+  std::string upper(prefix);
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  const std::string sql = std::string(kSelectDelivery) +
+                          "JOIN (SELECT sink AS k, user AS u, min(seq) AS s FROM delivery "
+                          "WHERE sink >= ?1 AND sink < ?2 AND state = 0 "
+                          "GROUP BY sink, user) h "
+                          "ON d.sink = h.k AND d.user = h.u AND d.seq = h.s ORDER BY d.next_ms";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return R::failure(sqlite3_errmsg(db_));
+  s.bind(1, prefix).bind(2, upper);
   std::vector<Delivery> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_delivery(s));
@@ -298,11 +346,13 @@ Result<int> Outbox::retry(const std::vector<std::string>& ids, std::string_view 
   int changed = 0;
   auto run = [&](std::string_view id) -> Status {
     Stmt s(db_,
-           "UPDATE delivery SET state = 0, attempts = 0, next_ms = ?1, deadline_ms = ?2 "
+           "UPDATE delivery SET state = 0, attempts = 0, next_ms = ?1, deadline_ms = ?1 + "
+           "CASE WHEN ?5 <> '' AND substr(sink, 1, length(?5)) = ?5 THEN ?6 ELSE ?2 END "
            "WHERE state = 2 AND (?3 = '' OR sink = ?3) "
            "AND (?4 = '' OR event = (SELECT id FROM event WHERE uid = ?4))");
     if (!s.ok()) return Status::failure(sqlite3_errmsg(db_));
-    s.bind(1, now).bind(2, now + dead_after_.count() * 1000).bind(3, sink).bind(4, id);
+    s.bind(1, now).bind(2, dead_after_.count() * 1000).bind(3, sink).bind(4, id);
+    s.bind(5, prefix_).bind(6, prefix_dead_after_.count() * 1000);
     if (s.step() != SQLITE_DONE) return Status::failure(s.error());
     changed += sqlite3_changes(db_);
     return Status::success();

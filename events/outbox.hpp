@@ -64,12 +64,21 @@ class Outbox final : public EventRecorder {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  Status record(std::span<const Event> events) override;
+  using EventRecorder::record;
+  // Events go to the sinks whose filter accepts them (an event no sink
+  // wants is not stored); routed ones to their own sink's stream.
+  Status record_all(std::span<const Event> events, std::span<const Routed> routed) override;
+  // Deliveries to sinks named with `prefix` are retried this long instead
+  // (one prefix; set before use: [notify] dead_after for "notify:").
+  void set_dead_after(std::string prefix, std::chrono::seconds dead_after);
   // Called after every successful record() (senders wake up).
   void on_record(std::function<void()> fn);
 
   // The oldest pending delivery of each of the sink's user streams.
   Result<std::vector<Delivery>> heads(std::string_view sink);
+  // The same for every sink whose name starts with `prefix` (one head per
+  // (sink, user) stream).
+  Result<std::vector<Delivery>> heads_with_prefix(std::string_view prefix);
   Status mark_delivered(std::string_view sink, std::string_view user, std::int64_t seq);
   Status mark_retry(std::string_view sink, std::string_view user, std::int64_t seq,
                     std::int64_t next_ms, std::string_view error);
@@ -96,6 +105,9 @@ class Outbox final : public EventRecorder {
   sqlite3* db_;
   std::vector<SinkFilter> sinks_;
   std::chrono::seconds dead_after_;
+  std::string prefix_;  // set_dead_after()
+  std::chrono::seconds prefix_dead_after_{0};
+  std::chrono::seconds dead_after_for(std::string_view sink) const;
   std::mutex mu_;
   std::function<void()> on_record_;
 };

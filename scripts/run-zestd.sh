@@ -13,7 +13,6 @@ cfg=examples/zest.toml
 for b in "$zestd" "$zest"; do
   [ -x "$b" ] || { echo "run-zestd: $b not found; run 'make build' first" >&2; exit 1; }
 done
-"$zestd" --check-config -c "$cfg"
 user=alice@example.org
 home=var/home/$user
 if ! "$zest" -c "$cfg" user list | grep -q "^$user	"; then
@@ -22,6 +21,8 @@ fi
 mkdir -p "$home/sieve"
 cp examples/filter.sieve "$home/sieve/filter.sieve"
 ln -sfn sieve/filter.sieve "$home/.dovecot.sieve"
+# Checked after the demo user exists: the check insists on [auth] passwd_file.
+"$zestd" --check-config -c "$cfg"
 
 cat <<MSG
 == zestd is starting in the foreground (Ctrl-C stops it); LMTP on 127.0.0.1:2424 and unix:./var/lmtp.sock

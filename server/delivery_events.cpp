@@ -1,5 +1,7 @@
 #include "server/delivery_events.hpp"
 
+#include "events/notification.hpp"
+
 namespace zest::server {
 namespace {
 
@@ -39,20 +41,24 @@ std::vector<events::Event> delivery_events(const delivery::DeliveryNotice& n,
   return out;
 }
 
-Status DeliveryEvents::record(std::span<const events::Event> evs) {
-  return recorder_.record(evs);
-}
-
 Status DeliveryEvents::on_quota(const delivery::QuotaNotice& n) {
   const events::Event one[] = {
       events::quota_event(common(n.user, hostname_), n.exceeded, n.quota, n.used)};
-  return record(one);
+  return recorder_.record(one);
 }
 
 Status DeliveryEvents::on_delivered(const delivery::DeliveryNotice& n) {
   // Recorded even when empty: a recorder that cannot record (the outbox
   // failed to open) refuses every delivery.
-  return record(delivery_events(n, hostname_));
+  std::vector<events::Outgoing> items;
+  std::string imap_url;
+  if (!n.copies.empty()) {
+    const auto& c = n.copies.front();
+    imap_url =
+        events::imap_message_url(n.user, hostname_, c.mailbox, c.stored.uidvalidity, c.stored.uid);
+  }
+  for (const auto& o : n.outgoing) items.push_back({o.vacation, o.payload, imap_url});
+  return recorder_.record_all(delivery_events(n, hostname_), events::routed_events(n.user, items));
 }
 
 }  // namespace zest::server

@@ -22,11 +22,12 @@ class DeliveryEvents final : public delivery::DeliveryObserver {
   DeliveryEvents(events::EventRecorder& recorder, std::string hostname)
       : recorder_(recorder), hostname_(std::move(hostname)) {}
   Status on_quota(const delivery::QuotaNotice& n) override;
+  // The events and the delivery's notifications and vacation replies, in
+  // one transaction (docs/notifications.md).
   Status on_delivered(const delivery::DeliveryNotice& n) override;
+  bool takes_outgoing() const override { return true; }
 
  private:
-  Status record(std::span<const events::Event> evs);
-
   events::EventRecorder& recorder_;
   std::string hostname_;  // the server FQDN of the events
 };

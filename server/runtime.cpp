@@ -11,6 +11,8 @@
 #include "base/atomic_file.hpp"
 #include "base/logfmt.hpp"
 #include "config/notify_setup.hpp"
+#include "events/notification.hpp"
+#include "events/notify_carrier.hpp"
 #include "events/sinks.hpp"
 #include "store/maildir_clean.hpp"
 
@@ -39,7 +41,7 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
 // Stands in for an outbox that could not be opened.
 class FailingRecorder final : public events::EventRecorder {
  public:
-  Status record(std::span<const events::Event>) override {
+  Status record_all(std::span<const events::Event>, std::span<const events::Routed>) override {
     return Status::failure("the event outbox could not be opened");
   }
 };
@@ -102,16 +104,20 @@ void DeliveryStack::open_events(const config::ServerConfig& cfg, Logger& log) {
 }
 
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {
-  if (cfg.event_sinks.empty()) return std::unique_ptr<events::Outbox>();
   std::vector<events::SinkFilter> filters;
   for (const auto& s : cfg.event_sinks)
     filters.push_back({s.name, s.events, s.users, s.users_excluded});
   (void)base::make_private_dirs(std::filesystem::path(cfg.events_outbox).parent_path());
-  return events::Outbox::open(cfg.events_outbox, std::move(filters),
-                              std::chrono::seconds(cfg.events_dead_after));
+  auto box = events::Outbox::open(cfg.events_outbox, std::move(filters),
+                                  std::chrono::seconds(cfg.events_dead_after));
+  if (box)
+    box.value()->set_dead_after(std::string(events::kNotifyPrefix),
+                                std::chrono::seconds(cfg.notify_dead_after));
+  return box;
 }
 
 Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox& outbox,
+                                 const transport::NotifyConfig& notify, transport::MailSender& mail,
                                  Logger& log) {
   events::SenderOptions so;
   so.backoff_initial = std::chrono::milliseconds(cfg.events_backoff_initial_ms);
@@ -138,13 +144,25 @@ Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox
     senders_.push_back(
         std::make_unique<events::Sender>(outbox, s.name, std::move(t.value()), so, log.fn()));
   }
+  events::NotifySenderOptions no;
+  no.workers = static_cast<std::size_t>(cfg.notify_senders);
+  no.backoff.backoff_initial = std::chrono::milliseconds(cfg.notify_backoff_initial_ms);
+  no.backoff.backoff_max = std::chrono::milliseconds(cfg.notify_backoff_max_ms);
+  no.backoff.poll_interval = std::chrono::milliseconds(cfg.events_poll_interval_ms);
+  no.breaker_failures = static_cast<int>(cfg.notify_breaker_failures);
+  no.breaker_cooldown = std::chrono::seconds(cfg.notify_breaker_cooldown);
+  notify_ = std::make_unique<events::NotifySender>(outbox, std::string(events::kNotifyPrefix),
+                                                   events::make_network_carrier(notify, mail), no,
+                                                   log.fn());
   outbox_ = &outbox;
   outbox.on_record([this] {
     for (auto& s : senders_) s->wake();
+    notify_->wake();
   });
   if (auto pruned = outbox.prune(std::chrono::seconds(cfg.events_keep_delivered)); !pruned)
     log.write("event=outbox-error " + base::log_field("error", pruned.error()));
   for (auto& s : senders_) s->start();
+  notify_->start();
   return true;
 }
 
@@ -152,6 +170,8 @@ void EventSenders::stop() {
   if (outbox_) outbox_->on_record(nullptr);
   for (auto& s : senders_) s->stop();
   senders_.clear();
+  if (notify_) notify_->stop();
+  notify_.reset();
 }
 
 void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log,

@@ -11,6 +11,7 @@
 
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
+#include "events/notify_sender.hpp"
 #include "events/outbox.hpp"
 #include "events/sender.hpp"
 #include "interp/registry.hpp"
@@ -53,28 +54,32 @@ struct DeliveryStack {
   transport::NetworkTransport notify_transport;  // xmpp and https notifications
   methods::MethodRegistry notify_methods;        // built once, for every delivery
   delivery::DeliveryAgent agent;
-  // The event outbox, when [[events.sink]] tables are configured; opening
+  // The outbox of events, notifications and vacation replies; opening
   // failures are in outbox_error (deliveries then fail temporarily).
   std::unique_ptr<events::Outbox> outbox;
   std::string outbox_error;
-  // Delivery's outcomes as events, into the outbox (or refused when it
-  // could not be opened); unset when no sink is configured.
+  // Delivery's outcomes as events, notifications and vacation replies,
+  // into the outbox (or refused when it could not be opened).
   std::optional<DeliveryEvents> delivery_events;
 };
 
-// The outbox of a configuration (null when no sink is configured).
+// The outbox of a configuration.
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg);
 
-// zestd's senders, one thread per [[events.sink]].
+// zestd's senders: one thread per [[events.sink]], and the pool that sends
+// notifications and vacation replies (`config` and `mail` outlive it).
 class EventSenders {
  public:
   // Fails on a sink that cannot be set up (bad url or secret).
-  Result<bool> start(const config::ServerConfig& cfg, events::Outbox& outbox, Logger& log);
+  Result<bool> start(const config::ServerConfig& cfg, events::Outbox& outbox,
+                     const transport::NotifyConfig& notify, transport::MailSender& mail,
+                     Logger& log);
   ~EventSenders() { stop(); }
   void stop();
 
  private:
   std::vector<std::unique_ptr<events::Sender>> senders_;
+  std::unique_ptr<events::NotifySender> notify_;
   events::Outbox* outbox_ = nullptr;
 };
 

@@ -101,10 +101,6 @@ int events_list(const config::ServerConfig& cfg, const std::string& state, const
     std::cerr << "zest: " << box.error() << "\n";
     return kExTempFail;
   }
-  if (!box.value()) {
-    std::cerr << "zest: no [[events.sink]] is configured\n";
-    return kExConfig;
-  }
   events::Outbox::Query q;
   q.sink = sink;
   q.user = user;
@@ -140,9 +136,9 @@ int events_retry(const config::ServerConfig& cfg, const std::vector<std::string>
     return kExUsage;
   }
   auto box = server::open_outbox(cfg);
-  if (!box || !box.value()) {
-    std::cerr << "zest: " << (box ? "no [[events.sink]] is configured" : box.error()) << "\n";
-    return box ? kExConfig : kExTempFail;
+  if (!box) {
+    std::cerr << "zest: " << box.error() << "\n";
+    return kExTempFail;
   }
   auto n = box.value()->retry(ids, sink);
   if (!n) {
@@ -193,13 +189,19 @@ int main(int argc, char** argv) {
   dlv->add_flag("-v,--verbose", verbose, "log the delivery on standard error");
   dlv->add_option("RECIPIENT", rcpt, "recipient address or user name")->required();
 
-  auto* evs = app.add_subcommand("events", "the message-store event outbox (docs/events.md)");
+  auto* evs = app.add_subcommand("events",
+                                 "the outbox of message-store events, notifications and vacation "
+                                 "replies (docs/events.md, docs/notifications.md)");
   evs->require_subcommand(1);
   std::string ev_state = "all", ev_sink, ev_user;
   std::size_t ev_limit = 1000;
-  auto* ev_list = evs->add_subcommand("list", "list deliveries of events to sinks");
+  auto* ev_list = evs->add_subcommand(
+      "list",
+      "list deliveries of events to sinks and of notifications to destinations (notify:...)");
   ev_list->add_option("--state", ev_state, "pending, delivered, dead or all (default)");
-  ev_list->add_option("--sink", ev_sink, "only this sink");
+  ev_list->add_option(
+      "--sink", ev_sink,
+      "only this sink or destination (notify:mail, notify:xmpp, notify:https://host)");
   ev_list->add_option("--user", ev_user, "only this user");
   ev_list->add_option("--limit", ev_limit, "at most this many rows (default 1000)");
   auto* ev_retry = evs->add_subcommand("retry", "queue dead deliveries again");

@@ -87,6 +87,13 @@ void reload(const std::string& path, const config::ServerConfig& running, net::L
             c.member != running.member);
 #include "config/config_keys.def"
   changed("events.sink", c.event_sinks.size() != running.event_sinks.size());
+  bool targets_differ = c.notify_http_targets.size() != running.notify_http_targets.size();
+  for (std::size_t i = 0; !targets_differ && i < c.notify_http_targets.size(); ++i) {
+    const auto &a = c.notify_http_targets[i], &b = running.notify_http_targets[i];
+    targets_differ = a.prefix != b.prefix || a.format != b.format || a.token != b.token ||
+                     a.authorization != b.authorization || a.tags != b.tags;
+  }
+  changed("notify.http.target", targets_differ);
   log.write("event=reloaded tls=yes" +
             (restart.empty() ? std::string() : " " + base::log_field("restart_needed", restart)));
   server::notify_ready("running");
@@ -206,7 +213,7 @@ int main(int argc, char** argv) {
   }
   server::EventSenders event_senders;
   if (stack.outbox)
-    if (auto r = event_senders.start(cfg, *stack.outbox, log); !r) {
+    if (auto r = event_senders.start(cfg, *stack.outbox, stack.notify, stack.sender, log); !r) {
       std::cerr << "zestd: " << cfg.source << ": " << r.error() << "\n";
       return kExConfig;
     }

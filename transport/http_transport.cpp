@@ -23,10 +23,10 @@ Status send_http_notification(const HttpPayload& p, const HttpOptions& options, 
     settings.key = webhook_key(options.secret);
     if (!settings.key) return Status::failure("invalid [notify.http] secret");
   }
-  WebhookRequest request;
-  for (const auto& h : p.headers) request.headers.push_back(h.name + ": " + h.value);
-  request.webhook_id = p.event_id;
-  request.body = p.body;
+  auto formatted =
+      format_request(p, target_for(options.targets, p.url), "", {options.format, options.source});
+  if (!formatted) return Status::failure(formatted.error());
+  const WebhookRequest request = std::move(formatted.value());
   std::string last_error;
   long delay = options.retry_delay_ms;
   for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {

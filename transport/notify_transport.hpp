@@ -12,6 +12,7 @@
 #include "base/result.hpp"
 #include "methods/method.hpp"
 #include "methods/notifier.hpp"
+#include "transport/notify_formats.hpp"
 #include "transport/smtp_submit.hpp"
 #include "transport/ssrf_guard.hpp"
 
@@ -23,12 +24,15 @@ using methods::MailPayload;
 using methods::XmppPayload;
 
 struct HttpOptions {
-  std::vector<Cidr> allow;    // internal ranges that may be reached anyway
-  std::string ca_file;        // trust this CA (PEM) in addition to none else
-  std::string secret;         // "whsec_<base64>"; empty = unsigned
-  long timeout_seconds = 10;  // whole request
-  int max_attempts = 3;       // bounded retries on network errors, 408, 429, 5xx
-  long retry_delay_ms = 500;  // doubled after each attempt
+  std::vector<Cidr> allow;          // internal ranges that may be reached anyway
+  std::string ca_file;              // trust this CA (PEM) in addition to none else
+  std::string secret;               // "whsec_<base64>"; empty = unsigned
+  long timeout_seconds = 10;        // whole request
+  int max_attempts = 3;             // bounded retries on network errors, 408, 429, 5xx
+  long retry_delay_ms = 500;        // doubled after each attempt
+  std::vector<HttpTarget> targets;  // [[notify.http.target]]: formats by URL prefix
+  std::string format = "json";      // [notify.http] format: "json" or "cloudevents"
+  std::string source;               // CloudEvents source ([events] source)
 };
 
 struct XmppOptions {

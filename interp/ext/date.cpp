@@ -258,9 +258,9 @@ std::optional<std::string> date_part(const DateTime& t, std::string_view part) {
   if (p == "minute") return fmt::format("{:02}", t.minute);
   if (p == "second") return fmt::format("{:02}", t.second);
   if (p == "time") return fmt::format("{:02}:{:02}:{:02}", t.hour, t.minute, t.second);
-  if (p == "iso8601")
+  if (p == "iso8601")  // RFC 3339 time-offset: "Z" for UTC, as Pigeonhole prints it
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}", t.year, t.month, t.day, t.hour,
-                       t.minute, t.second, zone_string(t.zone, true));
+                       t.minute, t.second, t.zone == 0 ? "Z" : zone_string(t.zone, true));
   if (p == "std11") {
     std::string mon(kMonths[t.month - 1]), day(kDays[weekday]);
     mon[0] = base::ascii_upper(mon[0]);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,15 @@ constexpr Slot kName = 16;    // foreverypart/break :name
 constexpr Slot kFirst = 100;  // extracttext :first (16.. are the modifiers)
 constexpr std::size_t kDefaultMaxNesting = 4;
 
+// A part named by the child indexes that lead to it from the message's root
+// ({} is the message itself). Loops keep paths, not pointers: replace,
+// enclose and editheader make a new message (a new MIME tree) while a loop
+// runs, and a path is resolved against the message as tests see it now.
+using PartPath = std::vector<std::size_t>;
+
 struct Loop {
   const Runtime* owner;
-  const mail::Message* message;  // whose parts these are
-  std::vector<const MimePart*> parts;
+  std::vector<PartPath> parts;
   std::size_t index = 0;
   std::string name;
 };
@@ -54,16 +60,39 @@ void flatten(const mail::Message& m, const MimePart& p, std::vector<const MimePa
   for (std::size_t i = p.index + 1; i < p.end && i < parts.size(); ++i) out.push_back(&parts[i]);
 }
 
-const Loop* current_loop(Runtime& rt) {
+// The paths of p's descendants in depth-first order; `at` is p's path.
+// (The MIME view bounds the depth of this recursion: mail::kMaxMimeDepth.)
+void flatten_paths(const mail::Message& m, const MimePart& p, PartPath& at,
+                   std::vector<PartPath>& out) {
+  for (std::size_t i = 0; i < p.children.size(); ++i) {
+    at.push_back(i);
+    out.push_back(at);
+    flatten_paths(m, m.mime_child(p, i), at, out);
+    at.pop_back();
+  }
+}
+
+const MimePart* resolve(const mail::Message& m, const PartPath& path) {
+  const MimePart* p = &m.mime_root();
+  for (std::size_t i : path) {
+    if (i >= p->children.size()) return nullptr;
+    p = &m.mime_child(*p, i);
+  }
+  return p;
+}
+
+// The path of the part the current loop is at; nullptr outside any loop.
+const PartPath* current_path(Runtime& rt) {
   const auto& st = rt.result_state<Loops>().stack;
-  return st.empty() ? nullptr : &st.back();
+  if (st.empty()) return nullptr;
+  const Loop& l = st.back();
+  return l.index < l.parts.size() ? &l.parts[l.index] : nullptr;
 }
 
 // The part the current loop is at; nullptr outside any loop (the message).
 const MimePart* current_part(Runtime& rt) {
-  const Loop* l = current_loop(rt);
-  if (!l) return nullptr;
-  return l->index < l->parts.size() ? l->parts[l->index] : nullptr;
+  const PartPath* path = current_path(rt);
+  return path ? resolve(rt.message(), *path) : nullptr;
 }
 
 std::size_t max_nesting(const EngineSettings& s) {
@@ -87,8 +116,7 @@ std::vector<HeaderSource> sources(Runtime& rt, bool anychild) {
     out.push_back({&rt.message(), nullptr});
   if (anychild) {
     std::vector<const MimePart*> kids;
-    const Loop* loop = current_loop(rt);
-    const mail::Message& m = cur ? *loop->message : rt.message();
+    const mail::Message& m = rt.message();
     flatten(m, cur ? *cur : m.mime_root(), kids);
     for (const MimePart* k : kids) out.push_back({nullptr, k});
   }
@@ -318,14 +346,15 @@ BlockStep enter_loop(Runtime& rt, const Args& a) {
             std::to_string(max_nesting(rt.settings())) + " levels)");
     return BlockStep::Exit;
   }
-  Loop l{&rt, &rt.message(), {}, 0, rt.string(a, kName).value_or("")};
-  if (const MimePart* cur = current_part(rt)) {
-    l.message = current_loop(rt)->message;
-    flatten(*l.message, *cur, l.parts);
+  Loop l{&rt, {}, 0, rt.string(a, kName).value_or("")};
+  const mail::Message& m = rt.message();
+  if (const PartPath* at = current_path(rt)) {
+    PartPath path = *at;
+    if (const MimePart* cur = resolve(m, path)) flatten_paths(m, *cur, path, l.parts);
   } else {
-    const MimePart& root = l.message->mime_root();
-    l.parts.push_back(&root);
-    flatten(*l.message, root, l.parts);
+    PartPath path;
+    l.parts.push_back(path);
+    flatten_paths(m, m.mime_root(), path, l.parts);
   }
   if (l.parts.empty()) return BlockStep::Skip;
   st.push_back(std::move(l));
@@ -436,7 +465,7 @@ void run_extracttext(Runtime& rt, const Args& a) {
   std::string text;
   // Parts beyond the MIME view's limits are opaque text.
   if (part && (part->opaque || part->content_type.rfind("text/", 0) == 0))
-    text = current_loop(rt)->message->part_content(*part);
+    text = rt.message().part_content(*part);
   if (part && part->content_type == "text/html") text = strip_html(text);
   if (const ArgValue* first = a.find(kFirst); first && text.size() > first->number) {
     // Cut at a character boundary.
@@ -480,21 +509,114 @@ std::string kept_headers(const mail::Message& m,
   return out;
 }
 
-bool edit_allowed(Runtime& rt, std::string_view what) {
-  if (!rt.result_state<Loops>().stack.empty()) {
-    rt.fail(std::string(what) + " inside a foreverypart loop is not supported");
-    return false;
-  }
-  return true;
-}
-
 void set_edited(Runtime& rt, std::string raw) {
   rt.actions().set_edited_message(&rt.original_message(),
                                   std::make_shared<const mail::Message>(std::move(raw)));
 }
 
+// ---- replacing one part inside a foreverypart loop (RFC 5703 §5) ----
+
+// A part's header block as the MIME view holds it (unfolded fields).
+std::string part_headers(const MimePart& p, const std::function<bool(std::string_view)>& drop) {
+  std::string out;
+  for (const auto& h : p.headers)
+    if (!drop(h.name)) out += h.name + ": " + h.value + "\r\n";
+  return out;
+}
+
+// A part written out unchanged: its header block, a blank line, its body
+// (for a multipart or message/rfc822 part: its whole content as read).
+std::string entity(const mail::Message& m, const MimePart& p) {
+  return part_headers(p, [](std::string_view) { return false; }) + "\r\n" +
+         std::string(m.part_body(p));
+}
+
+std::optional<std::string> rebuild(const mail::Message& m, const MimePart& node,
+                                   const PartPath& path, std::size_t depth, bool embedded_message,
+                                   const std::string& replacement);
+
+// The body of `node` (at depth `depth` of `path`) with the part at the end of
+// `path` replaced by `replacement` (a MIME entity). Only the parts on the
+// path are rebuilt; a rebuilt multipart loses its preamble and epilogue.
+std::optional<std::string> rebuild_body(const mail::Message& m, const MimePart& node,
+                                        const PartPath& path, std::size_t depth,
+                                        const std::string& replacement) {
+  const std::size_t at = path[depth];
+  if (at >= node.children.size()) return std::nullopt;
+  if (!node.is_multipart)  // message/rfc822: its one child is the message
+    return rebuild(m, m.mime_child(node, at), path, depth + 1, true, replacement);
+  const auto b = node.content_type_params.find("boundary");
+  if (b == node.content_type_params.end() || b->second.empty()) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < node.children.size(); ++i) {
+    out += "--" + b->second + "\r\n";
+    if (i == at) {
+      auto inner = rebuild(m, m.mime_child(node, i), path, depth + 1, false, replacement);
+      if (!inner) return std::nullopt;
+      out += *inner;
+    } else {
+      out += entity(m, m.mime_child(node, i));
+    }
+    out += "\r\n";  // the line break before a delimiter belongs to the delimiter
+  }
+  return out + "--" + b->second + "--\r\n";
+}
+
+// `node` as an entity (header block, blank line, body), rebuilt as above.
+std::optional<std::string> rebuild(const mail::Message& m, const MimePart& node,
+                                   const PartPath& path, std::size_t depth, bool embedded_message,
+                                   const std::string& replacement) {
+  if (depth == path.size()) {
+    // An embedded message keeps its own (non-content) header fields.
+    if (!embedded_message) return replacement;
+    return part_headers(node, is_content_header) + replacement;
+  }
+  auto body = rebuild_body(m, node, path, depth, replacement);
+  if (!body) return std::nullopt;
+  return part_headers(node, [](std::string_view) { return false; }) + "\r\n" + *body;
+}
+
+// Parts inside the replaced one no longer exist: no loop goes into them.
+void forget_inside(Runtime& rt, const PartPath& replaced) {
+  auto inside = [&](const PartPath& p) {
+    return p.size() > replaced.size() && std::equal(replaced.begin(), replaced.end(), p.begin());
+  };
+  for (Loop& l : rt.result_state<Loops>().stack) {
+    auto rest =
+        l.parts.begin() + static_cast<std::ptrdiff_t>(std::min(l.index + 1, l.parts.size()));
+    l.parts.erase(std::remove_if(rest, l.parts.end(), inside), l.parts.end());
+  }
+}
+
+std::string text_entity(Runtime& rt, const Args& a) {
+  const std::string replacement = crlf(rt.string(*a.find(0)));
+  if (a.has(kReplaceMime)) return replacement;  // its own content headers, a blank line, a body
+  return "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+         replacement;
+}
+
+void replace_part(Runtime& rt, const Args& a, const PartPath& path) {
+  const std::string replacement = text_entity(rt, a);
+  const mail::Message& m = rt.message();
+  // The message keeps its header block as written; only its body is rebuilt.
+  const std::string_view raw = m.raw();
+  std::string out(raw.substr(0, raw.size() - m.body().size()));
+  auto body = rebuild_body(m, m.mime_root(), path, 0, replacement);
+  if (!body)
+    return rt.fail("replace: the MIME structure around the current part cannot be rebuilt");
+  if (!out.ends_with("\n\n") && !out.ends_with("\r\n\r\n")) {
+    if (!out.ends_with("\n")) out += "\r\n";
+    out += "\r\n";
+  }
+  set_edited(rt, out + *body);
+  forget_inside(rt, path);
+}
+
 void run_replace(Runtime& rt, const Args& a) {
-  if (!edit_allowed(rt, "replace")) return;
+  if (const PartPath* at = current_path(rt); at && !at->empty()) {
+    const PartPath path = *at;  // the loop stack changes below
+    return replace_part(rt, a, path);
+  }
   const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject), from = rt.string(a, kFrom);
   std::string out = kept_headers(m, [&](std::string_view n) {
@@ -508,18 +630,20 @@ void run_replace(Runtime& rt, const Args& a) {
     out += mail::structured_field("From", mail::encode_mailbox(*from));
   }
   out += "MIME-Version: 1.0\r\n";
-  const std::string replacement = crlf(rt.string(*a.find(0)));
-  if (a.has(kReplaceMime)) {
-    out += replacement;  // a MIME entity: its own content headers, a blank line, the body
-  } else {
-    out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    out += replacement;
-  }
+  out += text_entity(rt, a);
   set_edited(rt, std::move(out));
+  forget_inside(rt, {});  // in a loop at the message itself: its parts are gone
+}
+
+// enclose always encloses the whole message (RFC 5703 §6). Inside a loop the
+// parts being iterated over are now inside the new message/rfc822 part (the
+// second child), so every loop's paths move there.
+void move_into_enclosure(Runtime& rt) {
+  for (Loop& l : rt.result_state<Loops>().stack)
+    for (PartPath& p : l.parts) p.insert(p.begin(), {1, 0});
 }
 
 void run_enclose(Runtime& rt, const Args& a) {
-  if (!edit_allowed(rt, "enclose")) return;
   const mail::Message& m = rt.message();
   const auto subject = rt.string(a, kSubject);
   std::string out = kept_headers(m, [&](std::string_view n) {
@@ -540,6 +664,7 @@ void run_enclose(Runtime& rt, const Args& a) {
   out += "--" + boundary + "\r\nContent-Type: message/rfc822\r\n\r\n";
   out += crlf(m.raw()) + "\r\n--" + boundary + "--\r\n";
   set_edited(rt, std::move(out));
+  move_into_enclosure(rt);
 }
 
 }  // namespace

@@ -134,6 +134,14 @@ class Receiver:
         self.server.server_close()
 
 
+def wait_for(cond, timeout=30):
+    """Bounded wait until cond() holds (the outbox senders work after the 250)."""
+    deadline = time.time() + timeout
+    while not cond() and time.time() < deadline:
+        time.sleep(0.05)
+    return cond()
+
+
 def verify(headers, body):
     h = {k.lower(): v for k, v in headers.items()}
     signed = (h["webhook-id"] + "." + h["webhook-timestamp"] + ".").encode() + body
@@ -441,6 +449,8 @@ def test_zestd(args, tmp):
         refused = lmtp_send(lmtp_port, "First")
         check(refused == {}, "zestd: LMTP 250 for the first message %s" % refused)
         check(len(os.listdir(os.path.join(home, "Maildir", "new"))) == 1, "zestd: message kept in INBOX")
+        # The outbox senders carry the notifications after the 250.
+        wait_for(lambda: len(mails) >= 1 and len(rx.requests) >= 1)
         # mailto: through [submission], exactly one transaction.
         check(len(mails) == 1 and mails[0][1] == ["carol@example.net"], "zestd: mailto submitted %s" % [m[1] for m in mails])
         if mails:
@@ -462,7 +472,9 @@ def test_zestd(args, tmp):
             check(doc["message"] == "http: First" and doc["trigger"]["subject"] == "First"
                   and doc["trigger"]["envelope_to"] == "alice@mx.test", "zestd: webhook payload %s" % doc)
         logtext = open(log).read()
-        check(len(re.findall(r"event=notify .*status=sent", logtext)) == 3, "zestd: three notify lines logged as sent")
+        check(len(re.findall(r"event=notify .*status=queued", logtext)) == 3, "zestd: three notify lines logged as queued")
+        wait_for(lambda: len(re.findall(r"event=notify-delivered", open(log).read())) == 3)
+        check(len(re.findall(r"event=notify-delivered", open(log).read())) == 3, "zestd: three notify-delivered lines")
 
         # max_per_user_hour = 3: the next message is delivered, its notifications are not sent.
         refused = lmtp_send(lmtp_port, "Second")

@@ -391,6 +391,57 @@ TEST_F(AgentTest, ObserverThatCannotHearTakesTheCopyBack) {
   EXPECT_TRUE(logged);
 }
 
+// An observer with an outbox (zestd, the LDA): notifications and vacation
+// replies are handed over with the notice, never sent during delivery.
+class OutboxObserver : public RecordingObserver {
+ public:
+  bool takes_outgoing() const override { return true; }
+};
+
+TEST_F(AgentTest, NotificationsAndVacationGoToTheOutboxNotTheNetwork) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require [\"enotify\", \"vacation\"];\n"
+         "notify \"mailto:carol@example.net\";\n"
+         "notify \"xmpp:bob@example.org\";\n"
+         "vacation :days 1 :addresses \"bob@example.org\" \"away\";\n");
+  RecordingTransport transport;
+  agent().set_notify_transport(&transport);
+  OutboxObserver observer;
+  agent().set_observer(&observer);
+  const std::string msg = "From: ann@example.net\nTo: bob@example.org\nMessage-ID: <v1@x>\n\nx\n";
+  // Recording fails: 451, nothing sent, the reply not taken as sent.
+  observer.fail = true;
+  EXPECT_EQ(deliver("bob", msg).code, 451);
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_TRUE(transport.xmpp.empty());
+  ASSERT_EQ(observer.delivered.size(), 1u);
+  EXPECT_EQ(observer.delivered[0].outgoing.size(), 3u);
+  // The client's retry records all three again, the vacation reply too.
+  observer.fail = false;
+  EXPECT_EQ(deliver("bob", msg).code, 250);
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_TRUE(transport.xmpp.empty());
+  ASSERT_EQ(observer.delivered.size(), 2u);
+  const auto& out = observer.delivered[1].outgoing;
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_FALSE(out[0].vacation);
+  EXPECT_TRUE(std::holds_alternative<methods::MailPayload>(out[0].payload));
+  EXPECT_TRUE(std::holds_alternative<methods::XmppPayload>(out[1].payload));
+  EXPECT_TRUE(out[2].vacation);
+  EXPECT_EQ(std::get<methods::MailPayload>(out[2].payload).rcpts,
+            std::vector<std::string>{"sender@example.net"});
+  // Recorded once: the same sender is not answered again.
+  EXPECT_EQ(
+      deliver("bob", "From: ann@example.net\nTo: bob@example.org\nMessage-ID: <v2@x>\n\nx\n").code,
+      250);
+  ASSERT_EQ(observer.delivered.size(), 3u);
+  for (const auto& o : observer.delivered[2].outgoing) EXPECT_FALSE(o.vacation);
+  std::size_t queued = 0;
+  for (const auto& l : log) queued += l.find("status=queued") != std::string::npos;
+  EXPECT_EQ(queued, 6u);  // 2 notifications x 3 deliveries
+}
+
 TEST_F(AgentTest, QuotaGateRefusesAndAnnouncesBothWays) {
   options.quota_storage = 200;
   RecordingObserver observer;

@@ -95,6 +95,18 @@ TEST(ExtDate, ZoneConversion) {
   EXPECT_TRUE(test_true(req, "date :zone \"+0930\" \"date\" \"date\" \"2007-02-26\"", kMessage));
 }
 
+TEST(ExtDate, Iso8601PrintsZForZeroOffset) {
+  const std::string req = "require \"date\";";
+  EXPECT_TRUE(test_true(req, "date :zone \"+0000\" \"date\" \"iso8601\" \"2007-02-25T18:13:43Z\"",
+                        kMessage));
+  EXPECT_TRUE(test_true(req, "date :zone \"-0000\" \"date\" \"iso8601\" \"2007-02-25T18:13:43Z\"",
+                        kMessage));
+  EXPECT_TRUE(test_true(
+      req, "currentdate :zone \"+0000\" :matches \"iso8601\" \"*-*-*T*:*:*Z\"", kMessage));
+  EXPECT_FALSE(test_true(
+      req, "date :zone \"+0000\" \"date\" \"iso8601\" \"2007-02-25T18:13:43+00:00\"", kMessage));
+}
+
 TEST(ExtDate, InvalidDatesGiveNoValue) {
   constexpr std::string_view m = "Date: Moo, 34 Juul 3060 25:30:42 +6600\r\n\r\nx\r\n";
   EXPECT_FALSE(test_true("require \"date\";", "date :matches \"date\" \"date\" \"*\"", m));

@@ -117,6 +117,139 @@ TEST(Mime, EncloseMessage) {
   EXPECT_EQ(describe(out), (V{"fileinto ok"}));
 }
 
+constexpr std::string_view kNested =
+    "From: a@example.com\r\n"
+    "Subject: nested\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=O\r\n"
+    "\r\n"
+    "--O\r\n"
+    "Content-Type: multipart/alternative; boundary=I\r\n"
+    "\r\n"
+    "--I\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "plain text\r\n"
+    "--I\r\n"
+    "Content-Type: text/html\r\n"
+    "\r\n"
+    "<p>html text</p>\r\n"
+    "--I--\r\n"
+    "--O\r\n"
+    "Content-Type: application/zip; name=\"a.zip\"\r\n"
+    "\r\n"
+    "UEsDBA==\r\n"
+    "--O--\r\n";
+
+// Issue 20.7, RFC 5703 §5: inside foreverypart, replace acts on the current
+// part; the other parts and the message's header stay.
+TEST(Mime, ReplaceInsideLoopReplacesCurrentPart) {
+  const RunOutput out =
+      run("require [\"replace\", \"foreverypart\", \"mime\", \"body\", \"fileinto\"];\n"
+          "foreverypart {\n"
+          "  if header :mime :type \"Content-Type\" \"application\" {\n"
+          "    replace :subject \"ignored\" \"The attachment was removed.\";\n"
+          "    if header :mime :contenttype \"Content-Type\" \"text/plain\" { fileinto "
+          "\"now-text\"; }\n"
+          "  }\n"
+          "}\n"
+          "if header :mime :anychild :contenttype \"Content-Type\" \"application/zip\" {\n"
+          "  fileinto \"still-zip\"; }\n"
+          "if allof (header :is \"Subject\" \"parts\", exists \"To\",\n"
+          "          header :mime :contenttype \"Content-Type\" \"multipart/mixed\",\n"
+          "          body :text :contains \"Hello there\",\n"
+          "          body :text :contains \"The attachment was removed.\") { fileinto \"ok\"; }",
+          kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok) << (out.errors.empty() ? "" : out.errors[0]);
+  EXPECT_EQ(describe(out), (V{"fileinto now-text", "fileinto ok"}));
+}
+
+// Replacing a multipart part: the running loop does not go into its old
+// children; a later loop sees the new structure.
+TEST(Mime, ReplaceInsideLoopDropsReplacedChildren) {
+  const RunOutput out =
+      run("require [\"replace\", \"foreverypart\", \"mime\", \"variables\", \"fileinto\"];\n"
+          "set \"seen\" \"\";\n"
+          "foreverypart {\n"
+          "  if header :mime :subtype \"Content-Type\" \"alternative\" {\n"
+          "    replace :mime \"Content-Type: text/plain\r\n\r\nflattened\r\n\";\n"
+          "  }\n"
+          "  if header :mime :contenttype :matches \"Content-Type\" \"*\" { set \"seen\" "
+          "\"${seen}[${1}]\"; }\n"
+          "}\n"
+          "set \"after\" \"\";\n"
+          "foreverypart {\n"
+          "  if header :mime :contenttype :matches \"Content-Type\" \"*\" { set \"after\" "
+          "\"${after}[${1}]\"; }\n"
+          "}\n"
+          "if string :is \"${seen}\" \"[multipart/mixed][text/plain][application/zip]\" {\n"
+          "  fileinto \"seen-ok\"; }\n"
+          "if string :is \"${after}\" \"[multipart/mixed][text/plain][application/zip]\" {\n"
+          "  fileinto \"after-ok\"; }",
+          kNested);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok) << (out.errors.empty() ? "" : out.errors[0]);
+  EXPECT_EQ(describe(out), (V{"fileinto seen-ok", "fileinto after-ok"}));
+}
+
+// Several edits in one loop, nested loops, and an editheader edit: each
+// makes a new message; the loops keep working on the current one.
+TEST(Mime, RepeatedEditsInsideNestedLoops) {
+  const RunOutput out =
+      run("require [\"replace\", \"foreverypart\", \"mime\", \"variables\", \"editheader\", "
+          "\"body\", \"fileinto\"];\n"
+          "addheader \"X-Before\" \"1\";\n"
+          "foreverypart {\n"
+          "  foreverypart {\n"
+          "    if header :mime :type \"Content-Type\" \"text\" {\n"
+          "      addheader \"X-Seen\" \"yes\";\n"
+          "      replace \"text was here\";\n"
+          "    }\n"
+          "  }\n"
+          "}\n"
+          "if allof (exists \"X-Before\", exists \"X-Seen\",\n"
+          "          not body :text :contains \"plain text\",\n"
+          "          not body :text :contains \"html text\",\n"
+          "          body :text :contains \"text was here\",\n"
+          "          header :mime :anychild :contenttype \"Content-Type\" \"application/zip\")\n"
+          "{ fileinto \"ok\"; }",
+          kNested);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok) << (out.errors.empty() ? "" : out.errors[0]);
+  EXPECT_EQ(describe(out), (V{"fileinto ok"}));
+}
+
+// Replace at the loop's first part (the message itself) replaces the whole
+// message, with :subject, and ends the loop.
+TEST(Mime, ReplaceInsideLoopAtTheMessage) {
+  const RunOutput out = run(
+      "require [\"replace\", \"foreverypart\", \"mime\", \"variables\", \"fileinto\"];\n"
+      "set \"n\" \"\";\n"
+      "foreverypart { set \"n\" \"${n}x\"; replace :subject \"new\" \"all gone\"; }\n"
+      "if allof (string :is \"${n}\" \"x\", header :is \"Subject\" \"new\") { fileinto \"ok\"; }",
+      kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok) << (out.errors.empty() ? "" : out.errors[0]);
+  EXPECT_EQ(describe(out), (V{"fileinto ok"}));
+}
+
+// enclose inside a loop encloses the whole message (RFC 5703 §6); the loop
+// goes on over the same parts, now inside the new message/rfc822 part.
+TEST(Mime, EncloseInsideLoop) {
+  const RunOutput out =
+      run("require [\"enclose\", \"foreverypart\", \"mime\", \"variables\", \"fileinto\"];\n"
+          "set \"seen\" \"\";\n"
+          "foreverypart {\n"
+          "  if header :mime :type \"Content-Type\" \"application\" { enclose \"Careful.\"; }\n"
+          "  if header :mime :contenttype :matches \"Content-Type\" \"*\" { set \"seen\" "
+          "\"${seen}[${1}]\"; }\n"
+          "}\n"
+          "if string :is \"${seen}\" \"[multipart/mixed][text/plain][application/zip]\" {\n"
+          "  fileinto \"loop-ok\"; }\n"
+          "if header :mime :anychild :contenttype \"Content-Type\" \"message/rfc822\" {\n"
+          "  fileinto \"enclosed\"; }",
+          kMultipart);
+  EXPECT_EQ(out.status, RunOutput::Status::Ok) << (out.errors.empty() ? "" : out.errors[0]);
+  EXPECT_EQ(describe(out), (V{"fileinto loop-ok", "fileinto enclosed"}));
+}
+
 // Issue 15.2: values a script builds cannot add fields to the edited
 // message: line breaks fold, a :from with controls and an :headers entry
 // without a field name are run-time errors.

@@ -549,7 +549,8 @@ TEST_F(SessionTest, ScramSaltsDoNotRevealWhichUsersExist) {
     auto decoded = zest::base::base64_decode(line.substr(a + 1, b - a - 1));
     EXPECT_TRUE(decoded) << line;
     std::string s, i;
-    for (std::string_view rest = decoded ? *decoded : "";;) {
+    const std::string text = decoded ? *decoded : std::string{};  // outlives `rest`
+    for (std::string_view rest = text;;) {
       const auto comma = rest.find(',');
       const std::string_view attr = rest.substr(0, comma);
       if (attr.starts_with("s=")) s = attr.substr(2);
