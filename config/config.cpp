@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include "base/text.hpp"
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
 #include "interp/memory_budget.hpp"
@@ -79,6 +80,16 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         return bad("a list of capability strings");
       }
       s.extensions = std::move(exts);
+    } else if (k == "trace_level") {  // Pigeonhole's sieve_trace_level
+      const auto v = node.value<std::string>();
+      static constexpr std::string_view kLevels[] = {"none", "actions", "commands", "tests",
+                                                     "matching"};
+      if (!v || std::find(std::begin(kLevels), std::end(kLevels), base::to_lower(*v)) ==
+                    std::end(kLevels))
+        return bad("one of \"none\", \"actions\", \"commands\", \"tests\", \"matching\"");
+      s.values[k] = base::to_lower(*v);
+    } else if (k == "trace_dir" && !node.value<std::string>()) {
+      return bad("a directory path (a string)");
     } else if (const auto v = node.value<std::string>()) {
       s.values[k] = *v;
     } else if (const auto i = node.value<std::int64_t>()) {

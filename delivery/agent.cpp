@@ -10,6 +10,7 @@
 #include "delivery/notify_rate.hpp"
 #include "delivery/quota_gate.hpp"
 #include "delivery/script_sequence.hpp"
+#include "delivery/trace_file.hpp"
 #include "mail/message.hpp"
 
 namespace zest::delivery {
@@ -185,11 +186,20 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =
       script_sequence({options_.sieve_before, options_.sieve_after, options_.sieve_default}, home);
-  SequenceRun run =
-      scripts.run(sequence, msg, env, host, [&](const fs::path& script, std::string_view error) {
+  // [sieve] trace_dir / trace_level: one trace file per delivery (trace_file.hpp).
+  std::string trace_error;
+  const auto trace = FileTrace::open(settings_, user.home, req.session, trace_error);
+  if (!trace_error.empty()) log.event("trace-error", {{"error", trace_error}});
+  if (trace)
+    trace->trace("## Delivery to <" + req.rcpt + "> (original <" + env.orig_to + ">) from <" +
+                 req.from + ">, session " + req.session);
+  SequenceRun run = scripts.run(
+      sequence, msg, env, host,
+      [&](const fs::path& script, std::string_view error) {
         log.event("script-error",
                   {{"script", script.string()}, {"error", error}, {"fallback", "implicit-keep"}});
-      });
+      },
+      trace.get());
   log.scripts = run.scripts;
   interp::ActionList& list = run.result.actions;
   const interp::Flags keep_flags = interp::canonical_flags(run.result.internal_flags);

@@ -30,6 +30,7 @@ LmtpReply AgentLmtpBackend::deliver(const LmtpTransaction& tx, std::size_t index
   DeliveryRequest req;
   req.from = tx.from;
   req.rcpt = rcpt;
+  if (index < tx.orig_rcpts.size()) req.orig_rcpt = tx.orig_rcpts[index];
   req.message = tx.data;
   req.session = tx.session;
   req.trace = received_field(tx.helo, tx.remote, agent_.options().hostname, tls_, tx.session, rcpt);

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/text.hpp"
+#include "delivery/dsn_params.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -185,6 +186,7 @@ std::chrono::seconds LmtpSession::timeout() const {
 void LmtpSession::reset_transaction() {
   tx_.from.clear();
   tx_.rcpts.clear();
+  tx_.orig_rcpts.clear();
   tx_.data.clear();
   data_bad_ = data_too_big_ = false;
   data_size_ = 0;
@@ -332,7 +334,8 @@ net::Output LmtpSession::lhlo(std::string_view arg) {
   tx_.helo = std::string(arg);
   reset_transaction();
   state_ = State::Ready;
-  std::string text = options_.hostname + "\nPIPELINING\nENHANCEDSTATUSCODES\n8BITMIME\nSIZE " +
+  // DSN (RFC 3461): its RCPT ORCPT parameter names the original recipient.
+  std::string text = options_.hostname + "\nPIPELINING\nENHANCEDSTATUSCODES\n8BITMIME\nDSN\nSIZE " +
                      std::to_string(options_.max_message_size);
   if (options_.tls_available && !options_.tls_active) text += "\nSTARTTLS";
   // RFC 2034 §4: the LHLO (EHLO) reply carries no enhanced code.
@@ -355,6 +358,11 @@ net::Output LmtpSession::mail(std::string_view arg) {
     } else if (k == "BODY") {
       const std::string b = base::to_upper(v);
       if (b != "7BIT" && b != "8BITMIME") return reply(501, "5.5.4", "Unsupported BODY type");
+    } else if (k == "RET") {  // DSN: the LMTP client builds DSNs from our replies
+      if (!valid_ret(v)) return reply(501, "5.5.4", "Bad RET parameter");
+    } else if (k == "ENVID") {
+      if (!decode_xtext(v) || v.empty() || v.size() > 100)
+        return reply(501, "5.5.4", "Bad ENVID parameter");
     } else {
       return reply(555, "5.5.4", "Unsupported parameter " + k);
     }
@@ -368,13 +376,30 @@ net::Output LmtpSession::rcpt(std::string_view arg) {
   if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
   PathArg p;
   if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
-  if (!p.params.empty()) return reply(555, "5.5.4", "Unsupported parameter " + p.params[0].first);
+  std::string orig;
+  bool have_notify = false, have_orcpt = false;
+  for (const auto& [k, v] : p.params) {
+    if (k == "NOTIFY" && !have_notify) {
+      if (!valid_notify(v)) return reply(501, "5.5.4", "Bad NOTIFY parameter");
+      have_notify = true;
+    } else if (k == "ORCPT" && !have_orcpt) {
+      auto o = parse_orcpt(v);
+      if (!o || v.size() > 500) return reply(501, "5.5.4", "Bad ORCPT parameter");
+      orig = std::move(*o);
+      have_orcpt = true;
+    } else if (k == "NOTIFY" || k == "ORCPT") {
+      return reply(501, "5.5.4", "Duplicate " + k + " parameter");
+    } else {
+      return reply(555, "5.5.4", "Unsupported parameter " + k);
+    }
+  }
   if (p.address.empty()) return reply(501, "5.1.3", "Empty recipient address");
   if (tx_.rcpts.size() >= options_.max_recipients)
     return reply(452, "4.5.3", "Too many recipients");
   LmtpReply r = backend_.check_recipient(p.address);
   if (r.code == 250) {
     tx_.rcpts.push_back(p.address);
+    tx_.orig_rcpts.push_back(std::move(orig));
     state_ = State::Rcpt;
     if (r.text.empty()) r.text = "<" + p.address + "> OK";
   }

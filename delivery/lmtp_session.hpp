@@ -28,8 +28,10 @@ struct LmtpTransaction {
   std::string remote;              // peer description for the Received field
   std::string from;                // reverse-path without <>; "" = null
   std::vector<std::string> rcpts;  // accepted, in RCPT order
-  std::string data;                // the message, unstuffed, with LF line ends
-  std::string session;             // session id
+  // The original recipient of each (RCPT ORCPT=rfc822;...), "" when none.
+  std::vector<std::string> orig_rcpts;
+  std::string data;     // the message, unstuffed, with LF line ends
+  std::string session;  // session id
 };
 
 // What the session needs from the rest of the server.

@@ -20,7 +20,7 @@ std::vector<fs::path> script_sequence(const SequenceOptions& o, const store::Sie
 
 SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::Message& message,
                                 const interp::Envelope& envelope, interp::Host& host,
-                                const ScriptErrorFn& on_error) const {
+                                const ScriptErrorFn& on_error, interp::TraceSink* trace) const {
   SequenceRun out{interp::ResultState(limits()), {}};
   bool failed = false;
   for (const auto& script : sequence) {
@@ -28,13 +28,18 @@ SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::
     out.scripts += script.string();
     auto loaded = scripts_.get(script);
     if (!loaded.program) {
+      if (trace && trace->level >= 1)
+        trace->trace("## Script '" + script.string() + "' failed to load: " + loaded.error);
       on_error(script, loaded.error);
       failed = true;
       break;
     }
     interp::Runtime rt(*loaded.program, message, envelope, host, settings_, registry_, out.result);
+    rt.set_trace(trace);
+    interp::trace_run_start(trace, script.string());
     interp::Vm vm(rt);
     const auto run = interp::finish_run(rt, vm.run());
+    interp::trace_run_end(trace, script.string(), run);
     if (run.status != interp::RunOutput::Status::Ok) {
       std::string errs;
       for (const auto& e : run.errors) errs += (errs.empty() ? "" : "; ") + e;

@@ -49,9 +49,10 @@ class ScriptSequence {
   // Runs `sequence` in order until a script cancels the implicit keep. A
   // script that fails reports to `on_error` and ends the run with an empty
   // result, which files the message into INBOX (RFC 5228 §2.10.6).
+  // `trace` (when given) gets the trace of every script run.
   SequenceRun run(std::span<const std::filesystem::path> sequence, const mail::Message& message,
                   const interp::Envelope& envelope, interp::Host& host,
-                  const ScriptErrorFn& on_error) const;
+                  const ScriptErrorFn& on_error, interp::TraceSink* trace = nullptr) const;
 
   interp::ActionLimits limits() const { return {settings_.max_actions, settings_.max_redirects}; }
 

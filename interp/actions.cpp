@@ -98,6 +98,59 @@ std::string_view action_name(const Action& a) {
   return names[a.index()];
 }
 
+namespace {
+
+std::string with_flags(const Flags& flags) {
+  if (flags.empty()) return "";
+  std::string out = " with flags";
+  for (const auto& f : flags) out += " " + f;
+  return out;
+}
+
+std::string quoted_text(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  std::string out;
+  for (char c : text.substr(0, kMax)) out += (c == '\r' || c == '\n') ? ' ' : c;
+  return "'" + out + (text.size() > kMax ? "...'" : "'");
+}
+
+struct Describe {
+  std::string operator()(const KeepAction& a) const {
+    return "store message in default mailbox" + with_flags(a.flags);
+  }
+  std::string operator()(const FileintoAction& a) const {
+    std::string out = "store message in mailbox '" + a.mailbox + "'" + with_flags(a.flags);
+    if (a.create) out += ", creating it";
+    if (a.copy) out += " (:copy)";
+    return out;
+  }
+  std::string operator()(const RedirectAction& a) const {
+    return "forward message to address <" + a.address + ">" + (a.copy ? " (:copy)" : "");
+  }
+  std::string operator()(const DiscardAction&) const { return "discard message"; }
+  std::string operator()(const RejectAction& a) const {
+    return "reject message with reason " + quoted_text(a.reason);
+  }
+  std::string operator()(const VacationAction& a) const {
+    std::string out = "send vacation reply " + quoted_text(a.reason);
+    if (a.subject) out += " with subject " + quoted_text(*a.subject);
+    return out + " (at most once per " + std::to_string(a.seconds) + " s per sender)";
+  }
+  std::string operator()(const NotifyAction& a) const {
+    return "send notification to '" + a.uri + "'" +
+           (a.message ? " with message " + quoted_text(*a.message) : "");
+  }
+  std::string operator()(const ReportAction& a) const {
+    return "send " + a.feedback_type + " report to <" + a.address + ">";
+  }
+};
+
+}  // namespace
+
+std::string describe_action(const Action& a) {
+  return std::visit(Describe{}, a);
+}
+
 void ActionList::push(Action a) {
   actions_.push_back(std::move(a));
   snapshots_.resize(actions_.size() - 1);

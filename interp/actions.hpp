@@ -104,6 +104,9 @@ struct DuplicateMark {
 };
 
 std::string_view action_name(const Action& a);
+// One line saying what the action will do, for traces:
+// "store message in mailbox 'Lists/sieve' with flags \\Seen".
+std::string describe_action(const Action& a);
 
 struct ActionLimits {
   std::size_t max_actions = 32;

@@ -118,6 +118,14 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
   if (const ArgValue* r = a.find(kSlotRelation))
     rel = parse_relation(raw(*r)).value_or(Relation::Eq);
 
+  if (tracing(4)) {
+    static constexpr const char* kTypes[] = {":is",    ":contains", ":matches",
+                                             ":count", ":value",    ":regex"};
+    std::string line = "      starting " + std::string(kTypes[static_cast<int>(type)]);
+    if (const ArgValue* r = a.find(kSlotRelation)) line += " \"" + std::string(raw(*r)) + "\"";
+    trace(line + " match with '" + std::string(cmp->name) + "' comparator:");
+    if (values.empty()) trace("        no values to match");
+  }
   switch (type) {
     case MatchType::Is:
       for (const auto& v : values)
@@ -155,14 +163,24 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
     }
     case MatchType::Count: {
       const std::string count = std::to_string(values.size());
-      for (const auto& k : keys)
-        if (relation_holds(rel, cmp->compare(count, k))) return true;
+      for (const auto& k : keys) {
+        const bool m = relation_holds(rel, cmp->compare(count, k));
+        if (tracing(4))
+          trace("        matching count '" + count + "' :count '" + k +
+                "': " + (m ? "matched" : "no"));
+        if (m) return true;
+      }
       return false;
     }
     case MatchType::Value:
       for (const auto& v : values)
-        for (const auto& k : keys)
-          if (relation_holds(rel, cmp->compare(v, k))) return true;
+        for (const auto& k : keys) {
+          const bool m = relation_holds(rel, cmp->compare(v, k));
+          if (tracing(4))
+            trace("        matching value '" + v + "' :value '" + k +
+                  "': " + (m ? "matched" : "no"));
+          if (m) return true;
+        }
       return false;
     case MatchType::Regex: {
       const auto& hook = registry_->regex_matcher();

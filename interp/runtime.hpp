@@ -56,13 +56,17 @@ struct ResultState {
   std::unordered_map<std::type_index, std::any> state;
 };
 
-// Receives trace lines of a run (sieve-test -t). Levels: 1 actions,
-// 2 commands, 3 tests, 4 matching.
+// Receives trace lines of a run (sieve-test -t, [sieve] trace_dir). Levels
+// (Pigeonhole's): 1 actions, 2 commands, 3 tests, 4 matching; each includes
+// the ones before it.
 class TraceSink {
  public:
   virtual ~TraceSink() = default;
   virtual void trace(std::string_view line) = 0;
   int level = 0;
+  bool debug = false;      // also debug_log messages (Pigeonhole's "debug")
+  bool addresses = false;  // also the program address of each line ("addresses")
+  std::string script;      // named in the start and end lines
 };
 
 class Runtime {
@@ -175,6 +179,7 @@ class Runtime {
   std::uint32_t current_line() const { return current_line_; }
   void set_trace(TraceSink* t) { trace_ = t; }
   bool tracing(int level) const { return trace_ && trace_->level >= level; }
+  TraceSink* trace_sink() const { return trace_; }
   void trace(std::string_view line) const {
     if (trace_) trace_->trace(line);
   }

@@ -9,7 +9,35 @@ namespace {
 // instructions.
 constexpr std::uint64_t kCpuCheckInterval = 256;
 
+bool is_action_command(std::string_view name) {
+  static constexpr std::string_view kActions[] = {"keep",     "fileinto", "redirect", "discard",
+                                                  "reject",   "ereject",  "vacation", "notify",
+                                                  "denotify", "report"};
+  for (auto a : kActions)
+    if (a == name) return true;
+  return false;
+}
+
 }  // namespace
+
+std::string Vm::where() const {
+  const std::uint32_t line = rt_.program().lines[pc_];
+  const TraceSink* t = rt_.trace_sink();
+  if (t && t->addresses) return fmt::format("{:>4} [{:06}]: ", line, pc_);
+  return fmt::format("{:>4}: ", line);
+}
+
+// Level actions: what each action command added to the result.
+void Vm::trace_actions(std::size_t before, const CommandSpec& spec) {
+  const auto& actions = rt_.actions().actions();
+  if (actions.size() > before) {
+    for (std::size_t i = before; i < actions.size(); ++i)
+      rt_.trace(where() + std::string(action_name(actions[i])) +
+                " action: " + describe_action(actions[i]));
+  } else if (is_action_command(spec.name)) {
+    rt_.trace(where() + spec.name + " action: merged with an earlier action");
+  }
+}
 
 bool Vm::unwind(std::uint32_t& pc) {
   const CommandSpec* target = rt_.unwind_requested();
@@ -69,7 +97,7 @@ Vm::Outcome Vm::run() {
         // The Stop the compiler appends ends the script normally: only an
         // explicit stop ends the scripts that include this one too.
         if (pc_ + 1 == n) return Outcome::Done;
-        if (rt_.tracing(2)) rt_.trace(fmt::format("{:>4}: stop command", p.lines[pc_]));
+        if (rt_.tracing(2)) rt_.trace(where() + "stop command");
         return Outcome::Stopped;
       case Op::Return:
         return Outcome::Done;
@@ -77,18 +105,20 @@ Vm::Outcome Vm::run() {
         const CommandSpec* spec = p.commands[in.command].spec;
         flag_ = spec->test(rt_, Args{p.args_of(in)});
         if (rt_.tracing(3))
-          rt_.trace(fmt::format("{:>4}: {} test: {}", p.lines[pc_], spec->name,
-                                flag_ ? "true" : "false"));
+          rt_.trace(where() + spec->name + " test: " + (flag_ ? "true" : "false"));
         break;
       }
       case Op::Command: {
         const CommandSpec* spec = p.commands[in.command].spec;
-        if (rt_.tracing(2)) rt_.trace(fmt::format("{:>4}: {} command", p.lines[pc_], spec->name));
+        if (rt_.tracing(2)) rt_.trace(where() + spec->name + " command");
+        const std::size_t before = rt_.actions().actions().size();
         spec->run(rt_, Args{p.args_of(in)});
+        if (rt_.tracing(1) && !rt_.failed()) trace_actions(before, *spec);
         break;
       }
       case Op::BlockBegin: {
         const CommandSpec* spec = p.commands[in.command].spec;
+        if (rt_.tracing(2)) rt_.trace(where() + spec->name + " command");
         const BlockStep step = spec->enter(rt_, Args{p.args_of(in)});
         if (rt_.failed()) return Outcome::Failed;
         if (step == BlockStep::Skip || step == BlockStep::Exit) {
@@ -143,14 +173,31 @@ RunOutput finish_run(Runtime& rt, Vm::Outcome outcome) {
   return out;
 }
 
+void trace_run_start(TraceSink* trace, std::string_view script) {
+  if (trace && trace->level >= 1)
+    trace->trace("## Started executing script '" + std::string(script) + "'");
+}
+
+void trace_run_end(TraceSink* trace, std::string_view script, const RunOutput& out) {
+  if (!trace || trace->level < 1) return;
+  for (const auto& e : out.errors) trace->trace("## Run-time error: " + e);
+  trace->trace(out.implicit_keep ? "## Implicit keep: store message in default mailbox"
+                                 : "## Implicit keep cancelled");
+  trace->trace("## Finished executing script '" + std::string(script) + "'");
+}
+
 RunOutput run_program(const Program& program, const mail::Message& message,
                       const Envelope& envelope, Host& host, const EngineSettings& settings,
                       const Registry& registry, TraceSink* trace) {
   ResultState result(ActionLimits{settings.max_actions, settings.max_redirects});
   Runtime rt(program, message, envelope, host, settings, registry, result);
   rt.set_trace(trace);
+  const std::string script = trace ? trace->script : std::string();
+  trace_run_start(trace, script);
   Vm vm(rt);
-  return finish_run(rt, vm.run());
+  RunOutput out = finish_run(rt, vm.run());
+  trace_run_end(trace, script, out);
+  return out;
 }
 
 }  // namespace zest::interp

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "interp/runtime.hpp"
@@ -28,6 +30,9 @@ class Vm {
     const CommandSpec* spec;
   };
   bool unwind(std::uint32_t& pc);
+  // "  12: " (with the program address when the trace asks for it).
+  std::string where() const;
+  void trace_actions(std::size_t before, const CommandSpec& spec);
 
   Runtime& rt_;
   std::uint32_t pc_ = 0;
@@ -50,6 +55,12 @@ struct RunOutput {
 RunOutput run_program(const Program& program, const mail::Message& message,
                       const Envelope& envelope, Host& host, const EngineSettings& settings,
                       const Registry& registry, TraceSink* trace = nullptr);
+
+// The first and last trace lines of one script's run (level actions and
+// up): "## Started executing script 'x'", the run-time error if any, what
+// became of the implicit keep, "## Finished executing script 'x'".
+void trace_run_start(TraceSink* trace, std::string_view script);
+void trace_run_end(TraceSink* trace, std::string_view script, const RunOutput& out);
 
 // Turns the state after a run into a RunOutput (RFC 5228 §2.10.6: a
 // failed run keeps the message and drops every other action).

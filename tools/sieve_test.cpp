@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -73,12 +76,34 @@ std::string first_address(const mail::Message& m, std::initializer_list<const ch
   return fallback;
 }
 
-int trace_level(const std::string& s) {
+int trace_level(std::string_view s) {
+  if (s == "none") return 0;
   if (s == "actions") return 1;
   if (s == "commands") return 2;
   if (s == "tests") return 3;
   if (s == "matching") return 4;
   return -1;
+}
+
+struct TraceOptions {
+  int level = 3;  // tests
+  bool debug = false, addresses = false;
+};
+
+// -T as Pigeonhole's sieve-test(1): "level=LEVEL", "debug", "addresses",
+// given once each; a bare level name is accepted too.
+std::optional<std::string> apply_trace_option(TraceOptions& t, std::string_view opt) {
+  if (opt == "debug") {
+    t.debug = true;
+  } else if (opt == "addresses") {
+    t.addresses = true;
+  } else {
+    const std::string_view name = opt.starts_with("level=") ? opt.substr(6) : opt;
+    const int level = trace_level(name);
+    if (level < 0) return "unknown trace level '" + std::string(name) + "'";
+    t.level = level;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -87,7 +112,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Run a Sieve script against a message and show the resulting actions"};
   app.set_version_flag("--version", "sieve-test (zest) " ZEST_VERSION_STRING);
   std::string script_path, message_path, sender, recipient, orig_recipient, extensions;
-  std::string trace_file, trace_level_name = "tests", dump_file, config_file, maildir_path;
+  std::string trace_file, dump_file, config_file, maildir_path;
+  std::vector<std::string> trace_options;
   bool force_compile = false, execute = false, json = false;
   app.add_option("SCRIPT", script_path, "Sieve script (or compiled .svbc)")->required();
   app.add_option("MESSAGE", message_path, "RFC 5322 message file, or - for standard input")
@@ -97,7 +123,10 @@ int main(int argc, char** argv) {
   app.add_option("-a", orig_recipient, "original envelope recipient");
   app.add_option("-x", extensions, "enable/disable extensions: \"+ext -ext\"");
   app.add_option("-t", trace_file, "write a trace to FILE (- for standard output)");
-  app.add_option("-T", trace_level_name, "trace level: actions, commands, tests, matching");
+  app.add_option("-T", trace_options,
+                 "trace option (repeatable): level=actions|commands|tests|matching, debug, "
+                 "addresses")
+      ->allow_extra_args(false);
   app.add_option("-d", dump_file, "dump the compiled program to FILE (- for standard output)");
   app.add_flag("-C", force_compile, "compile the script even if a compiled binary is up to date");
   app.add_option("-c", config_file, "engine settings from a zest configuration file");
@@ -133,11 +162,12 @@ int main(int argc, char** argv) {
       return tools::kExitUsage;
     }
   }
-  const int level = trace_level(trace_level_name);
-  if (level < 0) {
-    std::cerr << "sieve-test: -T: unknown trace level '" << trace_level_name << "'\n";
-    return tools::kExitUsage;
-  }
+  TraceOptions trace_opts;
+  for (const auto& o : trace_options)
+    if (auto err = apply_trace_option(trace_opts, o)) {
+      std::cerr << "sieve-test: -T: " << *err << "\n";
+      return tools::kExitUsage;
+    }
   if (execute && maildir_path.empty()) {
     std::cerr << "sieve-test: -e needs a Maildir given with -l\n";
     return tools::kExitUsage;
@@ -189,8 +219,15 @@ int main(int argc, char** argv) {
   std::optional<StreamTrace> trace;
   if (!trace_file.empty()) {
     if (trace_file != "-") trace_out.open(trace_file);
+    if (trace_file != "-" && !trace_out) {
+      std::cerr << "sieve-test: -t: cannot write " << trace_file << "\n";
+      return tools::kExitUsage;
+    }
     trace.emplace(trace_file == "-" ? std::cout : trace_out);
-    trace->level = level;
+    trace->level = trace_opts.level;
+    trace->debug = trace_opts.debug;
+    trace->addresses = trace_opts.addresses;
+    trace->script = std::filesystem::path(script_path).stem().string();
   }
   const interp::RunOutput out = interp::run_program(*script.program, msg, env, host, settings,
                                                     registry, trace ? &*trace : nullptr);

@@ -36,8 +36,11 @@ void register_envelope(Registry& r) {
     for (const auto& p : rt.strings(a, 0)) {
       const std::string name = base::to_lower(p);
       const Envelope& env = rt.envelope();
+      // "to" is the original recipient (sieve-test -a, LMTP ORCPT), as in
+      // Pigeonhole; the final one (env.to) when none was given.
+      const std::string* to = env.orig_to.empty() ? &env.to : &env.orig_to;
       const std::string* raw = name == "from"   ? &env.from
-                               : name == "to"   ? &env.to
+                               : name == "to"   ? to
                                : name == "auth" ? &env.auth
                                                 : nullptr;
       if (!raw) continue;

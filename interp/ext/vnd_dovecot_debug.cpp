@@ -1,4 +1,6 @@
 // vnd.dovecot.debug: `debug_log <message>` writes to the host's log.
+#include <string>
+
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 
@@ -10,7 +12,12 @@ void register_vnd_dovecot_debug(Registry& r) {
   s.name = "debug_log";
   s.extension = "vnd.dovecot.debug";
   s.positional = {{"message", ArgKind::String}};
-  s.run = [](Runtime& rt, const Args& a) { rt.log(LogLevel::Info, rt.string(*a.find(0))); };
+  s.run = [](Runtime& rt, const Args& a) {
+    const std::string message = rt.string(*a.find(0));
+    if (rt.trace_sink() && rt.trace_sink()->debug)
+      rt.trace(std::to_string(rt.current_line()) + ": DEBUG: " + message);
+    rt.log(LogLevel::Info, message);
+  };
   r.add_command(std::move(s));
 }
 

@@ -150,6 +150,38 @@ class ReadmeExample(Base):
         boxes = [a.get("mailbox") for a in json.loads(out)["actions"]]
         self.assertIn("Finance/Invoices", boxes)
 
+    def test_envelope_to_is_the_original_recipient(self):
+        """Issue 20.4: -a is what envelope "to" compares (sieve-test(1)); -r
+        is the final recipient."""
+        script = self.write("orig.sieve", 'require ["envelope", "fileinto"];\n'
+                            'if envelope "to" "list@example.org" { fileinto "ViaList"; }\n'
+                            'if envelope "to" "me@example.org" { fileinto "Direct"; }\n')
+        rc, out, err = self.sieve_test("--json", "-r", "me@example.org", "-a", "list@example.org",
+                                       script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.get("mailbox") for a in json.loads(out)["actions"]], ["ViaList"])
+        rc, out, err = self.sieve_test("--json", "-r", "me@example.org", script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.get("mailbox") for a in json.loads(out)["actions"]], ["Direct"])
+
+    def test_replace_inside_foreverypart(self):
+        """Issue 20.7: replace in foreverypart replaces the current part
+        (RFC 5703 section 5) instead of failing at run time."""
+        msg = self.write("parts.eml", "From: a@example.com\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+                         "Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n"
+                         "Content-Type: text/plain\r\n\r\nHello\r\n--X\r\n"
+                         "Content-Type: application/zip\r\n\r\nUEsDBA==\r\n--X--\r\n")
+        script = self.write("strip.sieve",
+                            'require ["replace", "foreverypart", "mime", "body", "fileinto"];\n'
+                            'foreverypart { if header :mime :type "Content-Type" "application" {\n'
+                            '  replace "The attachment was removed."; } }\n'
+                            'if allof (body :text :contains "attachment was removed",\n'
+                            '          body :text :contains "Hello",\n'
+                            '          header :is "Subject" "parts") { fileinto "Cleaned"; }\n')
+        rc, out, err = self.sieve_test("--json", script, msg)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a.get("mailbox") for a in json.loads(out)["actions"]], ["Cleaned"])
+
     def test_extension_disabled_with_x(self):
         rc, out, err = self.sieve_test("-x", "-envelope", self.script, self.message)
         self.assertEqual(rc, 1, err)
@@ -294,6 +326,40 @@ class Trace(Base):
         self.assertEqual(rc, 0, err)
         self.assertIn("fileinto command", commands)
         self.assertNotIn("header test", commands)
+
+    def test_trace_level_actions(self):
+        """Issue 20.5: -T actions shows the actions and what they will do,
+        without commands or tests; Pigeonhole's level= syntax works too."""
+        for opt in ("actions", "level=actions"):
+            rc, out, err = self.sieve_test("-t", "-", "-T", opt, *EXAMPLE_ENVELOPE,
+                                           self.script, self.message)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("## Started executing script 'filter'", out)
+            self.assertIn("fileinto action: store message in mailbox 'Lists/sieve-users'", out)
+            self.assertIn("redirect action: forward message to address <alice.mobile@example.net>",
+                          out)
+            self.assertIn("## Implicit keep cancelled", out)
+            self.assertIn("## Finished executing script 'filter'", out)
+            self.assertNotIn("command", out.split("Performed actions:")[0])
+            self.assertNotIn(" test: ", out)
+
+    def test_trace_matching_debug_addresses(self):
+        script = self.write("dbg.sieve", 'require ["vnd.dovecot.debug", "relational", "fileinto"];\n'
+                            'debug_log "checking";\n'
+                            'if header :count "ge" "received" "0" { fileinto "Counted"; }\n'
+                            'keep;\nkeep;\n')
+        rc, out, err = self.sieve_test("-t", "-", "-T", "level=matching", "-T", "debug",
+                                       "-T", "addresses", script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("DEBUG: checking", out)
+        self.assertIn("starting :count \"ge\" match with 'i;ascii-casemap' comparator:", out)
+        self.assertIn(":count '0': matched", out)
+        self.assertIn("keep action: merged with an earlier action", out)
+        self.assertRegex(out, r"\n +3 \[\d+\]: header test: true")
+        self.assertIn("## Implicit keep cancelled", out)
+        rc, out, err = self.sieve_test("-t", "-", "-T", "level=loud", script, self.message)
+        self.assertEqual(rc, 64)
+        self.assertIn("unknown trace level 'loud'", err)
 
     def test_trace_to_file(self):
         path = os.path.join(self.dir, "trace.txt")

@@ -487,6 +487,96 @@ class LdaTests(unittest.TestCase):
         self.assertIn(b"body", stored)
 
 
+class OriginalRecipientTests(unittest.TestCase):
+    """Issue 20.4: envelope "to" compares the original recipient, which LMTP
+    takes from RCPT ORCPT=rfc822;xtext (DSN advertised) and `zest deliver`
+    from -a; without one it is the final recipient."""
+
+    SCRIPT = ('require ["envelope", "fileinto"];\n'
+              'if envelope "to" "list+x@example.org" { fileinto "ViaList"; }\n')
+
+    def setUp(self):
+        self.env = Env()
+        self.env.add_user("dave@example.org", self.SCRIPT)
+        self.env.start()
+
+    def tearDown(self):
+        self.env.cleanup()
+
+    def lmtp(self, rcpt_line):
+        c = Lmtp(self.env.port)
+        self.assertIn("250-DSN", c.cmd("LHLO client.test"))
+        self.assertEqual(code(c.cmd("MAIL FROM:<x@y> RET=HDRS")), "250 2.1.0")
+        self.assertEqual(code(c.cmd(rcpt_line)), "250 2.1.5")
+        self.assertEqual(c.cmd("DATA")[0][:3], "354")
+        c.send(b"Subject: orcpt\r\n\r\nx\r\n.\r\n")
+        self.assertEqual(code(c.reply()), "250 2.0.0")
+        c.cmd("QUIT")
+        c.close()
+
+    def test_lmtp_orcpt(self):
+        self.lmtp("RCPT TO:<dave@example.org> NOTIFY=FAILURE ORCPT=rfc822;list+2Bx@example.org")
+        self.assertEqual(len(self.env.messages("dave@example.org", ".ViaList")), 1)
+        self.lmtp("RCPT TO:<dave@example.org>")
+        self.assertEqual(len(self.env.messages("dave@example.org")), 1)
+        c = Lmtp(self.env.port)
+        c.cmd("LHLO client.test")
+        c.cmd("MAIL FROM:<x@y>")
+        self.assertEqual(code(c.cmd("RCPT TO:<dave@example.org> ORCPT=rfc822;bad+zz")), "501 5.5.4")
+        c.close()
+
+    def test_deliver_a(self):
+        r = self.env.zest("deliver", "-f", "x@y", "-a", "list+x@example.org", "dave@example.org",
+                          stdin=b"Subject: lda\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.env.messages("dave@example.org", ".ViaList")), 1)
+        r = self.env.zest("deliver", "-f", "x@y", "dave@example.org", stdin=b"Subject: lda\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.env.messages("dave@example.org")), 1)
+
+
+class DeliveryTraceTests(unittest.TestCase):
+    """Issue 20.5: [sieve] trace_dir/trace_level write one trace file per
+    delivery for users whose home has that directory (Pigeonhole's
+    sieve_trace_dir); others get none."""
+
+    def test_trace_file_per_run(self):
+        env = Env(extra='\n[sieve]\ntrace_dir = "sieve-trace"\ntrace_level = "actions"\n')
+        try:
+            env.add_user("erin@example.org", SCRIPT_FILE)
+            env.add_user("frank@example.org", SCRIPT_FILE)
+            tdir = os.path.join(env.home("erin@example.org"), "sieve-trace")
+            os.makedirs(tdir)
+            env.start()
+            c = Lmtp(env.port)
+            c.cmd("LHLO client.test")
+            c.cmd("MAIL FROM:<x@y>")
+            c.cmd("RCPT TO:<erin@example.org>")
+            c.cmd("RCPT TO:<frank@example.org>")
+            self.assertEqual(c.cmd("DATA")[0][:3], "354")
+            c.send(b"Subject: list mail\r\n\r\nx\r\n.\r\n")
+            self.assertEqual([code(c.reply()) for _ in range(2)], ["250 2.0.0"] * 2)
+            c.close()
+            r = env.zest("deliver", "-f", "x@y", "erin@example.org", stdin=b"Subject: hi\n\nx\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            files = sorted(f for f in os.listdir(tdir) if f.endswith(".trace"))
+            self.assertEqual(len(files), 2, files)
+            traces = []
+            for f in files:
+                self.assertEqual(os.stat(os.path.join(tdir, f)).st_mode & 0o777, 0o600)
+                with open(os.path.join(tdir, f)) as fh:
+                    traces.append(fh.read())
+            both = "".join(traces)
+            self.assertIn("## Delivery to <erin@example.org>", both)
+            self.assertIn("fileinto action: store message in mailbox 'Lists/sieve'", both)
+            self.assertIn("## Implicit keep: store message in default mailbox", both)
+            self.assertNotIn(" command", both)
+            self.assertFalse(os.path.exists(os.path.join(env.home("frank@example.org"),
+                                                         "sieve-trace")))
+        finally:
+            env.cleanup()
+
+
 class CrashTests(unittest.TestCase):
     def test_kill_9_loses_nothing_acknowledged(self):
         env = Env()

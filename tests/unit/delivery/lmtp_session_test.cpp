@@ -12,12 +12,14 @@ class FakeBackend : public LmtpBackend {
  public:
   std::map<std::string, LmtpReply> replies;  // per recipient after DATA
   std::vector<std::string> delivered_data;
+  std::vector<std::string> orig_rcpts;  // per delivery, as the transaction gave it
   LmtpReply check_recipient(std::string_view rcpt) override {
     if (rcpt.starts_with("nobody")) return {550, "5.1.1", "User unknown"};
     return {250, "2.1.5", ""};
   }
   LmtpReply deliver(const LmtpTransaction& tx, std::size_t i) override {
     delivered_data.push_back(tx.data);
+    orig_rcpts.push_back(i < tx.orig_rcpts.size() ? tx.orig_rcpts[i] : "<missing>");
     auto it = replies.find(tx.rcpts[i]);
     return it != replies.end() ? it->second
                                : LmtpReply{250, "2.0.0", "<" + tx.rcpts[i] + "> Saved"};
@@ -49,8 +51,35 @@ TEST(LmtpSession, GreetingAndLhloAdvertiseExtensions) {
   EXPECT_NE(r.find("250-PIPELINING\r\n"), std::string::npos);
   EXPECT_NE(r.find("250-ENHANCEDSTATUSCODES\r\n"), std::string::npos);
   EXPECT_NE(r.find("250-8BITMIME\r\n"), std::string::npos);
+  EXPECT_NE(r.find("250-DSN\r\n"), std::string::npos);
   EXPECT_NE(r.find("250 SIZE 100000\r\n"), std::string::npos);
   EXPECT_EQ(r.find("STARTTLS"), std::string::npos);
+}
+
+// Issue 20.4: RCPT ORCPT=rfc822;xtext names the original recipient of each
+// recipient; the other DSN parameters are checked and accepted.
+TEST(LmtpSession, OrcptGivesTheOriginalRecipient) {
+  Harness h;
+  h.lhlo();
+  EXPECT_EQ(h.send("MAIL FROM:<s@example.org> RET=HDRS ENVID=q+2B1").substr(0, 3), "250");
+  EXPECT_EQ(
+      h.send("RCPT TO:<a@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;list+2Bx@example.com")
+          .substr(0, 3),
+      "250");
+  EXPECT_EQ(h.send("RCPT TO:<b@example.com>").substr(0, 3), "250");
+  EXPECT_EQ(h.send("RCPT TO:<c@example.com> ORCPT=x-unknown;whatever").substr(0, 3), "250");
+  EXPECT_EQ(h.send("RCPT TO:<d@example.com> ORCPT=rfc822;bad+zz"),
+            "501 5.5.4 Bad ORCPT parameter\r\n");
+  EXPECT_EQ(h.send("RCPT TO:<d@example.com> NOTIFY=NEVER,DELAY"),
+            "501 5.5.4 Bad NOTIFY parameter\r\n");
+  EXPECT_EQ(h.send("RCPT TO:<d@example.com> ORCPT=rfc822;a@b ORCPT=rfc822;c@d"),
+            "501 5.5.4 Duplicate ORCPT parameter\r\n");
+  EXPECT_EQ(h.send("RCPT TO:<d@example.com> FOO=1"), "555 5.5.4 Unsupported parameter FOO\r\n");
+  h.send("DATA");
+  h.send("x");
+  h.send(".");
+  EXPECT_EQ(h.backend.orig_rcpts, (std::vector<std::string>{"list+x@example.com", "", ""}));
+  EXPECT_EQ(h.send("MAIL FROM:<s@example.org> RET=ALL"), "501 5.5.4 Bad RET parameter\r\n");
 }
 
 TEST(LmtpSession, HeloEhloRefused) {
@@ -211,9 +240,11 @@ TEST(PathArg, InvalidRfc5321PathsAreRefused) {
         "TO:<a@c..d>", "TO:<a@-c>", "TO:<a@c->", "TO:<a@c_d>", "TO:<a@[1.2.3.4>",
         "TO:<\"a\x01\"@c>", "TO:<a(b)@c>", "TO:<a,b@c>"})
     EXPECT_FALSE(parse_path_arg(bad, "TO", p)) << bad;
-  for (const char* good :
-       {"TO:<a@b>", "TO:<a.b+c@d.example>", "TO:<\"a b\"@d>", "TO:<a@[127.0.0.1]>", "TO:<carol>",
-        "TO:<Postmaster>", "TO:<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", "FROM:<>"})
+  for (const char* good : {"TO:<a@b>", "TO:<a.b+c@d.example>", "TO:<\"a b\"@d>",
+                           "TO:<a@[127.0.0.1]>", "TO:<carol>", "TO:<Postmaster>",
+                           "TO:<j\xc3\xb6rg@b\xc3\xbc"
+                           "cher.example>",
+                           "FROM:<>"})
     EXPECT_TRUE(parse_path_arg(good, good[0] == 'F' ? "FROM" : "TO", p)) << good;
 }
 
