@@ -383,6 +383,7 @@ std::string dump_server_config(const ServerConfig& c) {
   out += "max_nesting = " + std::to_string(c.sieve.max_nesting) + "\n";
   out += "max_instructions = " + std::to_string(c.sieve.max_instructions) + "\n";
   out += "max_cpu_time = \"" + std::to_string(c.sieve.max_cpu_time.count()) + "ms\"\n";
+  out += "max_memory = " + std::to_string(c.sieve.max_memory) + "\n";
   if (c.sieve.extensions)
     out += "extensions = " +
            toml_value(
