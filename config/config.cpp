@@ -8,6 +8,7 @@
 #include "base/text.hpp"
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
+#include "interp/memory_budget.hpp"
 
 namespace zest::config {
 
@@ -53,6 +54,18 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         t = interp::parse_cpu_time(*str);
       if (!t) return bad("seconds (an integer) or a duration such as \"500ms\"");
       s.max_cpu_time = *t;
+    } else if (k == "max_memory" || k == "max_variable_size") {
+      // Bytes as an integer, or a string with a binary unit ("32M", "4k").
+      std::optional<std::size_t> bytes;
+      if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+        bytes = static_cast<std::size_t>(*i);
+      else if (const auto str = node.value<std::string>())
+        bytes = interp::parse_memory_size(*str);
+      if (!bytes) return bad("bytes (an integer) or a size such as \"32M\"");
+      if (k == "max_memory")
+        s.max_memory = *bytes;
+      else  // the variables extension's setting under its Pigeonhole name
+        s.values["variables_max_variable_size"] = std::to_string(*bytes);
     } else if (k == "max_nesting") {
       if (!number(s.max_nesting)) return bad("a non-negative integer");
     } else if (k == "extensions") {

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "base/file.hpp"
+#include "base/log_format.hpp"
 #include "base/text.hpp"
 #include "config/config.hpp"
 #include "config/config_file.hpp"
@@ -246,6 +247,12 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
   if (!transport::parse_starttls(c.submission_starttls))
     return bad("[submission] starttls must be \"required\", \"opportunistic\" or \"none\"");
+  if (!base::parse_log_level(c.log_level))
+    return bad("[log] level must be \"debug\", \"info\", \"warning\" or \"error\"");
+  if (c.log_format != "logfmt" && c.log_format != "json")
+    return bad("[log] format must be \"logfmt\" or \"json\"");
+  if (c.log_target != "stderr" && c.log_target != "syslog" && c.log_target != "journald")
+    return bad("[log] target must be \"stderr\", \"syslog\" or \"journald\"");
   if (c.hierarchy_separator != "/" && c.hierarchy_separator != ".")
     return bad("[delivery] hierarchy_separator must be \"/\" or \".\"");
   if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");
@@ -379,6 +386,7 @@ std::string dump_server_config(const ServerConfig& c) {
   out += "max_nesting = " + std::to_string(c.sieve.max_nesting) + "\n";
   out += "max_instructions = " + std::to_string(c.sieve.max_instructions) + "\n";
   out += "max_cpu_time = \"" + std::to_string(c.sieve.max_cpu_time.count()) + "ms\"\n";
+  out += "max_memory = " + std::to_string(c.sieve.max_memory) + "\n";
   if (c.sieve.extensions)
     out += "extensions = " +
            toml_value(

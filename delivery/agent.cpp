@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <variant>
 
 #include "base/atomic_file.hpp"
@@ -46,6 +48,10 @@ std::optional<Outcome> commit(StagedBackend& backend, DeliveryLog& log) {
     return Outcome{Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure forwarding message"};
   }
   return std::nullopt;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 std::string first_decoded(const mail::Message& m, std::string_view name) {
@@ -140,9 +146,17 @@ DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail
   ctx.account = user.name;
   Executed out;
   out.status = delivery::execute(list, keep_flags, out.state, true, ctx, backend);
-  for (const auto& n : out.status.notifications)
-    log.event("notify",
-              {{"method", methods::scheme_of(n.uri)}, {"status", n.status}, {"detail", n.detail}});
+  for (const auto& n : out.status.notifications) {
+    const std::string method = methods::scheme_of(n.uri);
+    log.event("notify", {{"method", method}, {"status", n.status}, {"detail", n.detail}});
+    if (metrics_) {
+      // The label takes known methods only: a script cannot grow the series.
+      bool known = false;
+      if (notify_methods_)
+        for (const auto& s : notify_methods_->schemes()) known = known || s == method;
+      metrics_->notifications.inc({known ? std::string_view(method) : "other", n.status});
+    }
+  }
   if (!rate.last_error().empty()) log.event("notify-rate-error", {{"error", rate.last_error()}});
   for (const auto& e : out.status.errors) {
     log.event("action-error", {{"error", e}});
@@ -155,7 +169,15 @@ DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail
 
 Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req) {
   DeliveryLog log(log_, req.session, user.name);
-  auto finish = [&](Outcome o) { return log.finish(std::move(o), req.rcpt, req.from); };
+  const auto started = std::chrono::steady_clock::now();
+  log.size = std::to_string(req.message.size());
+  auto finish = [&](Outcome o) {
+    if (metrics_) {
+      metrics_->deliveries.inc({outcome_name(o.kind)});
+      metrics_->delivery_seconds.observe(seconds_since(started));
+    }
+    return log.finish(std::move(o), req.rcpt, req.from);
+  };
 
   // The envelope is copied into header fields (Return-Path, Delivered-To)
   // and into every generated message: a line break or NUL in it would
@@ -170,6 +192,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const std::string copy = "Return-Path: <" + req.from + ">\nDelivered-To: " + req.rcpt + "\n" +
                            req.trace + std::string(req.message);
   const mail::Message msg(copy);
+  log.message_id = first_decoded(msg, "message-id");
   if (msg.header_raw("received").size() >= options_.max_hops) {
     log.detail = "too many Received fields";
     return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});
@@ -177,7 +200,10 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
 
   const store::SieveHome home{user.home};
   const QuotaGate quota{options_.quota_storage, observer_};
-  if (auto refused = quota.check(home, user.name, copy, log.detail)) return finish(*refused);
+  if (auto refused = quota.check(home, user.name, copy, log.detail)) {
+    if (metrics_ && refused->code == 452) metrics_->quota_refusals.inc();
+    return finish(*refused);
+  }
 
   const interp::Envelope env = envelope_of(req);
   MaildirHost host(home,
@@ -186,6 +212,18 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =
       script_sequence({options_.sieve_before, options_.sieve_after, options_.sieve_default}, home);
+  auto script_error = [&](const fs::path& script, std::string_view kind, std::string_view error,
+                          std::string_view fallback) {
+    log.event(
+        "script-error",
+        {{"script", script.string()}, {"kind", kind}, {"error", error}, {"fallback", fallback}});
+    if (metrics_) metrics_->script_errors.inc({kind});
+  };
+  // An active-script link whose script is gone: the user's filter silently
+  // missing is what an administrator must hear of, on every delivery.
+  if (std::error_code ec; fs::is_symlink(home.active_link(), ec) && !home.active_script())
+    script_error(home.active_link(), "missing", "the active script link points to no script",
+                 options_.sieve_default.empty() ? "none" : "sieve_default");
   // [sieve] trace_dir / trace_level: one trace file per delivery (trace_file.hpp).
   std::string trace_error;
   const auto trace = FileTrace::open(settings_, user.home, req.session, trace_error);
@@ -193,19 +231,31 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   if (trace)
     trace->trace("## Delivery to <" + req.rcpt + "> (original <" + env.orig_to + ">) from <" +
                  req.from + ">, session " + req.session);
+  const auto sieve_started = std::chrono::steady_clock::now();
   SequenceRun run = scripts.run(
       sequence, msg, env, host,
-      [&](const fs::path& script, std::string_view error) {
-        log.event("script-error",
-                  {{"script", script.string()}, {"error", error}, {"fallback", "implicit-keep"}});
+      [&](const fs::path& script, std::string_view kind, std::string_view error) {
+        script_error(script, kind, error, "implicit-keep");
       },
       trace.get());
+  if (!sequence.empty()) {
+    const double sieve_seconds = seconds_since(sieve_started);
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", sieve_seconds * 1000.0);
+    log.sieve_ms = ms;
+    if (metrics_) metrics_->sieve_seconds.observe(sieve_seconds);
+  }
   log.scripts = run.scripts;
   interp::ActionList& list = run.result.actions;
   const interp::Flags keep_flags = interp::canonical_flags(run.result.internal_flags);
 
   const auto protocol_reject = take_protocol_reject(list, options_.reject, scripts.limits());
   log.actions = actions_summary(list);
+  if (metrics_) {
+    for (const auto& a : list.actions()) metrics_->actions.inc({interp::action_name(a)});
+    if (list.implicit_keep()) metrics_->actions.inc({"implicit-keep"});
+    if (protocol_reject) metrics_->actions.inc({protocol_reject->ereject ? "ereject" : "reject"});
+  }
   if (protocol_reject)
     log.actions = (protocol_reject->ereject ? "ereject " : "reject ") + log.actions;
 
@@ -214,6 +264,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   backend->set_defer(observer_ && observer_->takes_outgoing());
   const Executed executed = execute(user, msg, env, list, keep_flags, *backend, log);
   if (auto failed = commit(*backend, log)) return finish(*failed);
+  for (const auto& copy : backend->delivered())
+    log.folders += (log.folders.empty() ? "" : ",") + copy.mailbox;
   if (observer_) {
     const auto notice = notice_of(user, req, msg, list, protocol_reject, *backend);
     if (auto failed = announce(*observer_, notice, log)) return finish(*failed);

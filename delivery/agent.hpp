@@ -23,6 +23,7 @@
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
 #include "methods/method.hpp"
+#include "metrics/zest_metrics.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
 #include "transport/smtp_submit.hpp"
@@ -79,6 +80,8 @@ class DeliveryAgent {
   // Who hears of quota refusals and committed deliveries; null = nobody.
   // They have heard before deliver() returns a 2xx outcome.
   void set_observer(DeliveryObserver* o) { observer_ = o; }
+  // Where deliveries are counted (docs/metrics.md); null = nowhere.
+  void set_metrics(metrics::ZestMetrics* m) { metrics_ = m; }
 
   // nullopt: no such user. Error: the user database is unreadable.
   Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
@@ -105,6 +108,7 @@ class DeliveryAgent {
   methods::Transport* notify_transport_ = nullptr;
   const methods::MethodRegistry* notify_methods_ = nullptr;
   DeliveryObserver* observer_ = nullptr;
+  metrics::ZestMetrics* metrics_ = nullptr;
 };
 
 }  // namespace zest::delivery

@@ -33,10 +33,15 @@ Outcome DeliveryLog::finish(Outcome o, std::string_view rcpt, std::string_view f
   const std::string result = std::to_string(o.code) + " " + o.enhanced;
   std::vector<Field> fields = {{"rcpt", rcpt},
                                {"from", from},
+                               {"message_id", message_id},
+                               {"size", size},
                                {"script", scripts.empty() ? std::string_view("-") : scripts},
-                               {"actions", actions},
-                               {"duration_ms", dur},
-                               {"result", result}};
+                               {"folders", folders},
+                               {"actions", actions}};
+  if (!sieve_ms.empty()) fields.emplace_back("sieve_ms", sieve_ms);
+  fields.emplace_back("duration_ms", dur);
+  fields.emplace_back("outcome", outcome_name(o.kind));
+  fields.emplace_back("result", result);
   if (!detail.empty()) fields.emplace_back("detail", detail);
   write("delivery", fields);
   return o;

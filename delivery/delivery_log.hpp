@@ -33,6 +33,10 @@ class DeliveryLog {
   std::string scripts;  // comma-separated paths of the scripts run
   std::string actions;  // actions_summary() of what was carried out
   std::string detail;   // why, for anything but a plain success
+  std::string message_id;  // the Message-ID field, decoded ("" = none)
+  std::string size;        // octets of the message as received
+  std::string folders;     // comma-separated mailboxes written ("" = none)
+  std::string sieve_ms;    // time in the scripts ("" = none ran)
 
   // Writes the "event=delivery" line and returns `o`.
   Outcome finish(Outcome o, std::string_view rcpt, std::string_view from);

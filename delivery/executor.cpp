@@ -169,9 +169,10 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     transport.deferred = false;
     auto out = notifier->notify({n.uri, n.from, n.importance, n.options, n.message}, trigger);
     using S = methods::NotifyOutcome::Status;
-    if (out.status == S::Failed)
+    if (out.status == S::Failed) {
       st.errors.push_back("failed to send notification (" + n.uri + "): " + out.detail);
-    else
+      st.notifications.push_back({n.uri, "failed", out.detail});
+    } else {
       st.notifications.push_back(
           {n.uri,
            out.status != S::Sent ? "skipped"
@@ -180,6 +181,7 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
            transport.deferred && out.status == S::Sent
                ? methods::scheme_of(n.uri) + " notification recorded in the outbox"
                : out.detail});
+    }
     if (out.status == S::Sent && n.fcc && transport.sent)
       fcc(*n.fcc, notification_copy(*transport.sent, n, user_address(ctx), trigger.now));
   };

@@ -16,8 +16,14 @@ namespace zest::delivery {
 
 class LmtpHandler final : public net::LineHandler {
  public:
+  // `log` (may be empty) gets the disconnect line; `metrics` (may be null)
+  // counts the session.
   LmtpHandler(DeliveryAgent& agent, LmtpOptions options, const net::ConnectionInfo& info,
-              std::string id);
+              std::string id, LogFn log = {}, metrics::ZestMetrics* metrics = nullptr,
+              RcptRefusedFn on_rcpt_refused = {});
+  ~LmtpHandler() override;
+  LmtpHandler(const LmtpHandler&) = delete;
+  LmtpHandler& operator=(const LmtpHandler&) = delete;
 
   net::Output greeting() override;
   net::Output on_line(std::string_view line, bool crlf) override {
@@ -34,11 +40,16 @@ class LmtpHandler final : public net::LineHandler {
   LmtpSession session_;
   bool over_limit_;
   std::string hostname_;
+  std::string id_;
+  LogFn log_;
+  metrics::ZestMetrics* metrics_;
 };
 
 // Handlers for the connections of one listener: session ids "<pid>-<n>",
-// STARTTLS offered when `tls_available`, an "event=connect" line each.
+// STARTTLS offered when `tls_available`, "event=connect", "rcpt-refused"
+// and "disconnect" lines, counted in `metrics` unless it is null.
 net::HandlerFactory lmtp_handler_factory(DeliveryAgent& agent, LmtpOptions options,
-                                         bool tls_available, LogFn log);
+                                         bool tls_available, LogFn log,
+                                         metrics::ZestMetrics* metrics = nullptr);
 
 }  // namespace zest::delivery

@@ -375,34 +375,40 @@ net::Output LmtpSession::mail(std::string_view arg) {
 net::Output LmtpSession::rcpt(std::string_view arg) {
   if (state_ != State::Mail && state_ != State::Rcpt) return reply(503, "5.5.1", "Need MAIL first");
   PathArg p;
-  if (!parse_path_arg(arg, "TO", p)) return reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
+  // A refused recipient is told to the hook (the log's rcpt-refused line).
+  auto refuse = [&](int code, std::string enhanced, std::string text) -> net::Output {
+    const LmtpReply r{code, std::move(enhanced), std::move(text)};
+    if (on_rcpt_refused_)
+      on_rcpt_refused_(p.address.empty() ? arg : std::string_view(p.address), r);
+    return {format_reply(r)};
+  };
+  if (!parse_path_arg(arg, "TO", p)) return refuse(501, "5.5.4", "Syntax: RCPT TO:<address>");
   std::string orig;
   bool have_notify = false, have_orcpt = false;
   for (const auto& [k, v] : p.params) {
     if (k == "NOTIFY" && !have_notify) {
-      if (!valid_notify(v)) return reply(501, "5.5.4", "Bad NOTIFY parameter");
+      if (!valid_notify(v)) return refuse(501, "5.5.4", "Bad NOTIFY parameter");
       have_notify = true;
     } else if (k == "ORCPT" && !have_orcpt) {
       auto o = parse_orcpt(v);
-      if (!o || v.size() > 500) return reply(501, "5.5.4", "Bad ORCPT parameter");
+      if (!o || v.size() > 500) return refuse(501, "5.5.4", "Bad ORCPT parameter");
       orig = std::move(*o);
       have_orcpt = true;
     } else if (k == "NOTIFY" || k == "ORCPT") {
-      return reply(501, "5.5.4", "Duplicate " + k + " parameter");
+      return refuse(501, "5.5.4", "Duplicate " + k + " parameter");
     } else {
-      return reply(555, "5.5.4", "Unsupported parameter " + k);
+      return refuse(555, "5.5.4", "Unsupported parameter " + k);
     }
   }
-  if (p.address.empty()) return reply(501, "5.1.3", "Empty recipient address");
+  if (p.address.empty()) return refuse(501, "5.1.3", "Empty recipient address");
   if (tx_.rcpts.size() >= options_.max_recipients)
-    return reply(452, "4.5.3", "Too many recipients");
+    return refuse(452, "4.5.3", "Too many recipients");
   LmtpReply r = backend_.check_recipient(p.address);
-  if (r.code == 250) {
-    tx_.rcpts.push_back(p.address);
-    tx_.orig_rcpts.push_back(std::move(orig));
-    state_ = State::Rcpt;
-    if (r.text.empty()) r.text = "<" + p.address + "> OK";
-  }
+  if (r.code != 250) return refuse(r.code, r.enhanced, r.text);
+  tx_.rcpts.push_back(p.address);
+  tx_.orig_rcpts.push_back(std::move(orig));
+  state_ = State::Rcpt;
+  if (r.text.empty()) r.text = "<" + p.address + "> OK";
   return {format_reply(r)};
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,10 @@ struct LmtpOptions {
   std::chrono::seconds data_timeout{300};
 };
 
+// Told of every refused RCPT (the address, or the argument when it did not
+// parse, and the reply): the log's rcpt-refused line.
+using RcptRefusedFn = std::function<void(std::string_view rcpt, const LmtpReply& reply)>;
+
 class LmtpSession {
  public:
   enum class State { Greeting, Ready, Mail, Rcpt, Data, Delivering, Closed };
@@ -72,6 +77,7 @@ class LmtpSession {
   void tls_started();
 
   State state() const { return state_; }
+  void set_rcpt_refused(RcptRefusedFn fn) { on_rcpt_refused_ = std::move(fn); }
   std::chrono::seconds timeout() const;
 
  private:
@@ -91,6 +97,7 @@ class LmtpSession {
   std::size_t data_size_ = 0;  // RFC 1870 §5: octets incl. CRLFs, after unstuffing
   std::size_t next_rcpt_ = 0;  // deliver_next() position
   std::string data_error_;
+  RcptRefusedFn on_rcpt_refused_;
 };
 
 // Parses "FROM:<path> PARAMS" / "TO:<path> PARAMS": the path without <> and

@@ -2,6 +2,22 @@
 
 namespace zest::delivery {
 
+std::string_view outcome_name(Outcome::Kind kind) {
+  switch (kind) {
+    case Outcome::Kind::Delivered:
+      return "delivered";
+    case Outcome::Kind::Rejected:
+      return "rejected";
+    case Outcome::Kind::UnknownUser:
+      return "unknown_user";
+    case Outcome::Kind::TempFail:
+      return "tempfail";
+    case Outcome::Kind::PermFail:
+      return "permfail";
+  }
+  return "tempfail";
+}
+
 int exit_code(Outcome::Kind kind) {
   switch (kind) {
     case Outcome::Kind::Delivered:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace zest::delivery {
 
@@ -12,6 +13,10 @@ struct Outcome {
   std::string enhanced = "2.0.0";
   std::string text;  // may have several lines (a multi-line reject reason)
 };
+
+// "delivered", "rejected", "unknown_user", "tempfail", "permfail": the
+// `outcome` of the delivery log line and the result label of the metrics.
+std::string_view outcome_name(Outcome::Kind kind);
 
 // The sysexits code the LDA exits with for an outcome.
 int exit_code(Outcome::Kind kind);

@@ -30,7 +30,8 @@ SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::
     if (!loaded.program) {
       if (trace && trace->level >= 1)
         trace->trace("## Script '" + script.string() + "' failed to load: " + loaded.error);
-      on_error(script, loaded.error);
+      std::error_code ec;
+      on_error(script, fs::exists(script, ec) ? "compile" : "missing", loaded.error);
       failed = true;
       break;
     }
@@ -43,7 +44,7 @@ SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::
     if (run.status != interp::RunOutput::Status::Ok) {
       std::string errs;
       for (const auto& e : run.errors) errs += (errs.empty() ? "" : "; ") + e;
-      on_error(script, errs.empty() ? "run-time error" : errs);
+      on_error(script, "runtime", errs.empty() ? "run-time error" : errs);
       failed = true;
       break;
     }

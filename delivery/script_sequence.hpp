@@ -37,8 +37,10 @@ struct SequenceRun {
   std::string scripts;  // the paths of the scripts run, comma-separated (for the log)
 };
 
-// Where a script of the sequence failed to load or run.
-using ScriptErrorFn = std::function<void(const std::filesystem::path& script, std::string_view)>;
+// Where a script of the sequence failed: `kind` is "missing" (no such
+// file), "compile" (it does not compile) or "runtime".
+using ScriptErrorFn = std::function<void(const std::filesystem::path& script,
+                                         std::string_view kind, std::string_view error)>;
 
 class ScriptSequence {
  public:

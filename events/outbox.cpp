@@ -339,6 +339,24 @@ Result<std::vector<Delivery>> Outbox::list(const Query& q) {
   return out;
 }
 
+Result<std::vector<Outbox::SinkCounts>> Outbox::counts() {
+  using R = Result<std::vector<SinkCounts>>;
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT sink, state, COUNT(*) FROM delivery WHERE state IN (0, 2) "
+         "GROUP BY sink, state ORDER BY sink");
+  if (!s.ok()) return R::failure(sqlite3_errmsg(db_));
+  std::vector<SinkCounts> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    const std::string sink = s.text(0);
+    if (out.empty() || out.back().sink != sink) out.push_back({sink, 0, 0});
+    (s.integer(1) == 0 ? out.back().pending : out.back().dead) = s.integer(2);
+  }
+  if (rc != SQLITE_DONE) return R::failure(s.error());
+  return out;
+}
+
 Result<int> Outbox::retry(const std::vector<std::string>& ids, std::string_view sink) {
   using R = Result<int>;
   std::lock_guard lock(mu_);

@@ -91,6 +91,12 @@ class Outbox final : public EventRecorder {
     std::size_t limit = 1000;
   };
   Result<std::vector<Delivery>> list(const Query& q);
+  // Pending and dead deliveries per sink (sinks with none are absent).
+  struct SinkCounts {
+    std::string sink;
+    std::int64_t pending = 0, dead = 0;
+  };
+  Result<std::vector<SinkCounts>> counts();
   // Makes dead deliveries pending again (fresh deadline, attempts 0): the
   // given event ids, or all dead ones when `ids` is empty; `sink` narrows.
   Result<int> retry(const std::vector<std::string>& ids, std::string_view sink);

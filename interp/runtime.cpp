@@ -1,8 +1,27 @@
 #include "interp/runtime.hpp"
 
+#include "base/utf8.hpp"
 #include "mail/message.hpp"
 
 namespace zest::interp {
+
+namespace {
+
+constexpr std::size_t kDefaultMaxVariableSize = 4096;
+
+std::size_t variable_size_limit(const EngineSettings& settings) {
+  const std::string v = settings.value("variables_max_variable_size");
+  if (v.empty()) return kDefaultMaxVariableSize;
+  return parse_memory_size(v).value_or(kDefaultMaxVariableSize);
+}
+
+std::size_t total_size(const std::vector<std::string>& v) {
+  std::size_t n = 0;
+  for (const auto& s : v) n += s.size();
+  return n;
+}
+
+}  // namespace
 
 Runtime::Runtime(const Program& program, const mail::Message& message, const Envelope& envelope,
                  Host& host, const EngineSettings& settings, const Registry& registry,
@@ -14,7 +33,9 @@ Runtime::Runtime(const Program& program, const mail::Message& message, const Env
       settings_(&settings),
       registry_(&registry),
       result_(&result),
-      cpu_budget_(std::make_shared<CpuBudget>(settings.max_cpu_time)) {}
+      cpu_budget_(std::make_shared<CpuBudget>(settings.max_cpu_time)),
+      memory_budget_(std::make_shared<MemoryBudget>(settings.max_memory)),
+      max_variable_size_(variable_size_limit(settings)) {}
 
 const mail::Message& Runtime::message() const {
   if (const mail::Message* edited = result_->actions.edited_message(message_)) return *edited;
@@ -29,23 +50,45 @@ std::string Runtime::expand(const PoolString& s) const {
 }
 
 std::string Runtime::string(const ArgValue& v) const {
-  if (v.kind == ArgKind::String) return expand(program_->strings[v.first]);
+  const PoolString* s = nullptr;
+  if (v.kind == ArgKind::String) s = &program_->strings[v.first];
   if (v.kind == ArgKind::StringList && v.count > 0)
-    return expand(program_->strings[program_->string_refs[v.first]]);
+    s = &program_->strings[program_->string_refs[v.first]];
+  if (s) {
+    if (!s->is_template || memory_budget_->exceeded())
+      return s->is_template ? std::string() : s->text;
+    std::string out = expand(*s);
+    memory_budget_->use(out.size());
+    return out;
+  }
   if (v.kind == ArgKind::Number) return std::to_string(v.number);
   return {};
 }
 
 std::vector<std::string> Runtime::strings(const ArgValue& v) const {
   std::vector<std::string> out;
+  auto add = [&](const PoolString& s) {
+    if (!s.is_template) return out.push_back(s.text);
+    // Over the memory limit: stop building strings; the VM ends the run.
+    if (memory_budget_->exceeded()) return;
+    out.push_back(expand(s));
+    memory_budget_->use(out.back().size());
+  };
   if (v.kind == ArgKind::String) {
-    out.push_back(expand(program_->strings[v.first]));
+    add(program_->strings[v.first]);
   } else if (v.kind == ArgKind::StringList) {
     out.reserve(v.count);
     for (std::uint32_t i = 0; i < v.count; ++i)
-      out.push_back(expand(program_->strings[program_->string_refs[v.first + i]]));
+      add(program_->strings[program_->string_refs[v.first + i]]);
   }
   return out;
+}
+
+void Runtime::set_match_values(std::vector<std::string> v) {
+  for (auto& s : v)
+    if (s.size() > max_variable_size_) s.resize(base::utf8_truncate(s, max_variable_size_).size());
+  memory_budget_->hold(total_size(match_values_), total_size(v));
+  match_values_ = std::move(v);
 }
 
 std::optional<std::string> Runtime::string(const Args& a, Slot s) const {
@@ -112,7 +155,7 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
             trace("        matching value '" + v + "' :matches '" + k +
                   "': " + (m ? "matched" : "no"));
           if (m) {
-            match_values_ = std::move(groups);
+            set_match_values(std::move(groups));
             return true;
           }
         }

@@ -17,6 +17,7 @@
 #include "interp/comparator.hpp"
 #include "interp/cpu_budget.hpp"
 #include "interp/host.hpp"
+#include "interp/memory_budget.hpp"
 #include "interp/program.hpp"
 #include "interp/settings.hpp"
 
@@ -104,7 +105,9 @@ class Runtime {
 
   // Match variables ${0}..${9} of the most recent successful :matches.
   const std::vector<std::string>& match_values() const { return match_values_; }
-  void set_match_values(std::vector<std::string> v) { match_values_ = std::move(v); }
+  // Each value is cut at the variable size limit (longer ones cannot be
+  // read through ${N} anyway) and counted in the memory budget.
+  void set_match_values(std::vector<std::string> v);
 
   // The imap4flags internal variable (kept here: keep/fileinto read it).
   std::vector<std::string>& internal_flags() { return result_->internal_flags; }
@@ -162,6 +165,15 @@ class Runtime {
   CpuBudget& cpu_budget() { return *cpu_budget_; }
   void share_cpu_budget(const Runtime& includer) { cpu_budget_ = includer.cpu_budget_; }
 
+  // The memory limit of the run (`[sieve] max_memory`); included scripts
+  // share their includer's. Const access charges it too: expanding an
+  // argument is a const operation that builds strings.
+  MemoryBudget& memory_budget() const { return *memory_budget_; }
+  void share_memory_budget(const Runtime& includer) { memory_budget_ = includer.memory_budget_; }
+  // The variable size limit (`max_variable_size`, Pigeonhole's
+  // sieve_variables_max_variable_size; 4 KiB by default).
+  std::size_t max_variable_size() const { return max_variable_size_; }
+
   // Warnings and debug output go to the host's log.
   void log(LogLevel level, std::string_view message) { host_->log(level, message); }
   std::uint32_t current_line() const { return current_line_; }
@@ -197,6 +209,8 @@ class Runtime {
   std::uint32_t current_line_ = 0;
   TraceSink* trace_ = nullptr;
   std::shared_ptr<CpuBudget> cpu_budget_;
+  std::shared_ptr<MemoryBudget> memory_budget_;
+  std::size_t max_variable_size_;
 };
 
 }  // namespace zest::interp

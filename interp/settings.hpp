@@ -21,6 +21,9 @@ struct EngineSettings {
   // CPU time of one run (see interp/cpu_budget.hpp); 0 = unlimited.
   std::chrono::milliseconds max_cpu_time{30'000};
   std::size_t max_errors = 32;
+  // Bytes of strings one run may hold (see interp/memory_budget.hpp);
+  // 0 = unlimited.
+  std::size_t max_memory = std::size_t{32} << 20;
   // Enabled capabilities; nullopt means every registered extension.
   std::optional<std::set<std::string, std::less<>>> extensions;
   // Extension settings by Pigeonhole name without prefix

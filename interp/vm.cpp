@@ -59,7 +59,15 @@ Vm::Outcome Vm::run() {
   const Program& p = rt_.program();
   const std::uint64_t budget = rt_.settings().max_instructions;
   const std::uint32_t n = static_cast<std::uint32_t>(p.code.size());
+  MemoryBudget& memory = rt_.memory_budget();
   while (pc_ < n) {
+    // Checked between instructions: the error names the line of the one
+    // that went over the limit (the current line is still its line).
+    if (memory.exceeded()) {
+      rt_.fail(memory.exceeded_message());
+      return Outcome::Failed;
+    }
+    memory.end_instruction();
     if (budget != 0 && ++executed_ > budget) {
       rt_.set_current_line(p.lines[pc_]);
       rt_.fail("execution exceeded the instruction budget (" + std::to_string(budget) + ")");

@@ -22,7 +22,9 @@ struct Message::Lazy {
   std::mutex decoded_mutex;
   std::vector<std::optional<std::string>> decoded;  // per field; never resized after ctor
   std::once_flag mime_once;
-  std::optional<MimePart> mime;
+  std::vector<MimePart> mime;  // pre-order; filled once, never resized after
+  std::mutex content_mutex;
+  std::vector<std::unique_ptr<const std::string>> content;  // per part, decoded on demand
   std::mutex addresses_mutex;
   std::unordered_map<std::string, AddressList, StringHash, std::equal_to<>>
       addresses;  // node-based: entries stay put
@@ -130,10 +132,33 @@ std::string_view Message::body() const {
   return std::string_view(raw_).substr(std::min(body_offset_, raw_.size()));
 }
 
+const std::vector<MimePart>& Message::mime_parts() const {
+  std::call_once(lazy_->mime_once, [this] {
+    lazy_->mime = build_mime_parts(raw_, headers_, std::min(body_offset_, raw_.size()));
+    lazy_->content.resize(lazy_->mime.size());
+  });
+  return lazy_->mime;
+}
+
 const MimePart& Message::mime_root() const {
-  std::call_once(lazy_->mime_once,
-                 [this] { lazy_->mime = build_mime_tree(raw_, headers_, body()); });
-  return *lazy_->mime;
+  return mime_parts().front();
+}
+
+std::string_view Message::part_body(const MimePart& part) const {
+  const std::string_view all = raw_;
+  const std::size_t begin = std::min(part.body_begin, all.size());
+  return all.substr(begin, std::min(part.body_end, all.size()) - std::min(begin, part.body_end));
+}
+
+const std::string& Message::part_content(const MimePart& part) const {
+  const std::vector<MimePart>& parts = mime_parts();
+  static const std::string kEmpty;
+  if (part.index >= parts.size() || &parts[part.index] != &part) return kEmpty;
+  std::lock_guard lock(lazy_->content_mutex);
+  auto& slot = lazy_->content[part.index];
+  // Decoded once; the string is never modified again, so the reference stays valid.
+  if (!slot) slot = std::make_unique<const std::string>(decode_part_content(raw_, part));
+  return *slot;
 }
 
 std::string Message::first_header_raw(std::string_view name) const {

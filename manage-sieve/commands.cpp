@@ -37,6 +37,16 @@ std::string_view code_of(store::ScriptErrorCode c) {
   return "";
 }
 
+// The text of a NO reply's first line, without status and code, for the log.
+std::string reply_text(std::string_view bytes) {
+  std::string_view line = bytes.substr(0, bytes.find("\r\n"));
+  if (line.starts_with("NO ")) line.remove_prefix(3);
+  if (line.starts_with("(")) line.remove_prefix(std::min(line.size(), line.find(") ") + 2));
+  if (line.size() >= 2 && line.front() == '"' && line.back() == '"')
+    line = line.substr(1, line.size() - 2);
+  return std::string(line.substr(0, 200));
+}
+
 }  // namespace
 
 const Session::Command* Session::find_command(std::string_view name) {
@@ -84,7 +94,14 @@ Out Session::execute() {
   if (c->needs == Needs::NoLogin && authenticated())
     return reply("NO", "", "Already authenticated");
   if (!c->accepts(args)) return reply("NO", "", "Syntax: " + std::string(c->usage));
-  return (this->*c->run)(args);
+  refusal_.clear();
+  Out o = (this->*c->run)(args);
+  if (cmd == "PUTSCRIPT" || cmd == "SETACTIVE" || cmd == "DELETESCRIPT" || cmd == "RENAMESCRIPT") {
+    const bool ok = o.bytes.starts_with("OK");
+    const std::string why = ok ? std::string() : refusal_.empty() ? reply_text(o.bytes) : refusal_;
+    audit({cmd, user_, {}, args[0].text, cmd == "RENAMESCRIPT" ? args[1].text : "", ok, why});
+  }
+  return o;
 }
 
 namespace {
@@ -185,6 +202,7 @@ Out Session::checkscript(const Args& args) {
 Out Session::check_and_store(const std::string& name, const std::string& source, bool put) {
   auto refused = [&](Out o, std::string_view why) {
     if (put) backend_.script_refused(user_, name, why);
+    refusal_ = std::string(why.substr(0, why.find('\n')));
     return o;
   };
   if (put) {

@@ -49,7 +49,15 @@ Session::Session(Backend& backend, SaslServer& sasl, LoginGuard& guard, Options 
       login_started_(now()) {}
 
 Session::~Session() {
-  if (exchange_) (void)guard_.failed(remote_, sasl_user_hint_);
+  if (!exchange_) return;
+  (void)guard_.failed(remote_, sasl_user_hint_);
+  audit({"AUTHENTICATE",
+         sasl_user_hint_,
+         sasl_mech_,
+         {},
+         {},
+         false,
+         "connection closed during login"});
 }
 
 std::chrono::steady_clock::time_point Session::now() const {
@@ -285,6 +293,7 @@ Out Session::work() {
 }
 
 Out Session::auth_failed(std::string_view text, std::string_view code) {
+  audit({"AUTHENTICATE", sasl_user_hint_, sasl_mech_, {}, {}, false, text});
   exchange_.reset();
   mode_ = Mode::Command;
   ++auth_failures_;
@@ -318,6 +327,7 @@ Out Session::sasl_step(std::optional<std::string> client) {
     return reply("NO", "TRYLATER", "Cannot open the script storage");
   }
   guard_.succeeded(remote_, r.user);
+  audit({"AUTHENTICATE", r.user, sasl_mech_, {}, {}, true, {}});
   exchange_.reset();
   mode_ = Mode::Command;
   user_ = r.user;

@@ -43,8 +43,22 @@ class Backend {
                               std::string_view /*reason*/) {}
 };
 
+// What a session reports for the administrator's log: every login attempt
+// (AUTHENTICATE, with its outcome) and every PUTSCRIPT, SETACTIVE,
+// DELETESCRIPT and RENAMESCRIPT (docs/logging.md).
+struct AuditRecord {
+  std::string_view command;    // "AUTHENTICATE", "PUTSCRIPT", ...
+  std::string_view user;       // logged-in user; for a failed login the name claimed, if any
+  std::string_view mechanism;  // AUTHENTICATE only
+  std::string_view script, new_name;
+  bool ok = false;
+  std::string_view reason;  // why not, when !ok
+};
+
 struct Options {
   std::string implementation = "zest";
+  // Receives the AuditRecords; unset = nothing is reported.
+  std::function<void(const AuditRecord&)> audit;
   std::vector<std::string> sieve_extensions;  // SIEVE capability
   std::vector<std::string> notify_methods;    // NOTIFY capability (when enotify is on)
   std::size_t max_redirects = 4;
@@ -143,6 +157,9 @@ class Session {
   net::Output deletescript(const Args& args);
   net::Output renamescript(const Args& args);
   net::Output check_and_store(const std::string& name, const std::string& source, bool put);
+  void audit(const AuditRecord& r) const {
+    if (options_.audit) options_.audit(r);
+  }
 
   Backend& backend_;
   SaslServer& sasl_;
@@ -166,6 +183,7 @@ class Session {
   bool skipping_ = false;  // a failed command's remaining literals are skipped
   std::string skip_error_, skip_code_;
   std::string sasl_mech_;
+  std::string refusal_;  // why the command running was refused, for the audit
   bool pending_ = false;  // execute() on the next work()
 };
 

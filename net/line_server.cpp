@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/logfmt.hpp"
 #include "net/line_framer.hpp"
 
 namespace zest::net {
@@ -304,7 +305,7 @@ struct LineServer::Impl {
       auto sock = co_await acc.async_accept(asio::redirect_error(use_awaitable, ec));
       if (ec == asio::error::operation_aborted) co_return;
       if (ec) {
-        log("event=accept-error error=\"" + ec.message() + "\"");
+        log("event=accept-error " + base::log_field("error", ec.message()));
         continue;
       }
       std::string remote = "unix";

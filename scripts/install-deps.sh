@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config flex bison
   # libraries (see README: "Dependencies")
-  libgmime-3.0-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev
   libre2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
   libtomlplusplus-dev libasio-dev
   libstrophe-dev  # XMPP notifications (transport/)

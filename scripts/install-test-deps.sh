@@ -22,6 +22,10 @@ packages=(
   # message-store events (tests/integration/events): the Redis sink's
   # receiver; the test runs its own instance on 127.0.0.1
   redis-server
+  # logs and metrics (tests/integration/managesieve, tests/integration/zestd):
+  # fail2ban-regex against real zestd lines, and a real Prometheus text
+  # parser for /metrics
+  fail2ban python3-prometheus-client
   # the package test (tests/integration/package): systemd-analyze verify
   # and security --offline on the unit (systemd need not be running)
   systemd

@@ -11,6 +11,7 @@
 #include "base/file.hpp"
 #include "base/ip_address.hpp"
 #include "base/logfmt.hpp"
+#include "base/text.hpp"
 #include "events/event.hpp"
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
@@ -118,20 +119,57 @@ events::SessionInfo session_info(std::string_view remote, const std::string& hos
   return i;
 }
 
+// The administrator's lines of a session (docs/logging.md): logins with
+// their outcome, and the commands that change scripts.
+void audit_line(Logger& log, metrics::ZestMetrics* metrics, const std::string& session,
+                const std::string& remote, const ms::AuditRecord& r) {
+  using base::log_field;
+  if (r.command == "AUTHENTICATE") {
+    if (metrics) metrics->logins.inc({r.mechanism, r.ok ? "success" : "failure"});
+    // `ip` last: the fail2ban filter anchors on it at the end of the line,
+    // where no client-supplied value can be.
+    std::string line = std::string(r.ok ? "event=login" : "event=login-failed") +
+                       " protocol=managesieve " + log_field("session", session) + " " +
+                       log_field("user", r.user) + " " + log_field("mechanism", r.mechanism) + " " +
+                       log_field("remote", remote);
+    if (!r.ok) line += " " + log_field("reason", r.reason);
+    log.write(line + " " + log_field("ip", address_of(remote)));
+    return;
+  }
+  if (metrics) metrics->script_commands.inc({r.command, r.ok ? "ok" : "refused"});
+  const char* event = r.command == "PUTSCRIPT"      ? "event=putscript "
+                      : r.command == "SETACTIVE"    ? "event=setactive "
+                      : r.command == "DELETESCRIPT" ? "event=deletescript "
+                                                    : "event=renamescript ";
+  std::string line = event + log_field("session", session) + " " + log_field("user", r.user) + " " +
+                     log_field("remote", remote) + " " + log_field("script", r.script);
+  if (r.command == "RENAMESCRIPT") line += " " + log_field("new_name", r.new_name);
+  line += std::string(" result=") + (r.ok ? "ok" : "refused");
+  if (!r.ok) line += " " + log_field("reason", r.reason);
+  log.write(line);
+}
+
 class Handler final : public net::LineHandler {
  public:
   Handler(ms::Backend& backend, ms::SaslServer& sasl, ms::LoginGuard& guard, ms::Options opts,
           std::string address, std::unique_ptr<AddressLimits::Slot> slot, bool refuse, Logger& log,
-          std::string id, SessionEvents events)
+          std::string id, SessionEvents events, metrics::ZestMetrics* metrics)
       : session_(backend, sasl, guard, std::move(opts), address),
         slot_(std::move(slot)),
         refuse_(refuse),
         log_(log),
         id_(std::move(id)),
-        events_(std::move(events)) {}
+        events_(std::move(events)),
+        metrics_(metrics) {
+    if (metrics_) {
+      metrics_->sessions.inc({"managesieve"});
+      metrics_->sessions_active.add({"managesieve"}, 1);
+    }
+  }
   ~Handler() override {
     if (!login_user_.empty()) record(false, closing_reason_);
     log_.write("event=disconnect protocol=managesieve " + base::log_field("session", id_));
+    if (metrics_) metrics_->sessions_active.add({"managesieve"}, -1);
   }
 
   net::Output greeting() override {
@@ -142,10 +180,16 @@ class Handler final : public net::LineHandler {
     const bool was = session_.authenticated();
     auto o = session_.on_line(line, crlf);
     if (was && !session_.authenticated()) {
-      log_.write("event=logout " + base::log_field("session", id_));
+      log_.write("event=logout " + base::log_field("session", id_) + " " +
+                 base::log_field("user", login_user_));
       if (!login_user_.empty()) record(false, "graceful");
     }
-    if (o.close && !login_user_.empty()) closing_reason_ = "graceful";
+    if (o.close && !login_user_.empty()) {
+      closing_reason_ = "graceful";
+      if (base::istarts_with(line, "LOGOUT"))
+        log_.write("event=logout " + base::log_field("session", id_) + " " +
+                   base::log_field("user", login_user_));
+    }
     return o;
   }
   net::Output on_literal(std::string_view bytes) override { return session_.on_literal(bytes); }
@@ -158,8 +202,6 @@ class Handler final : public net::LineHandler {
     const bool was = session_.authenticated();
     auto o = session_.work();
     if (!was && session_.authenticated()) {
-      log_.write("event=login protocol=managesieve " + base::log_field("session", id_) + " " +
-                 base::log_field("user", session_.user()));
       login_user_ = session_.user();
       record(true, "");
     }
@@ -187,6 +229,7 @@ class Handler final : public net::LineHandler {
   Logger& log_;
   std::string id_;
   SessionEvents events_;
+  metrics::ZestMetrics* metrics_;
   std::string login_user_;  // set between Login and Logout events
   std::string closing_reason_ = "abort";
 };
@@ -310,13 +353,16 @@ Result<bool> ManageSieveService::listen(std::span<const net::Endpoint> endpoints
         m.log.write("event=connect protocol=managesieve " + base::log_field("session", id) + " " +
                     base::log_field("remote", info.remote));
         ms::Options o = m.options;
+        o.audit = [&log = m.log, metrics = m.stack.metrics, id, remote = info.remote](
+                      const ms::AuditRecord& r) { audit_line(log, metrics, id, remote, r); };
         o.tls_available = info.tls_available;
         o.loopback = is_loopback(address);
         const bool refuse = info.over_limit || !slot;
         SessionEvents ev{m.stack.outbox.get(), m.cfg.hostname,
                          session_info(info.remote, m.cfg.hostname)};
         return std::make_unique<Handler>(m.backend, *m.sasl, m.guard, std::move(o), address,
-                                         std::move(slot), refuse, m.log, id, std::move(ev));
+                                         std::move(slot), refuse, m.log, id, std::move(ev),
+                                         m.stack.metrics);
       },
       m.log.fn());
   return m.server->listen(endpoints);

@@ -53,22 +53,6 @@ events::EventRecorder& failing_recorder() {
 
 }  // namespace
 
-void Logger::write(std::string_view line) {
-  if (!enabled_) return;
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char ts[80];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(ms));
-  std::lock_guard lock(mu_);
-  std::cerr << ts << ' ' << prog_ << '[' << ::getpid() << "]: " << line << std::endl;
-}
-
 DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
     : DeliveryStack(cfg, log, Deferred{}) {
   open_events(cfg, log);

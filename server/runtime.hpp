@@ -16,27 +16,12 @@
 #include "events/sender.hpp"
 #include "interp/registry.hpp"
 #include "server/delivery_events.hpp"
+#include "server/logger.hpp"
 #include "store/passwd.hpp"
 #include "store/script_cache.hpp"
 #include "transport/notify_transport.hpp"
 
 namespace zest::server {
-
-// One structured line per event on stderr: "<RFC 3339 time> <prog>[pid]: key=value ...".
-class Logger {
- public:
-  explicit Logger(std::string prog, bool enabled = true)
-      : prog_(std::move(prog)), enabled_(enabled) {}
-  void write(std::string_view line);
-  delivery::LogFn fn() {
-    return [this](std::string_view l) { write(l); };
-  }
-
- private:
-  std::string prog_;
-  bool enabled_;
-  std::mutex mu_;
-};
 
 struct DeliveryStack {
   explicit DeliveryStack(const config::ServerConfig& cfg, Logger& log);
@@ -61,6 +46,12 @@ struct DeliveryStack {
   // Delivery's outcomes as events, notifications and vacation replies,
   // into the outbox (or refused when it could not be opened).
   std::optional<DeliveryEvents> delivery_events;
+  // Where zestd counts (docs/metrics.md); null for the CLI and probes.
+  metrics::ZestMetrics* metrics = nullptr;
+  void set_metrics(metrics::ZestMetrics* m) {
+    metrics = m;
+    agent.set_metrics(m);
+  }
 };
 
 // The outbox of a configuration.

@@ -49,7 +49,7 @@ std::optional<std::string> read_password(const std::string& given, bool from_std
 int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, const std::string& orig,
             const std::string& rcpt, bool verbose) {
   const transport::CurlGlobal curl;
-  server::Logger log("zest-deliver", verbose);
+  server::Logger log("zest-deliver", server::log_options(cfg), verbose);
   server::DeliveryStack stack(cfg, log);
   std::string raw(std::istreambuf_iterator<char>(std::cin), {});
   if (!std::cin.eof() && std::cin.fail()) {

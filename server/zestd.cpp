@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -16,12 +17,15 @@
 #include <CLI/CLI.hpp>
 
 #include "base/atomic_file.hpp"
+#include "base/log_format.hpp"
 #include "base/logfmt.hpp"
 #include "config/server_config.hpp"
 #include "delivery/lmtp_handler.hpp"
+#include "metrics/zest_metrics.hpp"
 #include "net/line_server.hpp"
 #include "server/config_check.hpp"
 #include "server/managesieve_service.hpp"
+#include "server/metrics_http.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime.hpp"
 #include "server/service_manager.hpp"
@@ -75,13 +79,15 @@ void reload(const std::string& path, const config::ServerConfig& running, net::L
     return;
   }
   const auto& c = fresh.value();
+  log.set_level(server::log_options(c).level);
   std::string restart;
   auto changed = [&](std::string_view key, bool differs) {
     if (differs) restart += (restart.empty() ? "" : ",") + std::string(key);
   };
   // TLS files are applied above; the rest of the keys are read once.
 #define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                              \
-  if (std::string_view(#member).find("tls_") == std::string_view::npos)                    \
+  if (std::string_view(#member).find("tls_") == std::string_view::npos &&                  \
+      std::string_view(#member) != "log_level")                                            \
     changed(std::string_view(table).empty() ? std::string(key)                             \
                                             : std::string(table) + "." + std::string(key), \
             c.member != running.member);
@@ -107,7 +113,8 @@ int main(int argc, char** argv) {
   ::umask(077);
   CLI::App app{"zestd: Sieve mail filtering (LMTP delivery agent and ManageSieve server)"};
   std::string config_path;
-  bool check = false, reference = false, dump = false;
+  bool check = false, reference = false, dump = false, events_reference = false,
+       metrics_reference = false;
   app.set_version_flag("--version", "zestd " ZEST_VERSION_STRING);
   app.add_option("-c,--config", config_path, "configuration file (TOML); default: built-in");
   app.add_flag("--check-config", check,
@@ -116,6 +123,10 @@ int main(int argc, char** argv) {
   app.add_flag("--dump-config", dump,
                "print the effective configuration, defaults included, secrets hidden");
   app.add_flag("--config-reference", reference, "print the Markdown reference of all keys");
+  app.add_flag("--log-events-reference", events_reference,
+               "print the Markdown table of every log event (docs/logging.md)");
+  app.add_flag("--metrics-reference", metrics_reference,
+               "print the Markdown table of every metric (docs/metrics.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,6 +134,14 @@ int main(int argc, char** argv) {
   }
   if (reference) {
     std::cout << config::config_reference_markdown();
+    return 0;
+  }
+  if (events_reference) {
+    std::cout << base::log_events_markdown();
+    return 0;
+  }
+  if (metrics_reference) {
+    std::cout << metrics::metrics_markdown();
     return 0;
   }
   auto loaded = load(config_path);
@@ -135,7 +154,7 @@ int main(int argc, char** argv) {
     std::cout << config::dump_server_config(cfg);
     return 0;
   }
-  server::Logger log("zestd");
+  server::Logger log("zestd", server::log_options(cfg));
   if (check) {
     server::Logger quiet("zestd", false);
     server::DeliveryStack probe(cfg, quiet, server::DeliveryStack::Deferred{});
@@ -157,6 +176,15 @@ int main(int argc, char** argv) {
       }
   const auto lmtp = endpoints(cfg.lmtp_listen);
   const auto sieve_eps = endpoints(cfg.managesieve_listen);
+  std::vector<net::Endpoint> metrics_eps;
+  if (!cfg.metrics_listen.empty()) {
+    auto ep = net::parse_endpoint(cfg.metrics_listen);
+    if (!ep) {
+      std::cerr << "zestd: " << cfg.source << ": [metrics] listen: " << ep.error() << "\n";
+      return kExConfig;
+    }
+    metrics_eps.push_back(*ep);
+  }
 
   // Signals are taken by sigwait() below; every thread started from here on
   // inherits the mask.
@@ -167,6 +195,47 @@ int main(int argc, char** argv) {
 
   const transport::CurlGlobal curl;
   server::DeliveryStack stack(cfg, log, server::DeliveryStack::Deferred{});
+
+  // Metrics ([metrics] listen): counted only when served.
+  metrics::Registry metric_registry;
+  metrics::ZestMetrics zest_metrics(metric_registry);
+  std::unique_ptr<net::LineServer> metrics_server;
+  if (!metrics_eps.empty()) {
+    stack.set_metrics(&zest_metrics);
+    zest_metrics.build_info.set({ZEST_VERSION_STRING}, 1);
+    zest_metrics.start_time.set(
+        {}, static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()));
+    metric_registry.on_collect([&stack, &cfg, &zest_metrics] {
+      if (!stack.outbox) return;
+      auto counts = stack.outbox->counts();
+      if (!counts) return;
+      zest_metrics.outbox_pending.clear();
+      zest_metrics.outbox_dead.clear();
+      for (const auto& sink : cfg.event_sinks) {
+        zest_metrics.outbox_pending.set({sink.name}, 0);
+        zest_metrics.outbox_dead.set({sink.name}, 0);
+      }
+      for (const auto& c : counts.value()) {
+        zest_metrics.outbox_pending.set({c.sink}, static_cast<double>(c.pending));
+        zest_metrics.outbox_dead.set({c.sink}, static_cast<double>(c.dead));
+      }
+    });
+    metrics_server = std::make_unique<net::LineServer>(
+        server::metrics_server_options(),
+        server::metrics_http_factory(metric_registry, zest_metrics,
+                                     [&stack]() -> std::string {
+                                       if (!stack.outbox) return "";
+                                       auto c = stack.outbox->counts();
+                                       return c ? "" : "event outbox: " + c.error();
+                                     }),
+        log.fn());
+    if (auto r = metrics_server->listen(metrics_eps); !r) {
+      std::cerr << "zestd: [metrics] " << r.error() << "\n";
+      return kExOsErr;
+    }
+  }
 
   delivery::LmtpOptions lopts;
   lopts.hostname = cfg.hostname;
@@ -183,8 +252,9 @@ int main(int argc, char** argv) {
   sopts.tls_min_protocol = cfg.tls_min_protocol;
   sopts.tls_ciphers = cfg.tls_ciphers;
   const bool tls = !cfg.lmtp_tls_cert.empty();
-  net::LineServer server(sopts, delivery::lmtp_handler_factory(stack.agent, lopts, tls, log.fn()),
-                         log.fn());
+  net::LineServer server(
+      sopts, delivery::lmtp_handler_factory(stack.agent, lopts, tls, log.fn(), stack.metrics),
+      log.fn());
   if (auto r = server.listen(lmtp); !r) {
     std::cerr << "zestd: " << r.error() << "\n";
     return kExOsErr;
@@ -230,6 +300,15 @@ int main(int argc, char** argv) {
       where = sieve_eps[i].host + ":" + std::to_string(managesieve.bound_port(i));
     log.write("event=listening protocol=managesieve " + base::log_field("address", where));
   }
+  if (metrics_server) {
+    std::string where = metrics_eps[0].to_string();
+    if (metrics_eps[0].kind == net::Endpoint::Kind::Tcp && metrics_eps[0].port == 0)
+      where = metrics_eps[0].host + ":" + std::to_string(metrics_server->bound_port(0));
+    log.write("event=listening protocol=metrics " + base::log_field("address", where));
+  }
+  std::thread metrics_thread;
+  if (metrics_server)
+    metrics_thread = std::thread([&metrics_server] { metrics_server->run(false); });
   std::thread lmtp_thread([&server] { server.run(false); });
   if (!sieve_eps.empty()) managesieve.serve();
   log.write("event=started " + base::log_field("config", cfg.source) + " " +
@@ -258,6 +337,8 @@ int main(int argc, char** argv) {
   lmtp_thread.join();
   managesieve.stop();
   sweep.join();
+  if (metrics_server) metrics_server->stop();  // answered scrapes until the sessions ended
+  if (metrics_thread.joinable()) metrics_thread.join();
   event_senders.stop();
   log.write("event=stopped");
   return 0;

@@ -68,11 +68,12 @@ bool decodable(const mail::MimePart& p) {
 }
 
 // The prologue and epilogue of a multipart, found through its boundary.
-void multipart_texts(const mail::MimePart& p, std::vector<std::string>& out) {
+void multipart_texts(const mail::Message& m, const mail::MimePart& p,
+                     std::vector<std::string>& out) {
   const auto b = p.content_type_params.find("boundary");
   if (b == p.content_type_params.end() || b->second.empty()) return;
   const std::string delim = "--" + b->second;
-  const std::string_view body = p.raw_body;
+  const std::string_view body = m.part_body(p);
   std::size_t first = std::string_view::npos, close_end = std::string_view::npos;
   std::size_t pos = 0;
   while (pos <= body.size()) {
@@ -96,8 +97,8 @@ void multipart_texts(const mail::MimePart& p, std::vector<std::string>& out) {
     out.emplace_back(body.substr(close_end));
 }
 
-// The header block of an embedded message, with the last line's break.
-// GMime writes it with bare LF; `crlf` restores the message's line ends.
+// The header block of an embedded message, with the last line's break,
+// in CRLF when `crlf` (the message's line ends).
 std::string nested_header(std::string_view raw, bool crlf) {
   if (raw.starts_with("\n") || raw.starts_with("\r\n")) return {};
   std::size_t at = raw.find("\n\n");
@@ -160,36 +161,41 @@ std::string html_to_text(std::string_view html) {
   return out;
 }
 
-void collect_content(const mail::MimePart& p, const std::vector<std::string>& specs, bool crlf,
-                     std::vector<std::string>& out, int depth) {
-  if (depth > 64) return;
-  const std::string type = part_type(p);
-  bool wanted = false;
-  for (const auto& s : specs)
-    if (content_matches(s, type)) wanted = true;
-  if (wanted) {
-    if (p.is_multipart) {
-      multipart_texts(p, out);
+// The parts are walked in their pre-order list (no recursion: the MIME
+// view bounds their number and depth, see mail/message.hpp).
+void collect_content(const mail::Message& m, const std::vector<std::string>& specs, bool crlf,
+                     std::vector<std::string>& out) {
+  for (const mail::MimePart& p : m.mime_parts()) {
+    const std::string type = part_type(p);
+    bool wanted = false;
+    for (const auto& s : specs)
+      if (content_matches(s, type)) wanted = true;
+    if (!wanted) continue;
+    if (p.opaque) {
+      out.push_back(m.part_content(p));  // beyond the limits: plain text
+    } else if (p.is_multipart) {
+      multipart_texts(m, p, out);
     } else if (p.content_type == "message/rfc822") {
-      out.push_back(nested_header(p.raw_body, crlf));
+      out.push_back(nested_header(m.part_body(p), crlf));
     } else if (decodable(p)) {
-      out.push_back(p.decoded_text);
+      out.push_back(m.part_content(p));
     }
   }
-  for (const auto& c : p.children) collect_content(c, specs, crlf, out, depth + 1);
 }
 
-void collect_text(const mail::MimePart& p, std::vector<std::string>& out, int depth) {
-  if (depth > 64) return;
-  if (p.is_multipart || p.content_type == "message/rfc822") {
-    for (const auto& c : p.children) collect_text(c, out, depth + 1);
-    return;
-  }
-  if (part_type(p).empty() || !decodable(p)) return;
-  if (p.content_type == "text/html" || p.content_type == "application/xhtml+xml") {
-    out.push_back(html_to_text(p.decoded_text));
-  } else if (p.content_type.starts_with("text/")) {
-    out.push_back(p.decoded_text);
+void collect_text(const mail::Message& m, std::vector<std::string>& out) {
+  for (const mail::MimePart& p : m.mime_parts()) {
+    if (p.opaque) {
+      out.push_back(m.part_content(p));  // beyond the limits: plain text
+      continue;
+    }
+    if (p.is_multipart || p.content_type == "message/rfc822") continue;
+    if (part_type(p).empty() || !decodable(p)) continue;
+    if (p.content_type == "text/html" || p.content_type == "application/xhtml+xml") {
+      out.push_back(html_to_text(m.part_content(p)));
+    } else if (p.content_type.starts_with("text/")) {
+      out.push_back(m.part_content(p));
+    }
   }
 }
 
@@ -201,9 +207,9 @@ bool body_test(Runtime& rt, const Args& a) {
       values.emplace_back(m.body());
     } else if (const ArgValue* c = a.find(kContent)) {
       const bool crlf = m.raw().find("\r\n") != std::string_view::npos;
-      collect_content(m.mime_root(), rt.strings(*c), crlf, values, 0);
+      collect_content(m, rt.strings(*c), crlf, values);
     } else {
-      collect_text(m.mime_root(), values, 0);
+      collect_text(m, values);
     }
   }
   // RFC 5173 §6: the body test never sets match variables.

@@ -243,6 +243,7 @@ void run_include(Runtime& rt, const Args& a) {
                  rt.result());
   nested.state<IncludeHandle>().run = rt.state<IncludeHandle>().run;
   nested.share_cpu_budget(rt);
+  nested.share_memory_budget(rt);
   nested.set_trace(rt.trace_sink());  // an included script is traced like its includer
   Vm vm(nested);
   const Vm::Outcome outcome = vm.run();

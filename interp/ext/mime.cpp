@@ -53,28 +53,30 @@ struct Loops {
 // Header values and parameters lose surrounding WSP only.
 constexpr std::string_view kWsp = " \t";
 
-void flatten(const MimePart& p, std::vector<const MimePart*>& out) {
-  for (const auto& c : p.children) {
-    out.push_back(&c);
-    flatten(c, out);
-  }
+// The parts below `p`, in pre-order: a contiguous range of the message's
+// part list.
+void flatten(const mail::Message& m, const MimePart& p, std::vector<const MimePart*>& out) {
+  const auto& parts = m.mime_parts();
+  for (std::size_t i = p.index + 1; i < p.end && i < parts.size(); ++i) out.push_back(&parts[i]);
 }
 
 // The paths of p's descendants in depth-first order; `at` is p's path.
-void flatten_paths(const MimePart& p, PartPath& at, std::vector<PartPath>& out) {
+// (The MIME view bounds the depth of this recursion: mail::kMaxMimeDepth.)
+void flatten_paths(const mail::Message& m, const MimePart& p, PartPath& at,
+                   std::vector<PartPath>& out) {
   for (std::size_t i = 0; i < p.children.size(); ++i) {
     at.push_back(i);
     out.push_back(at);
-    flatten_paths(p.children[i], at, out);
+    flatten_paths(m, m.mime_child(p, i), at, out);
     at.pop_back();
   }
 }
 
-const MimePart* resolve(const MimePart& root, const PartPath& path) {
-  const MimePart* p = &root;
+const MimePart* resolve(const mail::Message& m, const PartPath& path) {
+  const MimePart* p = &m.mime_root();
   for (std::size_t i : path) {
     if (i >= p->children.size()) return nullptr;
-    p = &p->children[i];
+    p = &m.mime_child(*p, i);
   }
   return p;
 }
@@ -90,7 +92,7 @@ const PartPath* current_path(Runtime& rt) {
 // The part the current loop is at; nullptr outside any loop (the message).
 const MimePart* current_part(Runtime& rt) {
   const PartPath* path = current_path(rt);
-  return path ? resolve(rt.message().mime_root(), *path) : nullptr;
+  return path ? resolve(rt.message(), *path) : nullptr;
 }
 
 std::size_t max_nesting(const EngineSettings& s) {
@@ -114,7 +116,8 @@ std::vector<HeaderSource> sources(Runtime& rt, bool anychild) {
     out.push_back({&rt.message(), nullptr});
   if (anychild) {
     std::vector<const MimePart*> kids;
-    flatten(cur ? *cur : rt.message().mime_root(), kids);
+    const mail::Message& m = rt.message();
+    flatten(m, cur ? *cur : m.mime_root(), kids);
     for (const MimePart* k : kids) out.push_back({nullptr, k});
   }
   return out;
@@ -344,14 +347,14 @@ BlockStep enter_loop(Runtime& rt, const Args& a) {
     return BlockStep::Exit;
   }
   Loop l{&rt, {}, 0, rt.string(a, kName).value_or("")};
-  const MimePart& root = rt.message().mime_root();
+  const mail::Message& m = rt.message();
   if (const PartPath* at = current_path(rt)) {
     PartPath path = *at;
-    if (const MimePart* cur = resolve(root, path)) flatten_paths(*cur, path, l.parts);
+    if (const MimePart* cur = resolve(m, path)) flatten_paths(m, *cur, path, l.parts);
   } else {
     PartPath path;
     l.parts.push_back(path);
-    flatten_paths(root, path, l.parts);
+    flatten_paths(m, m.mime_root(), path, l.parts);
   }
   if (l.parts.empty()) return BlockStep::Skip;
   st.push_back(std::move(l));
@@ -460,7 +463,9 @@ std::string strip_html(std::string_view html) {
 void run_extracttext(Runtime& rt, const Args& a) {
   const MimePart* part = current_part(rt);
   std::string text;
-  if (part && part->content_type.rfind("text/", 0) == 0) text = part->decoded_text;
+  // Parts beyond the MIME view's limits are opaque text.
+  if (part && (part->opaque || part->content_type.rfind("text/", 0) == 0))
+    text = rt.message().part_content(*part);
   if (part && part->content_type == "text/html") text = strip_html(text);
   if (const ArgValue* first = a.find(kFirst); first && text.size() > first->number) {
     // Cut at a character boundary.
@@ -521,33 +526,36 @@ std::string part_headers(const MimePart& p, const std::function<bool(std::string
 
 // A part written out unchanged: its header block, a blank line, its body
 // (for a multipart or message/rfc822 part: its whole content as read).
-std::string entity(const MimePart& p) {
-  return part_headers(p, [](std::string_view) { return false; }) + "\r\n" + p.raw_body;
+std::string entity(const mail::Message& m, const MimePart& p) {
+  return part_headers(p, [](std::string_view) { return false; }) + "\r\n" +
+         std::string(m.part_body(p));
 }
 
-std::optional<std::string> rebuild(const MimePart& node, const PartPath& path, std::size_t depth,
-                                   bool embedded_message, const std::string& replacement);
+std::optional<std::string> rebuild(const mail::Message& m, const MimePart& node,
+                                   const PartPath& path, std::size_t depth, bool embedded_message,
+                                   const std::string& replacement);
 
 // The body of `node` (at depth `depth` of `path`) with the part at the end of
 // `path` replaced by `replacement` (a MIME entity). Only the parts on the
 // path are rebuilt; a rebuilt multipart loses its preamble and epilogue.
-std::optional<std::string> rebuild_body(const MimePart& node, const PartPath& path,
-                                        std::size_t depth, const std::string& replacement) {
+std::optional<std::string> rebuild_body(const mail::Message& m, const MimePart& node,
+                                        const PartPath& path, std::size_t depth,
+                                        const std::string& replacement) {
   const std::size_t at = path[depth];
   if (at >= node.children.size()) return std::nullopt;
   if (!node.is_multipart)  // message/rfc822: its one child is the message
-    return rebuild(node.children[at], path, depth + 1, true, replacement);
+    return rebuild(m, m.mime_child(node, at), path, depth + 1, true, replacement);
   const auto b = node.content_type_params.find("boundary");
   if (b == node.content_type_params.end() || b->second.empty()) return std::nullopt;
   std::string out;
   for (std::size_t i = 0; i < node.children.size(); ++i) {
     out += "--" + b->second + "\r\n";
     if (i == at) {
-      auto inner = rebuild(node.children[i], path, depth + 1, false, replacement);
+      auto inner = rebuild(m, m.mime_child(node, i), path, depth + 1, false, replacement);
       if (!inner) return std::nullopt;
       out += *inner;
     } else {
-      out += entity(node.children[i]);
+      out += entity(m, m.mime_child(node, i));
     }
     out += "\r\n";  // the line break before a delimiter belongs to the delimiter
   }
@@ -555,14 +563,15 @@ std::optional<std::string> rebuild_body(const MimePart& node, const PartPath& pa
 }
 
 // `node` as an entity (header block, blank line, body), rebuilt as above.
-std::optional<std::string> rebuild(const MimePart& node, const PartPath& path, std::size_t depth,
-                                   bool embedded_message, const std::string& replacement) {
+std::optional<std::string> rebuild(const mail::Message& m, const MimePart& node,
+                                   const PartPath& path, std::size_t depth, bool embedded_message,
+                                   const std::string& replacement) {
   if (depth == path.size()) {
     // An embedded message keeps its own (non-content) header fields.
     if (!embedded_message) return replacement;
     return part_headers(node, is_content_header) + replacement;
   }
-  auto body = rebuild_body(node, path, depth, replacement);
+  auto body = rebuild_body(m, node, path, depth, replacement);
   if (!body) return std::nullopt;
   return part_headers(node, [](std::string_view) { return false; }) + "\r\n" + *body;
 }
@@ -592,7 +601,7 @@ void replace_part(Runtime& rt, const Args& a, const PartPath& path) {
   // The message keeps its header block as written; only its body is rebuilt.
   const std::string_view raw = m.raw();
   std::string out(raw.substr(0, raw.size() - m.body().size()));
-  auto body = rebuild_body(m.mime_root(), path, 0, replacement);
+  auto body = rebuild_body(m, m.mime_root(), path, 0, replacement);
   if (!body)
     return rt.fail("replace: the MIME structure around the current part cannot be rebuilt");
   if (!out.ends_with("\n\n") && !out.ends_with("\r\n\r\n")) {

@@ -265,7 +265,11 @@ void set(Runtime& rt, std::string_view name, std::string value) {
   if (value.size() > max) value.resize(base::utf8_truncate(value, max).size());
   if (const auto dot = name.find('.'); dot != std::string_view::npos) {
     const Namespace* ns = find_namespace(rt.registry(), name.substr(0, dot));
-    if (ns && ns->set) ns->set(rt, name.substr(dot + 1), std::move(value));
+    if (ns && ns->set) {
+      const std::size_t old = ns->get ? ns->get(rt, name.substr(dot + 1)).size() : 0;
+      rt.memory_budget().hold(old, value.size());
+      ns->set(rt, name.substr(dot + 1), std::move(value));
+    }
     return;
   }
   if (const auto* g = rt.find_state<GlobalAliases>();
@@ -273,7 +277,9 @@ void set(Runtime& rt, std::string_view name, std::string value) {
     set(rt, "global." + std::string(name), std::move(value));
     return;
   }
-  rt.state<Store>().values[base::to_lower(name)] = std::move(value);
+  std::string& slot = rt.state<Store>().values[base::to_lower(name)];
+  rt.memory_budget().hold(slot.size(), value.size());
+  slot = std::move(value);
 }
 
 std::string apply_modifiers(const Runtime& rt, const Args& a, std::string value) {
@@ -300,18 +306,34 @@ std::vector<TagSpec> modifier_tags(const Registry& registry) {
   return out;
 }
 
+// The values substituted into one string add at most max_variable_size
+// bytes to it (the limit of `set`; issue 15): "${a}${a}..." repeated
+// thousands of times cannot build more than the literal text plus one
+// variable's worth. A value that does not fit is cut at a character
+// boundary, as `set` cuts.
 std::string expand(const Runtime& rt, std::string_view s) {
+  std::size_t room = max_variable_size(rt.settings());
   std::string out;
   std::size_t at = 0;
+  auto substitute = [&](std::string_view v) {
+    if (v.size() > room) {
+      out.append(base::utf8_truncate(v, room));
+      room = 0;  // nothing more is substituted once a value was cut
+      return;
+    }
+    room -= v.size();
+    out.append(v);
+  };
   for (auto ref = next_ref(s, 0); ref; ref = next_ref(s, ref->end)) {
     out.append(s.substr(at, ref->begin - at));
     at = ref->end;
+    if (room == 0) continue;
     if (is_digits(ref->body)) {
       const std::size_t i = to_index(ref->body);
       const auto& m = rt.match_values();
-      if (i < m.size()) out += m[i];
+      if (i < m.size()) substitute(m[i]);
     } else {
-      out += get(rt, ref->body);
+      substitute(get(rt, ref->body));
     }
   }
   out.append(s.substr(at));

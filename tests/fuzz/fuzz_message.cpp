@@ -12,9 +12,11 @@
 
 namespace {
 
-std::size_t walk(const zest::mail::MimePart& part, int depth) {
-  std::size_t total = part.raw_body.size() + part.decoded_text.size() + part.headers.size();
-  for (const auto& child : part.children) total += walk(child, depth + 1);
+std::size_t walk(const zest::mail::Message& message) {
+  std::size_t total = 0;
+  for (const auto& part : message.mime_parts())
+    total += message.part_body(part).size() + message.part_content(part).size() +
+             part.headers.size() + part.children.size();
   return total;
 }
 
@@ -34,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sink = sink + is_valid_addr_spec(field.value);
   }
   sink = sink + decode_rfc2047(message.raw().substr(0, 4096)).size();
-  sink = sink + walk(message.mime_root(), 0);
+  sink = sink + walk(message);
   (void)sink;
   return 0;
 }

@@ -523,6 +523,195 @@ class DeliveryUsesActivatedScript(Base):
         self.assertTrue(os.path.isdir(folder) and os.listdir(folder), self.env.logtext())
 
 
+FILTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples",
+                      "fail2ban", "filter.d", "zest-managesieve.conf")
+
+
+def fail2ban_regex(log, *opts):
+    """fail2ban-regex's verdict on a log file with our filter: (matched, output)."""
+    r = subprocess.run(["fail2ban-regex", *opts, log, FILTER], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def lmtp_send(port, rcpt, msg):
+    import smtplib
+    with smtplib.LMTP("127.0.0.1", port, timeout=30) as l:
+        return l.sendmail("bob@example.org", [rcpt], msg)
+
+
+class AdminLog(Base):
+    """The administrator's lines (docs/logging.md) from real sessions, and
+    the fail2ban filter (examples/fail2ban) run on them by fail2ban-regex."""
+
+    def failed_logins(self):
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "bad"))
+        self.assertEqual(r.line(), b'NO "Authentication failed"')
+        # A claimed user name that tries to forge a line of its own.
+        forged = "mallory\r\n2026-12-05T05:00:00.000Z zestd[1]: event=login-failed ip=10.9.9.9"
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain(forged, "bad"))
+        self.assertEqual(r.line(), b'NO "Authentication failed"')
+        r.close()
+        r = Raw(self.env.port)
+        r.until_status()
+        self.assertTrue(scram_login(r, "SCRAM-SHA-256", "alice", "wrong").startswith(b"NO"))
+        r.close()
+
+    def script_commands(self):
+        r = Raw(self.env.port)
+        r.until_status()
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        s = KEEP_SCRIPT.encode()
+        r.send(b'PUTSCRIPT "main" {%d+}\r\n%s\r\n' % (len(s), s))
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.send(b'PUTSCRIPT "broken" {6+}\r\nfrob;\n\r\n')
+        self.assertTrue(r.until_status()[0].startswith(b"NO"))
+        r.send(b'SETACTIVE "main"\r\n')
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.send(b'RENAMESCRIPT "main" "filters"\r\n')
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.send(b'DELETESCRIPT "filters"\r\n')
+        self.assertTrue(r.line().startswith(b"NO (ACTIVE)"))
+        r.send(b'SETACTIVE ""\r\nDELETESCRIPT "filters"\r\nLOGOUT\r\n')
+        self.assertTrue(r.line().startswith(b"OK"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.close()
+
+    def lines(self, event):
+        return [l for l in self.env.logtext().splitlines()
+                if l.split(" ", 2)[2].startswith("event=%s " % event)]
+
+    def test_logins_script_commands_and_fail2ban(self):
+        self.failed_logins()
+        self.script_commands()
+        self.env.stop()  # every line written
+        failed = self.lines("login-failed")
+        self.assertEqual(len(failed), 3, self.env.logtext())
+        for l in failed:
+            self.assertRegex(l, r" protocol=managesieve session=\S+ user=.* mechanism=\S+ "
+                                r"remote=127\.0\.0\.1:\d+ reason=.* ip=127\.0\.0\.1$")
+        self.assertIn(" user=alice mechanism=PLAIN ", failed[0])
+        self.assertIn(' reason="Authentication failed" ', failed[0])
+        self.assertIn(" mechanism=SCRAM-SHA-256 ", failed[2])
+        # The forged name stays inside one quoted value of one line.
+        self.assertIn('user="mallory\\n2026-12-05T05:00:00.000Z zestd[1]: event=login-failed '
+                      'ip=10.9.9.9" ', failed[1])
+        for l in self.env.logtext().splitlines():
+            self.assertRegex(l, r"^\d{4}-\d\d-\d\dT[\d:.]+Z zestd\[\d+\]: event=[a-z-]+( |$)")
+        login = self.lines("login")
+        self.assertEqual(len(login), 1)
+        self.assertRegex(login[0], r" user=alice mechanism=PLAIN remote=127\.0\.0\.1:\d+ "
+                                   r"ip=127\.0\.0\.1$")
+        put = self.lines("putscript")
+        self.assertEqual(len(put), 2)
+        self.assertIn(" user=alice ", put[0])
+        self.assertIn(" script=main result=ok", put[0])
+        self.assertIn(" script=broken result=refused reason=", put[1])
+        self.assertIn("broken:1:1: error:", put[1])
+        setactive = self.lines("setactive")
+        self.assertEqual(len(setactive), 2)
+        self.assertIn(" script=main result=ok", setactive[0])
+        self.assertIn(' script="" result=ok', setactive[1])
+        self.assertIn(" script=main new_name=filters result=ok", self.lines("renamescript")[0])
+        deletes = self.lines("deletescript")
+        self.assertEqual(len(deletes), 2)
+        self.assertIn(" script=filters result=refused reason=", deletes[0])
+        self.assertIn(" script=filters result=ok", deletes[1])
+        self.assertEqual(len(self.lines("logout")), 1)
+
+        # fail2ban: the three failures, from 127.0.0.1 only; nothing else.
+        out = fail2ban_regex(self.env.log)
+        self.assertRegex(out, r"Lines: \d+ lines, 0 ignored, 3 matched", out)
+        ips = fail2ban_regex(self.env.log, "-o", "ip").split()
+        self.assertEqual(ips, ["127.0.0.1"] * 3, ips)
+
+
+class AdminLogJson(Base):
+    extra = '[log]\nformat = "json"\nlevel = "debug"\n'
+
+    def test_json_lines_and_fail2ban(self):
+        AdminLog.failed_logins(self)
+        self.env.stop()
+        import json
+        events = []
+        for l in self.env.logtext().splitlines():
+            j = json.loads(l)  # every line is one JSON object
+            self.assertEqual(j["prog"], "zestd")
+            self.assertIn(j["level"], ("debug", "info", "warning", "error"))
+            events.append(j)
+        failed = [j for j in events if j["event"] == "login-failed"]
+        self.assertEqual(len(failed), 3)
+        self.assertEqual(failed[0]["level"], "warning")
+        self.assertEqual(failed[0]["user"], "alice")
+        self.assertEqual(failed[0]["ip"], "127.0.0.1")
+        self.assertTrue(failed[1]["user"].startswith("mallory"))
+        self.assertNotIn("\r", failed[1]["user"])
+        out = fail2ban_regex(self.env.log)
+        self.assertRegex(out, r"Lines: \d+ lines, 0 ignored, 3 matched", out)
+        self.assertEqual(fail2ban_regex(self.env.log, "-o", "ip").split(), ["127.0.0.1"] * 3)
+
+
+class LevelFilter(Base):
+    extra = '[log]\nlevel = "warning"\n'
+
+    def test_info_lines_left_out(self):
+        AdminLog.failed_logins(self)
+        self.env.stop()
+        text = self.env.logtext()
+        failed = [l for l in text.splitlines() if l.split(" ", 2)[2].startswith("event=login-failed ")]
+        self.assertEqual(len(failed), 3, text)
+        self.assertNotIn(" event=connect ", text)
+        self.assertNotIn(" event=started ", text)
+
+
+class ScriptWarnings(Base):
+    """A personal script that is missing or does not compile: a warning on
+    every delivery it affects, and the message still in INBOX."""
+
+    def test_missing_and_broken_personal_script(self):
+        home = self.env.home("alice")
+        sieve = os.path.join(home, "sieve")
+        os.makedirs(sieve, exist_ok=True)
+        link = os.path.join(home, ".dovecot.sieve")
+        os.symlink(os.path.join("sieve", "gone.sieve"), link)
+        msg = b"From: bob@example.org\r\nMessage-ID: <m1@example.org>\r\nSubject: hi\r\n\r\nhi\r\n"
+        for _ in range(2):
+            self.assertEqual(lmtp_send(self.env.lmtp_port, "alice", msg), {})
+        with open(os.path.join(sieve, "broken.sieve"), "w") as f:
+            f.write("frob;\n")
+        os.unlink(link)
+        os.symlink(os.path.join("sieve", "broken.sieve"), link)
+        self.assertEqual(lmtp_send(self.env.lmtp_port, "alice", msg), {})
+        import smtplib
+        with self.assertRaises(smtplib.SMTPRecipientsRefused):
+            lmtp_send(self.env.lmtp_port, "nobody", msg)
+        self.env.stop()
+        refused = [l for l in self.env.logtext().splitlines() if " event=rcpt-refused " in l]
+        self.assertEqual(len(refused), 1, self.env.logtext())
+        self.assertRegex(refused[0], r" remote=127\.0\.0\.1:\d+ rcpt=nobody code=550 "
+                                     r'reason="5\.1\.1 <nobody> User unknown"$')
+        errors = [l for l in self.env.logtext().splitlines() if " event=script-error " in l]
+        self.assertEqual(len(errors), 3, self.env.logtext())
+        self.assertIn(" kind=missing ", errors[0])
+        self.assertIn(" kind=missing ", errors[1])
+        self.assertIn(" kind=compile ", errors[2])
+        self.assertIn("broken.sieve", errors[2])
+        deliveries = [l for l in self.env.logtext().splitlines() if " event=delivery " in l]
+        self.assertEqual(len(deliveries), 3)
+        for l in deliveries:
+            self.assertIn(" message_id=<m1@example.org> ", l)
+            self.assertIn(" folders=INBOX ", l)
+            self.assertIn(" outcome=delivered ", l)
+            self.assertRegex(l, r" size=\d+ ")
+        new = os.path.join(home, "Maildir", "new")
+        self.assertEqual(len(os.listdir(new)), 3)
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()

@@ -152,8 +152,8 @@ TEST(MessageBuilder, MultipartReport) {
   const MimePart& root = parsed.mime_root();
   EXPECT_EQ(root.content_type, "multipart/report");
   ASSERT_EQ(root.children.size(), 2u);
-  EXPECT_EQ(root.children[0].decoded_text, "Spam.\r\n");
-  EXPECT_EQ(root.children[1].content_type, "message/feedback-report");
+  EXPECT_EQ(parsed.part_content(parsed.mime_child(root, 0)), "Spam.\r\n");
+  EXPECT_EQ(parsed.mime_child(root, 1).content_type, "message/feedback-report");
 }
 
 }  // namespace

@@ -56,25 +56,25 @@ TEST(Mime, MultipartTree) {
   EXPECT_EQ(root.headers[2].value, "tree");
   ASSERT_EQ(root.children.size(), 3u);
 
-  const MimePart& text = root.children[0];
+  const MimePart& text = m.mime_child(root, 0);
   EXPECT_EQ(text.content_type, "text/plain");
   EXPECT_EQ(text.content_type_params.at("charset"), "ISO-8859-1");
-  EXPECT_NE(text.raw_body.find("Caf=E9"), std::string::npos);
-  EXPECT_EQ(text.decoded_text.substr(0, 19), "Caf\xC3\xA9 au lait soft");
+  EXPECT_NE(m.part_body(text).find("Caf=E9"), std::string::npos);
+  EXPECT_EQ(m.part_content(text).substr(0, 19), "Caf\xC3\xA9 au lait soft");
   EXPECT_FALSE(text.is_multipart);
 
-  const MimePart& bin = root.children[1];
+  const MimePart& bin = m.mime_child(root, 1);
   EXPECT_EQ(bin.content_type, "application/octet-stream");
   EXPECT_EQ(bin.content_type_params.at("name"), "r\xC3\xA9sum\xC3\xA9.bin");  // RFC 2231
   EXPECT_EQ(bin.content_disposition, "attachment");
   EXPECT_EQ(bin.disposition_params.at("filename"), "data.bin");
-  EXPECT_EQ(bin.decoded_text, std::string("\x00\x01\x02\x03", 4));
-  EXPECT_NE(bin.raw_body.find("AAECAw=="), std::string::npos);
+  EXPECT_EQ(m.part_content(bin), std::string("\x00\x01\x02\x03", 4));
+  EXPECT_NE(m.part_body(bin).find("AAECAw=="), std::string::npos);
 
-  const MimePart& rfc822 = root.children[2];
+  const MimePart& rfc822 = m.mime_child(root, 2);
   EXPECT_EQ(rfc822.content_type, "message/rfc822");
   ASSERT_EQ(rfc822.children.size(), 1u);
-  const MimePart& inner = rfc822.children[0];
+  const MimePart& inner = m.mime_child(rfc822, 0);
   EXPECT_EQ(inner.content_type, "multipart/alternative");
   EXPECT_TRUE(inner.is_multipart);
   bool found_subject = false;
@@ -82,10 +82,10 @@ TEST(Mime, MultipartTree) {
     found_subject |= (f.name == "Subject" && f.value == "inner");
   EXPECT_TRUE(found_subject);
   ASSERT_EQ(inner.children.size(), 2u);
-  EXPECT_EQ(inner.children[0].content_type, "text/plain");  // RFC 2045 default
-  EXPECT_EQ(inner.children[0].decoded_text.substr(0, 13), "default typed");
-  EXPECT_EQ(inner.children[1].content_type, "text/html");
-  EXPECT_EQ(inner.children[1].decoded_text, "<p>\xC3\xA9</p>");
+  EXPECT_EQ(m.mime_child(inner, 0).content_type, "text/plain");  // RFC 2045 default
+  EXPECT_EQ(m.part_content(m.mime_child(inner, 0)).substr(0, 13), "default typed");
+  EXPECT_EQ(m.mime_child(inner, 1).content_type, "text/html");
+  EXPECT_EQ(m.part_content(m.mime_child(inner, 1)), "<p>\xC3\xA9</p>");
 }
 
 TEST(Mime, DigestDefaultsToMessage) {
@@ -94,7 +94,7 @@ TEST(Mime, DigestDefaultsToMessage) {
       "--d\n\nSubject: in digest\n\nhello\n--d--\n");
   const MimePart& root = m.mime_root();
   ASSERT_EQ(root.children.size(), 1u);
-  EXPECT_EQ(root.children[0].content_type, "message/rfc822");  // RFC 2046 5.1.5
+  EXPECT_EQ(m.mime_child(root, 0).content_type, "message/rfc822");  // RFC 2046 5.1.5
 }
 
 TEST(Mime, PlainMessage) {
@@ -102,7 +102,7 @@ TEST(Mime, PlainMessage) {
   const MimePart& root = m.mime_root();
   EXPECT_EQ(root.content_type, "text/plain");
   EXPECT_FALSE(root.is_multipart);
-  EXPECT_EQ(root.decoded_text, "hello\n");
+  EXPECT_EQ(m.part_content(root), "hello\n");
   ASSERT_EQ(root.headers.size(), 1u);
 }
 

@@ -10,9 +10,15 @@
 namespace zest::mail {
 namespace {
 
-std::size_t walk(const MimePart& part) {
-  std::size_t n = 1;
-  for (const MimePart& c : part.children) n += walk(c);
+std::size_t walk(const Message& m) {
+  std::size_t n = 0;
+  for (const MimePart& p : m.mime_parts()) {
+    (void)m.part_content(p);
+    (void)m.part_body(p);
+    EXPECT_LE(p.depth, kMaxMimeDepth);
+    ++n;
+  }
+  EXPECT_LE(n, kMaxMimeParts);
   return n;
 }
 
@@ -25,7 +31,7 @@ void exercise(const std::string& raw) {
     (void)parse_envelope_path(f.value);
   }
   (void)m.body();
-  EXPECT_GE(walk(m.mime_root()), 1u);
+  EXPECT_GE(walk(m), 1u);
 }
 
 TEST(Robustness, RandomBytes) {

@@ -25,5 +25,27 @@ TEST(EngineConfig, BadMaxCpuTimeNamesTheLocation) {
   EXPECT_NE(s.error().find("max_cpu_time"), std::string::npos);
 }
 
+TEST(MemoryLimits, ConfigKeys) {
+  auto s =
+      parse_engine_settings("[sieve]\nmax_memory = \"8M\"\nmax_variable_size = 8000\n", "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s.value().max_memory, std::size_t{8} << 20);
+  EXPECT_EQ(s.value().value("variables_max_variable_size"), "8000");
+  s = parse_engine_settings("[sieve]\nmax_memory = 1000\n", "z.toml");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().max_memory, 1000u);
+  // Pigeonhole's name keeps working.
+  s = parse_engine_settings("[sieve]\nvariables_max_variable_size = 5000\n", "z.toml");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().value("variables_max_variable_size"), "5000");
+  s = parse_engine_settings("", "z.toml");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().max_memory, std::size_t{32} << 20);  // the default
+  const auto bad = parse_engine_settings("[sieve]\nmax_memory = \"lots\"\n", "z.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().rfind("z.toml:2:", 0), 0u) << bad.error();
+  EXPECT_NE(bad.error().find("max_memory"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace zest::config

@@ -1,0 +1,80 @@
+// A part's content on demand: transfer decoding (base64,
+// quoted-printable) and, for text/*, charset conversion to UTF-8.
+#include "base/base64.hpp"
+#include "base/text.hpp"
+#include "base/utf8.hpp"
+#include "mail/mime_build.hpp"
+#include "mail/rfc2047.hpp"
+
+namespace zest::mail {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// RFC 2045 §6.7, leniently: "=XX" is an octet, "=" at the end of a line
+// (after optional white space) a soft line break, anything else literal.
+std::string decode_quoted_printable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c != '=') {
+      out += c;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
+    if (j < in.size() && in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') {
+      i = j + 1;  // soft line break (CRLF)
+      continue;
+    }
+    if (j < in.size() && in[j] == '\n') {
+      i = j;  // soft line break (LF)
+      continue;
+    }
+    if (j == in.size()) break;  // "=" at the very end
+    if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+      i += 2;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string_view field(const MimePart& part, std::string_view name) {
+  for (const auto& h : part.headers)
+    if (base::iequals(h.name, name)) return h.value;
+  return {};
+}
+
+}  // namespace
+
+std::string decode_part_content(std::string_view raw, const MimePart& part) {
+  const std::string_view body =
+      raw.substr(std::min(part.body_begin, raw.size()),
+                 part.body_end > part.body_begin ? part.body_end - part.body_begin : 0);
+  if (part.opaque) return base::replace_invalid_utf8(body);
+  if (part.is_multipart || !part.children.empty()) return {};
+  const std::string cte =
+      base::to_lower(base::trim(field(part, "content-transfer-encoding"), " \t"));
+  std::string bytes;
+  if (cte == "base64") {
+    bytes = base::base64_decode_lenient(body);
+  } else if (cte == "quoted-printable") {
+    bytes = decode_quoted_printable(body);
+  } else {
+    bytes = std::string(body);
+  }
+  if (!part.content_type.starts_with("text/")) return bytes;
+  const auto charset = part.content_type_params.find("charset");
+  return to_utf8(bytes, charset == part.content_type_params.end() ? "" : charset->second);
+}
+
+}  // namespace zest::mail

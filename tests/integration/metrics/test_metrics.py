@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""[metrics] listen: zestd's Prometheus endpoint read by a real text-format
+parser (python3-prometheus-client) before and after real traffic: an LMTP
+delivery through a Sieve script, a refused RCPT, a quota refusal,
+ManageSieve logins that fail and succeed, an event waiting in the outbox
+for a sink that is down. Also /health and the bounds of the HTTP responder.
+
+zestd runs on free 127.0.0.1 ports, is stopped by pid, and every wait is
+bounded. usage: test_metrics.py --zestd PATH --zest PATH [-k NAME]
+"""
+import argparse
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "managesieve"))
+from test_managesieve import Raw, free_port, plain, wait_port  # noqa: E402
+
+ARGS = None
+SCRIPT = 'require "fileinto";\nif header :contains "subject" "sieve" { fileinto "Sieve"; }\n'
+
+
+def http(port, request, timeout=10):
+    """One raw HTTP exchange: (status code, body bytes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), body
+
+
+def scrape(port):
+    """{(name, frozenset(labels)): value} of every sample on /metrics."""
+    code, body = http(port, b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert code == 200, code
+    samples = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for s in family.samples:
+            samples[(s.name, frozenset(s.labels.items()))] = s.value
+    return samples
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+class Env:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="zest-metrics-it-")
+        self.lmtp_port, self.ms_port, self.port = free_port(), free_port(), free_port()
+        self.sink_port = free_port()  # nothing listens there: the sink is down
+        self.cfg = os.path.join(self.dir, "zest.toml")
+        with open(self.cfg, "w") as f:
+            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
+            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.lmtp_port)
+            f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\nauth_failure_delay_ms = 10\n'
+                    % self.ms_port)
+            f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % self.port)
+            f.write('[submission]\nurl = "smtp://127.0.0.1:9"\n[delivery]\nautocreate = true\n')
+            f.write('[quota]\nstorage = 20000\n')
+            f.write('[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
+                    'poll_interval_ms = 200\ndead_after = 3600\n')
+            f.write('[[events.sink]]\nname = "hook"\ntype = "webhook"\n'
+                    'url = "http://127.0.0.1:%d/hook"\nsecret = "%s"\ntimeout = 1\n'
+                    % (self.sink_port, "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        self.log = os.path.join(self.dir, "zestd.log")
+        self.proc = None
+
+    def add_user(self, name, script=None):
+        r = subprocess.run([ARGS.zest, "-c", self.cfg, "user", "add", name, "--password-stdin",
+                            "--scheme", "PLAIN"], input=b"secret\n", capture_output=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+        if script:
+            h = os.path.join(self.dir, "var", "home", name)
+            os.makedirs(os.path.join(h, "sieve"), exist_ok=True)
+            with open(os.path.join(h, "sieve", "main.sieve"), "w") as f:
+                f.write(script)
+            os.symlink("sieve/main.sieve", os.path.join(h, ".dovecot.sieve"))
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf)
+        for p in (self.port, self.lmtp_port, self.ms_port):
+            wait_port(p, self.proc)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.logf.close()
+            self.proc = None
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class Metrics(unittest.TestCase):
+    def setUp(self):
+        self.env = Env()
+        self.env.add_user("alice", SCRIPT)
+        self.env.start()
+
+    def tearDown(self):
+        self.env.stop()
+        shutil.rmtree(self.env.dir, ignore_errors=True)
+
+    def traffic(self):
+        msg = (b"From: bob@example.org\r\nTo: alice@mx.test\r\nSubject: about sieve\r\n"
+               b"Message-ID: <x1@example.org>\r\n\r\nhello\r\n")
+        with smtplib.LMTP("127.0.0.1", self.env.lmtp_port, timeout=30) as l:
+            self.assertEqual(l.sendmail("bob@example.org", ["alice"], msg), {})
+        with smtplib.LMTP("127.0.0.1", self.env.lmtp_port, timeout=30) as l:
+            with self.assertRaises(smtplib.SMTPRecipientsRefused):
+                l.sendmail("bob@example.org", ["nobody"], msg)
+        big = msg + b"x" * 30000 + b"\r\n"  # over [quota] storage: 452
+        with smtplib.LMTP("127.0.0.1", self.env.lmtp_port, timeout=30) as l:
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                l.sendmail("bob@example.org", ["alice"], big)
+            self.assertEqual(e.exception.smtp_code, 452)
+        r = Raw(self.env.ms_port)
+        r.until_status()
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "wrong"))
+        self.assertTrue(r.line().startswith(b"NO"))
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        r.send("LOGOUT\r\n")
+        r.line()
+        r.close()
+
+    def test_counters_move_with_real_traffic(self):
+        before = scrape(self.env.port)
+        self.assertEqual(value(before, "zest_build_info", version=next(
+            dict(k[1])["version"] for k in before if k[0] == "zest_build_info")), 1)
+        self.assertGreater(value(before, "zest_start_time_seconds"), 1.6e9)
+        self.traffic()
+        after = scrape(self.env.port)
+
+        def moved(name, by=1, **labels):
+            self.assertEqual(value(after, name, **labels) - value(before, name, **labels), by,
+                             (name, labels))
+
+        moved("zest_deliveries_total", result="delivered")
+        moved("zest_deliveries_total", result="tempfail")
+        moved("zest_quota_refusals_total")
+        moved("zest_delivery_duration_seconds_count", by=2)
+        moved("zest_sieve_run_duration_seconds_count")
+        moved("zest_sieve_actions_total", type="fileinto")
+        moved("zest_lmtp_rcpt_refused_total", code="550")
+        # At least: the start-up probe's connections may be counted late.
+        for proto, n in (("lmtp", 3), ("managesieve", 1)):
+            self.assertGreaterEqual(value(after, "zest_sessions_total", protocol=proto) -
+                                    value(before, "zest_sessions_total", protocol=proto), n)
+        moved("zest_logins_total", mechanism="PLAIN", result="failure")
+        moved("zest_logins_total", mechanism="PLAIN", result="success")
+        moved("zest_metrics_scrapes_total")
+        self.assertGreater(value(after, "zest_delivery_duration_seconds_sum"),
+                           value(before, "zest_delivery_duration_seconds_sum"))
+        self.assertEqual(value(after, "zest_delivery_duration_seconds_bucket", le="+Inf"),
+                         value(after, "zest_delivery_duration_seconds_count"))
+        # The MessageNew event waits for the sink that is down.
+        self.assertGreaterEqual(value(after, "zest_events_outbox_pending", sink="hook"), 1)
+        self.assertEqual(value(after, "zest_events_outbox_dead", sink="hook"), 0)
+        # Sessions end: the gauge comes back to 0 (bounded wait).
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            now = scrape(self.env.port)
+            if (value(now, "zest_sessions_active", protocol="lmtp") == 0 and
+                    value(now, "zest_sessions_active", protocol="managesieve") == 0):
+                break
+            time.sleep(0.05)
+        self.assertEqual(value(now, "zest_sessions_active", protocol="lmtp"), 0)
+        self.assertEqual(value(now, "zest_sessions_active", protocol="managesieve"), 0)
+        self.assertIn(" event=listening protocol=metrics address=127.0.0.1:%d" % self.env.port,
+                      self.env.logtext())
+
+    def test_health_and_bad_requests(self):
+        self.assertEqual(http(self.env.port, b"GET /health HTTP/1.1\r\n\r\n"), (200, b"ok\n"))
+        self.assertEqual(http(self.env.port, b"GET /nope HTTP/1.1\r\n\r\n")[0], 404)
+        self.assertEqual(http(self.env.port, b"POST /metrics HTTP/1.1\r\n\r\n")[0], 405)
+        self.assertEqual(http(self.env.port, b"BREW\r\n\r\n")[0], 400)
+        self.assertEqual(http(self.env.port, b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 9000 +
+                              b"\r\n\r\n")[0], 431)
+        many = b"".join(b"X-%d: y\r\n" % i for i in range(100))
+        self.assertEqual(http(self.env.port, b"GET /metrics HTTP/1.1\r\n" + many + b"\r\n")[0],
+                         431)
+        # Still serving afterwards.
+        self.assertIn(("zest_metrics_scrapes_total", frozenset()), scrape(self.env.port))
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--zestd", required=True)
+    p.add_argument("--zest", required=True)
+    p.add_argument("-k", default=None)
+    ARGS, rest = p.parse_known_args()
+    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
+    unittest.main(argv=argv, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
