@@ -3,19 +3,10 @@
 #include <algorithm>
 #include <random>
 
+#include "base/logfmt.hpp"
+
 namespace zest::events {
 namespace {
-
-std::string field(std::string_view key, std::string_view value) {
-  std::string out(key);
-  out += "=\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -119,9 +110,10 @@ void NotifySender::finish(Done& done, double unit) {
   const std::string& sink = d.sink;
   in_flight_.erase({sink, d.event.user});
   if (auto it = per_sink_.find(sink); it != per_sink_.end() && it->second > 0) --it->second;
-  const std::string ids = field("destination", sink) + " " + field("id", d.event.id) + " " +
-                          field("user", d.event.user) + " " + field("type", d.event.type) +
-                          " attempt=" + std::to_string(d.attempts + 1);
+  const std::string ids =
+      base::log_field("destination", sink) + " " + base::log_field("id", d.event.id) + " " +
+      base::log_field("user", d.event.user) + " " + base::log_field("type", d.event.type) +
+      " attempt=" + std::to_string(d.attempts + 1);
   CircuitBreaker& cb = breaker(sink);
   const bool was_open = cb.state(steady_ms()) != CircuitBreaker::State::Closed;
   Status err;
@@ -132,23 +124,24 @@ void NotifySender::finish(Done& done, double unit) {
   } else if (a.kind == Attempt::Kind::Permanent) {
     cb.success();  // the destination answered
     err = outbox_.mark_dead(sink, d.event.user, d.event.sequence, a.error);
-    log_("event=notify-dead " + ids + " " + field("error", a.error));
+    log_("event=notify-dead " + ids + " " + base::log_field("error", a.error));
   } else {
     cb.failure(steady_ms());
     const auto delay = notify_retry_delay(d.attempts + 1, options_.backoff, unit, a.retry_after);
     err =
         outbox_.mark_retry(sink, d.event.user, d.event.sequence, now_ms() + delay.count(), a.error);
     log_("event=notify-retry " + ids + " delay_ms=" + std::to_string(delay.count()) + " " +
-         field("error", a.error));
+         base::log_field("error", a.error));
   }
   const bool open = cb.state(steady_ms()) != CircuitBreaker::State::Closed;
   if (open && !was_open)
-    log_("event=notify-breaker-open " + field("destination", sink) +
+    log_("event=notify-breaker-open " + base::log_field("destination", sink) +
          " failures=" + std::to_string(cb.consecutive_failures()));
   else if (!open && was_open)
-    log_("event=notify-breaker-closed " + field("destination", sink));
+    log_("event=notify-breaker-closed " + base::log_field("destination", sink));
   if (!err)
-    log_("event=outbox-error " + field("destination", sink) + " " + field("error", err.error()));
+    log_("event=outbox-error " + base::log_field("destination", sink) + " " +
+         base::log_field("error", err.error()));
 }
 
 void NotifySender::schedule() {
@@ -172,7 +165,7 @@ void NotifySender::schedule() {
     auto heads = outbox_.heads_with_prefix(prefix_);
     std::vector<Delivery> start;
     if (!heads) {
-      log_("event=outbox-error " + field("error", heads.error()));
+      log_("event=outbox-error " + base::log_field("error", heads.error()));
     } else {
       for (auto& d : heads.value()) {
         if (queued + start.size() >= options_.workers) break;
@@ -180,10 +173,10 @@ void NotifySender::schedule() {
         if (d.deadline_ms <= now) {
           const std::string why = d.last_error.empty() ? "not delivered in time" : d.last_error;
           if (auto s = outbox_.mark_dead(d.sink, d.event.user, d.event.sequence, why); !s)
-            log_("event=outbox-error " + field("error", s.error()));
-          log_("event=notify-dead " + field("destination", d.sink) + " " + field("id", d.event.id) +
-               " " + field("user", d.event.user) + " " + field("type", d.event.type) + " " +
-               field("error", why));
+            log_("event=outbox-error " + base::log_field("error", s.error()));
+          log_("event=notify-dead " + base::log_field("destination", d.sink) + " " +
+               base::log_field("id", d.event.id) + " " + base::log_field("user", d.event.user) +
+               " " + base::log_field("type", d.event.type) + " " + base::log_field("error", why));
           next_due = now;  // the stream's next one is due
           continue;
         }

@@ -5,24 +5,11 @@
 #include <map>
 #include <random>
 
+#include "base/logfmt.hpp"
 #include "base/text.hpp"
 #include "transport/http_client.hpp"
 
 namespace zest::events {
-namespace {
-
-std::string field(std::string_view key, std::string_view value) {
-  std::string out(key);
-  out += "=\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::chrono::milliseconds retry_delay(int attempts, const SenderOptions& o, double unit,
                                       std::optional<std::chrono::milliseconds> retry_after) {
@@ -78,7 +65,8 @@ void Sender::run() {
     std::int64_t next_due = now + options_.poll_interval.count();
     auto heads = outbox_.heads(sink_);
     if (!heads) {
-      log_("event=outbox-error " + field("sink", sink_) + " " + field("error", heads.error()));
+      log_("event=outbox-error " + base::log_field("sink", sink_) + " " +
+           base::log_field("error", heads.error()));
     } else {
       for (auto& d : heads.value()) {
         if (in_flight.size() >= transport_->capacity()) break;
@@ -86,10 +74,11 @@ void Sender::run() {
         if (d.deadline_ms <= now) {
           const std::string why = d.last_error.empty() ? "not delivered in time" : d.last_error;
           if (auto s = outbox_.mark_dead(sink_, d.event.user, d.event.sequence, why); !s)
-            log_("event=outbox-error " + field("sink", sink_) + " " + field("error", s.error()));
-          log_("event=event-dead " + field("sink", sink_) + " " + field("id", d.event.id) + " " +
-               field("user", d.event.user) + " seq=" + std::to_string(d.event.sequence) + " " +
-               field("error", why));
+            log_("event=outbox-error " + base::log_field("sink", sink_) + " " +
+                 base::log_field("error", s.error()));
+          log_("event=event-dead " + base::log_field("sink", sink_) + " " +
+               base::log_field("id", d.event.id) + " " + base::log_field("user", d.event.user) +
+               " seq=" + std::to_string(d.event.sequence) + " " + base::log_field("error", why));
           next_due = now;  // the stream's next event is due now
           continue;
         }
@@ -109,24 +98,26 @@ void Sender::run() {
       in_flight.erase(it);
       const auto& a = done.attempt;
       const std::string ids =
-          field("sink", sink_) + " " + field("id", d.event.id) + " " + field("user", d.event.user) +
-          " seq=" + std::to_string(d.event.sequence) + " attempt=" + std::to_string(d.attempts + 1);
+          base::log_field("sink", sink_) + " " + base::log_field("id", d.event.id) + " " +
+          base::log_field("user", d.event.user) + " seq=" + std::to_string(d.event.sequence) +
+          " attempt=" + std::to_string(d.attempts + 1);
       Status err;
       if (a.kind == Attempt::Kind::Delivered) {
         err = outbox_.mark_delivered(sink_, d.event.user, d.event.sequence);
-        log_("event=event-delivered " + ids + " " + field("type", d.event.type));
+        log_("event=event-delivered " + ids + " " + base::log_field("type", d.event.type));
       } else if (a.kind == Attempt::Kind::Permanent) {
         err = outbox_.mark_dead(sink_, d.event.user, d.event.sequence, a.error);
-        log_("event=event-dead " + ids + " " + field("error", a.error));
+        log_("event=event-dead " + ids + " " + base::log_field("error", a.error));
       } else {
         const auto delay = retry_delay(d.attempts + 1, options_, unit(rng), a.retry_after);
         err = outbox_.mark_retry(sink_, d.event.user, d.event.sequence, now_ms() + delay.count(),
                                  a.error);
         log_("event=event-retry " + ids + " delay_ms=" + std::to_string(delay.count()) + " " +
-             field("error", a.error));
+             base::log_field("error", a.error));
       }
       if (!err)
-        log_("event=outbox-error " + field("sink", sink_) + " " + field("error", err.error()));
+        log_("event=outbox-error " + base::log_field("sink", sink_) + " " +
+             base::log_field("error", err.error()));
     }
   }
 }
