@@ -44,8 +44,10 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   }
   const toml::table* sieve = root["sieve"].as_table();
   if (!sieve) return s;
-  for (const auto& [key, node] : *sieve) {
-    const std::string k(key.str());
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : *sieve) {
+    const toml::node& node = entry.second;
+    const std::string k(entry.first.str());
     auto bad = [&](std::string_view want) {
       return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " + k +
                         " must be " + std::string(want));
