@@ -54,6 +54,13 @@ struct ActionToJson {
             {"address", a.address},
             {"headers_only", a.headers_only}};
   }
+  json operator()(const interp::PipeAction& a) const {
+    return {{"type", "pipe"},
+            {"program", a.program},
+            {"args", a.args},
+            {"try", a.try_},
+            {"copy", a.copy}};
+  }
   json operator()(const interp::NotifyAction& a) const {
     // recipients/headers/body as the method parses the URI (methods/).
     methods::Policy policy;
@@ -140,6 +147,12 @@ struct ActionToText {
   }
   std::string operator()(const interp::ReportAction& a) const {
     return "send " + a.feedback_type + " report to: " + a.address;
+  }
+  std::string operator()(const interp::PipeAction& a) const {
+    std::string s = "pipe message to external program '" + a.program + "'";
+    for (const auto& arg : a.args) s += "\n        => argument: " + arg;
+    s += std::string("\n        => try           : ") + (a.try_ ? "yes" : "no");
+    return s;
   }
   std::string operator()(const interp::NotifyAction& a) const {
     std::string s = "send notification with method '" + a.uri + "'";
