@@ -9,6 +9,7 @@
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
 #include "interp/memory_budget.hpp"
+#include "interp/registry.hpp"
 
 namespace zest::config {
 
@@ -25,6 +26,10 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   }
   const toml::table* sieve = root["sieve"].as_table();
   if (!sieve) return s;
+  // Pigeonhole's sieve_extensions = "+ext -ext" (or a plain list of names),
+  // applied after the other keys, to the list of `extensions` when given.
+  std::string changes;
+  const toml::node* changes_node = nullptr;
   for (const auto& [key, node] : *sieve) {
     const std::string k(key.str());
     auto bad = [&](std::string_view want) {
@@ -68,6 +73,11 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         s.values["variables_max_variable_size"] = std::to_string(*bytes);
     } else if (k == "max_nesting") {
       if (!number(s.max_nesting)) return bad("a non-negative integer");
+    } else if (k == "sieve_extensions") {
+      const auto v = node.value<std::string>();
+      if (!v) return bad("a string such as \"+editheader -vacation\"");
+      changes = *v;
+      changes_node = &node;
     } else if (k == "extensions") {
       std::set<std::string, std::less<>> exts;
       if (const auto* arr = node.as_array()) {
@@ -99,6 +109,14 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
     } else {
       return bad("a string, an integer or a boolean");
     }
+  }
+  if (changes_node) {
+    const interp::Registry registry;
+    std::vector<std::string> all;
+    for (const auto& e : registry.extensions()) all.push_back(e.name);
+    if (auto applied = apply_extension_changes(s, changes, all); !applied)
+      return R::failure(toml_position(changes_node->source(), source_name) +
+                        ": error: [sieve] sieve_extensions: " + applied.error());
   }
   return s;
 }

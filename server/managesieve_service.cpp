@@ -39,11 +39,9 @@ class Backend final : public ms::Backend {
   Backend(DeliveryStack& stack, const config::ServerConfig& cfg, store::ScriptQuota quota)
       : stack_(stack), cfg_(cfg), quota_(quota) {}
   std::unique_ptr<store::ScriptStore> open_store(std::string_view user) override {
-    auto found = stack_.users.find(user);
+    auto found = store::lookup_user(*stack_.user_source, stack_.paths, user);
     if (!found || !found->has_value()) return nullptr;
-    const auto& e = **found;
-    return std::make_unique<store::FsScriptStore>(
-        store::SieveHome{store::home_of(e, cfg_.data_dir)}, quota_);
+    return std::make_unique<store::FsScriptStore>((**found).where, quota_);
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, stack_.registry, stack_.settings);
@@ -322,11 +320,18 @@ Result<bool> ManageSieveService::listen(std::span<const net::Endpoint> endpoints
     if (auto w = base::write_file_atomic(secret_file, secret); !w)
       m.log.write("event=warning " + base::log_field("detail", w.error()));
   }
-  auto sasl = ms::make_gsasl_server(
-      [&users = m.stack.users](std::string_view user) -> std::optional<std::string> {
+  auto sasl = ms::make_gsasl_server_checked(
+      [&users = *m.stack.user_source,
+       &log = m.log](std::string_view user) -> Result<std::optional<std::string>> {
+        if (!store::check_user_name(user)) return std::optional<std::string>();
         auto found = users.find(user);
-        if (!found || !found->has_value()) return std::nullopt;
-        return (*found)->password;
+        if (!found) {
+          log.write("event=user-lookup-error " + base::log_field("user", user) + " temporary=yes " +
+                    base::log_field("error", found.error()));
+          return Result<std::optional<std::string>>::failure(found.error());
+        }
+        if (!found->has_value()) return std::optional<std::string>();
+        return std::optional<std::string>((*found)->password);
       },
       std::move(secret));
   if (!sasl) return Result<bool>::failure(sasl.error());
