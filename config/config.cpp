@@ -8,10 +8,29 @@
 #include "base/text.hpp"
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
+#include "interp/ext/extprograms.hpp"
 #include "interp/memory_budget.hpp"
 #include "interp/registry.hpp"
 
 namespace zest::config {
+namespace {
+
+// The extprograms keys (pipe_bin_dir, filter_exec_timeout, ...): the kind
+// they configure, or nullopt.
+std::optional<interp::ProgramKind> program_kind_of_key(std::string_view key) {
+  using K = interp::ProgramKind;
+  for (K kind : {K::Pipe, K::Filter, K::Execute}) {
+    const std::string prefix = std::string(interp::program_kind_name(kind)) + "_";
+    if (key.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = key.substr(prefix.size());
+    if (rest == "bin_dir" || rest == "exec_timeout" || rest == "input_eol" ||
+        (kind != K::Pipe && rest == "max_output"))
+      return kind;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
                                                      std::string_view source_name) {
@@ -30,8 +49,10 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   // applied after the other keys, to the list of `extensions` when given.
   std::string changes;
   const toml::node* changes_node = nullptr;
-  for (const auto& [key, node] : *sieve) {
-    const std::string k(key.str());
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : *sieve) {
+    const toml::node& node = entry.second;
+    const std::string k(entry.first.str());
     auto bad = [&](std::string_view want) {
       return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " + k +
                         " must be " + std::string(want));
@@ -100,6 +121,18 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
       s.values[k] = base::to_lower(*v);
     } else if (k == "trace_dir" && !node.value<std::string>()) {
       return bad("a directory path (a string)");
+    } else if (const auto kind = program_kind_of_key(k)) {
+      // vnd.dovecot.pipe/filter/execute (docs/extprograms.md): checked here,
+      // with the key's position, rather than when a program first runs.
+      if (const auto v = node.value<std::string>())
+        s.values[k] = *v;
+      else if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+        s.values[k] = std::to_string(*i);
+      else
+        return bad("a string");
+      if (const auto checked = interp::extprogram_settings(s, *kind); !checked)
+        return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " +
+                          checked.error());
     } else if (const auto v = node.value<std::string>()) {
       s.values[k] = *v;
     } else if (const auto i = node.value<std::int64_t>()) {
@@ -133,7 +166,9 @@ Status apply_extension_changes(interp::EngineSettings& settings, std::string_vie
   if (settings.extensions) {
     enabled = *settings.extensions;
   } else {
-    enabled.insert(all.begin(), all.end());
+    // The default set: vnd.dovecot.pipe/filter/execute only with their bin_dir.
+    for (const auto& name : all)
+      if (settings.extension_enabled(name)) enabled.insert(name);
   }
   std::istringstream words{std::string(changes)};
   std::string w;

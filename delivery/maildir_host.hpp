@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "interp/host.hpp"
+#include "interp/settings.hpp"
 #include "store/script_cache.hpp"
 
 namespace zest::delivery {
@@ -18,6 +19,10 @@ struct MaildirHostOptions {
   std::string hostname;                    // environment "domain" and "host"
   char hierarchy_separator = '/';          // of mailbox names in scripts
   std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
+  // vnd.dovecot.filter / execute: the [sieve] settings and the user the
+  // programs run for (null settings: no external programs).
+  const interp::EngineSettings* settings = nullptr;
+  std::string user{};
 };
 
 class MaildirHost final : public interp::Host {
@@ -32,6 +37,7 @@ class MaildirHost final : public interp::Host {
   bool duplicate_exists(std::string_view id) override;
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
+  interp::ProgramResult run_external(const interp::ProgramCall& call) override;
 
  private:
   const store::SieveHome& home_;

@@ -122,6 +122,7 @@ Result<UserPlace> resolve_user(const UserRecord& user, const PathTemplates& t) {
   if (home.empty()) return fail("home", "empty");
   UserPlace out;
   out.name = user.name;
+  out.record = user;
   out.where = SieveHome{fs::path(home)};
   auto path = [&](std::string_view what, std::string_view tmpl) -> Result<fs::path> {
     auto e = expand_template(tmpl, user.name, home);

@@ -44,6 +44,7 @@ Result<std::string> maildir_of_location(std::string_view location);
 // A user with every path resolved.
 struct UserPlace {
   std::string name;
+  UserRecord record;                // as the database gave it (password, fields)
   SieveHome where;                  // home, Maildir, scripts
   std::uint64_t quota_storage = 0;  // octets; 0 = no limit
 };

@@ -39,6 +39,9 @@ UserRecord record_of(const UserEntry& e) {
   UserRecord r;
   r.name = e.name;
   r.password = e.password;
+  r.uid = e.uid;
+  r.gid = e.gid;
+  r.extra = e.extra;
   apply_extra_fields(e.extra, r);
   if (!e.home.empty()) r.home = e.home;  // the home field wins over userdb_home
   return r;

@@ -22,6 +22,8 @@ struct UserRecord {
   std::string home;        // Dovecot's userdb home
   std::string mail;        // Dovecot's userdb mail ("maildir:~/Maildir" or a path)
   std::string quota_rule;  // Dovecot's userdb quota_rule ("*:storage=1G")
+  // Shown by `zest user show`; only the passwd-file has them.
+  std::string uid, gid, extra;
 };
 
 class UserSource {

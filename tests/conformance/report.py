@@ -3,7 +3,8 @@
 
 usage: report.py [--binary PATH] [--suite DIR] [-j N] [--timeout S] [-v] BUILD_DIR
 
-Runs every file of the suite's `make check` set (132 normal + 4 with -F)
+Runs every file of the suite's `make check` set (132 normal + 4 with -F) and
+the 10 extprograms files of `make test-plugins`
 through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
 parses the per-test "NN: Test 'name' SUCCEEDED|FAILED" lines and prints one
 row per directory (top-level files as "."): files passed/total and tests

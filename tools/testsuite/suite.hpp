@@ -55,6 +55,8 @@ class Suite final : public interp::Host {
   bool duplicate_exists(std::string_view id) override { return mail_.duplicate_seen(id); }
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
+  // extprograms: programs from `sieve_<kind>_bin_dir` as test_config_set says.
+  interp::ProgramResult run_external(const interp::ProgramCall& call) override;
 
   // The error log that test_error reads.
   const std::vector<LogEntry>& log_entries() const { return log_; }

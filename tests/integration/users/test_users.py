@@ -20,8 +20,11 @@ usage: test_users.py --zestd PATH --zest PATH [-k NAME]
 import argparse
 import base64
 import glob
+import grp
+import imaplib
 import hashlib
 import hmac
+import json
 import os
 import pwd
 import shutil
@@ -327,6 +330,35 @@ home = "%s/%%d/%%n"
         out = r.stdout.decode()
         self.assertIn("alice@example.org\t%s/example.org/alice" % self.vmail, out)
         self.assertIn("bob@example.org\t%s/example.org/bob" % self.vmail, out)
+        # The administration commands find SQL users as delivery does.
+        r = self.z.zest("user", "show", "alice@example.org", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        o = json.loads(r.stdout)
+        self.assertEqual(o["home"], "%s/example.org/alice" % self.vmail)
+        self.assertEqual(o["maildir"], "%s/example.org/alice/mail" % self.vmail)
+        self.assertEqual(o["scheme"], "PLAIN")
+        self.assertTrue(o["userdb"].startswith("sql"), o)
+        r = self.z.zest("user", "show", "bob@example.org", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        o = json.loads(r.stdout)
+        self.assertEqual((o["storage_limit"], o["quota_rule"]), (400, "*:bytes=400"))
+        self.assertEqual(o["scheme"], "SCRAM-SHA-256")
+        r = self.z.zest("user", "show", "nobody@example.org", "--json")
+        self.assertEqual(r.returncode, 67, r.stderr)
+        r = self.z.zest("sieve", "put", "-u", "alice@example.org", "-a", "main",
+                        stdin=b"keep;\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.isfile(
+            os.path.join(self.vmail, "example.org", "alice", "sieve", "main.sieve")))
+        r = self.z.zest("sieve", "list", "-u", "alice@example.org")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"main", r.stdout)
+        self.assertIn(b"ACTIVE", r.stdout)
+        r = self.z.zest("auth", "test", "alice@example.org", stdin=b"alicepw\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.z.zest("quota", "get", "-u", "bob@example.org", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["storage"]["limit"], 400)
 
     def test_4_database_down_is_a_temporary_failure(self):
         self.pg.stop()
@@ -365,7 +397,7 @@ class SqliteAndFileUsers(unittest.TestCase):
         with sqlite3.connect(db) as c:
             c.execute("CREATE TABLE users (email TEXT, pw TEXT, home TEXT, quota TEXT)")
             c.execute("INSERT INTO users VALUES ('dora@example.org', '{PLAIN}dorapw', ?, "
-                      "'*:storage=1M')", (os.path.join(self.root, "dora"),))
+                      "'*:storage=10k')", (os.path.join(self.root, "dora"),))
         self.z = Zestd(self.root, """
 [auth]
 driver = "sql"
@@ -380,7 +412,7 @@ user_query = "SELECT home, quota AS quota_rule FROM users WHERE email = %%u"
         self.assertEqual(count(os.path.join(self.root, "dora", "Maildir", "new")), 1)
         self.assertTrue(self.z.managesieve_auth("dora@example.org", "dorapw").startswith("OK"))
         self.assertEqual(self.z.lmtp("eve@example.org")[0], 550)
-        code, _ = self.z.lmtp("dora@example.org", "Subject: big\r\n\r\n" + "y" * 1100000 + "\r\n")
+        code, _ = self.z.lmtp("dora@example.org", "Subject: big\r\n\r\n" + "y" * 11000 + "\r\n")
         self.assertEqual(code, 452)
 
     def test_passwd_extra_fields_templates_and_refused_names(self):
@@ -425,8 +457,23 @@ autocreate = true
         self.assertEqual(count(os.path.join(elsewhere, "gina", "Mail", "new")), 1)
         code, _ = self.z.lmtp("gina@example.org", "Subject: big\r\n\r\n" + "z" * 2000 + "\r\n")
         self.assertEqual(code, 452)
+        r = self.z.zest("user", "show", "gina@example.org", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        o = json.loads(r.stdout)
+        self.assertEqual((o["home"], o["maildir"], o["storage_limit"]),
+                         (os.path.join(elsewhere, "gina"), os.path.join(elsewhere, "gina", "Mail"),
+                          1024))
+        r = self.z.zest("user", "show", "fred@example.org", "--json")
+        o = json.loads(r.stdout)
+        self.assertEqual((o["home"], o["active_script"]), (fred, "main"))
+        r = self.z.zest("sieve", "list", "-u", "fred@example.org")
+        self.assertEqual(r.stdout.decode().split(), ["main", "ACTIVE"])
         # A name that would leave its directory: refused, clearly, for good.
-        code, text = self.z.lmtp("../../etc@example.org")
+        # ("../../etc" is not a dot-atom: as an SMTP address it is quoted.)
+        code, text = self.z.lmtp('"../../etc"@example.org')
+        self.assertEqual(code, 550, text)
+        self.assertIn("5.1.3", text)
+        code, text = self.z.lmtp("a/b@example.org")  # '/' is atext, but names a directory
         self.assertEqual(code, 550, text)
         self.assertIn("5.1.3", text)
         self.assertIn("refused", self.z.logtext())
@@ -436,6 +483,158 @@ autocreate = true
         self.assertIn(b"refused", r.stderr)
         # ManageSieve sees the same tree: the existing script is listed, once.
         self.assertTrue(self.z.managesieve_auth("fred@example.org", "fredpw").startswith("OK"))
+
+
+class DovecotReadsTheTree(unittest.TestCase):
+    """What zest delivered into an existing /vmail/%d/%n tree (passwd-file
+    users, one with userdb_home/userdb_mail) is what a real Dovecot imapd,
+    configured the usual way for that tree, serves: same files, same places."""
+
+    def test_dovecot_imapd_sees_the_delivered_mail(self):
+        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        if not os.path.exists(dovecot) or not os.path.exists("/usr/lib/dovecot/imap"):
+            self.skipTest("dovecot-imapd is not installed (scripts/install-test-deps.sh)")
+        root = tempfile.mkdtemp(prefix="zest-users-dovecot-")
+        z = dv = None
+        try:
+            os.chmod(root, 0o755)
+            tree = os.path.join(root, "vmail")
+            fred = os.path.join(tree, "example.org", "fred")
+            os.makedirs(os.path.join(fred, "sieve"))
+            with open(os.path.join(fred, "sieve", "main.sieve"), "w") as f:
+                f.write('require "fileinto";\nif header :contains "subject" "list" '
+                        '{ fileinto "Lists"; }\n')
+            os.symlink("sieve/main.sieve", os.path.join(fred, ".dovecot.sieve"))
+            elsewhere = os.path.join(root, "elsewhere")
+            passwd = os.path.join(root, "passwd")
+            with open(passwd, "w") as f:
+                f.write("fred@example.org:{PLAIN}fredpw::::::\n")
+                f.write("gina@example.org:{PLAIN}ginapw:::::: userdb_home=%s/gina "
+                        "userdb_mail=maildir:~/Mail\n" % elsewhere)
+            os.chmod(passwd, 0o644)  # Dovecot's auth process reads it too
+            z = Zestd(root, '[auth]\npasswd_file = "%s"\n[users]\nhome = "%s/%%d/%%n"\n'
+                      '[delivery]\nautocreate = true\n' % (passwd, tree))
+            z.start()
+            for rcpt, subject in (("fred@example.org", "list one"), ("fred@example.org", "two"),
+                                  ("gina@example.org", "three")):
+                code, text = z.lmtp(rcpt, "Subject: %s\r\n\r\nbody\r\n" % subject)
+                self.assertEqual(code, 250, text)
+            z.stop()
+            # Dovecot never gives mail access to root: as root, the tree
+            # goes to nobody, as a Dovecot tree belongs to its vmail user.
+            if os.getuid() == 0:
+                nobody = pwd.getpwnam("nobody")
+                uid, gid = nobody.pw_uid, nobody.pw_gid
+                internal = "dovecot" if _has_user("dovecot") else "nobody"
+                for top in (tree, elsewhere):
+                    for d, dirs, files in os.walk(top):
+                        for n in [d] + [os.path.join(d, x) for x in dirs + files]:
+                            os.lchown(n, uid, gid)
+            else:
+                uid, gid = os.getuid(), os.getgid()
+                internal = pwd.getpwuid(uid).pw_name
+            group = grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name
+            base = os.path.join(root, "dovecot")
+            os.makedirs(base)
+            os.chmod(base, 0o755)
+            port = free_port()
+            conf = os.path.join(base, "dovecot.conf")
+            with open(conf, "w") as f:
+                f.write(DOVECOT_CONF.format(base=base, port=port, passwd=passwd, uid=uid,
+                                            gid=gid, tree=tree, user=internal, group=group))
+            with open(os.path.join(base, "dovecot.stderr"), "wb") as errf:
+                dv = subprocess.Popen([dovecot, "-F", "-c", conf], stderr=errf)
+            try:
+                wait_port(port, dv, what="dovecot")
+                m = imaplib.IMAP4("127.0.0.1", port)
+                self.assertEqual(m.login("fred@example.org", "fredpw")[0], "OK")
+                typ, data = m.select("INBOX", readonly=True)
+                self.assertEqual((typ, int(data[0])), ("OK", 1))
+                typ, data = m.select("Lists", readonly=True)
+                self.assertEqual((typ, int(data[0])), ("OK", 1))
+                typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+                self.assertIn(b"list one", data[0][1])
+                m.logout()
+                m = imaplib.IMAP4("127.0.0.1", port)
+                self.assertEqual(m.login("gina@example.org", "ginapw")[0], "OK")
+                typ, data = m.select("INBOX", readonly=True)
+                self.assertEqual((typ, int(data[0])), ("OK", 1))
+                m.logout()
+            except Exception:
+                for name in ("dovecot.stderr", "dovecot.log"):
+                    path = os.path.join(base, name)
+                    if os.path.exists(path):
+                        with open(path, errors="replace") as f:
+                            print(f.read()[-3000:], file=sys.stderr)
+                raise
+        finally:
+            if z:
+                z.stop()
+            if dv is not None:
+                dv.terminate()
+                try:
+                    dv.wait(10)
+                except subprocess.TimeoutExpired:
+                    dv.kill()
+                    dv.wait()
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _has_user(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+# A private Dovecot for the tree: its own base_dir, log and port, no TLS;
+# mail_home is the same /vmail/%d/%n template zest was given, and the
+# passwd-file's userdb_home/userdb_mail fields are Dovecot's own.
+DOVECOT_CONF = """protocols = imap
+listen = 127.0.0.1
+base_dir = {base}/run
+state_dir = {base}/state
+log_path = {base}/dovecot.log
+info_log_path = {base}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+mail_home = {tree}/%d/%n
+mail_location = maildir:~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+default_internal_user = {user}
+default_login_user = {user}
+default_internal_group = {group}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+passdb {{
+  driver = passwd-file
+  args = {passwd}
+}}
+userdb {{
+  driver = passwd-file
+  args = {passwd}
+}}
+"""
 
 
 def main():

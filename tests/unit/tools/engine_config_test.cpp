@@ -50,6 +50,31 @@ TEST(MemoryLimits, ConfigKeys) {
 }  // namespace
 }  // namespace zest::config
 
+namespace zest::config {
+namespace {
+
+// extprograms keys: Pigeonhole's sieve_<kind>_* without the prefix, checked
+// with the key's location.
+TEST(EngineConfig, ExtprogramsKeys) {
+  auto s = parse_engine_settings(
+      "[sieve]\npipe_bin_dir = \"/usr/lib/zest/pipe\"\npipe_exec_timeout = \"30s\"\n"
+      "execute_input_eol = \"lf\"\nfilter_max_output = \"16M\"\nexecute_exec_timeout = 0\n",
+      "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s.value().value("pipe_bin_dir"), "/usr/lib/zest/pipe");
+  EXPECT_TRUE(s.value().extension_enabled("vnd.dovecot.pipe"));
+  EXPECT_FALSE(s.value().extension_enabled("vnd.dovecot.filter"));  // no filter_bin_dir
+  s = parse_engine_settings("[sieve]\nfilter_exec_timeout = \"soon\"\n", "z.toml");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().rfind("z.toml:2:", 0), 0u) << s.error();
+  EXPECT_NE(s.error().find("filter_exec_timeout"), std::string::npos);
+  s = parse_engine_settings("[sieve]\npipe_input_eol = \"cr\"\n", "z.toml");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().find("pipe_input_eol"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zest::config
 
 namespace zest::config {
 namespace {
