@@ -230,8 +230,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const interp::Envelope env = envelope_of(req);
   MaildirHostOptions host_options{options_.hostname, options_.hierarchy_separator,
                                   options_.sieve_global_dir, &settings_, user.name};
-  MaildirHost host(home, std::move(host_options),
-                   [&](std::string_view line) { log.tagged(line); });
+  MaildirHost host(home, std::move(host_options), [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =
       script_sequence({options_.sieve_before, options_.sieve_after, options_.sieve_default}, home);
@@ -299,6 +298,10 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     if (auto failed = announce(*observer_, notice, log)) return finish(*failed);
   }
   backend->settle();
+  // The duplicate ids the result marked are recorded now (none when it
+  // failed); the other claims go.
+  host.settle_claims(executed.status.ok ? std::span(list.duplicate_marks())
+                                        : std::span<const interp::DuplicateMark>());
 
   if (protocol_reject)
     return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});
