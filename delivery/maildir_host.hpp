@@ -6,9 +6,12 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "interp/actions.hpp"
 #include "interp/host.hpp"
 #include "interp/settings.hpp"
 #include "store/script_cache.hpp"
@@ -31,10 +34,21 @@ class MaildirHost final : public interp::Host {
   MaildirHost(const store::SieveHome& home, MaildirHostOptions options,
               std::function<void(std::string_view)> log)
       : home_(home), maildir_(home.maildir()), o_(std::move(options)), log_(std::move(log)) {}
+  // Ids the duplicate test claimed and nobody marked are released, so the
+  // client's retry is not taken for a duplicate.
+  ~MaildirHost() override;
+  MaildirHost(const MaildirHost&) = delete;
+  MaildirHost& operator=(const MaildirHost&) = delete;
 
   bool mailbox_exists(std::string_view mailbox) override;
   std::optional<std::string> environment(std::string_view name) override;
+  // RFC 7352 across concurrent deliveries: an id not seen before is
+  // claimed at once, so a copy arriving at the same moment is a duplicate.
+  // Ids claimed in this delivery are not duplicates of themselves.
   bool duplicate_exists(std::string_view id) override;
+  // After the delivery: claims the carried-out result marked for their
+  // periods (`marked`) stay; the others are released.
+  void settle_claims(std::span<const interp::DuplicateMark> marked);
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
   interp::ProgramResult run_external(const interp::ProgramCall& call) override;
@@ -44,6 +58,7 @@ class MaildirHost final : public interp::Host {
   std::filesystem::path maildir_;
   MaildirHostOptions o_;
   std::function<void(std::string_view)> log_;
+  std::vector<std::string> claims_;
 };
 
 }  // namespace zest::delivery
