@@ -207,7 +207,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
 
   const interp::Envelope env = envelope_of(req);
   MaildirHost host(home,
-                   {options_.hostname, options_.hierarchy_separator, options_.sieve_global_dir},
+                   {options_.hostname, options_.hierarchy_separator, options_.sieve_global_dir,
+                    settings_.ext_lists},
                    [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =

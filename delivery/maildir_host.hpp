@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "interp/host.hpp"
 #include "store/script_cache.hpp"
+#include "transport/ext_lists.hpp"
 
 namespace zest::delivery {
 
@@ -18,6 +20,8 @@ struct MaildirHostOptions {
   std::string hostname;                    // environment "domain" and "host"
   char hierarchy_separator = '/';          // of mailbox names in scripts
   std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
+  // RFC 6134 lists ([sieve.lists], EngineSettings::ext_lists); read per delivery.
+  std::map<std::string, std::string, std::less<>> ext_lists;
 };
 
 class MaildirHost final : public interp::Host {
@@ -25,19 +29,30 @@ class MaildirHost final : public interp::Host {
   // `log` receives "event=script-log message=…" lines.
   MaildirHost(const store::SieveHome& home, MaildirHostOptions options,
               std::function<void(std::string_view)> log)
-      : home_(home), maildir_(home.maildir()), o_(std::move(options)), log_(std::move(log)) {}
+      : home_(home),
+        maildir_(home.maildir()),
+        o_(std::move(options)),
+        log_(std::move(log)),
+        lists_(o_.ext_lists) {}
 
   bool mailbox_exists(std::string_view mailbox) override;
   std::optional<std::string> environment(std::string_view name) override;
   bool duplicate_exists(std::string_view id) override;
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
+  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
+    return lists_.contains(list, value);
+  }
+  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
+    return lists_.members(list);
+  }
 
  private:
   const store::SieveHome& home_;
   std::filesystem::path maildir_;
   MaildirHostOptions o_;
   std::function<void(std::string_view)> log_;
+  transport::ExtLists lists_;
 };
 
 }  // namespace zest::delivery

@@ -21,6 +21,7 @@
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
 #include "tools/tool_common.hpp"
+#include "transport/ext_lists.hpp"
 #include "transport/notify_transport.hpp"
 
 namespace {
@@ -31,7 +32,8 @@ using namespace zest;
 // world: a Maildir for mailboxexists, fixed environment items.
 class ToolHost : public interp::Host {
  public:
-  explicit ToolHost(const store::Maildir* maildir) : maildir_(maildir) {}
+  ToolHost(const store::Maildir* maildir, const interp::EngineSettings& settings)
+      : maildir_(maildir), lists_(settings.ext_lists) {}
   bool mailbox_exists(std::string_view mailbox) override {
     return maildir_ ? maildir_->folder_exists(mailbox) : false;
   }
@@ -51,9 +53,16 @@ class ToolHost : public interp::Host {
                                                            : "debug";
     std::cerr << "sieve-test: " << tag << ": " << message << "\n";
   }
+  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
+    return lists_.contains(list, value);
+  }
+  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
+    return lists_.members(list);
+  }
 
  private:
   const store::Maildir* maildir_;
+  transport::ExtLists lists_;  // [sieve.lists] of -c
 };
 
 class StreamTrace : public interp::TraceSink {
@@ -213,7 +222,7 @@ int main(int argc, char** argv) {
 
   std::optional<store::Maildir> maildir;
   if (!maildir_path.empty()) maildir.emplace(maildir_path);
-  ToolHost host(maildir ? &*maildir : nullptr);
+  ToolHost host(maildir ? &*maildir : nullptr, settings);
 
   std::ofstream trace_out;
   std::optional<StreamTrace> trace;
