@@ -8,11 +8,30 @@
 #include "base/text.hpp"
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
+#include "interp/ext/extprograms.hpp"
 #include "interp/ext_list_name.hpp"
 #include "interp/memory_budget.hpp"
 #include "transport/ext_lists.hpp"
 
 namespace zest::config {
+namespace {
+
+// The extprograms keys (pipe_bin_dir, filter_exec_timeout, ...): the kind
+// they configure, or nullopt.
+std::optional<interp::ProgramKind> program_kind_of_key(std::string_view key) {
+  using K = interp::ProgramKind;
+  for (K kind : {K::Pipe, K::Filter, K::Execute}) {
+    const std::string prefix = std::string(interp::program_kind_name(kind)) + "_";
+    if (key.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = key.substr(prefix.size());
+    if (rest == "bin_dir" || rest == "exec_timeout" || rest == "input_eol" ||
+        (kind != K::Pipe && rest == "max_output"))
+      return kind;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 namespace {
 
@@ -85,8 +104,10 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   }
   const toml::table* sieve = root["sieve"].as_table();
   if (!sieve) return s;
-  for (const auto& [key, node] : *sieve) {
-    const std::string k(key.str());
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : *sieve) {
+    const toml::node& node = entry.second;
+    const std::string k(entry.first.str());
     auto bad = [&](std::string_view want) {
       return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " + k +
                         " must be " + std::string(want));
@@ -155,6 +176,18 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         s.ext_lists = std::move(*lists);
     } else if (k == "trace_dir" && !node.value<std::string>()) {
       return bad("a directory path (a string)");
+    } else if (const auto kind = program_kind_of_key(k)) {
+      // vnd.dovecot.pipe/filter/execute (docs/extprograms.md): checked here,
+      // with the key's position, rather than when a program first runs.
+      if (const auto v = node.value<std::string>())
+        s.values[k] = *v;
+      else if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+        s.values[k] = std::to_string(*i);
+      else
+        return bad("a string");
+      if (const auto checked = interp::extprogram_settings(s, *kind); !checked)
+        return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " +
+                          checked.error());
     } else if (const auto v = node.value<std::string>()) {
       s.values[k] = *v;
     } else if (const auto i = node.value<std::int64_t>()) {

@@ -7,7 +7,9 @@
 #include <variant>
 
 #include "base/atomic_file.hpp"
+#include "base/logfmt.hpp"
 #include "delivery/executor.hpp"
+#include "delivery/ext_programs.hpp"
 #include "delivery/maildir_host.hpp"
 #include "delivery/notify_rate.hpp"
 #include "delivery/quota_gate.hpp"
@@ -144,6 +146,13 @@ DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail
   ctx.notify_methods = notify_methods_;
   ctx.notify_rate = &rate;
   ctx.account = user.name;
+  // vnd.dovecot.pipe runs here, when the result is carried out.
+  ctx.run_program = [&](const interp::ProgramCall& call) {
+    return run_ext_program(settings_, {user.name, user.home.string(), options_.hostname}, call,
+                           [&](std::string_view line) {
+                             log.tagged("event=script-log " + base::log_field("message", line));
+                           });
+  };
   Executed out;
   out.status = delivery::execute(list, keep_flags, out.state, true, ctx, backend);
   for (const auto& n : out.status.notifications) {
@@ -206,9 +215,9 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   }
 
   const interp::Envelope env = envelope_of(req);
-  MaildirHost host(home,
-                   {options_.hostname, options_.hierarchy_separator, options_.sieve_global_dir,
-                    settings_.ext_lists},
+  MaildirHostOptions host_options{options_.hostname, options_.hierarchy_separator,
+                                  options_.sieve_global_dir, &settings_, user.name};
+  MaildirHost host(home, std::move(host_options),
                    [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =

@@ -186,6 +186,36 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       fcc(*n.fcc, notification_copy(*transport.sent, n, user_address(ctx), trigger.now));
   };
 
+  // vnd.dovecot.pipe: the program gets the message as the action saw it.
+  // A failure fails the result (and so falls back to the implicit keep);
+  // with :try it is only a warning.
+  auto pipe = [&](const interp::PipeAction& p, const mail::Message& msg) {
+    using S = interp::ProgramResult::Status;
+    interp::ProgramCall call;
+    call.kind = interp::ProgramKind::Pipe;
+    call.name = p.program;
+    call.args = p.args;
+    call.input = std::string(msg.raw());
+    call.envelope = &ctx.envelope;
+    const interp::ProgramResult r =
+        ctx.run_program
+            ? ctx.run_program(call)
+            : interp::ProgramResult{S::NotFound, {}, "external programs are not available here"};
+    std::vector<std::string> said;
+    if (r.status == S::Ok) return true;
+    if (r.status == S::NotFound) {
+      said.push_back("failed to pipe message to program: program '" + p.program + "' not found" +
+                     (r.detail.empty() ? "" : " (" + r.detail + ")"));
+    } else if (r.status == S::False) {
+      said.push_back("failed to pipe message to program '" + p.program + "': " + r.detail);
+    } else {
+      said.push_back("program '" + p.program + "': " + r.detail);
+      said.push_back("failed to pipe message to program '" + p.program + "'");
+    }
+    for (auto& s : said) (p.try_ ? st.skipped : st.errors).push_back(p.try_ ? "pipe :try: " + s : s);
+    return p.try_;
+  };
+
   const auto& list = actions.actions();
   for (; state.executed < list.size(); ++state.executed) {
     const interp::Action& a = list[state.executed];
@@ -239,6 +269,8 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
     } else if (const auto* rep = std::get_if<interp::ReportAction>(&a)) {
       const OutgoingMail mail = report_message(ctx, *rep);
       ok = send(mail.envelope_from, mail.rcpt, mail.message, "report");
+    } else if (const auto* p = std::get_if<interp::PipeAction>(&a)) {
+      ok = pipe(*p, msg);
     } else if (const auto* n = std::get_if<interp::NotifyAction>(&a)) {
       notify(*n);  // a failed notification never fails the delivery (RFC 5435 §3.8)
     }

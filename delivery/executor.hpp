@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,6 +65,9 @@ struct DeliveryContext {
   // The notification methods, built once by the host at start-up; null =
   // none (every notify action then fails as an unsupported method).
   const methods::MethodRegistry* notify_methods = nullptr;
+  // Runs the program of a vnd.dovecot.pipe action (delivery/ext_programs.hpp);
+  // empty = pipe actions fail ("not available here").
+  std::function<interp::ProgramResult(const interp::ProgramCall&)> run_program{};
 };
 
 // Progress of executing one result, so that a result that grows (several

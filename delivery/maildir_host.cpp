@@ -2,6 +2,7 @@
 
 #include "base/file.hpp"
 #include "base/logfmt.hpp"
+#include "delivery/ext_programs.hpp"
 #include "store/duplicates.hpp"
 #include "store/maildir_tx.hpp"
 #include "store/script_store.hpp"
@@ -33,6 +34,12 @@ std::optional<std::string> MaildirHost::include_source(std::string_view name, bo
   if (global && o_.sieve_global_dir.empty()) return std::nullopt;
   const fs::path dir = global ? o_.sieve_global_dir : home_.script_dir();
   return base::read_file(dir / (store::script_file_stem(name) + ".sieve"));
+}
+
+interp::ProgramResult MaildirHost::run_external(const interp::ProgramCall& call) {
+  if (!o_.settings) return interp::Host::run_external(call);
+  return run_ext_program(*o_.settings, {o_.user, home_.home.string(), o_.hostname}, call,
+                         [this](std::string_view line) { log(interp::LogLevel::Info, line); });
 }
 
 void MaildirHost::log(interp::LogLevel level, std::string_view message) {

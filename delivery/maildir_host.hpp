@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "interp/host.hpp"
+#include "interp/settings.hpp"
 #include "store/script_cache.hpp"
 #include "transport/ext_lists.hpp"
 
@@ -20,8 +21,10 @@ struct MaildirHostOptions {
   std::string hostname;                    // environment "domain" and "host"
   char hierarchy_separator = '/';          // of mailbox names in scripts
   std::filesystem::path sieve_global_dir;  // include :global scripts ("" = none)
-  // RFC 6134 lists ([sieve.lists], EngineSettings::ext_lists); read per delivery.
-  std::map<std::string, std::string, std::less<>> ext_lists;
+  // vnd.dovecot.filter / execute: the [sieve] settings and the user the
+  // programs run for (null settings: no external programs).
+  const interp::EngineSettings* settings = nullptr;
+  std::string user{};
 };
 
 class MaildirHost final : public interp::Host {
@@ -33,7 +36,7 @@ class MaildirHost final : public interp::Host {
         maildir_(home.maildir()),
         o_(std::move(options)),
         log_(std::move(log)),
-        lists_(o_.ext_lists) {}
+        lists_(o_.settings ? o_.settings->ext_lists : transport::ExtListSources{}) {}
 
   bool mailbox_exists(std::string_view mailbox) override;
   std::optional<std::string> environment(std::string_view name) override;
@@ -46,6 +49,7 @@ class MaildirHost final : public interp::Host {
   Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
     return lists_.members(list);
   }
+  interp::ProgramResult run_external(const interp::ProgramCall& call) override;
 
  private:
   const store::SieveHome& home_;

@@ -19,6 +19,7 @@ std::optional<std::string> add_action(interp::ActionList& list, const interp::Ac
         if constexpr (std::is_same_v<T, interp::VacationAction>) return list.vacation(act);
         if constexpr (std::is_same_v<T, interp::NotifyAction>) return list.notify(act);
         if constexpr (std::is_same_v<T, interp::ReportAction>) return list.report(act);
+        if constexpr (std::is_same_v<T, interp::PipeAction>) return list.pipe(act);
       },
       a);
 }

@@ -93,8 +93,9 @@ std::string canonical_mailbox(std::string_view mailbox) {
 }
 
 std::string_view action_name(const Action& a) {
-  static constexpr std::array<std::string_view, 8> names = {
-      "keep", "fileinto", "redirect", "discard", "reject", "vacation", "notify", "report"};
+  static constexpr std::array<std::string_view, 9> names = {
+      "keep",     "fileinto", "redirect", "discard", "reject",
+      "vacation", "notify",   "report",   "pipe"};
   return names[a.index()];
 }
 
@@ -143,6 +144,13 @@ struct Describe {
   std::string operator()(const ReportAction& a) const {
     return "send " + a.feedback_type + " report to <" + a.address + ">";
   }
+  std::string operator()(const PipeAction& a) const {
+    std::string out = "pipe message to external program '" + a.program + "'";
+    for (const auto& arg : a.args) out += " " + quoted_text(arg);
+    if (a.try_) out += " (:try)";
+    if (a.copy) out += " (:copy)";
+    return out;
+  }
 };
 
 }  // namespace
@@ -178,6 +186,16 @@ std::optional<std::string> ActionList::report(ReportAction r) {
       return std::nullopt;  // one report per recipient
   if (auto e = count_one()) return e;
   push(std::move(r));
+  return std::nullopt;
+}
+
+std::optional<std::string> ActionList::pipe(PipeAction p) {
+  for (const auto& a : actions_)
+    if (const auto* o = std::get_if<PipeAction>(&a); o && o->program == p.program)
+      return "duplicate pipe \"" + p.program + "\" action not allowed";
+  if (auto e = count_one()) return e;
+  if (!p.copy) implicit_keep_ = false;
+  push(std::move(p));
   return std::nullopt;
 }
 

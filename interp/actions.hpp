@@ -94,8 +94,18 @@ struct ReportAction {
   bool headers_only = false;
 };
 
+// vnd.dovecot.pipe: the message is piped to an external program when the
+// result is carried out (delivery/executor.cpp); `try_` makes a failure a
+// warning instead of a failed delivery.
+struct PipeAction {
+  std::string program;
+  std::vector<std::string> args;
+  bool try_ = false;
+  bool copy = false;
+};
+
 using Action = std::variant<KeepAction, FileintoAction, RedirectAction, DiscardAction, RejectAction,
-                            VacationAction, NotifyAction, ReportAction>;
+                            VacationAction, NotifyAction, ReportAction, PipeAction>;
 
 // A duplicate id (RFC 7352) recorded when the result is executed.
 struct DuplicateMark {
@@ -130,6 +140,7 @@ class ActionList {
   std::optional<std::string> vacation(VacationAction a);
   std::optional<std::string> notify(NotifyAction a);
   std::optional<std::string> report(ReportAction a);
+  std::optional<std::string> pipe(PipeAction a);
 
   // Duplicate ids to record once the result is executed successfully.
   void mark_duplicate(DuplicateMark m);

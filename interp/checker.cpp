@@ -218,18 +218,25 @@ bool Checker::check_positionals(CallState& st) {
   // Leading optional positionals that were left out keep their slots empty.
   const std::size_t skipped =
       given < want && want - given <= spec->optional_leading ? want - given : 0;
+  // Trailing optional positionals that were left out have no slot at all.
+  const std::size_t left_out =
+      skipped == 0 && given < want && want - given <= spec->optional_trailing ? want - given : 0;
   if (st.misplaced_tag) {
     st.ok = false;
     return true;
   }
-  if (given + skipped != want) {
-    ctx_.error(st.node.loc, st.what + " requires " + std::to_string(want) +
-                                " positional argument(s), but " + std::to_string(given) +
-                                (given == 1 ? " is" : " are") + " specified");
+  if (given + skipped + left_out != want) {
+    const std::string wanted =
+        spec->optional_trailing > 0
+            ? std::to_string(want - spec->optional_trailing) + " to " + std::to_string(want)
+            : std::to_string(want);
+    ctx_.error(st.node.loc, st.what + " requires " + wanted + " positional argument(s), but " +
+                                std::to_string(given) + (given == 1 ? " is" : " are") +
+                                " specified");
     st.ok = false;
     return true;
   }
-  for (std::size_t p = skipped; p < want; ++p) {
+  for (std::size_t p = skipped; p < want - left_out; ++p) {
     if (first_error_given(st)) return false;
     const PositionalSpec& ps = spec->positional[p];
     const Argument& arg = *st.positional[p - skipped];
@@ -347,8 +354,8 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
   }
   // As the message says (and Pigeonhole does): once per command and tag;
   // later occurrences still fail the command, silently.
-  if (unknown_tags_.insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" +
-                           tag.name)
+  if (unknown_tags_
+          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" + tag.name)
           .second)
     ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
                             " (reported only once at first occurrence)");

@@ -21,6 +21,34 @@ struct Envelope {
 
 enum class LogLevel { Debug, Info, Warning, Error };
 
+// vnd.dovecot.pipe / filter / execute: one run of an external program from
+// the directory the host configures for that kind (`[sieve] pipe_bin_dir`,
+// ...). The host resolves the name, runs the program and applies the time
+// and output limits (delivery/ext_programs.hpp).
+enum class ProgramKind { Pipe, Filter, Execute };
+std::string_view program_kind_name(ProgramKind kind);  // "pipe", "filter", "execute"
+
+struct ProgramCall {
+  ProgramKind kind = ProgramKind::Execute;
+  std::string name;  // a checked program name: no '/', no control characters
+  std::vector<std::string> args;
+  std::optional<std::string> input;  // nullopt: the program gets no input
+  bool want_output = false;
+  const Envelope* envelope = nullptr;  // SENDER, RECIPIENT, ORIG_RECIPIENT
+};
+
+struct ProgramResult {
+  enum class Status {
+    Ok,        // exit status 0, all input read
+    False,     // ran, but exited non-zero (Pigeonhole: "indicated false result")
+    NotFound,  // no such program in the directory, or none configured
+    Failed,    // could not run, timed out, too much output, did not read its input
+  };
+  Status status = Status::NotFound;
+  std::string output;  // with want_output
+  std::string detail;  // why, for the log (False, NotFound, Failed)
+};
+
 class Host {
  public:
   virtual ~Host() = default;
@@ -60,6 +88,11 @@ class Host {
   }
   virtual Result<std::vector<std::string>> ext_list_members(std::string_view /*list*/) {
     return std::vector<std::string>{};
+  }
+  // vnd.dovecot.filter and vnd.dovecot.execute run their program while the
+  // script runs (vnd.dovecot.pipe runs when the result is carried out).
+  virtual ProgramResult run_external(const ProgramCall& /*call*/) {
+    return {ProgramResult::Status::NotFound, {}, "external programs are not available here"};
   }
 };
 

@@ -137,7 +137,8 @@ std::string verify_call_args(const Program& p, const Instr& in, const CommandSpe
           return fmt::format("positional argument {} has the wrong kind", k);
         found = true;
       }
-    if (!found && k >= spec.optional_leading)
+    if (!found && k >= spec.optional_leading &&
+        k + spec.optional_trailing < spec.positional.size())
       return fmt::format("positional argument {} is missing", k);
   }
   for (const ArgValue& a : args) {

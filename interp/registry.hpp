@@ -106,6 +106,9 @@ struct CommandSpec {
   // How many leading positional arguments may be left out (imap4flags'
   // optional variable name); the given ones keep their slots.
   std::size_t optional_leading = 0;
+  // How many trailing positional arguments may be left out (extprograms'
+  // argument list); the given ones keep their slots.
+  std::size_t optional_trailing = 0;
 };
 
 // A match type implemented by an extension (:regex).

@@ -34,8 +34,16 @@ struct EngineSettings {
   // "redis:URL#KEY", "" for an empty list); the host looks them up.
   std::map<std::string, std::string, std::less<>> ext_lists;
 
+  // Without an `extensions` list every extension is enabled except
+  // vnd.dovecot.pipe/filter/execute, which need their program directory
+  // (`pipe_bin_dir`, `filter_bin_dir`, `execute_bin_dir`) to be set.
   bool extension_enabled(std::string_view name) const {
-    return !extensions || extensions->count(name) > 0;
+    if (extensions) return extensions->count(name) > 0;
+    for (std::string_view kind : {"pipe", "filter", "execute"})
+      if (name.size() == 12 + kind.size() && name.substr(0, 12) == "vnd.dovecot." &&
+          name.substr(12) == kind)
+        return !value(std::string(kind) + "_bin_dir").empty();
+    return true;
   }
   std::string value(std::string_view key, std::string_view fallback = {}) const {
     auto it = values.find(key);

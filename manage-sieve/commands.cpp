@@ -6,6 +6,7 @@
 
 #include "base/base64.hpp"
 #include "base/text.hpp"
+#include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
 
 namespace zest::managesieve {
@@ -200,27 +201,21 @@ Out Session::checkscript(const Args& args) {
 }
 
 Out Session::check_and_store(const std::string& name, const std::string& source, bool put) {
-  auto refused = [&](Out o, std::string_view why) {
-    if (put) backend_.script_refused(user_, name, why);
-    refusal_ = std::string(why.substr(0, why.find('\n')));
-    return o;
-  };
-  if (put) {
-    if (auto e = bad_name(name, options_.max_name)) return *e;
-    if (source.empty())
-      return refused(reply("NO", "", "Refusing to store an empty script"), "empty script");
-    if (auto r = store_->have_space(name, source.size()); !r)
-      return refused(store_error(r.error()), "quota");
+  // The rules are check_and_put's (shared with `zest sieve put`).
+  using S = PutResult::Status;
+  const auto r = check_and_put(
+      put ? store_.get() : nullptr, name, source, options_.max_name,
+      [this](std::string_view n, std::string_view s) { return backend_.check(n, s); });
+  if (r.status == S::BadName) return reply("NO", "", r.text);
+  if (!r.ok()) {
+    if (put) backend_.script_refused(user_, name, r.reason);
+    refusal_ = r.reason.substr(0, r.reason.find('\n'));
+    if (r.status == S::StoreRefused) return store_error(*r.store_error);
+    if (r.status == S::CompileError)
+      return reply("NO", "", r.text.empty() ? "Compilation failed" : r.text);
+    return reply("NO", "", r.text);
   }
-  auto c = backend_.check(name, source);
-  if (!c.ok)
-    return refused(reply("NO", "", c.errors.empty() ? "Compilation failed" : c.errors),
-                   c.errors.empty() ? "compilation failed" : c.errors);
-  if (put) {
-    if (auto r = store_->put(name, source, c.binary); !r)
-      return refused(store_error(r.error()), "storage error");
-  }
-  if (!c.warnings.empty()) return reply("OK", "WARNINGS", c.warnings);
+  if (!r.warnings.empty()) return reply("OK", "WARNINGS", r.warnings);
   return reply("OK", "", put ? "Putscript completed" : "Script is valid");
 }
 

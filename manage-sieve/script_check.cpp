@@ -2,6 +2,7 @@
 
 #include "grammar/diagnostics.hpp"
 #include "interp/compiler.hpp"
+#include "manage-sieve/protocol.hpp"
 
 namespace zest::managesieve {
 namespace {
@@ -36,6 +37,49 @@ CheckResult compile_script(std::string_view name, std::string_view source,
   }
   out.ok = true;
   out.binary = interp::serialize(*result.program);
+  return out;
+}
+
+PutResult check_and_put(store::ScriptStore* store, std::string_view name, std::string_view source,
+                        std::size_t max_name, const CheckFn& check) {
+  using S = PutResult::Status;
+  PutResult out;
+  if (store) {
+    if (auto err = check_script_name(name, max_name); !err.empty()) {
+      out.status = S::BadName;
+      out.text = std::move(err);
+      out.reason = out.text;
+      return out;
+    }
+    if (source.empty()) {
+      out.status = S::Empty;
+      out.text = "Refusing to store an empty script";
+      out.reason = "empty script";
+      return out;
+    }
+    if (auto r = store->have_space(name, source.size()); !r) {
+      out.status = S::StoreRefused;
+      out.store_error = r.error();
+      out.reason = "quota";
+      return out;
+    }
+  }
+  auto c = check(name, source);
+  if (!c.ok) {
+    out.status = S::CompileError;
+    out.text = std::move(c.errors);
+    out.reason = out.text.empty() ? "compilation failed" : out.text;
+    return out;
+  }
+  if (store) {
+    if (auto r = store->put(name, source, c.binary); !r) {
+      out.status = S::StoreRefused;
+      out.store_error = r.error();
+      out.reason = "storage error";
+      return out;
+    }
+  }
+  out.warnings = std::move(c.warnings);
   return out;
 }
 

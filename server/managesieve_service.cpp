@@ -16,6 +16,7 @@
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
 #include "methods/method.hpp"
+#include "server/user_scripts.hpp"
 #include "store/scram.hpp"
 
 namespace zest::server {
@@ -36,14 +37,11 @@ bool is_loopback(std::string_view addr) {
 
 class Backend final : public ms::Backend {
  public:
-  Backend(DeliveryStack& stack, const config::ServerConfig& cfg, store::ScriptQuota quota)
-      : stack_(stack), cfg_(cfg), quota_(quota) {}
+  Backend(DeliveryStack& stack, const config::ServerConfig& cfg) : stack_(stack), cfg_(cfg) {}
   std::unique_ptr<store::ScriptStore> open_store(std::string_view user) override {
     auto found = stack_.users.find(user);
     if (!found || !found->has_value()) return nullptr;
-    const auto& e = **found;
-    return std::make_unique<store::FsScriptStore>(
-        store::SieveHome{store::home_of(e, cfg_.data_dir)}, quota_);
+    return open_script_store(cfg_, **found);
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
     return ms::compile_script(name, source, stack_.registry, stack_.settings);
@@ -59,7 +57,6 @@ class Backend final : public ms::Backend {
  private:
   DeliveryStack& stack_;
   const config::ServerConfig& cfg_;
-  store::ScriptQuota quota_;
 };
 
 // Sessions per remote address; a Slot gives its place back when the
@@ -249,11 +246,6 @@ struct ManageSieveService::Impl {
   std::thread thread;
   std::atomic<std::uint64_t> sessions{0};
 
-  static store::ScriptQuota quota(const config::ServerConfig& c) {
-    return {static_cast<std::uint64_t>(c.managesieve_max_scripts),
-            static_cast<std::uint64_t>(c.managesieve_max_script_size),
-            static_cast<std::uint64_t>(c.managesieve_max_total_size)};
-  }
   static ms::LoginGuard::Options guard_options(const config::ServerConfig& c) {
     ms::LoginGuard::Options o;
     o.base_delay = std::chrono::milliseconds(c.managesieve_auth_failure_delay_ms);
@@ -264,7 +256,7 @@ struct ManageSieveService::Impl {
   }
 
   Impl(const config::ServerConfig& c, DeliveryStack& s, Logger& l)
-      : cfg(c), stack(s), log(l), guard(guard_options(c)), backend(s, c, quota(c)) {
+      : cfg(c), stack(s), log(l), guard(guard_options(c)), backend(s, c) {
     options.implementation = "zest " ZEST_VERSION_STRING;
     for (const auto& e : s.registry.extensions())
       if (s.settings.extension_enabled(e.name) && e.name != "vnd.dovecot.testsuite")

@@ -1,4 +1,5 @@
-// zest: administration (users) and the LDA (`zest deliver`).
+// zest: administration (users, scripts, quota) and the LDA (`zest deliver`).
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "delivery/agent.hpp"
 #include "delivery/lda_trace.hpp"
 #include "mail/message.hpp"
+#include "server/admin_commands.hpp"
+#include "server/admin_output.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime.hpp"
 #include "store/maildir_tx.hpp"
@@ -156,6 +159,7 @@ int events_retry(const config::ServerConfig& cfg, const std::vector<std::string>
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace admin = zest::server::admin;
   // Everything zest creates (homes, Maildirs, scripts, state files, the
   // events outbox) is private to its user: see docs/security.md.
   ::umask(077);
@@ -184,6 +188,65 @@ int main(int argc, char** argv) {
   auto* del = user->add_subcommand("del", "remove a user (the home is left alone)");
   del->add_option("NAME", name)->required();
   auto* list = user->add_subcommand("list", "list users and homes");
+  bool json = false;
+  auto* show = user->add_subcommand("show", "a user's home, Maildir, scripts and quota use");
+  show->add_option("NAME", name, "user name")->required();
+  show->add_flag("--json", json, "one JSON object on standard output");
+
+  // Like doveadm sieve: the ManageSieve rules, on the files directly.
+  admin::SieveArgs sv;
+  auto* sieve = app.add_subcommand(
+      "sieve",
+      "manage a user's Sieve scripts with ManageSieve's rules (compile check, quota, "
+      "atomic replacement); each change is logged");
+  sieve->require_subcommand(1);
+  auto sieve_leaf = [&](const char* action, const char* help) {
+    auto* c = sieve->add_subcommand(action, help);
+    c->add_option("-u,--user", sv.user, "the user whose scripts these are")
+        ->required(std::string_view(action) != "check");
+    c->add_flag("--json", sv.json, "one JSON object on standard output");
+    c->callback([&sv, action] { sv.action = action; });
+    return c;
+  };
+  sieve_leaf("list", "list the scripts; the active one is marked ACTIVE");
+  sieve_leaf("get", "print a script")->add_option("NAME", sv.name, "script name")->required();
+  auto* sv_put = sieve_leaf("put", "store a script from FILE or standard input (compiled first)");
+  sv_put->add_option("NAME", sv.name, "script name")->required();
+  sv_put->add_option("FILE", sv.file, "the script (default: standard input)");
+  sv_put->add_flag("-a,--activate", sv.activate, "make it the active script once stored");
+  sieve_leaf("activate", "make a script the active one")
+      ->add_option("NAME", sv.name, "script name")
+      ->required();
+  sieve_leaf("deactivate", "leave the user without an active script");
+  sieve_leaf("delete", "delete a script (not the active one)")
+      ->add_option("NAME", sv.name, "script name")
+      ->required();
+  auto* sv_ren = sieve_leaf("rename", "rename a script (the active one stays active)");
+  sv_ren->add_option("NAME", sv.name, "script name")->required();
+  sv_ren->add_option("NEW_NAME", sv.new_name, "new name")->required();
+  sieve_leaf("check", "compile a script from FILE or standard input; store nothing")
+      ->add_option("FILE", sv.file, "the script (default: standard input)");
+
+  auto* quota = app.add_subcommand("quota", "a user's storage and script quota use");
+  quota->require_subcommand(1);
+  std::string quota_action, quota_user;
+  for (const char* a : {"get", "recalc"}) {
+    auto* c = quota->add_subcommand(
+        a, std::string_view(a) == "get"
+               ? "storage as delivery counts it (the S= sizes in the file names), scripts"
+               : "count again from every file's size on disk (zest keeps no usage cache), log it");
+    c->add_option("-u,--user", quota_user, "user name")->required();
+    c->add_flag("--json", json, "one JSON object on standard output");
+    c->callback([&quota_action, a] { quota_action = a; });
+  }
+
+  auto* auth = app.add_subcommand("auth", "check credentials against the user database");
+  auth->require_subcommand(1);
+  std::string auth_user;
+  auto* auth_test = auth->add_subcommand(
+      "test", "check USER's password, read as one line from standard input (exit 0 or 1)");
+  auth_test->add_option("USER", auth_user, "user name")->required();
+  auth_test->add_flag("--json", json, "one JSON object on standard output");
 
   auto* dlv = app.add_subcommand("deliver", "deliver a message from standard input (LDA)");
   std::string sender, orig, rcpt;
@@ -215,6 +278,7 @@ int main(int argc, char** argv) {
   ev_retry->add_flag("--all-dead", ev_all, "every dead delivery");
   ev_retry->add_option("--sink", ev_sink, "only this sink");
 
+  app.footer(admin::exit_codes_help());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -227,12 +291,22 @@ int main(int argc, char** argv) {
     return kExConfig;
   }
   const auto& cfg = loaded.value();
+  // Who ran an administration command, for its log lines.
+  if (const struct passwd* pw = ::getpwuid(::getuid())) sv.admin = pw->pw_name;
+  if (const char* sudo = std::getenv("SUDO_USER")) sv.admin += std::string("/sudo:") + sudo;
   // Run as root, act as the service user: what gets created is its own.
   if (auto who = server::drop_privileges(cfg); !who) {
     std::cerr << "zest: " << who.error() << "\n";
     return 77;  // EX_NOPERM
   }
   if (dlv->parsed()) return deliver(cfg, sender, orig, rcpt, verbose);
+  if (sieve->parsed() || quota->parsed()) {
+    server::Logger log("zest", server::log_options(cfg));
+    if (sieve->parsed()) return admin::sieve_command(cfg, sv, log);
+    return admin::quota_command(cfg, quota_action, quota_user, json, sv.admin, log);
+  }
+  if (auth_test->parsed()) return admin::auth_test(cfg, auth_user, json);
+  if (show->parsed()) return admin::user_show(cfg, name, json);
   if (ev_list->parsed()) return events_list(cfg, ev_state, ev_sink, ev_user, ev_limit);
   if (ev_retry->parsed()) return events_retry(cfg, ev_ids, ev_all, ev_sink);
 

@@ -298,8 +298,8 @@ void MaildirTransaction::rollback() {
   staged_.clear();
 }
 
-Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::string_view message,
-                                                   std::span<const std::string> flags) {
+Result<std::string, StoreError> maildir_info_letters(const fs::path& dir,
+                                                     std::span<const std::string> flags) {
   std::string info;
   std::vector<std::string> keywords;
   for (const auto& f : flags) {
@@ -310,11 +310,19 @@ Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::str
   }
   if (!keywords.empty()) {
     auto letters = keyword_letters(dir, keywords);
-    if (!letters) return SR::failure(letters.error());
+    if (!letters) return letters;
     info += letters.value();
   }
   std::sort(info.begin(), info.end());
   info.erase(std::unique(info.begin(), info.end()), info.end());
+  return info;
+}
+
+Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::string_view message,
+                                                   std::span<const std::string> flags) {
+  auto letters = maildir_info_letters(dir, flags);
+  if (!letters) return SR::failure(letters.error());
+  const std::string info = std::move(letters.value());
   // W= is the size with CRLF line ends, what IMAP reports as RFC822.SIZE.
   const auto lfs = static_cast<std::size_t>(std::count(message.begin(), message.end(), '\n'));
   for (int attempt = 0; attempt < 5; ++attempt) {

@@ -80,6 +80,11 @@ class MaildirTransaction {
 Result<std::string, StoreError> keyword_letters(const std::filesystem::path& dir,
                                                 std::span<const std::string> keywords);
 
+// The Maildir info letters (after ":2,") for `flags`: D F R S T for the
+// system flags, a..z for keywords (through keyword_letters), sorted.
+Result<std::string, StoreError> maildir_info_letters(const std::filesystem::path& dir,
+                                                     std::span<const std::string> flags);
+
 // Writes all of `data` to a new file and fsyncs it (O_EXCL).
 Result<bool, StoreError> write_file_durably(const std::filesystem::path& path,
                                             std::string_view data);

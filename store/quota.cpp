@@ -7,7 +7,7 @@ namespace zest::store {
 namespace fs = std::filesystem;
 namespace {
 
-std::uint64_t folder_usage(const fs::path& dir) {
+std::uint64_t folder_usage(const fs::path& dir, SizeFrom from) {
   std::uint64_t total = 0;
   for (const char* sub : {"new", "cur"}) {
     std::error_code ec;
@@ -17,7 +17,7 @@ std::uint64_t folder_usage(const fs::path& dir) {
       const std::string base = name.substr(0, name.find(':'));
       std::uint64_t size = 0;
       bool known = false;
-      if (const auto s = base.find(",S="); s != std::string::npos) {
+      if (const auto s = base.find(",S="); from == SizeFrom::Names && s != std::string::npos) {
         const char* b = base.data() + s + 3;
         const char* e = base.data() + base.size();
         const auto r = std::from_chars(b, e, size);
@@ -36,13 +36,13 @@ std::uint64_t folder_usage(const fs::path& dir) {
 
 }  // namespace
 
-std::uint64_t maildir_usage(const fs::path& maildir) {
-  std::uint64_t total = folder_usage(maildir);
+std::uint64_t maildir_usage(const fs::path& maildir, SizeFrom from) {
+  std::uint64_t total = folder_usage(maildir, from);
   std::error_code ec;
   for (fs::directory_iterator it(maildir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() > 1 && name[0] == '.' && name != ".." && it->is_directory(ec))
-      total += folder_usage(it->path());
+      total += folder_usage(it->path(), from);
   }
   return total;
 }

@@ -20,8 +20,11 @@ std::string_view scheme_of(std::string_view uri) {
 }
 
 struct ActionToJson {
+  const std::string& default_mailbox;
   json operator()(const interp::KeepAction& a) const {
-    return {{"type", "keep"}, {"flags", a.flags}};
+    json j = {{"type", "keep"}, {"flags", a.flags}};
+    if (!default_mailbox.empty()) j["mailbox"] = a.from_fileinto ? "INBOX" : default_mailbox;
+    return j;
   }
   json operator()(const interp::FileintoAction& a) const {
     return {{"type", "fileinto"},
@@ -50,6 +53,13 @@ struct ActionToJson {
             {"message", base::crlf_to_lf(a.message)},
             {"address", a.address},
             {"headers_only", a.headers_only}};
+  }
+  json operator()(const interp::PipeAction& a) const {
+    return {{"type", "pipe"},
+            {"program", a.program},
+            {"args", a.args},
+            {"try", a.try_},
+            {"copy", a.copy}};
   }
   json operator()(const interp::NotifyAction& a) const {
     // recipients/headers/body as the method parses the URI (methods/).
@@ -81,20 +91,28 @@ struct ActionToJson {
 
 }  // namespace
 
-std::string format_json(RunStatus status, const interp::RunOutput& out,
-                        const std::vector<std::string>& errors) {
+json json_result(RunStatus status, const interp::RunOutput& out,
+                 const std::vector<std::string>& errors, const std::string& default_mailbox) {
   json j;
   j["status"] = status == RunStatus::Ok             ? "ok"
                 : status == RunStatus::RuntimeError ? "runtime_error"
                                                     : "compile_error";
   j["actions"] = json::array();
   if (status == RunStatus::Ok)
-    for (const auto& a : out.actions) j["actions"].push_back(std::visit(ActionToJson{}, a));
+    for (const auto& a : out.actions)
+      j["actions"].push_back(std::visit(ActionToJson{default_mailbox}, a));
   j["implicit_keep"] = status == RunStatus::Ok ? out.implicit_keep : true;
   j["implicit_keep_flags"] =
       status == RunStatus::Ok && out.implicit_keep ? json(out.implicit_keep_flags) : json::array();
   j["errors"] = errors;
-  return j.dump(2) + "\n";
+  if (!default_mailbox.empty()) j["default_mailbox"] = default_mailbox;
+  return j;
+}
+
+std::string format_json(RunStatus status, const interp::RunOutput& out,
+                        const std::vector<std::string>& errors,
+                        const std::string& default_mailbox) {
+  return json_result(status, out, errors, default_mailbox).dump(2) + "\n";
 }
 
 namespace {
@@ -130,6 +148,12 @@ struct ActionToText {
   std::string operator()(const interp::ReportAction& a) const {
     return "send " + a.feedback_type + " report to: " + a.address;
   }
+  std::string operator()(const interp::PipeAction& a) const {
+    std::string s = "pipe message to external program '" + a.program + "'";
+    for (const auto& arg : a.args) s += "\n        => argument: " + arg;
+    s += std::string("\n        => try           : ") + (a.try_ ? "yes" : "no");
+    return s;
+  }
   std::string operator()(const interp::NotifyAction& a) const {
     std::string s = "send notification with method '" + a.uri + "'";
     s += "\n        => importance: " + std::to_string(a.importance);
@@ -143,7 +167,8 @@ struct ActionToText {
 
 }  // namespace
 
-std::string format_text(const interp::RunOutput& out) {
+std::string format_text(const interp::RunOutput& out, const std::string& default_mailbox) {
+  const std::string keep_box = default_mailbox.empty() ? "INBOX" : default_mailbox;
   std::string s = "\nPerformed actions:\n\n";
   bool any = false;
   for (const auto& a : out.actions) {
@@ -155,13 +180,15 @@ std::string format_text(const interp::RunOutput& out) {
   s += "\nImplicit keep:\n\n";
   bool keep = out.implicit_keep;
   interp::Flags flags = out.implicit_keep_flags;
+  std::string box = keep_box;
   for (const auto& a : out.actions)
     if (const auto* k = std::get_if<interp::KeepAction>(&a)) {
       keep = true;
       flags = k->flags;
+      if (k->from_fileinto) box = "INBOX";
     }
   if (keep) {
-    s += " * store message in folder: INBOX" + flags_suffix(flags) + "\n";
+    s += " * store message in folder: " + box + flags_suffix(flags) + "\n";
   } else {
     s += "  (none)\n";
   }

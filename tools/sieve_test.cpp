@@ -15,55 +15,18 @@
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
 #include "interp/vm.hpp"
-#include "mail/address.hpp"
 #include "mail/message.hpp"
 #include "methods/notifier.hpp"
 #include "store/maildir.hpp"
 #include "tools/result_format.hpp"
+#include "tools/script_run.hpp"
 #include "tools/tool_common.hpp"
-#include "transport/ext_lists.hpp"
+#include "tools/tool_host.hpp"
 #include "transport/notify_transport.hpp"
 
 namespace {
 
 using namespace zest;
-
-// Answers the interpreter's questions from the command line's view of the
-// world: a Maildir for mailboxexists, fixed environment items.
-class ToolHost : public interp::Host {
- public:
-  ToolHost(const store::Maildir* maildir, const interp::EngineSettings& settings)
-      : maildir_(maildir), lists_(settings.ext_lists) {}
-  bool mailbox_exists(std::string_view mailbox) override {
-    return maildir_ ? maildir_->folder_exists(mailbox) : false;
-  }
-  std::optional<std::string> environment(std::string_view name) override {
-    if (name == "name") return "zest";
-    if (name == "version") return "0.1.0";
-    if (name == "location") return "MDA";
-    if (name == "phase") return "during";
-    if (name == "domain") return "localhost";
-    if (name == "host") return "localhost";
-    return std::nullopt;
-  }
-  void log(interp::LogLevel level, std::string_view message) override {
-    const char* tag = level == interp::LogLevel::Error     ? "error"
-                      : level == interp::LogLevel::Warning ? "warning"
-                      : level == interp::LogLevel::Info    ? "info"
-                                                           : "debug";
-    std::cerr << "sieve-test: " << tag << ": " << message << "\n";
-  }
-  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
-    return lists_.contains(list, value);
-  }
-  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
-    return lists_.members(list);
-  }
-
- private:
-  const store::Maildir* maildir_;
-  transport::ExtLists lists_;  // [sieve.lists] of -c
-};
 
 class StreamTrace : public interp::TraceSink {
  public:
@@ -73,17 +36,6 @@ class StreamTrace : public interp::TraceSink {
  private:
   std::ostream& out_;
 };
-
-// The envelope address a header suggests when -f/-r are not given.
-std::string first_address(const mail::Message& m, std::initializer_list<const char*> names,
-                          std::string fallback) {
-  for (const char* n : names)
-    for (auto v : m.header_raw(n)) {
-      auto list = mail::parse_address_list(v);
-      if (!list.addresses.empty()) return mail::to_string(list.addresses.front());
-    }
-  return fallback;
-}
 
 int trace_level(std::string_view s) {
   if (s == "none") return 0;
@@ -122,7 +74,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sieve-test (zest) " ZEST_VERSION_STRING);
   std::string script_path, message_path, sender, recipient, orig_recipient, extensions;
   std::string trace_file, dump_file, config_file, maildir_path;
-  std::vector<std::string> trace_options;
+  std::vector<std::string> trace_options, before_scripts;
+  std::string default_mailbox;
   bool force_compile = false, execute = false, json = false;
   app.add_option("SCRIPT", script_path, "Sieve script (or compiled .svbc)")->required();
   app.add_option("MESSAGE", message_path, "RFC 5322 message file, or - for standard input")
@@ -130,6 +83,11 @@ int main(int argc, char** argv) {
   app.add_option("-f", sender, "envelope sender");
   app.add_option("-r", recipient, "envelope recipient");
   app.add_option("-a", orig_recipient, "original envelope recipient");
+  app.add_option("-s", before_scripts,
+                 "a script run before SCRIPT (repeatable; run in the order given)")
+      ->allow_extra_args(false);
+  app.add_option("-m", default_mailbox,
+                 "default mailbox: where keep and the implicit keep store (default INBOX)");
   app.add_option("-x", extensions, "enable/disable extensions: \"+ext -ext\"");
   app.add_option("-t", trace_file, "write a trace to FILE (- for standard output)");
   app.add_option("-T", trace_options,
@@ -194,15 +152,29 @@ int main(int argc, char** argv) {
   }
   const mail::Message msg(std::move(*raw));
 
-  auto script = tools::load_script(script_path, registry, settings, !force_compile);
-  for (const auto& d : script.diagnostics) std::cerr << d << "\n";
-  if (!script.program) {
-    if (json)
-      std::cout << tools::format_json(tools::RunStatus::CompileError, {}, script.diagnostics);
-    else
-      std::cerr << "sieve-test: failed to compile sieve script\n";
-    return tools::kExitCompileError;
+  // The -s scripts, then the main script (Pigeonhole's multiscript run).
+  std::vector<tools::LoadedScript> loaded;
+  std::vector<std::string> names = before_scripts;
+  names.push_back(script_path);
+  for (const auto& path : names) {
+    loaded.push_back(tools::load_script(path, registry, settings, !force_compile));
+    const auto& script = loaded.back();
+    for (const auto& d : script.diagnostics) std::cerr << d << "\n";
+    if (!script.program) {
+      if (json)
+        std::cout << tools::format_json(tools::RunStatus::CompileError, {}, script.diagnostics,
+                                        default_mailbox);
+      else
+        std::cerr << "sieve-test: failed to compile sieve script " << path << "\n";
+      return tools::kExitCompileError;
+    }
   }
+  const auto& script = loaded.back();
+  std::vector<tools::NamedProgram> programs;
+  for (std::size_t i = 0; i < loaded.size(); ++i)
+    programs.push_back({&*loaded[i].program, i + 1 == loaded.size()
+                                                 ? std::filesystem::path(names[i]).stem().string()
+                                                 : names[i]});
   if (!dump_file.empty()) {
     const std::string dump = interp::disassemble(*script.program);
     if (dump_file == "-")
@@ -212,17 +184,18 @@ int main(int argc, char** argv) {
   }
 
   interp::Envelope env;
-  env.from = !sender.empty()
-                 ? sender
-                 : first_address(msg, {"Return-Path", "Sender", "From"}, "sender@example.com");
+  env.from = !sender.empty() ? sender
+                             : tools::first_address(msg, {"Return-Path", "Sender", "From"},
+                                                    "sender@example.com");
   if (sender == "<>") env.from.clear();
-  env.to = !recipient.empty() ? recipient
-                              : first_address(msg, {"Envelope-To", "To"}, "recipient@example.com");
+  env.to = !recipient.empty()
+               ? recipient
+               : tools::first_address(msg, {"Envelope-To", "To"}, "recipient@example.com");
   env.orig_to = !orig_recipient.empty() ? orig_recipient : env.to;
 
   std::optional<store::Maildir> maildir;
   if (!maildir_path.empty()) maildir.emplace(maildir_path);
-  ToolHost host(maildir ? &*maildir : nullptr, settings);
+  tools::ToolHost host(maildir ? &*maildir : nullptr, "sieve-test", settings.ext_lists);
 
   std::ofstream trace_out;
   std::optional<StreamTrace> trace;
@@ -236,16 +209,18 @@ int main(int argc, char** argv) {
     trace->level = trace_opts.level;
     trace->debug = trace_opts.debug;
     trace->addresses = trace_opts.addresses;
-    trace->script = std::filesystem::path(script_path).stem().string();
   }
-  const interp::RunOutput out = interp::run_program(*script.program, msg, env, host, settings,
-                                                    registry, trace ? &*trace : nullptr);
+  const interp::RunOutput out =
+      tools::run_scripts(programs, msg, env, host, settings, registry, trace ? &*trace : nullptr);
   const bool ok = out.status == interp::RunOutput::Status::Ok;
-  for (const auto& e : out.errors) std::cerr << script_path << ": " << e << "\n";
+  for (const auto& e : out.errors)
+    std::cerr << (before_scripts.empty() ? script_path + ": " : std::string()) << e << "\n";
+  const std::string keep_mailbox = default_mailbox.empty() ? "INBOX" : default_mailbox;
 
   if (execute && ok) {
     auto store_into = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
-      if (create || mailbox == "INBOX") (void)maildir->create_folder(mailbox);
+      if (create || mailbox == "INBOX" || mailbox == keep_mailbox)
+        (void)maildir->create_folder(mailbox);
       auto r = maildir->deliver(mailbox, msg.raw(), flags);
       if (!r)
         std::cerr << "sieve-test: error: failed to store into mailbox '" << mailbox
@@ -281,21 +256,21 @@ int main(int argc, char** argv) {
       if (const auto* n = std::get_if<interp::NotifyAction>(&a))
         send_notification(*n);
       else if (const auto* k = std::get_if<interp::KeepAction>(&a))
-        store_into("INBOX", k->flags, true);
+        store_into(k->from_fileinto ? "INBOX" : keep_mailbox, k->flags, true);
       else if (const auto* f = std::get_if<interp::FileintoAction>(&a))
         store_into(f->mailbox, f->flags, f->create);
       else if (!std::holds_alternative<interp::DiscardAction>(a))
         std::cerr << "sieve-test: info: " << interp::action_name(a)
                   << " not executed: no transport is configured in sieve-test\n";
     }
-    if (out.implicit_keep) store_into("INBOX", out.implicit_keep_flags, true);
+    if (out.implicit_keep) store_into(keep_mailbox, out.implicit_keep_flags, true);
   }
 
   if (json) {
     std::cout << tools::format_json(ok ? tools::RunStatus::Ok : tools::RunStatus::RuntimeError, out,
-                                    out.errors);
+                                    out.errors, default_mailbox);
   } else {
-    std::cout << tools::format_text(out);
+    std::cout << tools::format_text(out, default_mailbox);
   }
   return ok ? tools::kExitOk : tools::kExitRuntimeError;
 }

@@ -24,14 +24,16 @@ namespace zest::transport {
 
 class RedisClient;
 
+// list name -> source (the forms above), as EngineSettings::ext_lists.
+using ExtListSources = std::map<std::string, std::string, std::less<>>;
+
 // Checks a source string (the forms above) without opening it.
 Status check_ext_list_source(std::string_view source);
 
 class ExtLists {
  public:
   // list name -> source, as EngineSettings::ext_lists.
-  explicit ExtLists(std::map<std::string, std::string, std::less<>> sources,
-                    long redis_timeout_seconds = 5);
+  explicit ExtLists(ExtListSources sources, long redis_timeout_seconds = 5);
   ~ExtLists();
   ExtLists(const ExtLists&) = delete;
   ExtLists& operator=(const ExtLists&) = delete;

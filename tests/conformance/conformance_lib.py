@@ -33,7 +33,9 @@ DEFAULT_TIMEOUT = 60
 # make_target values of MANIFEST.tsv (Pigeonhole 0.5.19 Makefile.am)
 TARGET_NORMAL = "test"
 TARGET_EXPECT_FAIL = "test -F (expect failure)"
-# others: "test-plugins (-P sieve_extprograms)" and "not-run" -- not run here
+# The extprograms plugin files run as normal files (zest has the extensions
+# built in); "not-run" files are not run here.
+TARGET_PLUGIN_EXTPROGRAMS = "test-plugins (-P sieve_extprograms)"
 
 TEST_LINE = re.compile(r"^\s*(\d+): Test '(.*)' (SUCCEEDED|FAILED)(?::\s*(.*))?\s*$")
 
@@ -80,12 +82,13 @@ class RunResult:
 
 def read_manifest(suite: Path, manifest: Path | None = None, overlay: Path | None = None,
                   prefix: str = "") -> list[SuiteFile]:
-    """The files the 0.5.19 Makefile runs with `make check`, in manifest order."""
+    """The files the 0.5.19 Makefile runs with `make check` (and `make test-plugins`
+    for extprograms), in manifest order; or those of `manifest` (the 2.4-new set)."""
     files = []
     with open(manifest or suite / "MANIFEST.tsv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             target = (row.get("make_target") or "").strip()
-            if target not in (TARGET_NORMAL, TARGET_EXPECT_FAIL):
+            if target not in (TARGET_NORMAL, TARGET_EXPECT_FAIL, TARGET_PLUGIN_EXTPROGRAMS):
                 continue
             try:
                 tests = int(row.get("tests") or 0)

@@ -4,8 +4,9 @@
 usage: report.py [--binary PATH] [--suite DIR] [-j N] [--timeout S] [-v] BUILD_DIR
 
 Runs every file of the suite's `make check` set (132 normal + 4 with -F),
-then the 8 files Pigeonhole added after 0.5.19 (rows "2.4-new/...", from
-ZEST_CONFORMANCE_NEW_DIR, listed in pigeonhole-2.4-new.tsv), through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
+the 10 extprograms files of `make test-plugins`, then the 8 files Pigeonhole
+added after 0.5.19 (rows "2.4-new/...", from ZEST_CONFORMANCE_NEW_DIR, listed
+in pigeonhole-2.4-new.tsv), through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
 parses the per-test "NN: Test 'name' SUCCEEDED|FAILED" lines and prints one
 row per directory (top-level files as "."): files passed/total and tests
 passed/total, then TOTAL. Test totals come from the manifest (live top-level

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "base/file.hpp"
 #include "base/text.hpp"
 #include "base/utf8.hpp"
+#include "delivery/ext_programs.hpp"
 #include "grammar/parse.hpp"
 #include "interp/checker.hpp"
 #include "interp/comparator.hpp"
@@ -202,7 +204,13 @@ void Suite::reload_settings() {
   s.values["postmaster_address"] = "postmaster@example.com";
   s.max_instructions = 0;  // location MS: no CPU limit by default
   s.max_cpu_time = std::chrono::milliseconds{0};
-  if (options_.extensions) {
+  if (!options_.extensions) {
+    // Every registered extension, extprograms included (Pigeonhole's
+    // testsuite loads them with -P sieve_extprograms).
+    std::set<std::string, std::less<>> all;
+    for (const auto& e : registry_.extensions()) all.insert(e.name);
+    s.extensions = std::move(all);
+  } else {
     std::set<std::string, std::less<>> enabled;
     bool relative = false;
     std::istringstream in(*options_.extensions);
@@ -321,6 +329,15 @@ std::optional<std::string> Suite::include_source(std::string_view name, bool glo
   return std::nullopt;
 }
 
+interp::ProgramResult Suite::run_external(const interp::ProgramCall& call) {
+  const char* home = std::getenv("HOME");
+  const delivery::ProgramOwner owner{os_user_, home && *home ? home : dir_,
+                                     environment("host").value_or("localhost")};
+  return delivery::run_ext_program(settings_, owner, call, [this](std::string_view line) {
+    log(interp::LogLevel::Info, line);
+  });
+}
+
 void Suite::log(interp::LogLevel level, std::string_view message) {
   if (options_.echo_log) fmt::print("LOG: {}: {}\n", level_name(level), message);
   log_.push_back({level, std::string(message)});
@@ -384,6 +401,7 @@ delivery::ExecutionStatus Suite::execute(bool commit) {
   delivery::DeliveryContext dctx{message(), envelope_, settings_};
   dctx.postmaster = settings_.value("postmaster_address", "postmaster@example.com");
   dctx.notify_methods = &notify_methods_;
+  dctx.run_program = [this](const interp::ProgramCall& call) { return run_external(call); };
   auto st = delivery::execute(result_->actions, interp::canonical_flags(result_->internal_flags),
                               exec_, commit, dctx, mail_);
   result_->actions.set_executed(exec_.executed);

@@ -62,6 +62,8 @@ class Suite final : public interp::Host {
     return lists_->members(list);
   }
   void log(interp::LogLevel level, std::string_view message) override;
+  // extprograms: programs from `sieve_<kind>_bin_dir` as test_config_set says.
+  interp::ProgramResult run_external(const interp::ProgramCall& call) override;
 
   // The error log that test_error reads.
   const std::vector<LogEntry>& log_entries() const { return log_; }

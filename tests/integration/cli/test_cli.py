@@ -312,6 +312,72 @@ class Maildir(Base):
         self.assertEqual(self.files(root, ".Lists.sieve-users"), [])
 
 
+class BeforeScriptsAndDefaultMailbox(Base):
+    """Issue 17.6: Pigeonhole's sieve-test -s SCRIPT (run before the main
+    script, repeatable, in order) and -m MAILBOX (the default mailbox)."""
+
+    def test_before_scripts_run_first_in_order(self):
+        one = self.write("one.sieve", 'require ["imap4flags", "variables"];\n'
+                         'addflag "$one";\n')
+        two = self.write("two.sieve", 'require ["imap4flags"];\naddflag "$two";\n')
+        main = self.write("main.sieve", 'require ["imap4flags", "fileinto"];\n'
+                          'if hasflag "$two" { fileinto "Both"; }\n')
+        rc, out, err = self.sieve_test("--json", "-s", one, "-s", two, main, self.message)
+        self.assertEqual(rc, 0, err)
+        result = json.loads(out)
+        self.assertEqual(result["actions"], [{"type": "fileinto", "mailbox": "Both",
+                                              "flags": ["$one", "$two"], "copy": False,
+                                              "create": False}])
+        self.assertFalse(result["implicit_keep"])
+        self.assertNotIn("default_mailbox", result)
+
+    def test_before_script_cancelling_keep_ends_the_sequence(self):
+        first = self.write("first.sieve", 'require "fileinto";\nfileinto "Early";\n')
+        main = self.write("main.sieve", 'require "fileinto";\nfileinto "Late";\n')
+        rc, out, err = self.sieve_test("--json", "-s", first, main, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a["mailbox"] for a in json.loads(out)["actions"]], ["Early"])
+
+    def test_before_script_compile_error(self):
+        bad = self.write("bad.sieve", "frobnicate;\n")
+        rc, out, err = self.sieve_test("-s", bad, self.script, self.message)
+        self.assertEqual(rc, 1)
+        self.assertIn("bad.sieve:1:", err)
+
+    def test_before_script_runtime_error_drops_everything(self):
+        first = self.write("first.sieve", 'require ["fileinto", "variables"];\n'
+                           'set "a" "x@";\nredirect "${a}";\n')
+        rc, out, err = self.sieve_test("--json", "-s", first, self.script, self.message)
+        self.assertEqual(rc, 2, err)
+        result = json.loads(out)
+        self.assertEqual(result["status"], "runtime_error")
+        self.assertIn("first.sieve", err)
+
+    def test_default_mailbox_text_and_json(self):
+        script = self.write("empty.sieve", "# nothing\n")
+        rc, out, err = self.sieve_test("-m", "Archive", script, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(" * store message in folder: Archive\n", out)
+        rc, out, err = self.sieve_test("--json", "-m", "Archive", script, self.message)
+        result = json.loads(out)
+        self.assertTrue(result["implicit_keep"])
+        self.assertEqual(result["default_mailbox"], "Archive")
+        keep = self.write("keep.sieve", "keep;\n")
+        rc, out, err = self.sieve_test("--json", "-m", "Archive", keep, self.message)
+        self.assertEqual(json.loads(out)["actions"],
+                         [{"type": "keep", "flags": [], "mailbox": "Archive"}])
+
+    def test_default_mailbox_with_e_stores_there(self):
+        root = os.path.join(self.dir, "Maildir")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(root, sub))
+        keep = self.write("keep.sieve", 'require "fileinto";\nkeep;\nfileinto "Other";\n')
+        rc, out, err = self.sieve_test("-e", "-l", root, "-m", "Archive", keep, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(os.listdir(os.path.join(root, ".Archive", "new"))), 1, err)
+        self.assertEqual(os.listdir(os.path.join(root, "new")), [])
+
+
 class Trace(Base):
     def test_trace_to_stdout(self):
         rc, out, err = self.sieve_test("-t", "-", *EXAMPLE_ENVELOPE, self.script, self.message)

@@ -508,3 +508,76 @@ TEST(FileRateLimiter, SlidingHourInAFile) {
 
 }  // namespace
 }  // namespace zest::delivery
+
+namespace zest::delivery {
+namespace {
+
+// extprograms at delivery: filter and execute run while the script runs,
+// pipe when the result is carried out; programs get Pigeonhole's
+// environment. Real /bin/sh programs from [sieve] *_bin_dir.
+class ExtProgramsAgentTest : public AgentTest {
+ protected:
+  void program(const std::string& name, const std::string& body) {
+    fs::create_directories(root / "bin");
+    const fs::path p = root / "bin" / name;
+    std::ofstream(p) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    for (const char* kind : {"pipe", "filter", "execute"})
+      settings.values[std::string(kind) + "_bin_dir"] = (root / "bin").string();
+  }
+  std::string stored() {
+    const fs::path dir = root / "home" / "alice@example.org" / "Maildir" / "new";
+    if (count_files(dir) != 1) return {};
+    std::ifstream in(fs::directory_iterator(dir)->path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+};
+
+TEST_F(ExtProgramsAgentTest, FilterExecuteAndPipeAtDelivery) {
+  program("tag", "echo 'X-Tagged: yes'; cat");
+  program("rcpt", "printf '%s' \"$RECIPIENT\"");
+  program("save", "cat > \"$HOME/piped\"");
+  script((root / "home" / "alice@example.org").string(),
+         "require [\"vnd.dovecot.filter\", \"vnd.dovecot.execute\", \"vnd.dovecot.pipe\",\n"
+         "         \"variables\", \"editheader\", \"copy\"];\n"
+         "filter \"tag\";\n"
+         "execute :output \"who\" \"rcpt\";\n"
+         "addheader \"X-Rcpt\" \"${who}\";\n"
+         "if header :is \"x-tagged\" \"yes\" { pipe :copy \"save\"; }\n");
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 250);
+  const std::string kept = stored();
+  EXPECT_NE(kept.find("X-Tagged: yes"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("X-Rcpt: alice@example.org"), std::string::npos) << kept;
+  std::ifstream piped(root / "home" / "alice@example.org" / "piped");
+  const std::string p((std::istreambuf_iterator<char>(piped)), {});
+  EXPECT_NE(p.find("X-Tagged: yes\r\n"), std::string::npos) << p;  // input_eol crlf
+}
+
+TEST_F(ExtProgramsAgentTest, FailedPipeKeepsTheMessage) {
+  program("fail", "cat >/dev/null; exit 1");
+  script((root / "home" / "alice@example.org").string(),
+         "require \"vnd.dovecot.pipe\";\npipe \"fail\";\n");
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 250);
+  EXPECT_FALSE(stored().empty());  // the implicit keep, as for any failed action
+  bool logged = false;
+  for (const auto& l : log)
+    logged = logged || (l.find("event=action-error") != std::string::npos &&
+                        l.find("failed to pipe message to program 'fail'") != std::string::npos);
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(ExtProgramsAgentTest, WithoutBinDirTheExtensionsAreUnknown) {
+  script((root / "home" / "alice@example.org").string(),
+         "require \"vnd.dovecot.execute\";\nexecute \"x\";\n");
+  const Outcome o = deliver("alice@example.org");
+  EXPECT_EQ(o.code, 250);
+  EXPECT_FALSE(stored().empty());
+  bool logged = false;
+  for (const auto& l : log) logged = logged || l.find("event=script-error") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+}  // namespace
+}  // namespace zest::delivery

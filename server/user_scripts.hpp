@@ -1,0 +1,23 @@
+// A user's ManageSieve script store with the [managesieve] quotas: the one
+// ManageSieve sessions and `zest sieve ...` both open, so both apply the
+// same limits to the same files.
+#pragma once
+
+#include <memory>
+
+#include "config/server_config.hpp"
+#include "store/passwd.hpp"
+#include "store/script_store.hpp"
+
+namespace zest::server {
+
+// [managesieve] max_scripts, max_script_size, max_total_size.
+store::ScriptQuota script_quota(const config::ServerConfig& cfg);
+
+// The user's home as delivery and ManageSieve see it.
+store::SieveHome sieve_home(const config::ServerConfig& cfg, const store::UserEntry& user);
+
+std::unique_ptr<store::FsScriptStore> open_script_store(const config::ServerConfig& cfg,
+                                                        const store::UserEntry& user);
+
+}  // namespace zest::server
