@@ -212,7 +212,8 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       said.push_back("program '" + p.program + "': " + r.detail);
       said.push_back("failed to pipe message to program '" + p.program + "'");
     }
-    for (auto& s : said) (p.try_ ? st.skipped : st.errors).push_back(p.try_ ? "pipe :try: " + s : s);
+    for (auto& s : said)
+      (p.try_ ? st.skipped : st.errors).push_back(p.try_ ? "pipe :try: " + s : s);
     return p.try_;
   };
 
@@ -236,10 +237,15 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       // Loop/duplicate protection needs a Message-ID to recognise the message.
       const std::string msgid = ctx.message.first_header_raw("message-id");
       const std::string id = "redirect:" + msgid + ":" + r->address;
-      if (!redirect_loop(ctx) && (msgid.empty() || !backend.duplicate_seen(id))) {
+      if (!redirect_loop(ctx) && (msgid.empty() || backend.duplicate_claim(id))) {
         ok = send(redirect_sender(ctx), r->address, redirected_message(ctx, edited),
                   "redirected message");
-        if (ok && !msgid.empty()) backend.duplicate_mark(id, std::chrono::hours(12));
+        if (!msgid.empty()) {
+          if (ok)
+            backend.duplicate_mark(id, std::chrono::hours(12));
+          else
+            backend.duplicate_release(id);
+        }
       }
     } else if (const auto* rj = std::get_if<interp::RejectAction>(&a)) {
       const std::string sender = mail::envelope_address(ctx.envelope.from);
@@ -250,7 +256,9 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
       // user, and one reply per sender and handle within the period.
       std::string why;
       if (auto reply = vacation_reply(ctx, *v, why)) {
-        if (v->seconds == 0 || !backend.duplicate_seen(reply->tracking_id)) {
+        // Claimed before it is sent: of concurrent deliveries from one
+        // sender, only one answers.
+        if (v->seconds == 0 || backend.duplicate_claim(reply->tracking_id)) {
           // Recorded in the host's outbox and sent after the delivery,
           // or sent with it where there is no outbox.
           const methods::MailPayload mail{
@@ -259,6 +267,8 @@ ExecutionStatus execute(const interp::ActionList& actions, const interp::Flags& 
                                                  reply->mail.message, "vacation response");
           if (ok && v->seconds > 0)
             backend.duplicate_mark(reply->tracking_id, std::chrono::seconds(v->seconds));
+          else if (v->seconds > 0)
+            backend.duplicate_release(reply->tracking_id);
           if (ok && v->fcc) fcc(*v->fcc, reply->mail.message);
         } else {
           st.skipped.push_back("vacation: already answered this sender");

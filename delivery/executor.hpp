@@ -42,6 +42,12 @@ class DeliveryBackend {
   // Duplicate tracking (redirect loops, the duplicate extension, vacation).
   virtual bool duplicate_seen(std::string_view id) = 0;
   virtual void duplicate_mark(std::string_view id, std::chrono::seconds period) = 0;
+  // Claims `id` for an action about to happen (a vacation reply, a
+  // redirect): false when it was seen, or when a concurrent delivery
+  // claimed it first. A claim becomes a mark (duplicate_mark) or is
+  // released (duplicate_release) when the action did not happen.
+  virtual bool duplicate_claim(std::string_view id) { return !duplicate_seen(id); }
+  virtual void duplicate_release(std::string_view /*id*/) {}
   // RFC 9042: the name of the mailbox with this object id, if any.
   virtual std::optional<std::string> mailbox_by_id(std::string_view /*id*/) { return std::nullopt; }
   // Takes a notification or a vacation reply to be recorded with the

@@ -68,6 +68,35 @@ void MaildirBackend::duplicate_mark(std::string_view id, std::chrono::seconds pe
   marks_.emplace_back(std::string(id), period);
 }
 
+// How long a claim holds before it becomes a mark: longer than any
+// delivery takes, shorter than an MTA's first retry (Postfix: 300 s), so
+// a delivery that died after claiming does not cost the retry its reply.
+constexpr std::chrono::seconds kClaimHold{240};
+
+bool MaildirBackend::duplicate_claim(std::string_view id) {
+  if (!duplicates_.claim(id, kClaimHold)) return false;
+  claims_.emplace_back(id);
+  return true;
+}
+
+void MaildirBackend::duplicate_release(std::string_view id) {
+  duplicates_.release(id);
+  forget_claim(id);
+}
+
+void MaildirBackend::forget_claim(std::string_view id) {
+  std::erase(claims_, id);
+}
+
+void MaildirBackend::release_claims() {
+  for (const auto& id : claims_) duplicates_.release(id);
+  claims_.clear();
+}
+
+MaildirBackend::~MaildirBackend() {
+  release_claims();
+}
+
 StagedBackend::CommitResult MaildirBackend::commit() {
   CommitResult res;
   if (storage_failed_) {
@@ -105,9 +134,10 @@ StagedBackend::CommitResult MaildirBackend::commit() {
   // recording fails is tried again with the client's retry, not taken as
   // sent. A redirect was sent just now, so its mark is kept at once.
   for (auto& [id, period] : marks_) {
-    if (!defer_ || id.starts_with("redirect:"))
+    if (!defer_ || id.starts_with("redirect:")) {
       duplicates_.mark(id, period);
-    else
+      forget_claim(id);
+    } else
       settle_marks_.emplace_back(std::move(id), period);
   }
   marks_.clear();
@@ -121,7 +151,10 @@ bool MaildirBackend::defer(bool vacation, const methods::Payload& payload) {
 }
 
 void MaildirBackend::settle() {
-  for (const auto& [id, period] : settle_marks_) duplicates_.mark(id, period);
+  for (const auto& [id, period] : settle_marks_) {
+    duplicates_.mark(id, period);
+    forget_claim(id);
+  }
   settle_marks_.clear();
 }
 
@@ -132,6 +165,7 @@ void MaildirBackend::rollback() {
   marks_.clear();
   deferred_.clear();
   settle_marks_.clear();
+  release_claims();
 }
 
 }  // namespace zest::delivery

@@ -55,6 +55,11 @@ class MaildirBackend final : public StagedBackend {
         duplicates_(std::move(duplicates)),
         autocreate_(autocreate),
         separator_(separator) {}
+  // Claims that never became marks (a failed or abandoned delivery) are
+  // released, so the client's retry may act.
+  ~MaildirBackend() override;
+  MaildirBackend(const MaildirBackend&) = delete;
+  MaildirBackend& operator=(const MaildirBackend&) = delete;
 
   bool mailbox_exists(std::string_view mailbox) override;
   Status create_mailbox(std::string_view mailbox) override;
@@ -64,6 +69,8 @@ class MaildirBackend final : public StagedBackend {
                    std::string_view message) override;
   bool duplicate_seen(std::string_view id) override;
   void duplicate_mark(std::string_view id, std::chrono::seconds period) override;
+  bool duplicate_claim(std::string_view id) override;
+  void duplicate_release(std::string_view id) override;
 
   CommitResult commit() override;
   void rollback() override;
@@ -95,6 +102,10 @@ class MaildirBackend final : public StagedBackend {
   bool defer_ = false;
   std::vector<OutgoingItem> deferred_;
   std::vector<std::pair<std::string, std::chrono::seconds>> settle_marks_;
+  std::vector<std::string> claims_;  // claimed, not yet marked
+
+  void forget_claim(std::string_view id);
+  void release_claims();
 };
 
 }  // namespace zest::delivery

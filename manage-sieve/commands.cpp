@@ -15,29 +15,6 @@ namespace {
 using Out = net::Output;
 using K = Arg::Kind;
 
-std::string_view code_of(store::ScriptErrorCode c) {
-  using C = store::ScriptErrorCode;
-  switch (c) {
-    case C::NonExistent:
-      return "NONEXISTENT";
-    case C::AlreadyExists:
-      return "ALREADYEXISTS";
-    case C::Active:
-      return "ACTIVE";
-    case C::QuotaMaxScripts:
-      return "QUOTA/MAXSCRIPTS";
-    case C::QuotaMaxSize:
-      return "QUOTA/MAXSIZE";
-    case C::Quota:
-      return "QUOTA";
-    case C::BadName:
-      return "";
-    case C::TryLater:
-      return "TRYLATER";
-  }
-  return "";
-}
-
 // The text of a NO reply's first line, without status and code, for the log.
 std::string reply_text(std::string_view bytes) {
   std::string_view line = bytes.substr(0, bytes.find("\r\n"));
@@ -109,7 +86,7 @@ namespace {
 
 Out store_error(const store::ScriptError& e) {
   Out o;
-  o.bytes = response("NO", code_of(e.code), e.message);
+  o.bytes = response("NO", store::response_code(e.code), e.message);
   return o;
 }
 

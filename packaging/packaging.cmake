@@ -24,6 +24,7 @@ zest_man_page(zest zest 1 zest "zestd(8),zest.toml(5)")
 zest_man_page(sieve-test sieve-test 1 zest-sieve-test "sievec(1),sieve-dump(1),zest.toml(5)")
 zest_man_page(sievec sievec 1 zest-sievec "sieve-test(1),sieve-dump(1)")
 zest_man_page(sieve-dump sieve-dump 1 zest-sieve-dump "sievec(1),sieve-test(1)")
+zest_man_page(sieve-filter sieve-filter 1 zest-sieve-filter "sieve-test(1),zest.toml(5)")
 add_custom_command(
   OUTPUT ${ZEST_MAN_DIR}/zest.toml.5
   COMMAND ${CMAKE_COMMAND} -E make_directory ${ZEST_MAN_DIR}
@@ -35,12 +36,12 @@ list(APPEND zest_man_pages ${ZEST_MAN_DIR}/zest.toml.5)
 add_custom_target(man ALL DEPENDS ${zest_man_pages})
 
 # Layout (Debian: CPACK_PACKAGING_INSTALL_PREFIX is /usr). zest's
-# sieve-test, sievec and sieve-dump live in lib/zest/bin: /usr/bin/<name>
-# is an update-alternatives link, because Debian's dovecot-sieve ships the
-# same three names as plain files (packaging/debian/postinst).
+# sieve-test, sievec, sieve-dump and sieve-filter live in lib/zest/bin:
+# /usr/bin/<name> is an update-alternatives link, because Debian's
+# dovecot-sieve ships the same four names as plain files (packaging/debian/postinst).
 install(TARGETS zestd RUNTIME DESTINATION sbin)
 install(TARGETS zest RUNTIME DESTINATION bin)
-install(TARGETS sieve-test sievec sieve-dump RUNTIME DESTINATION lib/zest/bin)
+install(TARGETS sieve-test sievec sieve-dump sieve-filter RUNTIME DESTINATION lib/zest/bin)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/zest.toml DESTINATION /etc/zest
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/zestd.service DESTINATION /lib/systemd/system)

@@ -42,29 +42,6 @@ int exit_code_of(store::ScriptErrorCode code) {
   return kTempFail;
 }
 
-std::string_view response_code_of(store::ScriptErrorCode code) {
-  using C = store::ScriptErrorCode;
-  switch (code) {
-    case C::NonExistent:
-      return "NONEXISTENT";
-    case C::AlreadyExists:
-      return "ALREADYEXISTS";
-    case C::Active:
-      return "ACTIVE";
-    case C::QuotaMaxScripts:
-      return "QUOTA/MAXSCRIPTS";
-    case C::QuotaMaxSize:
-      return "QUOTA/MAXSIZE";
-    case C::Quota:
-      return "QUOTA";
-    case C::BadName:
-      return "";
-    case C::TryLater:
-      return "TRYLATER";
-  }
-  return "";
-}
-
 void JsonObject::key(std::string_view k) {
   if (!body_.empty()) body_ += ',';
   body_ += base::json_string(k);

@@ -31,8 +31,6 @@ std::string exit_codes_help();
 
 // The exit code for a refusal of the script store.
 int exit_code_of(store::ScriptErrorCode code);
-// The ManageSieve response code ("QUOTA/MAXSIZE", ...; "" for none).
-std::string_view response_code_of(store::ScriptErrorCode code);
 
 // One JSON object, built in order.
 class JsonObject {

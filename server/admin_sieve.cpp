@@ -91,7 +91,7 @@ class SieveCommand {
   int store_failed(std::string_view event, const store::ScriptError& e, std::string_view script,
                    std::string_view new_name = {}) {
     if (!event.empty()) log_change(event, script, false, e.message, new_name);
-    return fail(a_.json, exit_code_of(e.code), e.message, response_code_of(e.code));
+    return fail(a_.json, exit_code_of(e.code), e.message, store::response_code(e.code));
   }
 
   JsonObject ok_object() {

@@ -55,6 +55,13 @@ class Lock {
   int fd_;
 };
 
+// Writes `entries` back; a failed write forgets the change.
+void write_entries(const std::filesystem::path& file, const std::vector<Entry>& entries) {
+  std::string text;
+  for (const auto& e : entries) text += std::to_string(e.expiry) + ' ' + e.key + '\n';
+  (void)base::write_file_atomic(file, text);
+}
+
 }  // namespace
 
 bool DuplicateDb::seen(std::string_view id) const {
@@ -70,10 +77,27 @@ void DuplicateDb::mark(std::string_view id, std::chrono::seconds period) const {
   const long long now = std::time(nullptr);
   auto entries = read_entries(file_, now);
   entries.push_back({now + period.count(), key(id)});
-  std::string text;
-  for (const auto& e : entries) text += std::to_string(e.expiry) + ' ' + e.key + '\n';
-  // A failed write forgets the mark (documented in duplicates.hpp).
-  (void)base::write_file_atomic(file_, text);
+  write_entries(file_, entries);
+}
+
+bool DuplicateDb::claim(std::string_view id, std::chrono::seconds hold) const {
+  Lock lock(file_);
+  const long long now = std::time(nullptr);
+  auto entries = read_entries(file_, now);
+  const std::string k = key(id);
+  for (const auto& e : entries)
+    if (e.key == k) return false;
+  entries.push_back({now + hold.count(), k});
+  write_entries(file_, entries);
+  return true;
+}
+
+void DuplicateDb::release(std::string_view id) const {
+  Lock lock(file_);
+  auto entries = read_entries(file_, std::time(nullptr));
+  const std::string k = key(id);
+  std::erase_if(entries, [&](const Entry& e) { return e.key == k; });
+  write_entries(file_, entries);
 }
 
 }  // namespace zest::store

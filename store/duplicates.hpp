@@ -1,5 +1,7 @@
 // A small per-user record of ids seen recently (vacation replies already
 // sent, redirects already done), in one text file guarded by flock().
+// Concurrent deliveries to one user decide through claim(): the check and
+// the record happen under one lock, so only one of them acts.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,12 @@ class DuplicateDb {
   bool seen(std::string_view id) const;
   // Records `id` until now + period; expired entries are dropped.
   void mark(std::string_view id, std::chrono::seconds period) const;
+  // Atomically: false when `id` is recorded (or claimed) already, else
+  // records it until now + hold and returns true. The claimer later marks
+  // it for its real period, or releases it when its action did not happen.
+  bool claim(std::string_view id, std::chrono::seconds hold) const;
+  // Forgets `id` (a claim whose action did not happen).
+  void release(std::string_view id) const;
 
  private:
   std::filesystem::path file_;

@@ -14,9 +14,7 @@
 namespace zest::store {
 namespace fs = std::filesystem;
 
-namespace {
-
-std::map<char, std::string> read_keywords(const fs::path& dir) {
+std::map<char, std::string> read_keyword_letters(const fs::path& dir) {
   std::map<char, std::string> out;
   std::ifstream in(dir / "dovecot-keywords");
   std::string line;
@@ -29,8 +27,8 @@ std::map<char, std::string> read_keywords(const fs::path& dir) {
   return out;
 }
 
-std::vector<std::string> flags_of(std::string_view file_name,
-                                  const std::map<char, std::string>& keywords) {
+std::vector<std::string> flags_from_file_name(std::string_view file_name,
+                                              const std::map<char, std::string>& keywords) {
   std::vector<std::string> flags;
   const auto colon = file_name.rfind(":2,");
   if (colon == std::string_view::npos) return flags;
@@ -58,8 +56,6 @@ std::vector<std::string> flags_of(std::string_view file_name,
   return interp::canonical_flags(flags);
 }
 
-}  // namespace
-
 bool StoredMessage::deleted() const {
   return std::find(flags.begin(), flags.end(), "\\Deleted") != flags.end();
 }
@@ -75,13 +71,13 @@ Result<FolderListing, StoreError> list_folder(const fs::path& dir) {
       out.uidvalidity = parsed->header.uidvalidity;
       for (const auto& r : parsed->records) uids[r.base] = r.uid;
     }
-  const auto keywords = read_keywords(dir);
+  const auto keywords = read_keyword_letters(dir);
   for (const char* sub : {"cur", "new"}) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir / sub, ec)) {
       const std::string name = e.path().filename().string();
       if (name.empty() || name.front() == '.' || !e.is_regular_file(ec)) continue;
-      StoredMessage m{e.path(), name, 0, flags_of(name, keywords)};
+      StoredMessage m{e.path(), name, 0, flags_from_file_name(name, keywords)};
       if (auto it = uids.find(maildir_base_name(name)); it != uids.end()) m.uid = it->second;
       out.messages.push_back(std::move(m));
     }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,15 @@ struct FolderListing {
   std::uint32_t uidvalidity = 0;  // 0 without a dovecot-uidlist
   std::vector<StoredMessage> messages;
 };
+
+// dovecot-keywords of folder `dir`: Maildir info letter ('a' + index) to
+// keyword name; empty when the file is missing.
+std::map<char, std::string> read_keyword_letters(const std::filesystem::path& dir);
+
+// The flags a Maildir file name carries after ":2," (D F R S T, keyword
+// letters through `keywords`), canonical.
+std::vector<std::string> flags_from_file_name(std::string_view file_name,
+                                              const std::map<char, std::string>& keywords);
 
 // Lists `dir` (an existing Maildir folder: cur/ new/ tmp/). Listed UIDs
 // first in UID order, then unlisted files by name.

@@ -39,6 +39,29 @@ std::string tmp_suffix() {
 
 }  // namespace
 
+std::string_view response_code(ScriptErrorCode code) {
+  using C = ScriptErrorCode;
+  switch (code) {
+    case C::NonExistent:
+      return "NONEXISTENT";
+    case C::AlreadyExists:
+      return "ALREADYEXISTS";
+    case C::Active:
+      return "ACTIVE";
+    case C::QuotaMaxScripts:
+      return "QUOTA/MAXSCRIPTS";
+    case C::QuotaMaxSize:
+      return "QUOTA/MAXSIZE";
+    case C::Quota:
+      return "QUOTA";
+    case C::BadName:
+      return "";
+    case C::TryLater:
+      return "TRYLATER";
+  }
+  return "";
+}
+
 std::string script_file_stem(std::string_view name) {
   std::string out;
   for (std::size_t i = 0; i < name.size(); ++i) {

@@ -30,6 +30,10 @@ enum class ScriptErrorCode {
   BadName,          // no code: the name is not valid
   TryLater,         // TRYLATER: I/O failure
 };
+// The ManageSieve response code of `code` ("" for BadName): one table for
+// ManageSieve's NO responses and the admin CLI's --json output.
+std::string_view response_code(ScriptErrorCode code);
+
 struct ScriptError {
   ScriptErrorCode code;
   std::string message;

@@ -22,6 +22,7 @@
 #include "tools/script_run.hpp"
 #include "tools/tool_common.hpp"
 #include "tools/tool_host.hpp"
+#include "tools/user_maildir.hpp"
 
 namespace {
 
@@ -36,27 +37,58 @@ int pending_stop_signal(const sigset_t& set) {
   return sig > 0 ? sig : 0;
 }
 
+// "[#######.............]  35% 140/400 messages", redrawn in place.
+void show_progress(std::size_t done, std::size_t total) {
+  constexpr std::size_t kWidth = 30;
+  const std::size_t filled = total ? done * kWidth / total : kWidth;
+  std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] "
+            << (total ? done * 100 / total : 100) << "% " << done << "/" << total << " messages"
+            << std::flush;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Run a Sieve script over every message of a stored Maildir folder"};
   app.set_version_flag("--version", "sieve-filter (zest) " ZEST_VERSION_STRING);
-  std::string config_file, default_mailbox, extensions;
+  std::string config_file, default_mailbox, extensions, user;
   std::vector<std::string> before, positional;
   bool force_compile = false, execute = false, verbose = false, source_write = false, json = false;
-  app.add_option("-c", config_file, "zest configuration file ([sieve], [delivery])");
+  app.add_option("-c", config_file, "zest configuration file ([sieve], [delivery], [auth] for -u)")
+      ->type_name("CONFIG");
   app.add_flag("-C", force_compile, "compile the script even if a compiled binary is up to date");
   app.add_flag("-e", execute,
                "execute: store, flag and delete as the script says (default: dry run)");
   app.add_option("-m", default_mailbox,
-                 "default mailbox: where keep stores (default: the source mailbox)");
-  app.add_option("-s", before, "a script run before SCRIPT (repeatable)")->allow_extra_args(false);
+                 "default mailbox: where keep stores (default: the source mailbox)")
+      ->type_name("MAILBOX");
+  app.add_option("-s", before, "a script run before SCRIPT (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("SCRIPT");
+  app.add_option("-u", user,
+                 "SOURCE_MAILBOX is a mailbox name of USER (looked up as zest deliver does)")
+      ->type_name("USER");
   app.add_flag("-v", verbose, "say what is done with every message");
   app.add_flag("-W", source_write, "allow changes to the source mailbox");
-  app.add_option("-x", extensions, "enable/disable extensions: \"+ext -ext\"");
+  app.add_option("-x", extensions, "enable/disable extensions: \"+ext -ext\"")
+      ->type_name("EXTENSIONS");
   app.add_flag("--json", json, "one canonical JSON result per message (one per line)");
-  app.add_option("ARGS", positional, "SCRIPT SOURCE_MAILDIR [keep|move MAILBOX|delete|expunge]")
+  app.add_option("ARGS", positional, "SCRIPT SOURCE_MAILBOX [keep|move MAILBOX|delete|expunge]")
       ->required();
+  app.footer(
+      "DISCARD_ACTION:\n"
+      "  keep          -e -W leaves a message the script stores nowhere in the source mailbox\n"
+      "                (the default)\n"
+      "  move MAILBOX  moves it into MAILBOX, which must exist\n"
+      "  delete        flags it \\Deleted\n"
+      "  expunge       removes it from the source mailbox\n"
+      "\n"
+      "Exit codes:\n"
+      "  0    done\n"
+      "  1    a script did not compile, or a message could not be handled (it is left as it was)\n"
+      "  64   usage error\n"
+      "  67   -u names an unknown user\n"
+      "  130  interrupted by SIGINT (143: SIGTERM); every message is handled or untouched\n");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,10 +99,10 @@ int main(int argc, char** argv) {
     std::cerr << "sieve-filter: " << what << "\n";
     return tools::kExitUsage;
   };
-  if (positional.size() < 2) return usage("missing SCRIPT or SOURCE_MAILDIR argument");
+  if (positional.size() < 2) return usage("missing SCRIPT or SOURCE_MAILBOX argument");
   tools::FilterOptions opts;
   opts.execute = execute;
-  opts.source_write = source_write && execute;
+  opts.source_write = source_write;  // a dry run with -W says what -e -W would do
   if (positional.size() >= 3) {
     const std::string& a = positional[2];
     if (a == "keep")
@@ -92,11 +124,13 @@ int main(int argc, char** argv) {
 
   interp::Registry registry;
   interp::EngineSettings settings;
+  config::ServerConfig cfg = config::default_server_config();
   if (!config_file.empty()) {
     auto loaded = config::load_server_config(config_file);
     if (!loaded) return usage(loaded.error());
-    settings = config::engine_settings(loaded.value());
-    if (loaded.value().hierarchy_separator == ".") opts.separator = '.';
+    cfg = std::move(loaded.value());
+    settings = config::engine_settings(cfg);
+    if (cfg.hierarchy_separator == ".") opts.separator = '.';
   }
   if (!extensions.empty())
     if (auto r = config::apply_extension_changes(settings, extensions,
@@ -104,12 +138,25 @@ int main(int argc, char** argv) {
         !r)
       return usage("-x: " + r.error());
 
-  opts.source = positional[1];
-  if (!store::maildir_exists(opts.source))
-    return usage(positional[1] + ": not a Maildir folder (cur/ new/ tmp/)");
   std::error_code ec;
-  opts.root =
-      fs::exists(opts.source / "maildirfolder", ec) ? opts.source.parent_path() : opts.source;
+  if (!user.empty()) {
+    // -u: SOURCE_MAILBOX is a mailbox name of that user.
+    auto root = tools::user_maildir(cfg, user);
+    if (!root) {
+      std::cerr << "sieve-filter: -u " << user << ": " << root.error() << "\n";
+      return tools::kExitNoUser;
+    }
+    auto dir = tools::user_folder(root.value(), positional[1], opts.separator);
+    if (!dir) return usage(dir.error());
+    opts.root = root.value();
+    opts.source = dir.value();
+  } else {
+    opts.source = positional[1];
+    if (!store::maildir_exists(opts.source))
+      return usage(positional[1] + ": not a Maildir folder (cur/ new/ tmp/)");
+    opts.root =
+        fs::exists(opts.source / "maildirfolder", ec) ? opts.source.parent_path() : opts.source;
+  }
   opts.default_mailbox = default_mailbox;
   if (opts.discard == tools::DiscardAction::Move) {
     auto dir = store::maildir_folder(opts.root, opts.move_mailbox, opts.separator);
@@ -156,9 +203,8 @@ int main(int argc, char** argv) {
   for (const auto& m : messages) {
     if ((stopped_by = pending_stop_signal(stop_set)) != 0) break;
     ++done;
-    if (progress && (done % 50 == 0 || done == messages.size()))
-      std::cerr << "\rsieve-filter: " << done << "/" << messages.size() << " messages"
-                << std::flush;
+    if (progress && (done * 100 / messages.size() != (done - 1) * 100 / messages.size()))
+      show_progress(done, messages.size());
     if (m.deleted()) {
       ++skipped;
       continue;

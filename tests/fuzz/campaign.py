@@ -52,7 +52,20 @@ def commit():
     return out.stdout.strip() or "unknown"
 
 
-def run_target(binary, budget, artifacts, update_corpus, nice):
+def replays_alone(binary, artifact, timeout):
+    """True when `artifact` (a timeout- or slow- finding) runs to its end
+    within `timeout` seconds when the target runs it alone, not niced: the
+    fuzzer's limit is wall-clock time, and a niced fuzzer on a busy machine
+    can be starved for longer than that."""
+    try:
+        r = subprocess.run([str(binary), f"-timeout={timeout}", str(artifact)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout * 3)
+    except subprocess.TimeoutExpired:
+        return False
+    return r.returncode == 0
+
+
+def run_target(binary, budget, artifacts, update_corpus, nice, timeout=10):
     name = binary.name
     seeds = HERE / "corpus" / name
     work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
@@ -61,7 +74,8 @@ def run_target(binary, budget, artifacts, update_corpus, nice):
             if f.is_file():
                 shutil.copy(f, work / f.name)
     artifacts.mkdir(parents=True, exist_ok=True)
-    args = ["nice", "-n", str(nice), str(binary), "-print_final_stats=1", "-timeout=10",
+    before = {p.name for p in artifacts.iterdir()} if artifacts.is_dir() else set()
+    args = ["nice", "-n", str(nice), str(binary), "-print_final_stats=1", f"-timeout={timeout}",
             "-rss_limit_mb=2048", f"-artifact_prefix={artifacts}/",
             f"-max_len={MAX_LEN.get(name, 65536)}"]
     if name in DICTS:
@@ -88,8 +102,15 @@ def run_target(binary, budget, artifacts, update_corpus, nice):
     text = log_path.read_text(errors="replace")
     execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", text)
     status = re.findall(r"#\d+\s+\w+\s+cov: (\d+) ft: (\d+)", text)
-    findings = sorted(p.name for p in artifacts.iterdir()
-                      if p.name.split("-")[0] in ("crash", "timeout", "oom", "leak", "slow"))
+    findings = []
+    for p in sorted(artifacts.iterdir()):
+        kind = p.name.split("-")[0]
+        if p.name in before or kind not in ("crash", "timeout", "oom", "leak", "slow"):
+            continue
+        if kind in ("timeout", "slow") and replays_alone(binary, p, timeout):
+            findings.append(p.name + " (starved: runs in time alone)")
+        else:
+            findings.append(p.name)
     if update_corpus and binary.exists():
         merged = Path(tempfile.mkdtemp(prefix=f"{name}-min-"))
         subprocess.run([str(binary), "-merge=1", f"-max_len={MAX_LEN.get(name, 65536)}",
@@ -126,6 +147,8 @@ def main():
     ap.add_argument("--targets", nargs="*")
     ap.add_argument("--update-corpus", action="store_true")
     ap.add_argument("--nice", type=int, default=10)
+    ap.add_argument("--timeout", type=int, default=10,
+                    help="libFuzzer's per-input limit in wall-clock seconds (raise it on a busy machine)")
     ap.add_argument("--markdown", action="store_true", help="print the newest row per target and exit")
     opts = ap.parse_args()
 
@@ -150,7 +173,7 @@ def main():
     for name in names:
         print(f"campaign: {name}: {opts.cpu_seconds:.0f} CPU-seconds", flush=True)
         row = run_target(bindir / name, opts.cpu_seconds, Path(opts.build) / "fuzz-artifacts" / name,
-                         opts.update_corpus, opts.nice)
+                         opts.update_corpus, opts.nice, opts.timeout)
         row["date"] = datetime.date.today().isoformat()
         row["commit"] = commit()
         with RESULTS.open("a") as f:

@@ -9,6 +9,7 @@
 
 #include "base/file.hpp"
 #include "store/maildir_tx.hpp"
+#include "store/maildir_walk.hpp"
 
 namespace zest::testsuite {
 namespace fs = std::filesystem;
@@ -81,61 +82,16 @@ void MailSimulation::clear_duplicates() {
   fs::remove(duplicates_file_, ec);
 }
 
-namespace {
-
-// dovecot-keywords: "<index> <keyword>" lines; letter 'a' + index in names.
-std::map<char, std::string> keyword_letters(const fs::path& folder) {
-  std::map<char, std::string> out;
-  std::istringstream in(base::read_file(folder / "dovecot-keywords").value_or(""));
-  for (std::string line; std::getline(in, line);) {
-    const auto sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    const int index = std::atoi(line.substr(0, sp).c_str());
-    if (index >= 0 && index < 26) out[static_cast<char>('a' + index)] = line.substr(sp + 1);
-  }
-  return out;
-}
-
-std::vector<std::string> flags_of(const fs::path& file, const std::map<char, std::string>& kw) {
-  std::vector<std::string> flags;
-  const std::string name = file.filename().string();
-  const auto info = name.rfind(":2,");
-  if (info == std::string::npos) return flags;
-  for (char c : name.substr(info + 3)) {
-    switch (c) {
-      case 'D':
-        flags.emplace_back("\\Draft");
-        break;
-      case 'F':
-        flags.emplace_back("\\Flagged");
-        break;
-      case 'R':
-        flags.emplace_back("\\Answered");
-        break;
-      case 'S':
-        flags.emplace_back("\\Seen");
-        break;
-      case 'T':
-        flags.emplace_back("\\Deleted");
-        break;
-      default:
-        if (auto it = kw.find(c); it != kw.end()) flags.push_back(it->second);
-    }
-  }
-  return flags;
-}
-
-}  // namespace
-
 std::optional<std::vector<StoredMessage>> MailSimulation::mailbox(std::string_view name) const {
   auto dir = store::maildir_folder(maildir_, name, kSeparator);
   if (!dir || !store::maildir_exists(*dir)) return std::nullopt;
   std::vector<StoredMessage> out;
   auto it = arrivals_.find(*dir);
   if (it == arrivals_.end()) return out;
-  const auto kw = keyword_letters(*dir);
+  const auto kw = store::read_keyword_letters(*dir);
   for (const auto& file : it->second)
-    out.push_back({flags_of(file, kw), base::read_file(file).value_or("")});
+    out.push_back({store::flags_from_file_name(file.filename().string(), kw),
+                   base::read_file(file).value_or("")});
   return out;
 }
 

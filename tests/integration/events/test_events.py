@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,10 @@ import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zestd"))
-from test_zestd import Lmtp, dotstuff, free_port, wait_port  # noqa: E402
+from test_zestd import Lmtp, dotstuff  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import ZestdEnv, free_port, wait_port  # noqa: E402
+from zestlib import wait_for as zestlib_wait_for  # noqa: E402
 
 ARGS = None
 SECRET_KEY = b"zest-events-test-secret-0123456"
@@ -35,12 +37,7 @@ WAIT = 90.0  # upper bound of every wait for events (never a pass/fail threshold
 
 
 def wait_for(cond, what, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+    return zestlib_wait_for(cond, what, timeout)
 
 
 def verify_signature(headers, body):
@@ -160,65 +157,30 @@ class Resp:
         self.s.close()
 
 
-class Env:
+class Env(ZestdEnv):
     """A data dir, users, and zestd with the given [[events.sink]] tables."""
 
     def __init__(self, sinks, scripts=None, extra=""):
-        self.dir = tempfile.mkdtemp(prefix="zestd-events-")
+        super().__init__("zestd-events-", ARGS.zestd, ARGS.zest)
         self.port = free_port()
-        self.cfg = os.path.join(self.dir, "zest.toml")
-        with open(self.cfg, "w") as f:
-            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
-            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.port)
-            f.write('[managesieve]\nlisten = []\n[submission]\nurl = "smtp://127.0.0.1:9"\n')
-            f.write('[delivery]\nautocreate = false\n' + extra)
-            # Short, bounded backoff so the tests run quickly; the code path
-            # is the production one.
-            f.write('[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
-                    'poll_interval_ms = 200\ndead_after = 3600\n')
-            for s in sinks:
-                f.write("[[events.sink]]\n")
-                for k, v in s.items():
-                    f.write("%s = %s\n" % (k, json.dumps(v)))
-        self.proc = None
-        self.log = os.path.join(self.dir, "zestd.log")
+        text = ('data_dir = "%s"\nhostname = "mx.test"\n' % self.var
+                + '[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.port
+                + '[managesieve]\nlisten = []\n[submission]\nurl = "smtp://127.0.0.1:9"\n'
+                + '[delivery]\nautocreate = false\n' + extra
+                # Short, bounded backoff so the tests run quickly; the code
+                # path is the production one.
+                + '[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
+                'poll_interval_ms = 200\ndead_after = 3600\n')
+        for s in sinks:
+            text += "[[events.sink]]\n"
+            for k, v in s.items():
+                text += "%s = %s\n" % (k, json.dumps(v))
+        self.write_config(text)
         for user, script in (scripts or {}).items():
             self.add_user(user, script)
 
-    def zest(self, *args, stdin=None):
-        return subprocess.run([ARGS.zest, "-c", self.cfg, *args], input=stdin,
-                              capture_output=True, timeout=60)
-
-    def add_user(self, name, script=None):
-        r = self.zest("user", "add", name, "--password-stdin", "--scheme", "PLAIN", stdin=b"pw\n")
-        assert r.returncode == 0, r.stderr
-        if script:
-            h = os.path.join(self.dir, "var", "home", name)
-            os.makedirs(os.path.join(h, "sieve"), exist_ok=True)
-            with open(os.path.join(h, "sieve", "main.sieve"), "w") as f:
-                f.write(script)
-            os.symlink("sieve/main.sieve", os.path.join(h, ".dovecot.sieve"))
-
     def start(self):
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf)
-        wait_port(self.port, self.proc)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.logf.close()
-            self.proc = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().start(self.port)
 
     def deliver(self, rcpts, subject, sender="bob@example.net"):
         msg = ("From: Bob <%s>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@example.net>\r\n"

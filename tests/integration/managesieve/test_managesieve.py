@@ -13,106 +13,40 @@ import hashlib
 import hmac
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 ARGS = None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import ZestdEnv, free_port, make_test_ca as make_ca  # noqa: E402
 
 
-def wait_port(port, proc, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError("zestd exited early with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("port %d did not open" % port)
-
-
-def make_ca(d):
-    """A test CA and a server certificate for localhost/127.0.0.1."""
-    def run(*a):
-        subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=60)
-    ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
-    key, csr, crt = (os.path.join(d, n) for n in ("server.key", "server.csr", "server.pem"))
-    ext = os.path.join(d, "ext.cnf")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
-        "-days", "2", "-subj", "/CN=zest test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
-    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
-        "-days", "2", "-extfile", ext)
-    return ca, crt, key
-
-
-class Env:
+class Env(ZestdEnv):
     def __init__(self, extra=""):
-        self.dir = tempfile.mkdtemp(prefix="zest-ms-it-")
+        super().__init__("zest-ms-it-", ARGS.zestd, ARGS.zest)
         self.lmtp_port, self.port = free_port(), free_port()
         self.ca, crt, key = make_ca(self.dir)
-        self.cfg = os.path.join(self.dir, "zest.toml")
-        with open(self.cfg, "w") as f:
-            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
-            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 5\n' % self.lmtp_port)
-            f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\ntls_cert = "%s"\ntls_key = "%s"\n'
-                    'auth_failure_delay_ms = 50\nmax_scripts = 5\n%s'
-                    % (self.port, crt, key, extra))
-            f.write('[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n[delivery]\nautocreate = true\n')
-        self.proc = None
-        self.log = os.path.join(self.dir, "zestd.log")
-
-    def zest(self, *args, stdin=None):
-        return subprocess.run([ARGS.zest, "-c", self.cfg, *args], input=stdin,
-                              capture_output=True, timeout=60)
+        self.write_config(
+            'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
+            + '[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 5\n' % self.lmtp_port
+            + '[managesieve]\nlisten = ["127.0.0.1:%d"]\ntls_cert = "%s"\ntls_key = "%s"\n'
+            'auth_failure_delay_ms = 50\nmax_scripts = 5\n%s' % (self.port, crt, key, extra)
+            + '[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n[delivery]\nautocreate = true\n')
 
     def add_user(self, name, password="secret", scheme="PLAIN"):
-        r = self.zest("user", "add", name, "--password-stdin", "--scheme", scheme,
-                      stdin=(password + "\n").encode())
-        assert r.returncode == 0, r.stderr
-
-    def home(self, name):
-        return os.path.join(self.dir, "var", "home", name)
+        super().add_user(name, password=password, scheme=scheme)
 
     def start(self):
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf)
-        wait_port(self.port, self.proc)
+        super().start(self.port)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.logf.close()
-            self.proc = None
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def logtext(self):
-        with open(self.log, "rb") as f:
-            return f.read().decode(errors="replace")
+        super().stop(timeout=10)
 
 
 class Raw:

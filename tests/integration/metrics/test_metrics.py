@@ -11,19 +11,18 @@ bounded. usage: test_metrics.py --zestd PATH --zest PATH [-k NAME]
 import argparse
 import os
 import shutil
-import signal
 import smtplib
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "managesieve"))
-from test_managesieve import Raw, free_port, plain, wait_port  # noqa: E402
+from test_managesieve import Raw, plain  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import ZestdEnv, free_port  # noqa: E402
 
 ARGS = None
 SCRIPT = 'require "fileinto";\nif header :contains "subject" "sieve" { fileinto "Sieve"; }\n'
@@ -58,61 +57,33 @@ def value(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-class Env:
+class Env(ZestdEnv):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="zest-metrics-it-")
+        super().__init__("zest-metrics-it-", ARGS.zestd, ARGS.zest)
         self.lmtp_port, self.ms_port, self.port = free_port(), free_port(), free_port()
         self.sink_port = free_port()  # nothing listens there: the sink is down
-        self.cfg = os.path.join(self.dir, "zest.toml")
-        with open(self.cfg, "w") as f:
-            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
-            f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.lmtp_port)
-            f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\nauth_failure_delay_ms = 10\n'
-                    % self.ms_port)
-            f.write('[metrics]\nlisten = "127.0.0.1:%d"\n' % self.port)
-            f.write('[submission]\nurl = "smtp://127.0.0.1:9"\n[delivery]\nautocreate = true\n')
-            f.write('[quota]\nstorage = 20000\n')
-            f.write('[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
-                    'poll_interval_ms = 200\ndead_after = 3600\n')
-            f.write('[[events.sink]]\nname = "hook"\ntype = "webhook"\n'
-                    'url = "http://127.0.0.1:%d/hook"\nsecret = "%s"\ntimeout = 1\n'
-                    % (self.sink_port, "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-        self.log = os.path.join(self.dir, "zestd.log")
-        self.proc = None
+        self.write_config(
+            'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
+            + '[lmtp]\nlisten = ["127.0.0.1:%d"]\ntimeout = 10\n' % self.lmtp_port
+            + '[managesieve]\nlisten = ["127.0.0.1:%d"]\nauth_failure_delay_ms = 10\n'
+            % self.ms_port
+            + '[metrics]\nlisten = "127.0.0.1:%d"\n' % self.port
+            + '[submission]\nurl = "smtp://127.0.0.1:9"\n[delivery]\nautocreate = true\n'
+            + '[quota]\nstorage = 20000\n'
+            + '[events]\nbackoff_initial_ms = 50\nbackoff_max_ms = 400\n'
+            'poll_interval_ms = 200\ndead_after = 3600\n'
+            + '[[events.sink]]\nname = "hook"\ntype = "webhook"\n'
+            'url = "http://127.0.0.1:%d/hook"\nsecret = "%s"\ntimeout = 1\n'
+            % (self.sink_port, "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
 
     def add_user(self, name, script=None):
-        r = subprocess.run([ARGS.zest, "-c", self.cfg, "user", "add", name, "--password-stdin",
-                            "--scheme", "PLAIN"], input=b"secret\n", capture_output=True,
-                           timeout=60)
-        assert r.returncode == 0, r.stderr
-        if script:
-            h = os.path.join(self.dir, "var", "home", name)
-            os.makedirs(os.path.join(h, "sieve"), exist_ok=True)
-            with open(os.path.join(h, "sieve", "main.sieve"), "w") as f:
-                f.write(script)
-            os.symlink("sieve/main.sieve", os.path.join(h, ".dovecot.sieve"))
+        super().add_user(name, script, password="secret")
 
     def start(self):
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf)
-        for p in (self.port, self.lmtp_port, self.ms_port):
-            wait_port(p, self.proc)
+        super().start(self.port, self.lmtp_port, self.ms_port)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.logf.close()
-            self.proc = None
-
-    def logtext(self):
-        with open(self.log, "rb") as f:
-            return f.read().decode(errors="replace")
+        super().stop(timeout=20)
 
 
 class Metrics(unittest.TestCase):

@@ -17,10 +17,8 @@ def check(cond, what):
         FAILS.append(what)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import free_port  # noqa: E402
 
 
 MESSAGE = (b"From: Bob Sender <bob@example.org>\r\nTo: alice@example.org\r\n"

@@ -37,7 +37,7 @@ SKIP = 77
 CONF = "/etc/zest/zest.toml"
 TLS_DIR = "/etc/zest/tls"
 DATA = "/var/lib/zest"
-TOOLS = ["sieve-test", "sievec", "sieve-dump"]
+TOOLS = ["sieve-test", "sievec", "sieve-dump", "sieve-filter"]
 
 
 def sh(*cmd, check=True, **kw):
@@ -215,10 +215,13 @@ def main():
     deb = main_deb[0]
     contents = sh("dpkg-deb", "-c", deb).stdout
     for path in ["./usr/sbin/zestd", "./usr/bin/zest", "./usr/lib/zest/bin/sieve-test",
-                 "./usr/lib/zest/bin/sievec", "./usr/lib/zest/bin/sieve-dump", "./etc/zest/zest.toml",
+                 "./usr/lib/zest/bin/sievec", "./usr/lib/zest/bin/sieve-dump",
+                 "./usr/lib/zest/bin/sieve-filter",
+                 "./etc/zest/zest.toml",
                  "./lib/systemd/system/zestd.service", "./usr/share/man/man8/zestd.8",
                  "./usr/share/man/man1/zest.1", "./usr/share/man/man5/zest.toml.5",
-                 "./usr/share/man/man1/zest-sieve-test.1", "./usr/share/doc/zest/zestd.md"]:
+                 "./usr/share/man/man1/zest-sieve-test.1", "./usr/share/man/man1/zest-sieve-filter.1",
+                 "./usr/share/doc/zest/zestd.md", "./usr/share/doc/zest/sieve-filter.md"]:
         check(re.search(re.escape(path) + r"(\.gz)?\n", contents) is not None, "package holds " + path)
     check("./usr/bin/sieve-test" not in contents, "package does not ship /usr/bin/sieve-test (dovecot-sieve's)")
     ctrl = tempfile.mkdtemp(prefix="zest-ctrl-")
@@ -242,6 +245,10 @@ def main():
     for prog in ["/usr/sbin/zestd", "/usr/bin/zest"] + ["/usr/lib/zest/bin/" + t for t in TOOLS]:
         v = sh(prog, "--version").stdout
         check(re.search(r"\d+\.\d+\.\d+", v) is not None, "%s --version: %s" % (prog, v.strip()))
+    h = sh("/usr/lib/zest/bin/sieve-filter", "--help").stdout
+    check("DISCARD_ACTION" in h or "SOURCE_MAILBOX" in h, "sieve-filter --help runs")
+    q = sh("update-alternatives", "--query", "sieve-filter").stdout
+    check("/usr/lib/zest/bin/sieve-filter" in q, "zest's sieve-filter is registered as an alternative")
     zest_pw = pwd.getpwnam("zest")
     st = os.stat(DATA)
     check(st.st_uid == zest_pw.pw_uid and st.st_gid == grp_gid("zest"), DATA + " belongs to zest:zest")

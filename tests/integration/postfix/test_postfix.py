@@ -54,10 +54,8 @@ SCRIPT_DAVE = 'require "fileinto";\nif header :contains "subject" "list" { filei
               'if header :contains "subject" "urgent" { redirect "mobile@other.test"; keep; }\n'
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import free_port, wait_for  # noqa: E402
 
 
 def wait_port(port, what, proc=None, timeout=30.0):
@@ -71,18 +69,6 @@ def wait_port(port, what, proc=None, timeout=30.0):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("%s: port %d did not open" % (what, port))
-
-
-def wait_for(fn, what, timeout=60.0):
-    """fn() until it returns something true; bounded."""
-    end = time.monotonic() + timeout
-    while True:
-        got = fn()
-        if got:
-            return got
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 def maildir_files(path):

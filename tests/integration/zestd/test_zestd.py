@@ -21,105 +21,42 @@ import socket
 import smtplib
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 import unittest
 
 ARGS = None
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from zestlib import ZestdEnv, free_port, wait_for, wait_port  # noqa: E402,F401
 
 
-def wait_port(port, proc, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError("process exited early with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("port %d did not open" % port)
-
-
-class Env:
+class Env(ZestdEnv):
     """A data dir, a config, users and scripts; starts/stops zestd."""
 
     def __init__(self, reject="protocol", submission_port=None, extra="", run_as=None):
-        self.dir = tempfile.mkdtemp(prefix="zestd-it-")
         # run_as=(uid, gid): zest and zestd run as that user and own the data
         # dir, as a real installation runs them as a vmail user.
-        self.run_as = run_as
-        self.creds = {}
-        if run_as:
-            os.chown(self.dir, *run_as)
-            self.creds = dict(user=run_as[0], group=run_as[1], extra_groups=[])
+        super().__init__("zestd-it-", ARGS.zestd, ARGS.zest, run_as=run_as)
         self.port = free_port()
         self.sock = os.path.join(self.dir, "lmtp.sock")
-        self.cfg = os.path.join(self.dir, "zest.toml")
         sub = "smtp://127.0.0.1:%d" % (submission_port or 9)
-        with open(self.cfg, "w") as f:
-            f.write('data_dir = "%s"\nhostname = "mx.test"\n' % os.path.join(self.dir, "var"))
-            f.write('[lmtp]\nlisten = ["127.0.0.1:%d", "unix:%s"]\nreject = "%s"\n'
-                    'max_message_size = 100000\ntimeout = 5\n' % (self.port, self.sock, reject))
-            f.write('[managesieve]\nlisten = []\n')
-            f.write('[submission]\nurl = "%s"\ntimeout = 5\n' % sub)
-            f.write('[delivery]\nautocreate = true\n' + extra)
-        self.proc = None
-        self.log = os.path.join(self.dir, "zestd.log")
+        self.write_config(
+            'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
+            + '[lmtp]\nlisten = ["127.0.0.1:%d", "unix:%s"]\nreject = "%s"\n'
+            'max_message_size = 100000\ntimeout = 5\n' % (self.port, self.sock, reject)
+            + '[managesieve]\nlisten = []\n'
+            + '[submission]\nurl = "%s"\ntimeout = 5\n' % sub
+            + '[delivery]\nautocreate = true\n' + extra)
 
-    def zest(self, *args, stdin=None):
-        return subprocess.run([ARGS.zest, "-c", self.cfg, *args], input=stdin,
-                              capture_output=True, timeout=60, **self.creds)
+    def start(self):
+        super().start(self.port)
 
-    def add_user(self, name, script=None, home=None):
-        args = ["user", "add", name, "--password-stdin", "--scheme", "PLAIN"]
-        if home:
-            args += ["--home", home]
-        r = self.zest(*args, stdin=b"pw\n")
-        assert r.returncode == 0, r.stderr
-        if script is not None:
-            h = self.home(name)
-            os.makedirs(os.path.join(h, "sieve"), exist_ok=True)
-            with open(os.path.join(h, "sieve", "main.sieve"), "w") as f:
-                f.write(script)
-            os.symlink("sieve/main.sieve", os.path.join(h, ".dovecot.sieve"))
-            if self.run_as:
-                for p in ("sieve", "sieve/main.sieve", ".dovecot.sieve"):
-                    os.lchown(os.path.join(h, p), *self.run_as)
-
-    def home(self, name):
-        return os.path.join(self.dir, "var", "home", name)
+    def stop(self, sig=signal.SIGTERM):
+        super().stop(sig, timeout=10)
 
     def maildir(self, name, folder=""):
         return os.path.join(self.home(name), "Maildir", folder)
-
-    def start(self):
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([ARGS.zestd, "-c", self.cfg], stderr=self.logf, **self.creds)
-        wait_port(self.port, self.proc)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.logf.close()
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def messages(self, name, folder=""):
         out = []
@@ -402,6 +339,35 @@ class SubmissionTests(unittest.TestCase):
         self.assertIn(b"Subject: Away", self.got[0][2])
         self.assertIn(b"Auto-Submitted: auto-replied", self.got[0][2])
         self.assertEqual(len(self.env.messages("bob@example.org")), 2)
+
+    def test_concurrent_messages_from_one_sender_get_one_vacation_reply(self):
+        """Several messages from one sender arrive at once on separate
+        connections (the default 4 workers): the "already answered" decision
+        is claimed atomically, so exactly one reply leaves."""
+        errors = []
+
+        def one(i):
+            try:
+                msg = (b"From: sender@example.net\r\nTo: bob@example.org\r\nSubject: q%d\r\n"
+                       b"Message-ID: <c%d@x>\r\n\r\nhi\r\n" % (i, i))
+                self.assertEqual(code(self.deliver("bob@example.org", msg)), "250 2.0.0")
+            except Exception as e:  # noqa: BLE001 (reported below)
+                errors.append(e)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(self.env.messages("bob@example.org")), 8)
+
+        def outbox_settled():
+            r = self.env.zest("events", "list", "--state", "pending")
+            return r.returncode == 0 and len(r.stdout.decode().splitlines()) <= 1
+        wait_for(lambda: self.got and outbox_settled(), "the vacation reply to leave the outbox")
+        replies = [g for g in self.got if g[1] == ["sender@example.net"]]
+        self.assertEqual(len(replies), 1, replies)
 
     def test_reject_bounce_mode_sends_rfc5429_message(self):
         r = self.deliver("dave@example.org", b"Subject: x\r\nMessage-ID: <j1@x>\r\n\r\nhi\r\n")

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/unit/store/tmp_dir.hpp"
 
@@ -119,6 +122,49 @@ TEST(DuplicateDb, PlantedSymlinksAreNotFollowed) {
   EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), {}), "precious\n");
   EXPECT_EQ(fs::status(t.p / "dups").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// Concurrent deliveries decide through claim(): of many claimers of one
+// id, exactly one wins, whichever process or thread they run in.
+TEST(DuplicateDb, OnlyOneOfConcurrentClaimsWins) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      if (DuplicateDb(t.p / "dups").claim("vacation:bob@example.org", seconds(60))) ++winners;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_TRUE(db.seen("vacation:bob@example.org"));
+  EXPECT_FALSE(db.claim("vacation:bob@example.org", seconds(60)));
+}
+
+TEST(DuplicateDb, AMarkedIdCannotBeClaimed) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  db.mark("redirect:<m@x>:carol@example.org", hours(12));
+  EXPECT_FALSE(db.claim("redirect:<m@x>:carol@example.org", seconds(60)));
+  EXPECT_TRUE(db.claim("redirect:<m@x>:dave@example.org", seconds(60)));
+}
+
+TEST(DuplicateDb, AReleasedClaimCanBeClaimedAgainOthersStay) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  ASSERT_TRUE(db.claim("a", seconds(60)));
+  ASSERT_TRUE(db.claim("b", seconds(60)));
+  db.release("a");
+  EXPECT_FALSE(db.seen("a"));
+  EXPECT_TRUE(db.seen("b"));
+  EXPECT_TRUE(db.claim("a", seconds(60)));
+}
+
+TEST(DuplicateDb, AnExpiredClaimCanBeClaimedAgain) {
+  TmpDir t;
+  const DuplicateDb db(t.p / "dups");
+  ASSERT_TRUE(db.claim("a", seconds(0)));  // expires at once
+  EXPECT_TRUE(db.claim("a", seconds(60)));
 }
 
 }  // namespace

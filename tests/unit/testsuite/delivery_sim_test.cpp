@@ -214,7 +214,8 @@ TEST(MailSimulation, LivesInATemporaryMaildir) {
     const auto junk = sim.mailbox("INBOX.Junk");
     ASSERT_EQ(junk->size(), 1u);
     EXPECT_EQ(junk->front().raw, "Subject: x\n\nbody\n");
-    EXPECT_EQ(junk->front().flags, (std::vector<std::string>{"\\Seen", "$Label1"}));
+    // Read back in the canonical order (store::flags_from_file_name).
+    EXPECT_EQ(junk->front().flags, (std::vector<std::string>{"$Label1", "\\Seen"}));
     EXPECT_FALSE(sim.store("a/b", {}, "x").ok());  // '/' is not allowed with '.'
   }
   EXPECT_FALSE(std::filesystem::exists(root));  // removed with the simulation
