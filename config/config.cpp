@@ -11,6 +11,7 @@
 #include "interp/ext/extprograms.hpp"
 #include "interp/ext_list_name.hpp"
 #include "interp/memory_budget.hpp"
+#include "interp/registry.hpp"
 #include "transport/ext_lists.hpp"
 
 namespace zest::config {
@@ -104,6 +105,10 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
   }
   const toml::table* sieve = root["sieve"].as_table();
   if (!sieve) return s;
+  // Pigeonhole's sieve_extensions = "+ext -ext" (or a plain list of names),
+  // applied after the other keys, to the list of `extensions` when given.
+  std::string changes;
+  const toml::node* changes_node = nullptr;
   // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
   for (const auto& entry : *sieve) {
     const toml::node& node = entry.second;
@@ -149,6 +154,11 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         s.values["variables_max_variable_size"] = std::to_string(*bytes);
     } else if (k == "max_nesting") {
       if (!number(s.max_nesting)) return bad("a non-negative integer");
+    } else if (k == "sieve_extensions") {
+      const auto v = node.value<std::string>();
+      if (!v) return bad("a string such as \"+editheader -vacation\"");
+      changes = *v;
+      changes_node = &node;
     } else if (k == "extensions") {
       std::set<std::string, std::less<>> exts;
       if (const auto* arr = node.as_array()) {
@@ -198,6 +208,14 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
       return bad("a string, an integer or a boolean");
     }
   }
+  if (changes_node) {
+    const interp::Registry registry;
+    std::vector<std::string> all;
+    for (const auto& e : registry.extensions()) all.push_back(e.name);
+    if (auto applied = apply_extension_changes(s, changes, all); !applied)
+      return R::failure(toml_position(changes_node->source(), source_name) +
+                        ": error: [sieve] sieve_extensions: " + applied.error());
+  }
   return s;
 }
 
@@ -213,7 +231,9 @@ Status apply_extension_changes(interp::EngineSettings& settings, std::string_vie
   if (settings.extensions) {
     enabled = *settings.extensions;
   } else {
-    enabled.insert(all.begin(), all.end());
+    // The default set: vnd.dovecot.pipe/filter/execute only with their bin_dir.
+    for (const auto& name : all)
+      if (settings.extension_enabled(name)) enabled.insert(name);
   }
   std::istringstream words{std::string(changes)};
   std::string w;

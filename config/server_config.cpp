@@ -245,6 +245,17 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   auto bad = [&](std::string what) { return R::failure(std::string(src) + ": error: " + what); };
   if (c.lmtp_reject != "protocol" && c.lmtp_reject != "bounce")
     return bad("[lmtp] reject must be \"protocol\" or \"bounce\"");
+  if (c.auth_driver != "passwd-file" && c.auth_driver != "sql")
+    return bad("[auth] driver must be \"passwd-file\" or \"sql\"");
+  if (c.auth_driver == "sql") {
+    if (c.sql_driver != "pgsql" && c.sql_driver != "sqlite")
+      return bad("[sql] driver must be \"pgsql\" or \"sqlite\" with [auth] driver = \"sql\"");
+    if (c.sql_connect.empty()) return bad("[sql] connect is required with [auth] driver = \"sql\"");
+    if (c.sql_user_query.empty() && c.sql_password_query.empty())
+      return bad("[sql] user_query or password_query is required with [auth] driver = \"sql\"");
+  }
+  for (const auto* k : {&c.users_mail, &c.users_sieve_dir, &c.users_sieve_active})
+    if (k->empty()) return bad("[users] mail, sieve_dir and sieve_active must not be empty");
   if (!transport::parse_starttls(c.submission_starttls))
     return bad("[submission] starttls must be \"required\", \"opportunistic\" or \"none\"");
   if (!base::parse_log_level(c.log_level))

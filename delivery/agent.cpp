@@ -105,7 +105,7 @@ struct DeliveryAgent::Executed {
   ExecutionState state;
 };
 
-DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
+DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
                              store::ScriptCache& scripts, transport::MailSender& sender,
                              const interp::Registry& registry,
                              const interp::EngineSettings& settings, LogFn log)
@@ -118,20 +118,34 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserDb& users,
       log_(std::move(log)) {
   factory_ = [this](const LocalUser& u,
                     transport::MailSender& s) -> std::unique_ptr<StagedBackend> {
-    const store::SieveHome home{u.home};
+    const store::SieveHome& home = u.where;
     return std::make_unique<MaildirBackend>(home.maildir(), s,
                                             store::DuplicateDb(home.duplicates_file()),
                                             options_.autocreate, options_.hierarchy_separator);
   };
 }
 
-Result<std::optional<LocalUser>> DeliveryAgent::lookup(std::string_view rcpt) {
-  using R = Result<std::optional<LocalUser>>;
-  auto found = users_.find_recipient(rcpt, options_.recipient_delimiter);
-  if (!found) return R::failure(found.error());
+LocalUser local_user(store::UserPlace place) {
+  LocalUser u;
+  u.name = std::move(place.name);
+  u.home = place.where.home;
+  u.where = std::move(place.where);
+  u.quota_storage = place.quota_storage;
+  return u;
+}
+
+Result<std::optional<LocalUser>, store::LookupError> DeliveryAgent::lookup(std::string_view rcpt) {
+  using R = Result<std::optional<LocalUser>, store::LookupError>;
+  auto found = store::lookup_recipient(users_, options_.paths, rcpt, options_.recipient_delimiter);
+  if (!found) {
+    if (log_)
+      log_("event=user-lookup-error " + base::log_field("rcpt", rcpt) + " " +
+           base::log_field("temporary", found.error().temporary ? "yes" : "no") + " " +
+           base::log_field("error", found.error().message));
+    return R::failure(found.error());
+  }
   if (!found.value()) return std::optional<LocalUser>();
-  const auto& e = *found.value();
-  return std::optional<LocalUser>(LocalUser{e.name, store::home_of(e, options_.data_dir)});
+  return std::optional<LocalUser>(local_user(std::move(*found.value())));
 }
 
 DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail::Message& msg,
@@ -140,8 +154,7 @@ DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail
                                                const interp::Flags& keep_flags,
                                                StagedBackend& backend, DeliveryLog& log) const {
   DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
-  FileRateLimiter rate(store::SieveHome{user.home}.notify_rate_file(),
-                       options_.notify_max_per_user_hour);
+  FileRateLimiter rate(user.where.notify_rate_file(), options_.notify_max_per_user_hour);
   ctx.notify_transport = notify_transport_;
   ctx.notify_methods = notify_methods_;
   ctx.notify_rate = &rate;
@@ -207,8 +220,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     return finish({Outcome::Kind::PermFail, 554, "5.4.6", "Too many hops, mail loop?"});
   }
 
-  const store::SieveHome home{user.home};
-  const QuotaGate quota{options_.quota_storage, observer_};
+  const store::SieveHome& home = user.where;
+  const QuotaGate quota{user.quota_storage, observer_};
   if (auto refused = quota.check(home, user.name, copy, log.detail)) {
     if (metrics_ && refused->code == 452) metrics_->quota_refusals.inc();
     return finish(*refused);
@@ -217,11 +230,15 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const interp::Envelope env = envelope_of(req);
   MaildirHostOptions host_options{options_.hostname, options_.hierarchy_separator,
                                   options_.sieve_global_dir, &settings_, user.name};
-  MaildirHost host(home, std::move(host_options),
-                   [&](std::string_view line) { log.tagged(line); });
+  MaildirHost host(home, std::move(host_options), [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =
       script_sequence({options_.sieve_before, options_.sieve_after, options_.sieve_default}, home);
+  // An existing Pigeonhole tree has foo.svbin beside foo.sieve: not ours
+  // to read (zest compiles the source into foo.svbc); said once.
+  for (const auto& script : sequence)
+    if (auto svbin = scripts_.unseen_svbin(script))
+      log.event("svbin-ignored", {{"script", script.string()}, {"svbin", svbin->string()}});
   auto script_error = [&](const fs::path& script, std::string_view kind, std::string_view error,
                           std::string_view fallback) {
     log.event(
@@ -281,6 +298,10 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     if (auto failed = announce(*observer_, notice, log)) return finish(*failed);
   }
   backend->settle();
+  // The duplicate ids the result marked are recorded now (none when it
+  // failed); the other claims go.
+  host.settle_claims(executed.status.ok ? std::span(list.duplicate_marks())
+                                        : std::span<const interp::DuplicateMark>());
 
   if (protocol_reject)
     return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});

@@ -24,14 +24,16 @@
 #include "interp/settings.hpp"
 #include "methods/method.hpp"
 #include "metrics/zest_metrics.hpp"
-#include "store/passwd.hpp"
+#include "store/user_paths.hpp"
 #include "store/script_cache.hpp"
 #include "transport/smtp_submit.hpp"
 
 namespace zest::delivery {
 
 struct AgentOptions {
-  std::filesystem::path data_dir = "./var";  // homes default to <data_dir>/home/<user>
+  // Homes, Maildirs and script places ([users] templates, data_dir) and
+  // the [quota] storage default (octets per user, 0 = no limit).
+  store::PathTemplates paths;
   std::string hostname = "localhost";
   std::string postmaster = "postmaster@localhost";
   RejectMode reject = RejectMode::Protocol;
@@ -43,13 +45,15 @@ struct AgentOptions {
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;                 // Received fields before we call it a loop
   std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
-  std::uint64_t quota_storage = 0;            // octets per user, 0 = no limit
 };
 
 struct LocalUser {
   std::string name;
   std::filesystem::path home;
+  store::SieveHome where;           // home, Maildir, script directory, active link
+  std::uint64_t quota_storage = 0;  // octets; 0 = no limit
 };
+LocalUser local_user(store::UserPlace place);
 
 struct DeliveryRequest {
   std::string from;  // envelope sender without <>; "" = null sender
@@ -65,7 +69,7 @@ using BackendFactory = std::function<std::unique_ptr<StagedBackend>(const LocalU
 
 class DeliveryAgent {
  public:
-  DeliveryAgent(AgentOptions options, store::UserDb& users, store::ScriptCache& scripts,
+  DeliveryAgent(AgentOptions options, store::UserSource& users, store::ScriptCache& scripts,
                 transport::MailSender& sender, const interp::Registry& registry,
                 const interp::EngineSettings& settings, LogFn log);
 
@@ -83,8 +87,9 @@ class DeliveryAgent {
   // Where deliveries are counted (docs/metrics.md); null = nowhere.
   void set_metrics(metrics::ZestMetrics* m) { metrics_ = m; }
 
-  // nullopt: no such user. Error: the user database is unreadable.
-  Result<std::optional<LocalUser>> lookup(std::string_view rcpt);
+  // nullopt: no such user. Error: temporary (the user database cannot
+  // answer: 451 / EX_TEMPFAIL) or not (a name the path templates refuse).
+  Result<std::optional<LocalUser>, store::LookupError> lookup(std::string_view rcpt);
   // The steps: loop check, quota gate, script sequence, reject policy,
   // execution, commit, observers; then the answer.
   Outcome deliver(const LocalUser& user, const DeliveryRequest& request);
@@ -98,7 +103,7 @@ class DeliveryAgent {
                    StagedBackend& backend, DeliveryLog& log) const;
 
   AgentOptions options_;
-  store::UserDb& users_;
+  store::UserSource& users_;
   store::ScriptCache& scripts_;
   transport::MailSender& sender_;
   const interp::Registry& registry_;

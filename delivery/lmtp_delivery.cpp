@@ -15,9 +15,21 @@ std::string received_field(std::string_view helo, std::string_view remote,
   return f;
 }
 
+namespace {
+
+// The database could not answer: try again later, never "unknown user".
+// A name the path templates refuse ("../x"): permanently.
+LmtpReply lookup_failure(std::string_view rcpt, const store::LookupError& e) {
+  if (e.temporary)
+    return {451, "4.3.0", "<" + std::string(rcpt) + "> Temporary user lookup failure"};
+  return {550, "5.1.3", "<" + std::string(rcpt) + "> User name not usable in a path"};
+}
+
+}  // namespace
+
 LmtpReply AgentLmtpBackend::check_recipient(std::string_view rcpt) {
   auto found = agent_.lookup(rcpt);
-  if (!found) return {451, "4.3.0", "Temporary user lookup failure"};
+  if (!found) return lookup_failure(rcpt, found.error());
   if (!found.value()) return {550, "5.1.1", "<" + std::string(rcpt) + "> User unknown"};
   return {250, "2.1.5", "<" + std::string(rcpt) + "> OK"};
 }
@@ -25,7 +37,7 @@ LmtpReply AgentLmtpBackend::check_recipient(std::string_view rcpt) {
 LmtpReply AgentLmtpBackend::deliver(const LmtpTransaction& tx, std::size_t index) {
   const std::string& rcpt = tx.rcpts[index];
   auto found = agent_.lookup(rcpt);
-  if (!found) return {451, "4.3.0", "<" + rcpt + "> Temporary user lookup failure"};
+  if (!found) return lookup_failure(rcpt, found.error());
   if (!found.value()) return {550, "5.1.1", "<" + rcpt + "> User unknown"};
   DeliveryRequest req;
   req.from = tx.from;

@@ -68,13 +68,8 @@ void MaildirBackend::duplicate_mark(std::string_view id, std::chrono::seconds pe
   marks_.emplace_back(std::string(id), period);
 }
 
-// How long a claim holds before it becomes a mark: longer than any
-// delivery takes, shorter than an MTA's first retry (Postfix: 300 s), so
-// a delivery that died after claiming does not cost the retry its reply.
-constexpr std::chrono::seconds kClaimHold{240};
-
 bool MaildirBackend::duplicate_claim(std::string_view id) {
-  if (!duplicates_.claim(id, kClaimHold)) return false;
+  if (!duplicates_.claim(id, store::kDuplicateClaimHold)) return false;
   claims_.emplace_back(id);
   return true;
 }

@@ -1,5 +1,7 @@
 #include "delivery/maildir_host.hpp"
 
+#include <algorithm>
+
 #include "base/file.hpp"
 #include "base/logfmt.hpp"
 #include "delivery/ext_programs.hpp"
@@ -25,7 +27,23 @@ std::optional<std::string> MaildirHost::environment(std::string_view name) {
 }
 
 bool MaildirHost::duplicate_exists(std::string_view id) {
-  return store::DuplicateDb(home_.duplicates_file()).seen(id);
+  if (std::find(claims_.begin(), claims_.end(), id) != claims_.end()) return false;
+  if (!store::DuplicateDb(home_.duplicates_file()).claim(id, store::kDuplicateClaimHold))
+    return true;
+  claims_.emplace_back(id);
+  return false;
+}
+
+void MaildirHost::settle_claims(std::span<const interp::DuplicateMark> marked) {
+  const store::DuplicateDb db(home_.duplicates_file());
+  for (const auto& id : claims_)
+    if (std::none_of(marked.begin(), marked.end(), [&](const auto& m) { return m.id == id; }))
+      db.release(id);
+  claims_.clear();
+}
+
+MaildirHost::~MaildirHost() {
+  settle_claims({});
 }
 
 // RFC 6609: personal scripts are the user's ManageSieve scripts (the same

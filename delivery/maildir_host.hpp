@@ -7,9 +7,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "interp/actions.hpp"
 #include "interp/host.hpp"
 #include "interp/settings.hpp"
 #include "store/script_cache.hpp"
@@ -37,10 +40,21 @@ class MaildirHost final : public interp::Host {
         o_(std::move(options)),
         log_(std::move(log)),
         lists_(o_.settings ? o_.settings->ext_lists : transport::ExtListSources{}) {}
+  // Ids the duplicate test claimed and nobody marked are released, so the
+  // client's retry is not taken for a duplicate.
+  ~MaildirHost() override;
+  MaildirHost(const MaildirHost&) = delete;
+  MaildirHost& operator=(const MaildirHost&) = delete;
 
   bool mailbox_exists(std::string_view mailbox) override;
   std::optional<std::string> environment(std::string_view name) override;
+  // RFC 7352 across concurrent deliveries: an id not seen before is
+  // claimed at once, so a copy arriving at the same moment is a duplicate.
+  // Ids claimed in this delivery are not duplicates of themselves.
   bool duplicate_exists(std::string_view id) override;
+  // After the delivery: claims the carried-out result marked for their
+  // periods (`marked`) stay; the others are released.
+  void settle_claims(std::span<const interp::DuplicateMark> marked);
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
   Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
@@ -56,6 +70,7 @@ class MaildirHost final : public interp::Host {
   std::filesystem::path maildir_;
   MaildirHostOptions o_;
   std::function<void(std::string_view)> log_;
+  std::vector<std::string> claims_;
   transport::ExtLists lists_;
 };
 

@@ -19,7 +19,8 @@ struct SessionDeleter {
 
 // What one exchange needs inside the C callback (through the session hook).
 struct ExchangeData {
-  const CredentialLookup* lookup = nullptr;
+  const CheckedCredentialLookup* lookup = nullptr;
+  bool lookup_failed = false;
   std::string mechanism;
   const std::string* secret = nullptr;
 };
@@ -57,7 +58,12 @@ int callback(Gsasl*, Gsasl_session* sctx, Gsasl_property prop) {
   if (!data || !data->lookup) return GSASL_NO_CALLBACK;
   const char* authid = gsasl_property_fast(sctx, GSASL_AUTHID);
   if (!authid) return GSASL_NO_CALLBACK;
-  const auto stored = (*data->lookup)(authid);
+  auto checked = (*data->lookup)(authid);
+  if (!checked) {
+    data->lookup_failed = true;
+    return GSASL_AUTHENTICATION_ERROR;
+  }
+  const std::optional<std::string>& stored = checked.value();
   switch (prop) {
     case GSASL_VALIDATE_SIMPLE: {
       const char* authzid = gsasl_property_fast(sctx, GSASL_AUTHZID);
@@ -132,6 +138,7 @@ class GsaslExchange final : public SaslExchange {
       out.status = Step::Status::Failure;
       out.data.clear();
       out.error = gsasl_strerror(rc);
+      out.temporary = data_->lookup_failed;
       return out;
     }
     const char* authid = gsasl_property_fast(session_.get(), GSASL_AUTHID);
@@ -154,7 +161,8 @@ class GsaslExchange final : public SaslExchange {
 
 class GsaslServer final : public SaslServer {
  public:
-  GsaslServer(std::unique_ptr<Gsasl, GsaslDeleter> ctx, CredentialLookup lookup, std::string secret)
+  GsaslServer(std::unique_ptr<Gsasl, GsaslDeleter> ctx, CheckedCredentialLookup lookup,
+              std::string secret)
       : ctx_(std::move(ctx)), lookup_(std::move(lookup)), secret_(std::move(secret)) {
     gsasl_callback_set(ctx_.get(), callback);
     for (const char* m : {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"})
@@ -170,13 +178,13 @@ class GsaslServer final : public SaslServer {
     if (gsasl_server_start(ctx_.get(), mech.c_str(), &raw) != GSASL_OK) return nullptr;
     std::unique_ptr<Gsasl_session, SessionDeleter> s(raw);
     gsasl_property_set(raw, GSASL_SERVICE, "sieve");
-    auto data = std::make_unique<ExchangeData>(ExchangeData{&lookup_, mech, &secret_});
+    auto data = std::make_unique<ExchangeData>(ExchangeData{&lookup_, false, mech, &secret_});
     return std::make_unique<GsaslExchange>(std::move(s), std::move(data));
   }
 
  private:
   std::unique_ptr<Gsasl, GsaslDeleter> ctx_;
-  CredentialLookup lookup_;
+  CheckedCredentialLookup lookup_;
   std::string secret_;
   std::vector<std::string> mechs_;
 };
@@ -184,6 +192,15 @@ class GsaslServer final : public SaslServer {
 }  // namespace
 
 Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup, std::string secret) {
+  return make_gsasl_server_checked(
+      [lookup = std::move(lookup)](std::string_view user) -> Result<std::optional<std::string>> {
+        return lookup(user);
+      },
+      std::move(secret));
+}
+
+Result<std::unique_ptr<SaslServer>> make_gsasl_server_checked(CheckedCredentialLookup lookup,
+                                                              std::string secret) {
   if (secret.empty()) {
     auto fresh = store::random_secret();
     if (!fresh) return Result<std::unique_ptr<SaslServer>>::failure(fresh.error());

@@ -18,6 +18,10 @@ namespace zest::managesieve {
 
 // The stored password of a user ("{SCHEME}..."), nullopt if unknown.
 using CredentialLookup = std::function<std::optional<std::string>(std::string_view user)>;
+// The same, where the user database may fail to answer: a failure ends the
+// exchange as a temporary one (Step::temporary; the client hears TRYLATER).
+using CheckedCredentialLookup =
+    std::function<Result<std::optional<std::string>>(std::string_view user)>;
 
 class SaslExchange {
  public:
@@ -27,6 +31,7 @@ class SaslExchange {
     std::string data;  // raw bytes: the challenge, or the final server data
     std::string user;  // on success: the authenticated (and authorized) user
     std::string error;
+    bool temporary = false;  // failed because the user database did not answer
   };
   virtual ~SaslExchange() = default;
   // The first call carries the initial response (nullopt: none was sent).
@@ -48,5 +53,7 @@ class SaslServer {
 // does too. Empty: a random one for this process.
 Result<std::unique_ptr<SaslServer>> make_gsasl_server(CredentialLookup lookup,
                                                       std::string secret = {});
+Result<std::unique_ptr<SaslServer>> make_gsasl_server_checked(CheckedCredentialLookup lookup,
+                                                              std::string secret = {});
 
 }  // namespace zest::managesieve

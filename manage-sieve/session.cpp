@@ -319,6 +319,13 @@ Out Session::sasl_step(std::optional<std::string> client) {
     o.bytes = string_out(base::base64_encode(r.data)) + "\r\n";
     return o;
   }
+  if (r.status == S::Failure && r.temporary) {
+    // The user database did not answer: not the client's fault, neither
+    // counted nor a login-failed line (fail2ban); the lookup logs it.
+    exchange_.reset();
+    mode_ = Mode::Command;
+    return reply("NO", "TRYLATER", "Temporary authentication failure");
+  }
   if (r.status == S::Failure) return auth_failed("Authentication failed");
   auto store = backend_.open_store(r.user);
   if (!store) {

@@ -15,6 +15,7 @@ packages=(
   libicu-dev  # the i;unicode-casemap comparator (RFC 5051: titlecase + NFKD, interp/)
   libcrypt-dev libargon2-dev
   libgsasl-dev  # ManageSieve SASL (PLAIN, SCRAM-SHA-1/-256)
+  libpq-dev  # PostgreSQL user databases (userdb/)
   libsystemd-dev  # sd_notify: zestd.service is Type=notify (server/)
   # `make package` (CPack's DEB generator types every file with file(1))
   file

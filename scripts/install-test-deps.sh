@@ -33,6 +33,9 @@ packages=(
   # private instance (its own config and queue directories, loopback
   # ports); saslpasswd2 for its SASL users. Replaces another MTA (exim4).
   postfix sasl2-bin
+  # SQL users (tests/integration/users): initdb and postgres for a private
+  # server on a loopback port, run by the test (as nobody under root)
+  postgresql
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include "server/admin_commands.hpp"
 #include "server/admin_output.hpp"
 #include "server/user_scripts.hpp"
+#include "server/user_setup.hpp"
 #include "store/passwd.hpp"
 #include "store/quota.hpp"
 
@@ -15,15 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The user, or the exit code (after printing why).
-std::variant<store::UserEntry, int> lookup(const config::ServerConfig& cfg, const std::string& name,
-                                           bool json) {
-  if (name.empty()) return fail(json, kUsage, "a user name is required (-u USER)");
-  store::UserDb db(cfg.passwd_file);
-  auto found = db.find(name);
-  if (!found) return fail(json, kTempFail, "user lookup failed: " + found.error());
-  if (!found.value()) return fail(json, kNoUser, "no such user '" + name + "'");
-  return *found.value();
+// The configured user database, for one lookup; `userdb` describes it.
+std::variant<store::UserPlace, int> lookup(const config::ServerConfig& cfg, const std::string& name,
+                                           bool json, std::string* userdb = nullptr) {
+  store::UserDb passwd(cfg.passwd_file);
+  std::string setup_error;
+  auto source = make_user_source(cfg, passwd, setup_error);
+  if (!setup_error.empty()) return fail(json, kConfig, setup_error);
+  if (userdb) *userdb = source->describe();
+  return find_user(*source, path_templates(cfg), name, json);
 }
 
 std::string scheme_of(std::string_view stored) {
@@ -38,10 +39,9 @@ struct ScriptUsage {
   std::string active;
 };
 
-ScriptUsage script_usage(const config::ServerConfig& cfg, const store::UserEntry& u) {
+ScriptUsage script_usage(const config::ServerConfig& cfg, const store::UserPlace& u) {
   ScriptUsage out;
   auto scripts = open_script_store(cfg, u);
-  const auto dir = sieve_home(cfg, u).script_dir();
   if (auto l = scripts->list()) {
     for (const auto& s : *l) {
       ++out.count;
@@ -60,18 +60,34 @@ std::uint64_t percent(std::uint64_t value, std::uint64_t limit) {
 
 }  // namespace
 
+std::variant<store::UserPlace, int> find_user(store::UserSource& source,
+                                              const store::PathTemplates& paths,
+                                              const std::string& name, bool json) {
+  if (name.empty()) return fail(json, kUsage, "a user name is required (-u USER)");
+  auto found = store::lookup_user(source, paths, name);
+  if (!found) {
+    const auto& e = found.error();
+    if (e.temporary) return fail(json, kTempFail, "user lookup failed: " + e.message);
+    // A refused name is nobody's; a template that cannot expand is the configuration's.
+    if (!store::check_user_name(name)) return fail(json, kNoUser, e.message);
+    return fail(json, kConfig, e.message);
+  }
+  if (!found.value()) return fail(json, kNoUser, "no such user '" + name + "'");
+  return std::move(*found.value());
+}
+
 int quota_command(const config::ServerConfig& cfg, const std::string& action,
                   const std::string& name, bool json, const std::string& admin, Logger& log) {
   auto looked = lookup(cfg, name, json);
   if (const int* code = std::get_if<int>(&looked)) return *code;
-  const auto& user = std::get<store::UserEntry>(looked);
-  const store::SieveHome home = sieve_home(cfg, user);
+  const auto& user = std::get<store::UserPlace>(looked);
+  const store::SieveHome& home = user.where;
   const bool recalc = action == "recalc";
   // get: as delivery counts (the S= sizes in the file names); recalc: every
   // file's size on disk.
   const std::uint64_t used =
       store::maildir_usage(home.maildir(), recalc ? store::SizeFrom::Stat : store::SizeFrom::Names);
-  const auto limit = static_cast<std::uint64_t>(cfg.quota_storage);
+  const std::uint64_t limit = user.quota_storage;  // the user's quota_rule or [quota] storage
   const auto q = script_quota(cfg);
   const auto s = script_usage(cfg, user);
   std::error_code ec;
@@ -113,7 +129,7 @@ int quota_command(const config::ServerConfig& cfg, const std::string& action,
 int auth_test(const config::ServerConfig& cfg, const std::string& name, bool json) {
   auto looked = lookup(cfg, name, json);
   if (const int* code = std::get_if<int>(&looked)) return *code;
-  const auto& user = std::get<store::UserEntry>(looked);
+  const auto& user = std::get<store::UserPlace>(looked).record;
   std::string password;
   if (!std::getline(std::cin, password)) return fail(json, kUsage, "no password on standard input");
   if (!password.empty() && password.back() == '\r') password.pop_back();
@@ -127,47 +143,53 @@ int auth_test(const config::ServerConfig& cfg, const std::string& name, bool jso
 }
 
 int user_show(const config::ServerConfig& cfg, const std::string& name, bool json) {
-  auto looked = lookup(cfg, name, json);
+  std::string userdb;
+  auto looked = lookup(cfg, name, json, &userdb);
   if (const int* code = std::get_if<int>(&looked)) return *code;
-  const auto& user = std::get<store::UserEntry>(looked);
-  const store::SieveHome home = sieve_home(cfg, user);
+  const auto& user = std::get<store::UserPlace>(looked);
+  const store::UserRecord& r = user.record;
+  const store::SieveHome& home = user.where;
   const auto s = script_usage(cfg, user);
   const std::uint64_t used = store::maildir_usage(home.maildir());
-  const auto limit = static_cast<std::uint64_t>(cfg.quota_storage);
+  const std::uint64_t limit = user.quota_storage;  // the user's quota_rule or [quota] storage
   std::error_code ec;
   const bool has_maildir = fs::is_directory(home.maildir() / "cur", ec);
   JsonObject o;
   o.add("ok", true)
       .add("user", user.name)
-      .add("scheme", scheme_of(user.password))
+      .add("scheme", scheme_of(r.password))
       .add("home", home.home.string())
       .add("maildir", home.maildir().string())
       .add("maildir_exists", has_maildir)
       .add("script_dir", home.script_dir().string())
+      .add("active_link", home.active_link().string())
       .add("active_script", s.active)
       .add("scripts", s.count)
       .add("storage_used", used)
       .add("storage_limit", limit)
-      .add("uid", user.uid)
-      .add("gid", user.gid)
-      .add("extra_fields", user.extra)
-      .add("passwd_file", cfg.passwd_file);
+      .add("quota_rule", r.quota_rule)
+      .add("uid", r.uid)
+      .add("gid", r.gid)
+      .add("extra_fields", r.extra)
+      .add("userdb", userdb);
   std::string text;
   auto row = [&](std::string_view k, std::string_view v) {
     text += std::string(k) + "\t" + std::string(v.empty() ? "-" : v) + "\n";
   };
   row("user", user.name);
-  row("scheme", scheme_of(user.password));
+  row("scheme", scheme_of(r.password));
   row("home", home.home.string());
   row("maildir", home.maildir().string() + (has_maildir ? "" : " (missing)"));
   row("script_dir", home.script_dir().string());
+  row("active_link", home.active_link().string());
   row("active_script", s.active);
   row("scripts", std::to_string(s.count));
   row("storage", std::to_string(used) + (limit ? " of " + std::to_string(limit) : " (no limit)"));
-  row("uid", user.uid);
-  row("gid", user.gid);
-  row("extra_fields", user.extra);
-  row("passwd_file", cfg.passwd_file);
+  row("quota_rule", r.quota_rule);
+  row("uid", r.uid);
+  row("gid", r.gid);
+  row("extra_fields", r.extra);
+  row("userdb", userdb);
   print(json, o, text);
   return kOk;
 }

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 #include "config/server_config.hpp"
 #include "server/logger.hpp"
+#include "store/user_paths.hpp"
+#include "store/user_source.hpp"
 
 namespace zest::server::admin {
 
@@ -21,6 +24,14 @@ struct SieveArgs {
   bool json = false;
   std::string admin;  // who ran the command, for the log
 };
+// The user as delivery and ManageSieve see them: the [auth] driver's
+// database (passwd-file or SQL) and the [users] templates. Otherwise the exit
+// code, after printing why: 67 no such user or a refused name, 75 the
+// database did not answer, 78 a home or mail template that cannot work.
+std::variant<store::UserPlace, int> find_user(store::UserSource& source,
+                                              const store::PathTemplates& paths,
+                                              const std::string& name, bool json);
+
 int sieve_command(const config::ServerConfig& cfg, const SieveArgs& args, Logger& log);
 
 // `zest quota get|recalc -u USER`.

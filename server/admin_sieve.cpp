@@ -50,12 +50,13 @@ class SieveCommand {
       : cfg_(cfg), a_(a), log_(log), stack_(cfg, log, DeliveryStack::Deferred{}) {}
 
   int run() {
+    if (!a_.user.empty() && !stack_.users_error.empty())  // [auth]/[sql] cannot work
+      return fail(a_.json, kConfig, stack_.users_error);
     if (a_.action == "check") return check();
     if (a_.user.empty()) return fail(a_.json, kUsage, "-u USER is required");
-    auto found = stack_.users.find(a_.user);
-    if (!found) return fail(a_.json, kTempFail, "user lookup failed: " + found.error());
-    if (!found.value()) return fail(a_.json, kNoUser, "no such user '" + a_.user + "'");
-    user_ = *found.value();
+    auto found = find_user(*stack_.user_source, stack_.paths, a_.user, a_.json);
+    if (const int* code = std::get_if<int>(&found)) return *code;
+    user_ = std::move(std::get<store::UserPlace>(found));
     store_ = open_script_store(cfg_, user_);
     if (a_.action == "list") return list();
     // Every other action names a script: ManageSieve's name rules.
@@ -198,10 +199,9 @@ class SieveCommand {
   // CHECKSCRIPT: compile only; -u, when given, must name a user.
   int check() {
     if (!a_.user.empty()) {
-      auto found = stack_.users.find(a_.user);
-      if (!found) return fail(a_.json, kTempFail, "user lookup failed: " + found.error());
-      if (!found.value()) return fail(a_.json, kNoUser, "no such user '" + a_.user + "'");
-      user_ = *found.value();
+      auto found = find_user(*stack_.user_source, stack_.paths, a_.user, a_.json);
+      if (const int* code = std::get_if<int>(&found)) return *code;
+      user_ = std::move(std::get<store::UserPlace>(found));
     }
     auto source = read_source(a_.file);
     if (!source)
@@ -232,7 +232,7 @@ class SieveCommand {
   const SieveArgs& a_;
   Logger& log_;
   DeliveryStack stack_;
-  store::UserEntry user_;
+  store::UserPlace user_;
   std::unique_ptr<store::FsScriptStore> store_;
 };
 

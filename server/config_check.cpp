@@ -109,8 +109,17 @@ struct Checker {
     else if (!fs::exists(cfg.data_dir, ec) &&
              !fs::is_directory(fs::absolute(cfg.data_dir).parent_path(), ec))
       add("data_dir", cfg.data_dir + ": neither it nor its parent directory exists");
+    // The [users] templates, tried on a sample user: unknown %-variables.
+    {
+      store::UserRecord sample;
+      sample.name = "user@example.org";
+      if (auto p = store::resolve_user(sample, stack.paths); !p) add("[users] home", p.error());
+    }
+    if (!stack.users_error.empty())
+      add(cfg.auth_driver == "sql" ? "[sql] driver" : "[auth] driver", stack.users_error);
     // The passwd-file: a configured one must exist; any existing one must parse.
-    if (fs::exists(cfg.passwd_file, ec)) {
+    if (cfg.auth_driver == "sql") {
+    } else if (fs::exists(cfg.passwd_file, ec)) {
       if (auto all = stack.users.all(); !all) add("[auth] passwd_file", all.error());
     } else if (cfg.positions.count("[auth] passwd_file")) {
       add("[auth] passwd_file", cfg.passwd_file + ": no such file");

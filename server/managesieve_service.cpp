@@ -39,7 +39,7 @@ class Backend final : public ms::Backend {
  public:
   Backend(DeliveryStack& stack, const config::ServerConfig& cfg) : stack_(stack), cfg_(cfg) {}
   std::unique_ptr<store::ScriptStore> open_store(std::string_view user) override {
-    auto found = stack_.users.find(user);
+    auto found = store::lookup_user(*stack_.user_source, stack_.paths, user);
     if (!found || !found->has_value()) return nullptr;
     return open_script_store(cfg_, **found);
   }
@@ -314,11 +314,18 @@ Result<bool> ManageSieveService::listen(std::span<const net::Endpoint> endpoints
     if (auto w = base::write_file_atomic(secret_file, secret); !w)
       m.log.write("event=warning " + base::log_field("detail", w.error()));
   }
-  auto sasl = ms::make_gsasl_server(
-      [&users = m.stack.users](std::string_view user) -> std::optional<std::string> {
+  auto sasl = ms::make_gsasl_server_checked(
+      [&users = *m.stack.user_source,
+       &log = m.log](std::string_view user) -> Result<std::optional<std::string>> {
+        if (!store::check_user_name(user)) return std::optional<std::string>();
         auto found = users.find(user);
-        if (!found || !found->has_value()) return std::nullopt;
-        return (*found)->password;
+        if (!found) {
+          log.write("event=user-lookup-error " + base::log_field("user", user) + " temporary=yes " +
+                    base::log_field("error", found.error()));
+          return Result<std::optional<std::string>>::failure(found.error());
+        }
+        if (!found->has_value()) return std::optional<std::string>();
+        return std::optional<std::string>((*found)->password);
       },
       std::move(secret));
   if (!sasl) return Result<bool>::failure(sasl.error());

@@ -14,6 +14,7 @@
 #include "events/notification.hpp"
 #include "events/notify_carrier.hpp"
 #include "events/sinks.hpp"
+#include "server/user_setup.hpp"
 #include "store/maildir_clean.hpp"
 
 namespace zest::server {
@@ -21,7 +22,7 @@ namespace {
 
 delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   delivery::AgentOptions o;
-  o.data_dir = c.data_dir;
+  o.paths = path_templates(c);
   o.hostname = c.hostname;
   o.postmaster = c.postmaster_address;
   o.reject =
@@ -34,7 +35,6 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.sieve_global_dir = c.sieve_global_dir;
   o.recipient_delimiter = c.recipient_delimiter;
   o.notify_max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
-  o.quota_storage = static_cast<std::uint64_t>(c.quota_storage);
   return o;
 }
 
@@ -61,12 +61,14 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
 DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log, Deferred)
     : settings(engine_settings(cfg)),
       users(cfg.passwd_file),
+      user_source(make_user_source(cfg, users, users_error)),
+      paths(path_templates(cfg)),
       scripts(registry, settings),
       notify(config::notify_config(cfg)),
       sender(notify.submission),
       notify_transport(notify),
       notify_methods(methods::standard_methods(notify.policy)),
-      agent(agent_options(cfg), users, scripts, sender, registry, settings, log.fn()) {
+      agent(agent_options(cfg), *user_source, scripts, sender, registry, settings, log.fn()) {
   agent.set_notify_transport(&notify_transport);
   agent.set_notify_methods(&notify_methods);
 }
@@ -160,7 +162,8 @@ void EventSenders::stop() {
 
 void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logger& log,
                      std::stop_token stop) {
-  auto all = stack.users.all();
+  (void)cfg;  // the places come from the stack's templates
+  auto all = stack.user_source->all();
   if (!all) {
     log.write("event=tmp-cleanup-error " + base::log_field("error", all.error()));
     return;
@@ -169,11 +172,15 @@ void sweep_stale_tmp(DeliveryStack& stack, const config::ServerConfig& cfg, Logg
   log.write("event=tmp-cleanup-start users=" + std::to_string(all.value().size()));
   const auto now = std::chrono::system_clock::now();
   std::size_t users = 0, removed = 0, failed = 0;
-  for (const store::UserEntry& e : all.value()) {
+  for (const store::UserRecord& e : all.value()) {
     if (stop.stop_requested()) break;
     ++users;
-    const store::SieveHome home{store::home_of(e, cfg.data_dir)};
-    const auto r = store::clean_maildir_tmp(home.maildir(), now);
+    auto place = store::resolve_user(e, stack.paths);
+    if (!place) {
+      log.write("event=tmp-cleanup-error " + base::log_field("error", place.error()));
+      continue;
+    }
+    const auto r = store::clean_maildir_tmp(place->where.maildir(), now);
     removed += r.removed;
     failed += r.failed;
     if (r.removed == 0 && r.failed == 0) continue;

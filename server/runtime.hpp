@@ -18,6 +18,8 @@
 #include "server/delivery_events.hpp"
 #include "server/logger.hpp"
 #include "store/passwd.hpp"
+#include "store/user_paths.hpp"
+#include "store/user_source.hpp"
 #include "store/script_cache.hpp"
 #include "transport/notify_transport.hpp"
 
@@ -32,7 +34,11 @@ struct DeliveryStack {
   void open_events(const config::ServerConfig& cfg, Logger& log);
   interp::Registry registry;
   interp::EngineSettings settings;  // [sieve] and the [notify] limits
-  store::UserDb users;
+  store::UserDb users;  // the passwd-file (`zest user add` writes it)
+  // The one user lookup ([auth] driver) and where users' files are.
+  std::string users_error;  // a configuration the lookup cannot work with
+  std::unique_ptr<store::UserSource> user_source;
+  store::PathTemplates paths;
   store::ScriptCache scripts;
   transport::NotifyConfig notify;                // [submission] and the notify transports
   transport::Submitter sender;                   // [submission]: SMTP or sendmail_path

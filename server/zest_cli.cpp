@@ -19,6 +19,7 @@
 #include "server/admin_output.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime.hpp"
+#include "server/user_setup.hpp"
 #include "store/maildir_tx.hpp"
 #include "transport/curl.hpp"
 
@@ -78,8 +79,13 @@ int deliver(const config::ServerConfig& cfg, const std::string& sender_opt, cons
   if (from == "<>") from.clear();
   auto found = stack.agent.lookup(rcpt);
   if (!found) {
-    std::cerr << "zest deliver: user lookup failed: " << found.error() << "\n";
-    return kExTempFail;
+    // The database did not answer: the MTA tries again (never "unknown").
+    if (found.error().temporary) {
+      std::cerr << "zest deliver: user lookup failed: " << found.error().message << "\n";
+      return kExTempFail;
+    }
+    std::cerr << "zest deliver: " << found.error().message << "\n";
+    return kExNoUser;
   }
   if (!found.value()) {
     std::cerr << "zest deliver: " << rcpt << ": user unknown\n";
@@ -187,7 +193,7 @@ int main(int argc, char** argv) {
   passwd->add_option("--scheme", scheme);
   auto* del = user->add_subcommand("del", "remove a user (the home is left alone)");
   del->add_option("NAME", name)->required();
-  auto* list = user->add_subcommand("list", "list users and homes");
+  auto* list = user->add_subcommand("list", "list users and homes (of [auth] driver's database)");
   bool json = false;
   auto* show = user->add_subcommand("show", "a user's home, Maildir, scripts and quota use");
   show->add_option("NAME", name, "user name")->required();
@@ -321,12 +327,25 @@ int main(int argc, char** argv) {
     return std::find_if(all.begin(), all.end(),
                         [&](const store::UserEntry& u) { return u.name == n; });
   };
+  const store::PathTemplates templates = server::path_templates(cfg);
   if (list->parsed()) {
-    for (const auto& u : all)
-      std::cout << u.name << "\t" << store::home_of(u, cfg.data_dir).string() << "\n";
+    // Every user of the configured database ([auth] driver), with its home.
+    std::string setup_error;
+    auto source = server::make_user_source(cfg, db, setup_error);
+    auto records = source->all();
+    if (!records) {
+      std::cerr << "zest: " << records.error() << "\n";
+      return setup_error.empty() ? kExTempFail : kExConfig;
+    }
+    for (const auto& u : records.value()) {
+      auto place = store::resolve_user(u, templates);
+      std::cout << u.name << "\t" << (place ? place->where.home.string() : "-") << "\n";
+      if (!place) std::cerr << "zest: " << place.error() << "\n";
+    }
     return 0;
   }
-  if (name.empty() || name.find_first_of(":\n/") != std::string::npos || name[0] == '.') {
+  if (name.empty() || name.find_first_of(":\n/") != std::string::npos || name[0] == '.' ||
+      !store::check_user_name(name)) {
     std::cerr << "zest: invalid user name '" << name << "'\n";
     return kExUsage;
   }
@@ -363,10 +382,15 @@ int main(int argc, char** argv) {
       u.name = name;
       u.password = hashed.value();
       u.home = home.empty() ? "" : fs::absolute(home).string();
-      const fs::path h = store::home_of(u, cfg.data_dir);
-      if (auto s = base::make_private_dirs(h / "sieve"); !s)
+      // The places the [users] templates give this user.
+      auto place = store::resolve_user(store::record_of(u), templates);
+      if (!place) {
+        std::cerr << "zest: " << place.error() << "\n";
+        return kExConfig;
+      }
+      if (auto s = base::make_private_dirs(place->where.script_dir()); !s)
         std::cerr << "zest: warning: " << s.error() << "\n";
-      if (auto r = store::create_maildir(h / "Maildir", false); !r)
+      if (auto r = store::create_maildir(place->where.maildir(), false); !r)
         std::cerr << "zest: warning: " << r.error() << "\n";
       all.push_back(std::move(u));
     } else {

@@ -10,6 +10,12 @@
 
 namespace zest::store {
 
+// How long a claim holds before its claimer marks it for the real period:
+// longer than any delivery takes, shorter than an MTA's first retry
+// (Postfix: 300 s), so a delivery that died after claiming does not cost
+// the retry its vacation reply or its duplicate check.
+inline constexpr std::chrono::seconds kDuplicateClaimHold{240};
+
 class DuplicateDb {
  public:
   explicit DuplicateDb(std::filesystem::path file) : file_(std::move(file)) {}

@@ -31,6 +31,16 @@ std::vector<fs::path> expand_script_paths(const fs::path& p) {
   return out;
 }
 
+std::optional<fs::path> ScriptCache::unseen_svbin(const fs::path& script) {
+  fs::path svbin = script;
+  svbin.replace_extension(".svbin");
+  std::error_code ec;
+  if (!fs::exists(svbin, ec)) return std::nullopt;
+  std::lock_guard lock(mu_);
+  if (!svbin_seen_.insert(svbin.string()).second) return std::nullopt;
+  return svbin;
+}
+
 ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
   Loaded out;
   std::error_code ec;

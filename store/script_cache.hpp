@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "interp/program.hpp"
@@ -17,12 +18,23 @@
 
 namespace zest::store {
 
-// <home>/sieve/*.sieve, active script = <home>/.dovecot.sieve (a link).
+// A user's places: by default <home>/sieve/*.sieve, the active script
+// <home>/.dovecot.sieve (a link) and <home>/Maildir; the [users] templates
+// (user_paths.hpp) may put the Maildir and the scripts elsewhere.
 struct SieveHome {
+  SieveHome() = default;
+  explicit SieveHome(std::filesystem::path h) : home(std::move(h)) {}
   std::filesystem::path home;
-  std::filesystem::path script_dir() const { return home / "sieve"; }
-  std::filesystem::path active_link() const { return home / ".dovecot.sieve"; }
-  std::filesystem::path maildir() const { return home / "Maildir"; }
+  std::filesystem::path mail_dir;   // "" = <home>/Maildir
+  std::filesystem::path sieve_dir;  // "" = <home>/sieve
+  std::filesystem::path active;     // "" = <home>/.dovecot.sieve
+  std::filesystem::path script_dir() const {
+    return sieve_dir.empty() ? home / "sieve" : sieve_dir;
+  }
+  std::filesystem::path active_link() const {
+    return active.empty() ? home / ".dovecot.sieve" : active;
+  }
+  std::filesystem::path maildir() const { return mail_dir.empty() ? home / "Maildir" : mail_dir; }
   // zest's own small files in the home, next to the mail they are about.
   std::filesystem::path duplicates_file() const { return home / ".zest.duplicates"; }
   std::filesystem::path notify_rate_file() const { return home / ".zest.notify-rate"; }
@@ -45,6 +57,9 @@ class ScriptCache {
     bool from_binary = false;
   };
   Loaded get(const std::filesystem::path& script);
+  // Pigeonhole's compiled <stem>.svbin beside `script`, the first time it
+  // is seen for this script (zest never reads it; callers log that once).
+  std::optional<std::filesystem::path> unseen_svbin(const std::filesystem::path& script);
 
  private:
   // A failed compilation is cached too (program null, error set), so a
@@ -59,6 +74,7 @@ class ScriptCache {
   const interp::EngineSettings& settings_;
   std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  std::set<std::string, std::less<>> svbin_seen_;
 };
 
 }  // namespace zest::store

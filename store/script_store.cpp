@@ -131,7 +131,7 @@ ScriptResult<std::optional<std::string>> FsScriptStore::active() {
   const fs::path target = fs::read_symlink(link, ec);
   if (ec) return std::optional<std::string>{};
   // Only links into our script directory name a script we manage.
-  const fs::path resolved = target.is_absolute() ? target : home_.home / target;
+  const fs::path resolved = target.is_absolute() ? target : link.parent_path() / target;
   if (resolved.parent_path().lexically_normal() != home_.script_dir().lexically_normal() ||
       resolved.extension() != ".sieve" || !fs::exists(resolved, ec))
     return std::optional<std::string>{};
@@ -268,15 +268,19 @@ ScriptResult<bool> FsScriptStore::set_active(std::string_view name) {
   if (name.empty()) {
     if (::unlink(link.c_str()) != 0 && errno != ENOENT)
       return fail<bool>(ScriptErrorCode::TryLater, "cannot deactivate");
-    (void)fsync_dir(home_.home);
+    (void)fsync_dir(link.parent_path());
     return true;
   }
   const fs::path p = script_path(name);
   if (!fs::exists(p, ec))
     return fail<bool>(ScriptErrorCode::NonExistent, "There is no script by that name");
   // A new link renamed over the old one: delivery never sees no link.
-  const fs::path tmp = home_.home / (".dovecot.sieve.tmp." + tmp_suffix());
-  const fs::path target = fs::path("sieve") / p.filename();
+  // Relative to the link's directory (Pigeonhole's "sieve/x.sieve" in the
+  // default layout), absolute when the two share no base.
+  const fs::path tmp = link.parent_path() / (link.filename().string() + ".tmp." + tmp_suffix());
+  fs::path target = p.lexically_relative(link.parent_path());
+  if (target.empty() || p.is_absolute() != link.is_absolute()) target = fs::absolute(p, ec);
+  (void)base::make_private_dirs(link.parent_path());  // an error shows in the next step
   fs::create_symlink(target, tmp, ec);
   if (ec) return fail<bool>(ScriptErrorCode::TryLater, "cannot activate the script");
   fs::rename(tmp, link, ec);
@@ -284,7 +288,7 @@ ScriptResult<bool> FsScriptStore::set_active(std::string_view name) {
     ::unlink(tmp.c_str());
     return fail<bool>(ScriptErrorCode::TryLater, "cannot activate the script");
   }
-  (void)fsync_dir(home_.home);
+  (void)fsync_dir(link.parent_path());
   return true;
 }
 

@@ -131,12 +131,25 @@ def run_target(binary, budget, artifacts, update_corpus, nice, timeout=10):
 
 
 def markdown(rows):
-    out = ["| target | CPU time | executions | coverage (cov / ft) | corpus files | findings |",
-           "| --- | --- | --- | --- | --- | --- |"]
+    """One line per target over all its runs in results.tsv: CPU time and
+    executions add up (each run starts from the corpus the last one left),
+    coverage and corpus size are the newest run's, findings are all runs'."""
+    totals = {}
     for r in rows:
-        minutes = int(float(r["cpu_s"])) / 60
-        out.append(f"| `{r['target']}` | {minutes:.1f} min | {r['execs']} | {r['cov']} / {r['ft']} "
-                   f"| {r['corpus']} | {r['findings']} |")
+        t = totals.setdefault(r["target"], {"cpu_s": 0.0, "execs": 0, "runs": 0, "findings": []})
+        t["cpu_s"] += float(r["cpu_s"])
+        t["execs"] += int(r["execs"]) if r["execs"].isdigit() else 0
+        t["runs"] += 1
+        t.update(cov=r["cov"], ft=r["ft"], corpus=r["corpus"], last=r["date"] + " " + r["commit"])
+        if r["findings"] != "none":
+            t["findings"].append(r["findings"])
+    out = ["| target | CPU time (runs) | executions | coverage (cov / ft) | corpus files | last run | findings |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name in sorted(totals):
+        t = totals[name]
+        minutes = t["cpu_s"] / 60
+        out.append(f"| `{name}` | {minutes:.1f} min ({t['runs']}) | {t['execs']} | {t['cov']} / {t['ft']} "
+                   f"| {t['corpus']} | {t['last']} | {'; '.join(t['findings']) or 'none'} |")
     return "\n".join(out)
 
 
@@ -149,16 +162,15 @@ def main():
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--timeout", type=int, default=10,
                     help="libFuzzer's per-input limit in wall-clock seconds (raise it on a busy machine)")
-    ap.add_argument("--markdown", action="store_true", help="print the newest row per target and exit")
+    ap.add_argument("--markdown", action="store_true", help="print the per-target totals of results.tsv and exit")
     opts = ap.parse_args()
 
     if opts.markdown:
-        latest = {}
+        rows = []
         if RESULTS.exists():
-            for line in RESULTS.read_text().splitlines()[1:]:
-                row = dict(zip(COLUMNS, line.split("\t")))
-                latest[row["target"]] = row
-        print(markdown([latest[k] for k in sorted(latest)]))
+            rows = [dict(zip(COLUMNS, line.split("\t")))
+                    for line in RESULTS.read_text().splitlines()[1:] if line.strip()]
+        print(markdown(rows))
         return 0
 
     bindir = Path(opts.build) / "tests" / "fuzz"

@@ -473,8 +473,41 @@ class UserMailboxes(Base):
         self.assertEqual(snapshot(self.env.var), before)
 
 
-class InterruptedRun(Base):
+class LargeFolder(Base):
+    """A folder of 400 messages (BULK_COUNT)."""
     need_bulk = True
+
+    def test_progress_bar_only_on_a_terminal(self):
+        import pty
+        inbox = self.env.maildir("bulk@example.org")
+        script = self.env.write_file("bulk.sieve", BULK_SCRIPT)
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.Popen([ARGS.sieve_filter, "--json", script, inbox],
+                                 stdout=subprocess.DEVNULL, stderr=slave, **self.env.creds)
+            os.close(slave)
+            slave = None
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the tool closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            self.assertEqual(p.wait(timeout=300), 0, shown)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertIn(b"] 100%% %d/%d messages" % (BULK_COUNT, BULK_COUNT), shown)
+        self.assertIn(b"[###############...............] 50%", shown)
+        r = self.env.filter("--json", script, inbox, stdout=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 0)
+        self.assertNotIn(b"messages\r", r.stderr)
+        self.assertNotIn(b"% ", r.stderr)
+
 
     def test_sigint_leaves_every_message_handled_or_untouched(self):
         inbox = self.env.maildir("bulk@example.org")

@@ -272,6 +272,45 @@ class LmtpTests(unittest.TestCase):
         self.assertEqual(len(self.env.messages("alice@example.org")), 20)
 
 
+class DuplicateTests(unittest.TestCase):
+    """RFC 7352 across concurrent deliveries: copies of one message that
+    arrive at once on separate connections are told apart atomically."""
+
+    def setUp(self):
+        self.env = Env()
+        self.env.add_user("erin@example.org",
+                          'require ["duplicate", "fileinto"];\n'
+                          'if duplicate { fileinto "Dups"; }\n')
+        self.env.start()
+
+    def tearDown(self):
+        self.env.cleanup()
+
+    def deliver(self, msg):
+        c = Lmtp(self.env.port)
+        c.cmd("LHLO c")
+        c.cmd("MAIL FROM:<sender@example.net>")
+        c.cmd("RCPT TO:<erin@example.org>")
+        c.cmd("DATA")
+        c.send(dotstuff(msg) + b".\r\n")
+        r = c.reply()
+        c.cmd("QUIT")
+        return r
+
+    def test_concurrent_copies_one_is_first_the_others_are_duplicates(self):
+        msg = b"From: sender@example.net\r\nSubject: d\r\nMessage-ID: <dup1@x>\r\n\r\nhi\r\n"
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(code(self.deliver(msg))))
+                   for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(results, ["250 2.0.0"] * 6)
+        self.assertEqual(len(self.env.messages("erin@example.org")), 1, self.env.logtext()[-3000:])
+        self.assertEqual(len(self.env.messages("erin@example.org", ".Dups")), 5)
+
+
 class SubmissionTests(unittest.TestCase):
     """redirect and vacation mail captured by an aiosmtpd sink."""
 

@@ -65,8 +65,9 @@ class AgentTest : public ::testing::Test {
     std::ofstream(root / "passwd")
         << "alice@example.org:{PLAIN}pw::::::\nbob:{PLAIN}pw::::" + (root / "bobhome").string() +
                "::\n";
-    options.data_dir = root;
+    options.paths.data_dir = root;
     users = std::make_unique<store::UserDb>(root / "passwd");
+    source = std::make_unique<store::PasswdUserSource>(*users);
   }
   void TearDown() override { fs::remove_all(root); }
   void script(const std::string& user_home, const std::string& text) {
@@ -87,7 +88,7 @@ class AgentTest : public ::testing::Test {
   }
   DeliveryAgent& agent() {
     if (!agent_) {
-      agent_ = std::make_unique<DeliveryAgent>(options, *users, cache, sender, registry, settings,
+      agent_ = std::make_unique<DeliveryAgent>(options, *source, cache, sender, registry, settings,
                                                [this](std::string_view l) { log.emplace_back(l); });
       agent_->set_notify_methods(&notify_methods);
     }
@@ -96,6 +97,7 @@ class AgentTest : public ::testing::Test {
   fs::path root;
   AgentOptions options;
   std::unique_ptr<store::UserDb> users;
+  std::unique_ptr<store::PasswdUserSource> source;
   interp::Registry registry;
   interp::EngineSettings settings;
   store::ScriptCache cache{registry, settings};
@@ -443,7 +445,7 @@ TEST_F(AgentTest, NotificationsAndVacationGoToTheOutboxNotTheNetwork) {
 }
 
 TEST_F(AgentTest, QuotaGateRefusesAndAnnouncesBothWays) {
-  options.quota_storage = 200;
+  options.paths.quota_storage = 200;
   RecordingObserver observer;
   agent().set_observer(&observer);
   const std::string big = "Subject: big\n\n" + std::string(300, 'x') + "\n";
@@ -467,7 +469,7 @@ TEST_F(AgentTest, QuotaGateRefusesAndAnnouncesBothWays) {
 // Issue 15.5: the quota marker is written without following a symlink the
 // user planted in the home, and what a delivery creates is private.
 TEST_F(AgentTest, QuotaMarkerDoesNotFollowAPlantedSymlink) {
-  options.quota_storage = 200;
+  options.paths.quota_storage = 200;
   const fs::path home = root / "home" / "alice@example.org";
   fs::create_directories(home);
   const fs::path victim = root / "victim";

@@ -124,3 +124,34 @@ TEST(EngineConfig, BadExtListsNameTheLocation) {
 
 }  // namespace
 }  // namespace zest::config
+
+namespace zest::config {
+namespace {
+
+// Issue 17.6: Pigeonhole's sieve_extensions "+ext -ext" form.
+TEST(EngineConfig, SieveExtensionsInPigeonholeForm) {
+  auto s = parse_engine_settings("[sieve]\nsieve_extensions = \"-vacation -fileinto\"\n", "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_FALSE(s->extension_enabled("vacation"));
+  EXPECT_FALSE(s->extension_enabled("fileinto"));
+  EXPECT_TRUE(s->extension_enabled("envelope"));
+  s = parse_engine_settings(
+      "[sieve]\nextensions = [\"fileinto\"]\nsieve_extensions = \"+envelope -fileinto\"\n",
+      "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_TRUE(s->extension_enabled("envelope"));
+  EXPECT_FALSE(s->extension_enabled("fileinto"));
+  EXPECT_FALSE(s->extension_enabled("vacation"));
+  s = parse_engine_settings("[sieve]\nsieve_extensions = \"fileinto envelope\"\n", "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_TRUE(s->extension_enabled("fileinto"));
+  EXPECT_FALSE(s->extension_enabled("vacation"));
+  const auto bad = parse_engine_settings("[sieve]\nsieve_extensions = \"+nosuch\"\n", "z.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("z.toml:2:"), std::string::npos) << bad.error();
+  EXPECT_NE(bad.error().find("nosuch"), std::string::npos) << bad.error();
+  EXPECT_FALSE(parse_engine_settings("[sieve]\nsieve_extensions = [\"x\"]\n", "z.toml"));
+}
+
+}  // namespace
+}  // namespace zest::config
