@@ -9,6 +9,9 @@ set -euo pipefail
 packages=(
   # reference implementation: Pigeonhole 0.5.19 (sieve-test) on Dovecot 2.3
   dovecot-core dovecot-sieve
+  # `protocols = ... sieve` in a configuration doveconf checks
+  # (tests/integration/migrate: doveconf -n on Pigeonhole configurations)
+  dovecot-managesieved
   # test drivers (tests/differential/run.py, tests/integration)
   python3
   # zestd integration tests: LMTP client, SMTP sink, IMAP read-back

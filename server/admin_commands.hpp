@@ -44,4 +44,9 @@ int auth_test(const config::ServerConfig& cfg, const std::string& user, bool jso
 // `zest user show USER`.
 int user_show(const config::ServerConfig& cfg, const std::string& user, bool json);
 
+// `zest migrate-config [FILE]`: a Dovecot configuration (the files, or
+// `doveconf -n` output; "-" or empty: standard input) printed as zest TOML.
+// Needs no zest configuration.
+int migrate_config(const std::string& file);
+
 }  // namespace zest::server::admin

@@ -17,10 +17,12 @@ namespace zest::server::admin {
 inline constexpr int kOk = 0;
 inline constexpr int kFailed = 1;     // auth test: wrong password
 inline constexpr int kUsage = 64;     // bad arguments or script name
-inline constexpr int kDataErr = 65;   // the script does not compile, or is empty
-inline constexpr int kNoInput = 66;   // the script file cannot be read
+inline constexpr int kDataErr = 65;   // the script does not compile, or is empty; a
+                                      // syntax error in the Dovecot configuration
+inline constexpr int kNoInput = 66;   // the script file (or a Dovecot file) cannot be read
 inline constexpr int kNoUser = 67;    // no such user
 inline constexpr int kNotFound = 68;  // no such script (doveadm's "not found")
+inline constexpr int kSoftware = 70;  // migrate-config: an internal error
 inline constexpr int kRefused = 73;   // name exists, script active, quota
 inline constexpr int kTempFail = 75;  // I/O or lookup failure: try again
 inline constexpr int kNoPerm = 77;    // cannot switch to the service user

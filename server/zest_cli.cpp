@@ -284,12 +284,23 @@ int main(int argc, char** argv) {
   ev_retry->add_flag("--all-dead", ev_all, "every dead delivery");
   ev_retry->add_option("--sink", ev_sink, "only this sink");
 
+  auto* migrate = app.add_subcommand(
+      "migrate-config",
+      "print the zest configuration (TOML) equivalent to a Dovecot/Pigeonhole one, with a "
+      "comment for each setting it could not map (docs/migrating-from-pigeonhole.md)");
+  std::string migrate_file;
+  migrate->add_option("FILE", migrate_file,
+                      "dovecot.conf (its !include files are read too) or the output of "
+                      "`doveconf -n`; default or \"-\": standard input");
+
   app.footer(admin::exit_codes_help());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExUsage;
   }
+  // Needs no zest configuration, and reads /etc/dovecot as whoever runs it.
+  if (migrate->parsed()) return admin::migrate_config(migrate_file);
   auto loaded = config_path.empty() ? Result<config::ServerConfig>(config::default_server_config())
                                     : config::load_server_config(config_path);
   if (!loaded) {
