@@ -223,8 +223,8 @@ driver = pgsql
 connect = host=127.0.0.1 dbname=mail user=dovecot password=secret
 default_pass_scheme = SHA512-CRYPT
 password_query = SELECT userid AS user, password \\
-  FROM users WHERE userid = '%%u'
-user_query = SELECT home FROM users WHERE userid = '%%u'
+  FROM users WHERE userid = '%u'
+user_query = SELECT home FROM users WHERE userid = '%u'
 iterate_query = SELECT userid AS user FROM users
 """)
         self.write("conf.d/10-master.conf", """service lmtp {
