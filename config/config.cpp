@@ -9,8 +9,10 @@
 #include "config/config_file.hpp"
 #include "interp/cpu_budget.hpp"
 #include "interp/ext/extprograms.hpp"
+#include "interp/ext_list_name.hpp"
 #include "interp/memory_budget.hpp"
 #include "interp/registry.hpp"
+#include "transport/ext_lists.hpp"
 
 namespace zest::config {
 namespace {
@@ -28,6 +30,64 @@ std::optional<interp::ProgramKind> program_kind_of_key(std::string_view key) {
       return kind;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+namespace {
+
+// [sieve.lists]: one sub-table per RFC 6134 list, named by its URI (or the
+// ":addrbook:NAME" shorthand), with one source: file = PATH (one entry per
+// line), dovecot_dict = PATH (Pigeonhole's file dict), redis = URL with
+// key = SET; an empty table is an empty list. See docs/configuration.md.
+Result<std::map<std::string, std::string, std::less<>>> parse_ext_lists(
+    const toml::node& node, std::string_view source_name) {
+  using R = Result<std::map<std::string, std::string, std::less<>>>;
+  auto fail = [&](const toml::node& at, const std::string& what) {
+    return R::failure(toml_position(at.source(), source_name) + ": error: [sieve.lists] " + what);
+  };
+  const toml::table* t = node.as_table();
+  if (!t) return fail(node, "must be a table of lists");
+  std::map<std::string, std::string, std::less<>> out;
+  for (const auto& [key, entry] : *t) {
+    const std::string name(key.str());
+    auto n = interp::normalize_ext_list_name(name);
+    if (!n) return fail(entry, "'" + name + "' is not a valid list name: " + n.error());
+    if (out.count(*n)) return fail(entry, "'" + name + "' is defined twice");
+    const toml::table* e = entry.as_table();
+    if (!e)
+      return fail(entry, "'" + name + "' must be a table (file, dovecot_dict or redis + key)");
+    std::string source;
+    int sources = 0;
+    for (const auto& [field, value] : *e) {
+      const std::string f(field.str());
+      const auto str = value.value<std::string>();
+      if (!str || str->empty())
+        return fail(value, "'" + name + "'." + f + " must be a non-empty string");
+      if (f == "file" || f == "dovecot_dict") {
+        source = (f == "file" ? "file:" : "dict:") + *str;
+        ++sources;
+      } else if (f == "redis") {
+        ++sources;
+      } else if (f != "key") {
+        return fail(value,
+                    "'" + name + "': unknown field '" + f + "' (file, dovecot_dict, redis, key)");
+      }
+    }
+    if (sources > 1) return fail(entry, "'" + name + "' has more than one source");
+    const auto redis = (*e)["redis"].value<std::string>();
+    const auto rkey = (*e)["key"].value<std::string>();
+    if (redis) {
+      if (!rkey) return fail(entry, "'" + name + "': a redis list needs key = \"SET\"");
+      source = "redis:" + *redis + "#" + *rkey;
+    } else if (rkey) {
+      return fail(entry, "'" + name + "': key is only for redis lists");
+    }
+    if (auto c = transport::check_ext_list_source(source); !c)
+      return fail(entry, "'" + name + "': " + c.error());
+    out[std::move(*n)] = std::move(source);
+  }
+  return out;
 }
 
 }  // namespace
@@ -119,6 +179,11 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
                     std::end(kLevels))
         return bad("one of \"none\", \"actions\", \"commands\", \"tests\", \"matching\"");
       s.values[k] = base::to_lower(*v);
+    } else if (k == "lists") {
+      if (auto lists = parse_ext_lists(node, source_name); !lists)
+        return R::failure(lists.error());
+      else
+        s.ext_lists = std::move(*lists);
     } else if (k == "trace_dir" && !node.value<std::string>()) {
       return bad("a directory path (a string)");
     } else if (const auto kind = program_kind_of_key(k)) {

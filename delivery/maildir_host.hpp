@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include "interp/host.hpp"
 #include "interp/settings.hpp"
 #include "store/script_cache.hpp"
+#include "transport/ext_lists.hpp"
 
 namespace zest::delivery {
 
@@ -33,7 +35,11 @@ class MaildirHost final : public interp::Host {
   // `log` receives "event=script-log message=…" lines.
   MaildirHost(const store::SieveHome& home, MaildirHostOptions options,
               std::function<void(std::string_view)> log)
-      : home_(home), maildir_(home.maildir()), o_(std::move(options)), log_(std::move(log)) {}
+      : home_(home),
+        maildir_(home.maildir()),
+        o_(std::move(options)),
+        log_(std::move(log)),
+        lists_(o_.settings ? o_.settings->ext_lists : transport::ExtListSources{}) {}
   // Ids the duplicate test claimed and nobody marked are released, so the
   // client's retry is not taken for a duplicate.
   ~MaildirHost() override;
@@ -51,6 +57,12 @@ class MaildirHost final : public interp::Host {
   void settle_claims(std::span<const interp::DuplicateMark> marked);
   std::optional<std::string> include_source(std::string_view name, bool global) override;
   void log(interp::LogLevel level, std::string_view message) override;
+  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
+    return lists_.contains(list, value);
+  }
+  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
+    return lists_.members(list);
+  }
   interp::ProgramResult run_external(const interp::ProgramCall& call) override;
 
  private:
@@ -59,6 +71,7 @@ class MaildirHost final : public interp::Host {
   MaildirHostOptions o_;
   std::function<void(std::string_view)> log_;
   std::vector<std::string> claims_;
+  transport::ExtLists lists_;
 };
 
 }  // namespace zest::delivery

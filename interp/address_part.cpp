@@ -45,28 +45,15 @@ std::optional<std::string> address_part(AddressPart part, const mail::MailAddres
 }
 
 bool is_address_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 22> kHeaders = {"from",
-                                                                "to",
-                                                                "cc",
-                                                                "bcc",
-                                                                "sender",
-                                                                "resent-from",
-                                                                "resent-to",
-                                                                "resent-cc",
-                                                                "resent-bcc",
-                                                                "resent-sender",
-                                                                "reply-to",
-                                                                "resent-reply-to",
-                                                                "errors-to",
-                                                                "delivered-to",
-                                                                "x-original-to",
-                                                                "return-receipt-to",
-                                                                "disposition-notification-to",
-                                                                "envelope-to",
-                                                                "x-envelope-to",
-                                                                "return-path",
-                                                                "mail-followup-to",
-                                                                "mail-reply-to"};
+  static constexpr std::array<std::string_view, 36> kHeaders = {
+      "from", "to", "cc", "bcc", "sender", "resent-from", "resent-to", "resent-cc", "resent-bcc",
+      "resent-sender", "reply-to", "resent-reply-to", "errors-to", "delivered-to", "x-original-to",
+      "return-receipt-to", "disposition-notification-to", "envelope-to", "x-envelope-to",
+      "return-path", "mail-followup-to", "mail-reply-to",
+      // The rest of Pigeonhole 2.4's list (RFC 2076 and undocumented ones).
+      "for-approval", "for-handling", "for-comment", "apparently-to", "x-admin", "read-receipt-to",
+      "x-confirm-reading-to", "return-receipt-requested", "registered-mail-reply-requested-by",
+      "abuse-reports-to", "x-complaints-to", "x-report-abuse-to", "x-beenthere", "x-original-from"};
   for (auto h : kHeaders)
     if (base::iequals(h, name)) return true;
   return false;

@@ -230,9 +230,9 @@ bool Checker::check_positionals(CallState& st) {
         spec->optional_trailing > 0
             ? std::to_string(want - spec->optional_trailing) + " to " + std::to_string(want)
             : std::to_string(want);
-    ctx_.error(st.node.loc, st.what + " requires " + wanted +
-                                " positional argument(s), but " + std::to_string(given) +
-                                (given == 1 ? " is" : " are") + " specified");
+    ctx_.error(st.node.loc, st.what + " requires " + wanted + " positional argument(s), but " +
+                                std::to_string(given) + (given == 1 ? " is" : " are") +
+                                " specified");
     st.ok = false;
     return true;
   }
@@ -352,14 +352,24 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
     }
     return true;
   }
-  ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
-                          " (reported only once at first occurrence)");
+  // As the message says (and Pigeonhole does): once per command and tag;
+  // later occurrences still fail the command, silently.
+  if (unknown_tags_
+          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" + tag.name)
+          .second)
+    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
+                            " (reported only once at first occurrence)");
   return false;
 }
 
 void Checker::check_comparator(CheckedCall& call, const std::string& what) {
   const CheckedArg* c = call.find(kSlotComparator);
   if (!c) return;
+  if (const CheckedArg* m = call.find(kSlotMatchType);
+      m && static_cast<MatchType>(m->number) == MatchType::List) {
+    ctx_.error(c->loc, "the :list match type does not allow a comparator (" + what + ")");
+    return;
+  }
   const std::string& name = c->str();
   const Comparator* cmp = reg().comparator(name);
   const std::string_view cap = reg().comparator_capability(name);

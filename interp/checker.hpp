@@ -183,6 +183,7 @@ class Checker {
 
   CheckContext ctx_;
   std::set<std::string> reported_unknown_;
+  std::set<std::string> unknown_tags_;  // "test hasflag :frop": already reported
   std::set<std::string> ever_required_;
   std::set<std::string> explicitly_required_;  // by require or ihave (ihave blocks too)
 };

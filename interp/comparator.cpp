@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "base/text.hpp"
+#include "interp/unicode_casemap.hpp"
+#include "interp/wildcard.hpp"
 
 namespace zest::interp {
 namespace {
@@ -109,6 +111,7 @@ bool contains_folded(std::string_view value, std::string_view key) {
 
 bool match_contains(const Comparator& c, std::string_view value, std::string_view key) {
   if (key.empty()) return true;
+  if (c.unicode) return unicode_casemap_contains(value, key);  // lengths change when folded
   if (key.size() > value.size()) return false;
   if (&c == &kOctet) return value.find(key) != std::string_view::npos;
   if (&c == &kCasemap) return contains_folded<fold_ascii>(value, key);
@@ -125,26 +128,20 @@ bool match_contains(const Comparator& c, std::string_view value, std::string_vie
 
 namespace {
 
-// A pattern element: a literal octet, '?' or '*'.
-struct PatternItem {
-  enum Kind : unsigned char { Literal, One, Any } kind;
-  unsigned char c;
-};
-
-std::vector<PatternItem> compile_pattern(std::string_view p) {
-  std::vector<PatternItem> out;
+std::vector<WildcardItem> compile_pattern(std::string_view p) {
+  std::vector<WildcardItem> out;
   out.reserve(p.size());
   for (std::size_t i = 0; i < p.size(); ++i) {
     const char ch = p[i];
     if (ch == '\\' && i + 1 < p.size()) {
-      out.push_back({PatternItem::Literal, static_cast<unsigned char>(p[++i])});
+      out.push_back({WildcardItem::Literal, static_cast<unsigned char>(p[++i])});
     } else if (ch == '*') {
       // Consecutive stars still each make a group (RFC 5229 §3.2), so keep them.
-      out.push_back({PatternItem::Any, 0});
+      out.push_back({WildcardItem::Any, 0});
     } else if (ch == '?') {
-      out.push_back({PatternItem::One, 0});
+      out.push_back({WildcardItem::One, 0});
     } else {
-      out.push_back({PatternItem::Literal, static_cast<unsigned char>(ch)});
+      out.push_back({WildcardItem::Literal, static_cast<unsigned char>(ch)});
     }
   }
   return out;
@@ -152,65 +149,24 @@ std::vector<PatternItem> compile_pattern(std::string_view p) {
 
 }  // namespace
 
-// Wildcard matching with backtracking to the most recent '*' only, which is
-// O(n*m) and never exponential. Each '*' first takes as little as possible,
-// giving the non-greedy groups RFC 5229 asks for.
 bool match_wildcard(const Comparator& c, std::string_view value, std::string_view pattern,
                     std::vector<std::string>* groups) {
-  const std::vector<PatternItem> pat = compile_pattern(pattern);
-  struct Capture {
-    std::size_t start = 0, len = 0;
-  };
-  std::vector<Capture> caps;
-  std::vector<std::size_t> cap_of(pat.size(), 0);
-  for (std::size_t i = 0; i < pat.size(); ++i)
-    if (pat[i].kind != PatternItem::Literal) {
-      cap_of[i] = caps.size();
-      caps.push_back({});
-    }
-
-  std::size_t p = 0, v = 0;
-  std::size_t star_p = SIZE_MAX, star_v = 0;
-  while (v < value.size()) {
-    if (p < pat.size()) {
-      const PatternItem& it = pat[p];
-      if (it.kind == PatternItem::Any) {
-        star_p = p;
-        star_v = v;
-        caps[cap_of[p]] = {v, 0};
-        ++p;
-        continue;
-      }
-      if (it.kind == PatternItem::One) {
-        caps[cap_of[p]] = {v, 1};
-        ++p;
-        ++v;
-        continue;
-      }
-      if (c.fold(static_cast<unsigned char>(value[v])) == c.fold(it.c)) {
-        ++p;
-        ++v;
-        continue;
-      }
-    }
-    if (star_p == SIZE_MAX) return false;
-    // Let the last star take one more octet and retry from after it.
-    ++star_v;
-    caps[cap_of[star_p]].len = star_v - caps[cap_of[star_p]].start;
-    p = star_p + 1;
-    v = star_v;
-  }
-  while (p < pat.size() && pat[p].kind == PatternItem::Any) {
-    caps[cap_of[p]] = {v, 0};
-    ++p;
-  }
-  if (p != pat.size()) return false;
-  if (groups) {
+  if (c.unicode) return unicode_casemap_wildcard(value, pattern, groups);
+  const std::vector<WildcardItem> pat = compile_pattern(pattern);
+  std::vector<UnitSpan> caps;
+  const bool ok = wildcard_match(
+      value.size(), pat,
+      [&](std::size_t v, std::uint32_t lit) {
+        return c.fold(static_cast<unsigned char>(value[v])) ==
+               c.fold(static_cast<unsigned char>(lit));
+      },
+      groups ? &caps : nullptr);
+  if (ok && groups) {
     groups->clear();
     groups->emplace_back(value);
-    for (const Capture& cap : caps) groups->emplace_back(value.substr(cap.start, cap.len));
+    for (const UnitSpan& cap : caps) groups->emplace_back(value.substr(cap.start, cap.len));
   }
-  return true;
+  return ok;
 }
 
 std::optional<Relation> parse_relation(std::string_view s) {

@@ -15,6 +15,8 @@ struct Comparator {
   int (*compare)(std::string_view a, std::string_view b);
   // Folding of one octet for substring and wildcard matching.
   unsigned char (*fold)(unsigned char c);
+  // Matches by character, not octet (i;unicode-casemap, interp/unicode_casemap.hpp).
+  bool unicode = false;
 };
 
 const Comparator& octet_comparator();

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
+
 namespace zest::interp {
 
 // The SMTP envelope of the message being delivered to one recipient.
@@ -77,6 +79,15 @@ class Host {
   // global) script `name`; nullopt when there is no such script.
   virtual std::optional<std::string> include_source(std::string_view /*name*/, bool /*global*/) {
     return {};
+  }
+  // RFC 6134 external lists (the extlists extension). `list` is a name that
+  // EngineSettings::ext_lists defines (normalized, see interp/ext_list_name.hpp).
+  // A failure is a lookup that could not be done (file unreadable, Redis down).
+  virtual Result<bool> ext_list_contains(std::string_view /*list*/, std::string_view /*value*/) {
+    return false;
+  }
+  virtual Result<std::vector<std::string>> ext_list_members(std::string_view /*list*/) {
+    return std::vector<std::string>{};
   }
   // vnd.dovecot.filter and vnd.dovecot.execute run their program while the
   // script runs (vnd.dovecot.pipe runs when the result is carried out).

@@ -33,8 +33,8 @@ enum class ArgKind : std::uint8_t { None = 0, Number = 1, String = 2, StringList
 //   200-203  the tag groups, here
 //   204-205  :index, :last            interp/ext/index.hpp
 //   206      :mime                    interp/ext/mime.cpp
-//   207-211  :flags, :copy, :create,  interp/ext/action_tags.hpp
-//            :specialuse, :mailboxid
+//   207-212  :flags, :copy, :create,  interp/ext/action_tags.hpp
+//            :specialuse, :mailboxid, :list
 using Slot = std::uint8_t;
 inline constexpr Slot kSlotComparator = 200;
 inline constexpr Slot kSlotMatchType = 201;
@@ -42,7 +42,7 @@ inline constexpr Slot kSlotAddressPart = 202;
 inline constexpr Slot kSlotRelation = 203;  // the operator string of :count/:value
 
 // Fixed ids of the members of the shared tag groups (part of the binary format).
-enum class MatchType : std::uint8_t { Is = 0, Contains, Matches, Count, Value, Regex };
+enum class MatchType : std::uint8_t { Is = 0, Contains, Matches, Count, Value, Regex, List };
 enum class AddressPart : std::uint8_t { All = 0, LocalPart, Domain, User, Detail };
 
 // What a positional argument must be. StringList accepts a single string.
@@ -157,6 +157,9 @@ class Registry {
   const std::vector<ExtensionSpec>& extensions() const { return extensions_; }
   void set_regex_matcher(MatchHook hook) { regex_ = std::move(hook); }
   const MatchHook& regex_matcher() const { return regex_; }
+  // :list (extlists): the keys name external lists.
+  void set_list_matcher(MatchHook hook) { list_ = std::move(hook); }
+  const MatchHook& list_matcher() const { return list_; }
   void set_expander(ExpandHook hook) { expander_ = std::move(hook); }
   const ExpandHook& expander() const { return expander_; }
   void set_template_check(TemplateCheckHook hook) { template_check_ = std::move(hook); }
@@ -191,6 +194,7 @@ class Registry {
   };
   std::vector<ComparatorEntry> comparators_;
   MatchHook regex_;
+  MatchHook list_;
   MatchKeyCheck regex_check_;
   ExpandHook expander_;
   TemplateCheckHook template_check_;

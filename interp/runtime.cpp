@@ -119,8 +119,8 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
     rel = parse_relation(raw(*r)).value_or(Relation::Eq);
 
   if (tracing(4)) {
-    static constexpr const char* kTypes[] = {":is",    ":contains", ":matches",
-                                             ":count", ":value",    ":regex"};
+    static constexpr const char* kTypes[] = {":is",    ":contains", ":matches", ":count",
+                                             ":value", ":regex",    ":list"};
     std::string line = "      starting " + std::string(kTypes[static_cast<int>(type)]);
     if (const ArgValue* r = a.find(kSlotRelation)) line += " \"" + std::string(raw(*r)) + "\"";
     trace(line + " match with '" + std::string(cmp->name) + "' comparator:");
@@ -184,6 +184,12 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
       return false;
     case MatchType::Regex: {
       const auto& hook = registry_->regex_matcher();
+      if (!hook) return false;
+      const std::vector<std::string> v(values.begin(), values.end()), k(keys.begin(), keys.end());
+      return hook(*this, *cmp, v, k);
+    }
+    case MatchType::List: {
+      const auto& hook = registry_->list_matcher();
       if (!hook) return false;
       const std::vector<std::string> v(values.begin(), values.end()), k(keys.begin(), keys.end());
       return hook(*this, *cmp, v, k);

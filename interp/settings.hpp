@@ -29,6 +29,10 @@ struct EngineSettings {
   // Extension settings by Pigeonhole name without prefix
   // ("spamtest_status_header", "variables_max_variable_size", ...).
   std::map<std::string, std::string, std::less<>> values;
+  // RFC 6134 external lists ([sieve.lists]): normalized list name
+  // (interp/ext_list_name.hpp) -> source ("file:PATH", "dict:PATH",
+  // "redis:URL#KEY", "" for an empty list); the host looks them up.
+  std::map<std::string, std::string, std::less<>> ext_lists;
 
   // Without an `extensions` list every extension is enabled except
   // vnd.dovecot.pipe/filter/execute, which need their program directory

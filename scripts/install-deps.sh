@@ -11,7 +11,8 @@ packages=(
   libre2-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev
   libtomlplusplus-dev libasio-dev
   libstrophe-dev  # XMPP notifications (transport/)
-  libhiredis-dev  # the Redis Streams event sink (events/)
+  libhiredis-dev  # the Redis Streams event sink (events/), Redis-backed extlists lists
+  libicu-dev  # the i;unicode-casemap comparator (RFC 5051: titlecase + NFKD, interp/)
   libcrypt-dev libargon2-dev
   libgsasl-dev  # ManageSieve SASL (PLAIN, SCRAM-SHA-1/-256)
   libpq-dev  # PostgreSQL user databases (userdb/)

@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   store::Maildir maildir(opts.root);
-  tools::ToolHost host(&maildir, "sieve-filter");
+  tools::ToolHost host(&maildir, "sieve-filter", settings.ext_lists);
 
   sigset_t stop_set;
   sigemptyset(&stop_set);

@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
 
   std::optional<store::Maildir> maildir;
   if (!maildir_path.empty()) maildir.emplace(maildir_path);
-  tools::ToolHost host(maildir ? &*maildir : nullptr, "sieve-test");
+  tools::ToolHost host(maildir ? &*maildir : nullptr, "sieve-test", settings.ext_lists);
 
   std::ofstream trace_out;
   std::optional<StreamTrace> trace;

@@ -1,6 +1,7 @@
 // What sieve-test and sieve-filter share about the world a script runs in:
-// a host that answers from a Maildir (mailboxexists) and fixed environment
-// items, and the envelope addresses a message's header suggests.
+// a host that answers from a Maildir (mailboxexists), fixed environment
+// items and the [sieve.lists] of -c (extlists), and the envelope addresses a message's header
+// suggests.
 #pragma once
 
 #include <initializer_list>
@@ -11,21 +12,29 @@
 #include "interp/host.hpp"
 #include "mail/message.hpp"
 #include "store/maildir.hpp"
+#include "transport/ext_lists.hpp"
 
 namespace zest::tools {
 
 class ToolHost : public interp::Host {
  public:
   // `program` prefixes the log lines on standard error ("sieve-test: ").
-  ToolHost(const store::Maildir* maildir, std::string program)
-      : maildir_(maildir), program_(std::move(program)) {}
+  ToolHost(const store::Maildir* maildir, std::string program, transport::ExtListSources lists = {})
+      : maildir_(maildir), program_(std::move(program)), lists_(std::move(lists)) {}
   bool mailbox_exists(std::string_view mailbox) override;
   std::optional<std::string> environment(std::string_view name) override;
   void log(interp::LogLevel level, std::string_view message) override;
+  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
+    return lists_.contains(list, value);
+  }
+  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
+    return lists_.members(list);
+  }
 
  private:
   const store::Maildir* maildir_;
   std::string program_;
+  transport::ExtLists lists_;
 };
 
 // The first address of the first of `names` that has one, else `fallback`.

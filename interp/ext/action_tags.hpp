@@ -19,6 +19,7 @@ inline constexpr Slot kSlotCopy = 208;        // :copy (copy) on fileinto, redir
 inline constexpr Slot kSlotCreate = 209;      // :create (mailbox) on fileinto, :fcc
 inline constexpr Slot kSlotSpecialUse = 210;  // :specialuse (special-use) on fileinto, :fcc
 inline constexpr Slot kSlotMailboxId = 211;   // :mailboxid (mailboxid, RFC 9042) on fileinto, :fcc
+inline constexpr Slot kSlotList = 212;        // :list (extlists, RFC 6134) on redirect
 
 // The flags a command is about to store, split at spaces: invalid ones
 // (valid_flag) are left out with a warning, as Pigeonhole does.

@@ -8,6 +8,7 @@
 #include "interp/checker.hpp"
 #include "interp/ext/action_tags.hpp"
 #include "interp/ext/index.hpp"
+#include "interp/ext/redirect_target.hpp"
 #include "interp/registry.hpp"
 #include "interp/runtime.hpp"
 #include "mail/address.hpp"
@@ -47,16 +48,6 @@ std::vector<std::string> header_values(Runtime& rt, const Args& a,
   return values;
 }
 
-// A redirect address is an addr-spec or a single name-addr
-// ("Name <a@b>"), as Pigeonhole accepts; returns the bare address.
-std::optional<std::string> redirect_target(std::string_view s) {
-  if (auto a = mail::parse_addr_spec(s, true)) return mail::to_string(*a);
-  const auto list = mail::parse_address_list(s);
-  if (list.has_invalid || list.addresses.size() != 1 || list.addresses[0].domain.empty())
-    return std::nullopt;
-  return mail::to_string(list.addresses[0]);
-}
-
 void keep(Runtime& rt, const Args& a) {
   std::vector<std::string> flags = rt.internal_flags();
   if (const ArgValue* f = a.find(kSlotFlags)) flags = rt.strings(*f);
@@ -64,6 +55,14 @@ void keep(Runtime& rt, const Args& a) {
 }
 
 }  // namespace
+
+std::optional<std::string> redirect_target(std::string_view s) {
+  if (auto a = mail::parse_addr_spec(s, true)) return mail::to_string(*a);
+  const auto list = mail::parse_address_list(s);
+  if (list.has_invalid || list.addresses.size() != 1 || list.addresses[0].domain.empty())
+    return std::nullopt;
+  return mail::to_string(list.addresses[0]);
+}
 
 void register_core(Registry& r) {
   for (auto [name, id] :

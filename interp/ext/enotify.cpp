@@ -61,7 +61,18 @@ bool uses_match_variables(std::string_view s) {
   return false;
 }
 
+// [notify] max_per_run (Pigeonhole's sieve_notify_max_notifications); 0
+// prohibits notify.
+std::size_t max_notifications(const EngineSettings& s) {
+  const std::string v = s.value("notify_max_per_run");
+  return v.empty() ? 10 : static_cast<std::size_t>(std::strtoull(v.c_str(), nullptr, 10));
+}
+
+constexpr std::string_view kProhibited = "local policy prohibits the use of a notify action";
+
 void check_notify(CheckContext& ctx, CheckedCall& call) {
+  if (max_notifications(ctx.settings()) == 0)
+    ctx.error(call.loc, "notify command: " + std::string(kProhibited));
   const auto reg = engine_methods(ctx.settings());
   if (const CheckedArg* imp = call.find(kImportance);
       imp && imp->constant() && !valid_importance(imp->str()))
@@ -117,15 +128,12 @@ void run_notify(Runtime& rt, const Args& a) {
   }
   n.message = rt.string(a, kMessage);
   n.fcc = fcc::read(rt, a);
-  // [notify] max_per_run; 0 prohibits notify.
-  std::size_t limit = 10;
-  if (const std::string v = rt.settings().value("notify_max_per_run"); !v.empty())
-    limit = static_cast<std::size_t>(std::strtoull(v.c_str(), nullptr, 10));
+  const std::size_t limit = max_notifications(rt.settings());
   std::size_t count = 0;
   for (const auto& act : rt.actions().actions())
     if (std::holds_alternative<NotifyAction>(act)) ++count;
   if (count >= limit)
-    return rt.fail(limit == 0 ? std::string("notify action: notifications are not permitted")
+    return rt.fail(limit == 0 ? "notify action: " + std::string(kProhibited)
                               : "number of notify actions exceeds policy limit (" +
                                     std::to_string(limit) + ")");
   rt.check(rt.actions().notify(std::move(n)));

@@ -27,7 +27,7 @@ RE2::Options options_for(const Comparator& cmp) {
   o.set_posix_syntax(true);
   o.set_longest_match(true);
   o.set_log_errors(false);
-  o.set_case_sensitive(cmp.name != "i;ascii-casemap");
+  o.set_case_sensitive(cmp.name != "i;ascii-casemap" && !cmp.unicode);  // RE2 folds Unicode case
   o.set_max_mem(8 << 20);
   return o;
 }

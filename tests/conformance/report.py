@@ -3,9 +3,10 @@
 
 usage: report.py [--binary PATH] [--suite DIR] [-j N] [--timeout S] [-v] BUILD_DIR
 
-Runs every file of the suite's `make check` set (132 normal + 4 with -F) and
-the 10 extprograms files of `make test-plugins`
-through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
+Runs every file of the suite's `make check` set (132 normal + 4 with -F),
+the 10 extprograms files of `make test-plugins`, then the 8 files Pigeonhole
+added after 0.5.19 (rows "2.4-new/...", from ZEST_CONFORMANCE_NEW_DIR, listed
+in pigeonhole-2.4-new.tsv), through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
 parses the per-test "NN: Test 'name' SUCCEEDED|FAILED" lines and prints one
 row per directory (top-level files as "."): files passed/total and tests
 passed/total, then TOTAL. Test totals come from the manifest (live top-level
@@ -48,7 +49,8 @@ def main() -> int:
         print(f"warning: {e}", file=sys.stderr)
         expected = {}
 
-    files = lib.read_manifest(suite)
+    new_suite = lib.new_suite_from_build(build, suite)
+    files = lib.read_all(suite, new_suite)
     results = lib.run_all(binary, suite, files, args.jobs, args.timeout)
 
     rows: "OrderedDict[str, list[int]]" = OrderedDict()
@@ -65,7 +67,7 @@ def main() -> int:
 
     width = max([len(d) for d in rows] + [len("directory")])
     head = f"{'directory'.ljust(width)}  {'files':>9}  {'':6}  {'tests':>9}  {'':6}"
-    print(f"Pigeonhole conformance ({suite}, binary {binary})\n")
+    print(f"Pigeonhole conformance ({suite} + {new_suite}, binary {binary})\n")
     print(head)
     print("-" * len(head))
     for d, (fp, ft, tp, tt) in rows.items():
@@ -74,14 +76,14 @@ def main() -> int:
     fp, ft, tp, tt = total
     print(f"{'TOTAL'.ljust(width)}  {f'{fp}/{ft}':>9}  {pct(fp, ft)}  {f'{tp}/{tt}':>9}  {pct(tp, tt)}")
 
-    unexpected_fail = [r for r in results if not r.passed and r.file.path not in expected]
-    unexpected_pass = [r for r in results if r.passed and r.file.path in expected]
+    unexpected_fail = [r for r in results if not r.passed and r.file.name not in expected]
+    unexpected_pass = [r for r in results if r.passed and r.file.name in expected]
     print(f"\nCI view: {len(unexpected_fail)} unlisted file(s) failing, "
           f"{len(unexpected_pass)} listed file(s) passing (tests/conformance/expected-failures.txt)")
     for r in unexpected_fail:
-        print(f"  unlisted, fails:  {r.file.path} ({r.status})")
+        print(f"  unlisted, fails:  {r.file.name} ({r.status})")
     for r in unexpected_pass:
-        print(f"  listed, passes:   {r.file.path}")
+        print(f"  listed, passes:   {r.file.name}")
 
     if args.verbose:
         print("\nFailing files:")
@@ -90,7 +92,7 @@ def main() -> int:
                 continue
             bad = [t for t in r.test_results if t[2] == r.file.expect_fail]
             first = f"; first: {bad[0][0]}: '{bad[0][1]}' {bad[0][3]}".rstrip() if bad else ""
-            print(f"  {r.file.path}{' (-F)' if r.file.expect_fail else ''}: {r.status}, "
+            print(f"  {r.file.name}{' (-F)' if r.file.expect_fail else ''}: {r.status}, "
                   f"{r.tests_passed}/{r.tests_total} tests{first}")
     return 0
 

@@ -6,7 +6,8 @@ usage: run-one.py [-F] [--timeout S] --name REL BINARY SVTEST EXPECTED_FAILURES
   BINARY             the sieve-testsuite executable
   SVTEST             the .svtest file (run in place, from the read-only suite)
   EXPECTED_FAILURES  tests/conformance/expected-failures.txt
-  --name REL         the file's path below the suite's tests/ dir (its key in the list)
+  --name REL         the file's path below the suite's tests/ dir (its key in the list);
+                     "2.4-new/<path>" for the files Pigeonhole added after 0.5.19
   -F                 expect-failure mode (tests/failures/*.svtest)
 
 Outcome:
@@ -45,7 +46,11 @@ def main() -> int:
         print(f"error: sieve-testsuite binary not found: {binary}")
         return 1
 
-    sf = lib.SuiteFile(args.name, args.expect_fail, 0)
+    if args.name.startswith(lib.NEW_PREFIX):  # a Pigeonhole 2.4 file: overlay its helpers
+        sf = lib.SuiteFile(args.name[len(lib.NEW_PREFIX):], args.expect_fail, 0,
+                           overlay=lib.NEW_SUPPORT, prefix=lib.NEW_PREFIX)
+    else:
+        sf = lib.SuiteFile(args.name, args.expect_fail, 0)
     r = lib.run_file(binary, Path(), sf, args.timeout, svtest=Path(args.svtest))
     mode = " (-F)" if args.expect_fail else ""
     summary = f"{args.name}{mode}: {'passed' if r.passed else 'failed'} ({r.status})"

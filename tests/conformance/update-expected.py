@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Rewrite tests/conformance/expected-failures.txt from a real run.
 
-usage: update-expected.py [--binary PATH] [--suite DIR] [-j N] [--timeout S] [--dry-run] BUILD_DIR
-       update-expected.py --check [--suite DIR]
+usage: update-expected.py [--binary PATH] [--suite DIR] [--new-suite DIR] [-j N] [--timeout S]
+                          [--dry-run] BUILD_DIR
+       update-expected.py --check [--suite DIR] [--new-suite DIR]
 
 Runs every file of the suite's `make check` set (normal and -F) through
 BUILD_DIR/tools/sieve-testsuite, then:
@@ -36,13 +37,13 @@ def entry_name(line: str) -> str | None:
     return s.partition("#")[0].strip()
 
 
-def check(suite: Path, expected_file: Path) -> int:
+def check(suite: Path, new_suite: Path, expected_file: Path) -> int:
     try:
         entries = lib.parse_expected(expected_file)
     except lib.ExpectedListError as e:
         print(f"error: {e}")
         return 1
-    run_set = {sf.path for sf in lib.read_manifest(suite)}
+    run_set = {sf.name for sf in lib.read_all(suite, new_suite)}
     stale = [p for p in entries if p not in run_set]
     for p in stale:
         print(f"error: {expected_file.name}: {p} is not a file the suite runs "
@@ -56,6 +57,7 @@ def main() -> int:
     ap.add_argument("build_dir", nargs="?")
     ap.add_argument("--binary", help="sieve-testsuite (default BUILD_DIR/tools/sieve-testsuite)")
     ap.add_argument("--suite", help="suite dir (default: ZEST_CONFORMANCE_DIR of the build)")
+    ap.add_argument("--new-suite", help="dir of the 2.4-new files (default: ZEST_CONFORMANCE_NEW_DIR)")
     ap.add_argument("--expected", default=str(lib.EXPECTED_FILE))
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=lib.DEFAULT_TIMEOUT)
@@ -67,7 +69,10 @@ def main() -> int:
     if args.check:
         suite = Path(args.suite) if args.suite else (
             lib.suite_from_build(Path(args.build_dir)) if args.build_dir else lib.DEFAULT_SUITE)
-        return check(suite, expected_file)
+        new_suite = Path(args.new_suite) if args.new_suite else (
+            lib.new_suite_from_build(Path(args.build_dir), suite) if args.build_dir
+            else lib.new_suite_for(suite))
+        return check(suite, new_suite, expected_file)
     if not args.build_dir:
         ap.error("BUILD_DIR is required")
 
@@ -83,9 +88,10 @@ def main() -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    files = lib.read_manifest(suite)
+    new_suite = Path(args.new_suite) if args.new_suite else lib.new_suite_from_build(build, suite)
+    files = lib.read_all(suite, new_suite)
     results = lib.run_all(binary, suite, files, args.jobs, args.timeout)
-    failing = [r.file.path for r in results if not r.passed]
+    failing = [r.file.name for r in results if not r.passed]
     failing_set = set(failing)
 
     lines = expected_file.read_text(encoding="utf-8").splitlines(keepends=True) if expected_file.exists() else []
@@ -97,7 +103,7 @@ def main() -> int:
             out.append(line if line.endswith("\n") else line + "\n")
         elif name in failing_set:
             out.append(format_entry(name, old[name], width))
-        elif name in {sf.path for sf in files}:
+        elif name in {sf.name for sf in files}:
             removed.append(name)
         else:
             dropped.append(name)

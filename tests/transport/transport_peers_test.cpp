@@ -3,7 +3,9 @@
 // each peer received as JSON files): SMTP submission to aiosmtpd, signed
 // webhooks over HTTP and HTTPS with the SSRF guard, XMPP to Prosody, Redis.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cstdlib>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "transport/curl.hpp"
+#include "transport/ext_lists.hpp"
 #include "transport/http_client.hpp"
 #include "transport/notify_transport.hpp"
 #include "transport/redis_client.hpp"
@@ -616,6 +619,46 @@ TEST(Redis, ErrorsAreValues) {
   auto refused = d.connect();
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().rfind("redis 127.0.0.1:1: ", 0), 0u) << refused.error();
+}
+
+// RFC 6134 lists backed by a Redis set ([sieve.lists."..."] redis + key).
+TEST(Redis, ExtListIsASet) {
+  NEED_PEERS();
+  RedisClient admin(redis_endpoint(), 5);
+  ASSERT_TRUE(admin.connect());
+  ASSERT_TRUE(admin.command({"DEL", "zest:peers:friends"}));
+  auto added = admin.command({"SADD", "zest:peers:friends", "alice@example.com", "bob@example.com",
+                              "\xc3\xa9@example.com"});
+  ASSERT_TRUE(added) << added.error();
+  const std::string url =
+      "redis://:" + env("ZEST_REDIS_PASSWORD") + "@127.0.0.1:" + env("ZEST_REDIS_PORT") + "/3";
+  ASSERT_TRUE(check_ext_list_source("redis:" + url + "#zest:peers:friends"));
+  ExtLists lists(
+      {{"urn:ietf:params:sieve:addrbook:friends", "redis:" + url + "#zest:peers:friends"},
+       {"tag:example.com,2026:down", "redis:redis://127.0.0.1:1/0#k"}},
+      2);
+  const std::string friends = "urn:ietf:params:sieve:addrbook:friends";
+  auto yes = lists.contains(friends, "bob@example.com");
+  ASSERT_TRUE(yes) << yes.error();
+  EXPECT_TRUE(*yes);
+  auto no = lists.contains(friends, "BOB@example.com");  // exact, as Pigeonhole
+  ASSERT_TRUE(no) << no.error();
+  EXPECT_FALSE(*no);
+  EXPECT_TRUE(*lists.contains(friends, "\xc3\xa9@example.com"));
+  auto members = lists.members(friends);
+  ASSERT_TRUE(members) << members.error();
+  std::sort(members->begin(), members->end());
+  EXPECT_EQ(*members, (std::vector<std::string>{"alice@example.com", "bob@example.com",
+                                                "\xc3\xa9@example.com"}));
+  // Read live: a member added later is seen by the same ExtLists.
+  ASSERT_TRUE(admin.command({"SADD", "zest:peers:friends", "carol@example.com"}));
+  EXPECT_TRUE(*lists.contains(friends, "carol@example.com"));
+  // A server that is down is an error value, not "not a member".
+  auto down = lists.contains("tag:example.com,2026:down", "x");
+  ASSERT_FALSE(down);
+  EXPECT_NE(down.error().find("127.0.0.1:1"), std::string::npos) << down.error();
+  ASSERT_FALSE(lists.members("tag:example.com,2026:down"));
+  ASSERT_FALSE(check_ext_list_source("redis:redis://127.0.0.1:1/0"));  // no #KEY
 }
 
 }  // namespace

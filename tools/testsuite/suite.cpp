@@ -20,6 +20,7 @@
 #include "interp/comparator.hpp"
 #include "interp/compiler.hpp"
 #include "interp/ext/index.hpp"
+#include "interp/ext_list_name.hpp"
 #include "interp/vm.hpp"
 #include "mail/address.hpp"
 #include "mail/message.hpp"
@@ -173,6 +174,29 @@ std::string Suite::resolve(std::string_view relative) const {
   return dir_ + std::string(relative);
 }
 
+namespace {
+
+// Pigeonhole 2.4 configures extlists as a filter array: "sieve_extlists_list"
+// names the lists, and "sieve_extlists_list/<name>/dict/file/path" gives a
+// list its file dict (a list without one is empty). zest's equivalent is
+// [sieve.lists] with { dovecot_dict = PATH }.
+std::map<std::string, std::string, std::less<>> ext_lists_from_overlay(
+    const std::map<std::string, std::string, std::less<>>& overlay) {
+  std::map<std::string, std::string, std::less<>> lists;
+  const auto names = overlay.find("sieve_extlists_list");
+  if (names == overlay.end()) return lists;
+  std::istringstream in(names->second);
+  for (std::string name; in >> name;) {
+    auto n = interp::normalize_ext_list_name(name);
+    if (!n) continue;
+    const auto path = overlay.find("sieve_extlists_list/" + name + "/dict/file/path");
+    lists[*n] = path == overlay.end() || path->second.empty() ? "" : "dict:" + path->second;
+  }
+  return lists;
+}
+
+}  // namespace
+
 void Suite::reload_settings() {
   interp::EngineSettings s;
   s.values["dir"] = dir_ + "included";
@@ -218,9 +242,15 @@ void Suite::reload_settings() {
       s.max_script_size = *size;
     else if (const auto t = interp::parse_cpu_time(value); name == "max_cpu_time" && t)
       s.max_cpu_time = *t;
+    else if (name == "notify_max_notifications")  // Pigeonhole 2.4 name
+      s.values["notify_max_per_run"] = value;
+    else if (name.starts_with("extlists_list"))  // Pigeonhole 2.4 filters, below
+      continue;
     else
       s.values[name] = value;
   }
+  s.ext_lists = ext_lists_from_overlay(overlay_);
+  lists_ = std::make_unique<transport::ExtLists>(s.ext_lists);
   settings_ = std::move(s);
   notify_methods_ = methods::standard_methods(
       methods::policy_from_settings(settings_.values, settings_.value("postmaster_address")));

@@ -18,6 +18,7 @@
 #include "interp/runtime.hpp"
 #include "interp/settings.hpp"
 #include "tools/testsuite/mail_sim.hpp"
+#include "transport/ext_lists.hpp"
 
 namespace zest::mail {
 class Message;
@@ -54,6 +55,12 @@ class Suite final : public interp::Host {
   std::optional<std::string> environment(std::string_view name) override;
   bool duplicate_exists(std::string_view id) override { return mail_.duplicate_seen(id); }
   std::optional<std::string> include_source(std::string_view name, bool global) override;
+  Result<bool> ext_list_contains(std::string_view list, std::string_view value) override {
+    return lists_->contains(list, value);
+  }
+  Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
+    return lists_->members(list);
+  }
   void log(interp::LogLevel level, std::string_view message) override;
   // extprograms: programs from `sieve_<kind>_bin_dir` as test_config_set says.
   interp::ProgramResult run_external(const interp::ProgramCall& call) override;
@@ -90,6 +97,7 @@ class Suite final : public interp::Host {
   std::map<std::string, std::string, std::less<>> overlay_;  // test_config_set
   interp::EngineSettings settings_;
   methods::MethodRegistry notify_methods_;                // of settings_, rebuilt when they are
+  std::unique_ptr<transport::ExtLists> lists_;            // of settings_.ext_lists, likewise
   std::vector<std::unique_ptr<mail::Message>> messages_;  // older ones stay alive
   interp::Envelope envelope_;
   std::unique_ptr<interp::ResultState> result_;

@@ -1,6 +1,8 @@
 // The [sieve] table of the TOML configuration (config/config.cpp).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "config/config.hpp"
 
 namespace zest::config {
@@ -71,6 +73,53 @@ TEST(EngineConfig, ExtprogramsKeys) {
   s = parse_engine_settings("[sieve]\npipe_input_eol = \"cr\"\n", "z.toml");
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().find("pipe_input_eol"), std::string::npos);
+}
+
+// [sieve.lists]: RFC 6134 lists (docs/extlists.md), keyed by normalized name.
+TEST(EngineConfig, ExtLists) {
+  auto s = parse_engine_settings(
+      "[sieve.lists.\":addrbook:Friends\"]\nfile = \"/etc/zest/friends.txt\"\n"
+      "[sieve.lists.\"tag:example.com,2026:vip\"]\n"
+      "redis = \"redis://127.0.0.1:6379/2\"\nkey = \"vip\"\n"
+      "[sieve.lists.\"urn:example:old\"]\ndovecot_dict = \"/var/lib/lists.dict\"\n"
+      "[sieve.lists.\"urn:example:empty\"]\n",
+      "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s.value().ext_lists,
+            (std::map<std::string, std::string, std::less<>>{
+                {"urn:ietf:params:sieve:addrbook:friends", "file:/etc/zest/friends.txt"},
+                {"tag:example.com,2026:vip", "redis:redis://127.0.0.1:6379/2#vip"},
+                {"urn:example:old", "dict:/var/lib/lists.dict"},
+                {"urn:example:empty", ""}}));
+}
+
+TEST(EngineConfig, BadExtListsNameTheLocation) {
+  auto error_of = [](const std::string& toml) {
+    auto s = parse_engine_settings(toml, "z.toml");
+    EXPECT_FALSE(s) << toml;
+    return s ? std::string() : s.error();
+  };
+  std::string e = error_of("[sieve.lists.\"http://x/y\"]\nfile = \"/a\"\n");
+  EXPECT_EQ(e.rfind("z.toml:", 0), 0u) << e;
+  EXPECT_NE(e.find("not a valid list name"), std::string::npos) << e;
+  e = error_of(
+      "[sieve.lists.\"urn:example:a\"]\nfile = \"/a\"\nredis = \"redis://h/0\"\nkey = \"k\"\n");
+  EXPECT_NE(e.find("more than one source"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"urn:example:a\"]\nredis = \"redis://h/0\"\n");
+  EXPECT_NE(e.find("needs key"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"urn:example:a\"]\nkey = \"k\"\n");
+  EXPECT_NE(e.find("only for redis"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"urn:example:a\"]\npath = \"/a\"\n");
+  EXPECT_EQ(e.rfind("z.toml:2:", 0), 0u) << e;
+  EXPECT_NE(e.find("unknown field 'path'"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"urn:example:a\"]\nfile = 3\n");
+  EXPECT_NE(e.find("non-empty string"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"urn:example:a\"]\nredis = \"http://h\"\nkey = \"k\"\n");
+  EXPECT_NE(e.find("urn:example:a"), std::string::npos) << e;
+  e = error_of("[sieve.lists.\"URN:example:a\"]\n[sieve.lists.\"urn:EXAMPLE:a\"]\n");
+  EXPECT_NE(e.find("defined twice"), std::string::npos) << e;
+  e = error_of("[sieve]\nlists = 3\n");
+  EXPECT_NE(e.find("table of lists"), std::string::npos) << e;
 }
 
 }  // namespace
