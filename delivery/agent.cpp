@@ -45,6 +45,11 @@ std::optional<Outcome> commit(StagedBackend& backend, DeliveryLog& log) {
     log.detail = committed.error;
     return kStorageFailure;
   }
+  if (committed.failure == StagedBackend::Failure::Busy) {
+    log.detail = committed.error;
+    return Outcome{Outcome::Kind::TempFail, 451, "4.2.0",
+                   "Mailbox locked by another process, try again later"};
+  }
   if (committed.failure == StagedBackend::Failure::Submission) {
     log.detail = committed.error;
     return Outcome{Outcome::Kind::TempFail, 451, "4.3.0", "Temporary failure forwarding message"};
@@ -119,9 +124,15 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
   factory_ = [this](const LocalUser& u,
                     transport::MailSender& s) -> std::unique_ptr<StagedBackend> {
     const store::SieveHome& home = u.where;
-    return std::make_unique<MaildirBackend>(home.maildir(), s,
-                                            store::DuplicateDb(home.duplicates_file()),
-                                            options_.autocreate, options_.hierarchy_separator);
+    store::LockSettings locks = options_.maildir_locks;
+    if (log_)
+      locks.on_stale = [this](const std::filesystem::path& lock, std::chrono::seconds age) {
+        log_("event=maildir-stale-lock " + base::log_field("lock", lock.string()) + " " +
+             base::log_field("age", std::to_string(age.count())));
+      };
+    return std::make_unique<MaildirBackend>(
+        home.maildir(), s, store::DuplicateDb(home.duplicates_file()), options_.autocreate,
+        options_.hierarchy_separator, std::move(locks));
   };
 }
 

@@ -24,8 +24,8 @@
 #include "interp/settings.hpp"
 #include "methods/method.hpp"
 #include "metrics/zest_metrics.hpp"
-#include "store/user_paths.hpp"
 #include "store/script_cache.hpp"
+#include "store/user_paths.hpp"
 #include "transport/smtp_submit.hpp"
 
 namespace zest::delivery {
@@ -45,6 +45,8 @@ struct AgentOptions {
   std::string recipient_delimiter = "+";
   std::size_t max_hops = 100;                 // Received fields before we call it a loop
   std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
+  // [maildir] lock_timeout, stale_lock_timeout, lock_method (on_stale is set by the agent).
+  store::LockSettings maildir_locks;
 };
 
 struct LocalUser {

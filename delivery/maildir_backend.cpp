@@ -116,7 +116,8 @@ StagedBackend::CommitResult MaildirBackend::commit() {
   outgoing_.clear();
   auto committed = tx_.commit();
   if (!committed) {
-    res.failure = Failure::Storage;
+    res.failure =
+        committed.error().kind == store::StoreErrorKind::Locked ? Failure::Busy : Failure::Storage;
     res.error = committed.error().message;
     tx_.rollback();
     return res;

@@ -20,7 +20,8 @@ namespace zest::delivery {
 
 class StagedBackend : public DeliveryBackend {
  public:
-  enum class Failure { None, Storage, Submission };
+  // Busy: a folder's dovecot-uidlist lock could not be had in time.
+  enum class Failure { None, Storage, Submission, Busy };
   struct CommitResult {
     Failure failure = Failure::None;
     std::string error;
@@ -48,13 +49,16 @@ class MaildirBackend final : public StagedBackend {
  public:
   // `autocreate`: fileinto creates missing folders even without :create.
   // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
+  // `locks`: the folders' dovecot-uidlist/dovecot-keywords dotlocks.
   MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender,
-                 store::DuplicateDb duplicates, bool autocreate, char separator = '/')
+                 store::DuplicateDb duplicates, bool autocreate, char separator = '/',
+                 store::LockSettings locks = {})
       : root_(std::move(maildir)),
         sender_(sender),
         duplicates_(std::move(duplicates)),
         autocreate_(autocreate),
-        separator_(separator) {}
+        separator_(separator),
+        tx_(std::move(locks)) {}
   // Claims that never became marks (a failed or abandoned delivery) are
   // released, so the client's retry may act.
   ~MaildirBackend() override;

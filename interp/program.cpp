@@ -137,8 +137,7 @@ std::string verify_call_args(const Program& p, const Instr& in, const CommandSpe
           return fmt::format("positional argument {} has the wrong kind", k);
         found = true;
       }
-    if (!found && k >= spec.optional_leading &&
-        k + spec.optional_trailing < spec.positional.size())
+    if (!found && k >= spec.optional_leading && k + spec.optional_trailing < spec.positional.size())
       return fmt::format("positional argument {} is missing", k);
   }
   for (const ArgValue& a : args) {
@@ -167,6 +166,7 @@ std::vector<std::uint8_t> serialize(const Program& p) {
   w.bytes(kMagic.data(), kMagic.size());
   w.u32(kFormatVersion);
   w.u64(opcode_hash());
+  w.str(p.source_digest);
   w.var(p.extensions.size());
   for (const auto& e : p.extensions) w.str(e);
   w.var(p.commands.size());
@@ -290,6 +290,7 @@ Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
   if (hash != opcode_hash()) return stale("binary was made for another opcode list");
 
   Program p;
+  p.source_digest = r.str();
   for (std::uint64_t i = 0, n = r.count(); i < n && r.ok(); ++i) p.extensions.push_back(r.str());
   for (std::uint64_t i = 0, n = r.count(); i < n && r.ok(); ++i) {
     CommandRef c;

@@ -34,7 +34,7 @@ inline constexpr std::size_t kOpCount = 0
 
 // The hash of the opcode list, stored in binaries to detect stale ones.
 std::uint64_t opcode_hash();
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;  // 2: source_digest
 
 struct PoolString {
   std::string text;
@@ -65,6 +65,10 @@ struct CommandRef {
 };
 
 struct Program {
+  // What the binary was compiled from (store::source_digest: SHA-256 of the
+  // script, hex), so that a cache on another node or process can tell a
+  // binary of an older version of the script; "" when not recorded.
+  std::string source_digest;
   std::vector<std::string> extensions;  // capabilities required by the script
   std::vector<CommandRef> commands;
   std::vector<PoolString> strings;

@@ -3,6 +3,7 @@
 #include "grammar/diagnostics.hpp"
 #include "interp/compiler.hpp"
 #include "manage-sieve/protocol.hpp"
+#include "store/script_cache.hpp"
 
 namespace zest::managesieve {
 namespace {
@@ -36,6 +37,9 @@ CheckResult compile_script(std::string_view name, std::string_view source,
     return out;
   }
   out.ok = true;
+  // The digest lets every node's store::ScriptCache take this binary for
+  // exactly this source.
+  result.program->source_digest = store::source_digest(source);
   out.binary = interp::serialize(*result.program);
   return out;
 }

@@ -22,6 +22,14 @@ class BrokenUserSource final : public store::UserSource {
 
 }  // namespace
 
+store::LockSettings maildir_lock_settings(const config::ServerConfig& c) {
+  store::LockSettings s;
+  s.wait = std::chrono::seconds(c.maildir_lock_timeout);
+  s.stale = std::chrono::seconds(c.maildir_stale_lock_timeout);
+  s.method = c.maildir_lock_method == "link" ? store::LockMethod::Link : store::LockMethod::Excl;
+  return s;
+}
+
 store::PathTemplates path_templates(const config::ServerConfig& c) {
   store::PathTemplates t;
   t.data_dir = c.data_dir;

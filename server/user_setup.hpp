@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/server_config.hpp"
+#include "store/dotlock.hpp"
 #include "store/passwd.hpp"
 #include "store/user_paths.hpp"
 #include "store/user_source.hpp"
@@ -13,6 +14,9 @@
 namespace zest::server {
 
 store::PathTemplates path_templates(const config::ServerConfig& cfg);
+
+// [maildir] lock_timeout, stale_lock_timeout and lock_method.
+store::LockSettings maildir_lock_settings(const config::ServerConfig& cfg);
 
 // Never null. Nothing is opened or connected yet (zestd builds it before it
 // drops privileges). A configuration that cannot work (a query with a

@@ -4,11 +4,13 @@
 #include "base/base64.hpp"
 #include "base/text.hpp"
 #include "interp/actions.hpp"
+#include "store/dotlock.hpp"
 #include "store/uidlist.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -233,16 +235,14 @@ SR write_file_durably(const fs::path& path, std::string_view data) {
   return true;
 }
 
-Result<std::string, StoreError> keyword_letters(const fs::path& dir,
+Result<std::string, StoreError> keyword_letters(const UidListLock& held,
                                                 std::span<const std::string> keywords) {
   using R = Result<std::string, StoreError>;
   if (keywords.empty()) return std::string();
-  const fs::path file = dir / "dovecot-keywords";
-  const fs::path lockfile = dir / "dovecot-keywords.zest-lock";
-  Fd lock(base::open_private(lockfile, O_RDWR));  // never through a planted symlink
-  if (lock.get() < 0) return R::failure(io_error(lockfile, "open", errno));
-  if (::flock(lock.get(), LOCK_EX) != 0) return R::failure(io_error(lockfile, "flock", errno));
+  const fs::path file = held.dir() / "dovecot-keywords";
   std::map<int, std::string> by_index;
+  struct stat old_st {};
+  const bool had_file = ::stat(file.c_str(), &old_st) == 0;
   {
     std::ifstream in(file);
     std::string line;
@@ -275,18 +275,37 @@ Result<std::string, StoreError> keyword_letters(const fs::path& dir,
   if (changed) {
     std::string text;
     for (const auto& [i, n] : by_index) text += std::to_string(i) + " " + n + "\n";
-    const fs::path tmp = dir / ("dovecot-keywords.tmp." + std::to_string(::getpid()));
-    ::unlink(tmp.c_str());
-    if (auto r = write_file_durably(tmp, text); !r) return R::failure(r.error());
-    if (::rename(tmp.c_str(), file.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      return R::failure(io_error(file, "rename", err));
+    // Holding the uidlist lock, a dovecot-keywords.lock can only be left by
+    // a crashed writer; Dovecot removes it the same way.
+    ::unlink((file.string() + ".lock").c_str());
+    LockSettings kw_locks = held.settings();
+    kw_locks.wait = std::min<std::chrono::milliseconds>(kw_locks.wait, std::chrono::seconds(2));
+    auto lock = Dotlock::acquire(file, kw_locks);
+    if (!lock) return R::failure(lock.error());
+    if (auto w = lock->write(text); !w) return R::failure(w.error());
+    // Dovecot rereads dovecot-keywords only when its mtime (in seconds)
+    // changed: make it newer than the map it replaces.
+    struct stat new_st {};
+    if (had_file && ::fstat(lock->fd(), &new_st) == 0 && new_st.st_mtime <= old_st.st_mtime) {
+      const struct timespec times[2] = {{0, UTIME_OMIT}, {old_st.st_mtime + 1, 0}};
+      if (::futimens(lock->fd(), times) != 0)
+        return R::failure(io_error(lock->lock_path(), "futimens", errno));
     }
+    if (auto r = lock->replace(); !r) return R::failure(r.error());
   }
   std::sort(letters.begin(), letters.end());
   letters.erase(std::unique(letters.begin(), letters.end()), letters.end());
   return letters;
+}
+
+Result<std::string, StoreError> keyword_letters(const fs::path& dir,
+                                                std::span<const std::string> keywords,
+                                                const LockSettings& locks) {
+  using R = Result<std::string, StoreError>;
+  if (keywords.empty()) return std::string();
+  auto held = UidListLock::acquire(dir, locks);
+  if (!held) return R::failure(held.error());
+  return keyword_letters(*held, keywords);  // the uidlist itself is unchanged
 }
 
 MaildirTransaction::~MaildirTransaction() {
@@ -299,7 +318,8 @@ void MaildirTransaction::rollback() {
 }
 
 Result<std::string, StoreError> maildir_info_letters(const fs::path& dir,
-                                                     std::span<const std::string> flags) {
+                                                     std::span<const std::string> flags,
+                                                     const LockSettings& locks) {
   std::string info;
   std::vector<std::string> keywords;
   for (const auto& f : flags) {
@@ -309,7 +329,7 @@ Result<std::string, StoreError> maildir_info_letters(const fs::path& dir,
       keywords.push_back(f);
   }
   if (!keywords.empty()) {
-    auto letters = keyword_letters(dir, keywords);
+    auto letters = keyword_letters(dir, keywords, locks);
     if (!letters) return letters;
     info += letters.value();
   }
@@ -320,9 +340,15 @@ Result<std::string, StoreError> maildir_info_letters(const fs::path& dir,
 
 Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::string_view message,
                                                    std::span<const std::string> flags) {
-  auto letters = maildir_info_letters(dir, flags);
-  if (!letters) return SR::failure(letters.error());
-  const std::string info = std::move(letters.value());
+  // Keyword letters are assigned at commit, under the folder's uidlist lock.
+  std::string system_flags;
+  std::vector<std::string> keywords;
+  for (const auto& f : flags) {
+    if (char c = flag_letter(f))
+      system_flags += c;
+    else if (!f.empty() && f.front() != '\\')
+      keywords.push_back(f);
+  }
   // W= is the size with CRLF line ends, what IMAP reports as RFC822.SIZE.
   const auto lfs = static_cast<std::size_t>(std::count(message.begin(), message.end(), '\n'));
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -335,8 +361,8 @@ Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::str
       if (w.error().message.find("File exists") != std::string::npos) continue;
       return w;
     }
-    Staged s{dir, tmp, info.empty() ? base : base + ":2," + info, !info.empty(), staged_.size()};
-    staged_.push_back(std::move(s));
+    staged_.push_back(
+        Staged{dir, tmp, base, std::move(system_flags), std::move(keywords), staged_.size()});
     return true;
   }
   return SR::failure({StoreErrorKind::Io, "cannot find a unique file name in " + dir.string()});
@@ -351,17 +377,33 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
   // Dovecot will number itself, never a listed UID without its file.
   while (!staged_.empty()) {
     const fs::path dir = staged_.front().dir;
-    auto lock = UidListLock::acquire(dir);
+    auto lock = UidListLock::acquire(dir, locks_);
     if (!lock) return R::failure(lock.error());
     std::vector<Staged> here, later;
     for (auto& s : staged_) (s.dir == dir ? here : later).push_back(std::move(s));
     staged_ = std::move(later);
-    std::vector<StoredCopy> copies;
-    for (const auto& s : here)
-      copies.push_back(
-          {s.dir / (s.to_cur ? "cur" : "new") / s.name, lock->uidvalidity(), lock->add(s.name)});
-    if (auto r = lock->prepare(); !r) {
+    auto drop_here = [&here] {
       for (const auto& s : here) ::unlink(s.tmp.c_str());
+    };
+    std::vector<StoredCopy> copies;
+    for (const auto& s : here) {
+      std::string info = s.system_flags;
+      if (!s.keywords.empty()) {
+        auto letters = keyword_letters(*lock, s.keywords);
+        if (!letters) {
+          drop_here();
+          return R::failure(letters.error());
+        }
+        info += letters.value();
+      }
+      std::sort(info.begin(), info.end());
+      info.erase(std::unique(info.begin(), info.end()), info.end());
+      const std::string name = info.empty() ? s.base : s.base + ":2," + info;
+      copies.push_back(
+          {s.dir / (info.empty() ? "new" : "cur") / name, lock->uidvalidity(), lock->add(name)});
+    }
+    if (auto r = lock->prepare(); !r) {
+      drop_here();
       return R::failure(r.error());
     }
     std::vector<fs::path> dirs;

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "store/dotlock.hpp"
+#include "store/store_error.hpp"
 
 namespace zest::store {
 
@@ -31,14 +33,6 @@ std::string utf8_to_mutf7(std::string_view utf8);
 Result<bool> create_maildir(const std::filesystem::path& dir, bool subfolder);
 bool maildir_exists(const std::filesystem::path& dir);
 
-enum class StoreErrorKind { Invalid, Io };
-struct StoreError {
-  StoreErrorKind kind;
-  std::string message;
-};
-// An I/O failure: "<p>: <what>: <strerror(err)>".
-StoreError io_error(const std::filesystem::path& p, std::string_view what, int err);
-
 // One copy made visible by MaildirTransaction::commit(): its file and the
 // IMAP UID it got in the folder's dovecot-uidlist (store/uidlist.hpp).
 struct StoredCopy {
@@ -47,9 +41,13 @@ struct StoredCopy {
   std::uint32_t uid = 0;
 };
 
+class UidListLock;
+
 class MaildirTransaction {
  public:
-  MaildirTransaction() = default;
+  // `locks`: how the folders' dovecot-uidlist (and dovecot-keywords) dotlocks
+  // are waited for and when a lock is stale.
+  explicit MaildirTransaction(LockSettings locks = {}) : locks_(std::move(locks)) {}
   ~MaildirTransaction();
   MaildirTransaction(const MaildirTransaction&) = delete;
   MaildirTransaction& operator=(const MaildirTransaction&) = delete;
@@ -57,9 +55,9 @@ class MaildirTransaction {
   // `dir` is an existing maildir; `message` uses LF line ends.
   Result<bool, StoreError> stage(const std::filesystem::path& dir, std::string_view message,
                                  std::span<const std::string> flags);
-  // Makes every staged copy visible and durable, each with its UID assigned
-  // under the folder's dovecot-uidlist lock; returns the copies in staging
-  // order.
+  // Makes every staged copy visible and durable, each with its UID (and its
+  // keyword letters) assigned under the folder's dovecot-uidlist lock;
+  // returns the copies in staging order.
   Result<std::vector<StoredCopy>, StoreError> commit();
   void rollback();
   std::size_t staged() const { return staged_.size(); }
@@ -67,23 +65,33 @@ class MaildirTransaction {
  private:
   struct Staged {
     std::filesystem::path dir, tmp;
-    std::string name;  // final file name (with ":2,..." when it goes to cur/)
-    bool to_cur = false;
-    std::size_t index = 0;  // staging order
+    std::string base;                   // file name without ":2,..."
+    std::string system_flags;           // D F R S T letters
+    std::vector<std::string> keywords;  // get their letters at commit
+    std::size_t index = 0;              // staging order
   };
   std::vector<Staged> staged_;
+  LockSettings locks_;
 };
 
-// Maps keywords to Dovecot's letters a..z through <dir>/dovecot-keywords,
-// adding missing ones (under an exclusive lock). Keywords beyond 26 are
-// dropped; returns the letters.
-Result<std::string, StoreError> keyword_letters(const std::filesystem::path& dir,
+// Maps keywords to Dovecot's letters a..z through the folder's
+// dovecot-keywords, adding missing ones. As in Dovecot, the map changes only
+// under the folder's dovecot-uidlist lock (`held`); the new map is written
+// through the dotlock dovecot-keywords.lock and renamed over the file, with
+// an mtime newer than the old one's (Dovecot rereads it only then).
+// Keywords beyond 26 and invalid names are dropped; returns the letters.
+Result<std::string, StoreError> keyword_letters(const UidListLock& held,
                                                 std::span<const std::string> keywords);
+// The same, taking the folder's uidlist lock for the update.
+Result<std::string, StoreError> keyword_letters(const std::filesystem::path& dir,
+                                                std::span<const std::string> keywords,
+                                                const LockSettings& locks = {});
 
 // The Maildir info letters (after ":2,") for `flags`: D F R S T for the
 // system flags, a..z for keywords (through keyword_letters), sorted.
 Result<std::string, StoreError> maildir_info_letters(const std::filesystem::path& dir,
-                                                     std::span<const std::string> flags);
+                                                     std::span<const std::string> flags,
+                                                     const LockSettings& locks = {});
 
 // Writes all of `data` to a new file and fsyncs it (O_EXCL).
 Result<bool, StoreError> write_file_durably(const std::filesystem::path& path,

@@ -1,8 +1,10 @@
 #include "store/script_cache.hpp"
 
+#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 
 #include "base/file.hpp"
 #include "grammar/diagnostics.hpp"
@@ -19,6 +21,18 @@ std::optional<fs::path> SieveHome::active_script() const {
   auto target = fs::canonical(link, ec);
   if (ec || !fs::is_regular_file(target, ec)) return std::nullopt;
   return target;
+}
+
+std::string source_digest(std::string_view source) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
+  SHA256(reinterpret_cast<const unsigned char*>(source.data()), source.size(), d.data());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : d) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
 }
 
 std::vector<fs::path> expand_script_paths(const fs::path& p) {
@@ -45,16 +59,18 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
   Loaded out;
   std::error_code ec;
   const fs::path path = fs::weakly_canonical(script, ec);
-  const auto mtime = fs::last_write_time(path, ec);
-  if (ec) {
-    out.error = path.string() + ": " + ec.message();
+  // The source decides, not its mtime: another node may have replaced it
+  // within the same second, with the same size.
+  auto source = base::read_file(path);
+  if (!source) {
+    out.error = path.string() + ": cannot read script";
     return out;
   }
-  const auto size = fs::file_size(path, ec);
+  const std::string digest = source_digest(*source);
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(path.string());
-    if (it != entries_.end() && it->second.mtime == mtime && it->second.size == size) {
+    if (it != entries_.end() && it->second.digest == digest) {
       out.program = it->second.program;
       out.error = it->second.error;
       return out;
@@ -62,23 +78,16 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
   }
   const fs::path binary = path.parent_path() / (path.stem().string() + ".svbc");
   std::shared_ptr<const interp::Program> program;
-  if (fs::exists(binary, ec) && fs::last_write_time(binary, ec) >= mtime && !ec) {
-    if (auto bytes = base::read_file(binary)) {
-      const auto* b = reinterpret_cast<const std::uint8_t*>(bytes->data());
-      auto loaded = interp::load_program({b, bytes->size()}, registry_);
-      // Stale or corrupt binaries are only a cache miss: recompile below.
-      if (loaded) {
-        program = std::make_shared<const interp::Program>(std::move(loaded.value()));
-        out.from_binary = true;
-      }
+  if (auto bytes = base::read_file(binary)) {
+    const auto* b = reinterpret_cast<const std::uint8_t*>(bytes->data());
+    auto loaded = interp::load_program({b, bytes->size()}, registry_);
+    // Stale, corrupt or compiled from another source: a cache miss.
+    if (loaded && loaded.value().source_digest == digest) {
+      program = std::make_shared<const interp::Program>(std::move(loaded.value()));
+      out.from_binary = true;
     }
   }
   if (!program) {
-    auto source = base::read_file(path);
-    if (!source) {
-      out.error = path.string() + ": cannot read script";
-      return out;
-    }
     auto result = interp::compile(*source, registry_, settings_);
     if (!result.program) {
       for (const auto& d : result.diags.all()) {
@@ -87,11 +96,14 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
       }
       if (out.error.empty()) out.error = path.string() + ": compile failed";
       std::lock_guard lock(mu_);
-      entries_[path.string()] = Entry{mtime, size, nullptr, out.error};
+      entries_[path.string()] = Entry{digest, nullptr, out.error};
       return out;
     }
+    result.program->source_digest = digest;
     program = std::make_shared<const interp::Program>(std::move(*result.program));
     // Best effort: a read-only script directory just means no binary cache.
+    // A binary written from a source that was replaced meanwhile carries
+    // the old digest, so nobody takes it for the new script.
     const auto bytes = interp::serialize(*program);
     const fs::path tmp = binary.string() + ".tmp" + std::to_string(::getpid());
     ::unlink(tmp.c_str());
@@ -100,7 +112,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     ::unlink(tmp.c_str());  // a no-op after a successful rename
   }
   std::lock_guard lock(mu_);
-  entries_[path.string()] = Entry{mtime, size, program, {}};
+  entries_[path.string()] = Entry{digest, program, {}};
   out.program = std::move(program);
   return out;
 }

@@ -1,7 +1,12 @@
 // Where a user's scripts live (Pigeonhole's layout) and the compiled-script
-// cache: programs are kept in memory by path + mtime + size, and a .svbc
-// beside each script (like Pigeonhole's .svbin) is reused across restarts
-// and recompiled when load_program says it is stale or corrupt.
+// cache. Every get() reads the script's source and compares its SHA-256
+// with the program it holds: a script replaced by another process or
+// another node sharing the home (ManageSieve on node A, delivery on node
+// B) is the one run next, even with the same size and mtime. A .svbc beside
+// each script (like Pigeonhole's .svbin) carries the digest of the source it
+// was compiled from and is reused across restarts and nodes only when that
+// digest matches; otherwise (or when load_program says it is stale or
+// corrupt) the script is recompiled.
 #pragma once
 
 #include <filesystem>
@@ -43,6 +48,9 @@ struct SieveHome {
   std::optional<std::filesystem::path> active_script() const;
 };
 
+// SHA-256 of a script's source, in hex: interp::Program::source_digest.
+std::string source_digest(std::string_view source);
+
 // A file, or every *.sieve in a directory sorted by name (sieve_before/after).
 std::vector<std::filesystem::path> expand_script_paths(const std::filesystem::path& p);
 
@@ -65,8 +73,7 @@ class ScriptCache {
   // A failed compilation is cached too (program null, error set), so a
   // broken script is not recompiled on every delivery until it changes.
   struct Entry {
-    std::filesystem::file_time_type mtime;
-    std::uintmax_t size;
+    std::string digest;  // of the source the program (or error) is for
     std::shared_ptr<const interp::Program> program;
     std::string error;
   };

@@ -195,8 +195,8 @@ ScriptResult<bool> FsScriptStore::put(std::string_view name, std::string_view so
     cleanup();
     return fail<bool>(ScriptErrorCode::TryLater, "cannot write the script");
   }
-  // The binary is written after the source, so its mtime is not older and
-  // ScriptCache takes it as fresh; a failure here only costs a recompile.
+  // The binary carries the digest of this source (ScriptCache checks it);
+  // a failure here only costs a recompile.
   const bool have_bin =
       !compiled.empty() &&
       write_file_durably(tmp_bin, {reinterpret_cast<const char*>(compiled.data()), compiled.size()})
@@ -207,8 +207,8 @@ ScriptResult<bool> FsScriptStore::put(std::string_view name, std::string_view so
     cleanup();
     return fail<bool>(ScriptErrorCode::TryLater, "cannot store the script");
   }
-  // Source first, then binary: in between, the old binary is older than the
-  // new source, so a reader recompiles instead of running stale code.
+  // Source first, then binary: in between, the old binary's digest does not
+  // match the new source, so a reader recompiles instead of running stale code.
   if (have_bin) fs::rename(tmp_bin, final_bin, ec);
   if (!have_bin || ec) fs::remove(final_bin, ec);
   cleanup();

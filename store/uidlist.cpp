@@ -36,9 +36,6 @@ std::vector<std::string_view> words(std::string_view line) {
   return out;
 }
 
-// Dovecot's stale timeout for the uidlist dotlock (MAILDIR_UIDLIST_LOCK_STALE_TIMEOUT).
-constexpr auto kStale = std::chrono::minutes(2);
-
 }  // namespace
 
 std::string maildir_base_name(std::string_view file_name) {
@@ -99,60 +96,42 @@ std::optional<ParsedUidList> parse_uidlist(std::string_view text) {
   return out;
 }
 
-UidListLock::UidListLock(fs::path dir, int fd, ParsedUidList list, bool changed)
-    : dir_(std::move(dir)), fd_(fd), list_(std::move(list)), changed_(changed) {}
+UidListLock::UidListLock(fs::path dir, Dotlock lock, ParsedUidList list, bool changed,
+                         LockSettings settings)
+    : dir_(std::move(dir)),
+      lock_(std::move(lock)),
+      list_(std::move(list)),
+      changed_(changed),
+      settings_(std::move(settings)) {}
 
 UidListLock::UidListLock(UidListLock&& o) noexcept
     : dir_(std::move(o.dir_)),
-      fd_(std::exchange(o.fd_, -1)),
+      lock_(std::move(o.lock_)),
       list_(std::move(o.list_)),
       changed_(o.changed_),
-      committed_(std::exchange(o.committed_, true)) {}
+      settings_(std::move(o.settings_)) {}
 
-UidListLock::~UidListLock() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink((dir_ / "dovecot-uidlist.lock").c_str());
-}
+UidListLock::~UidListLock() = default;
 
 Result<UidListLock, StoreError> UidListLock::acquire(const fs::path& dir,
-                                                     std::chrono::milliseconds wait) {
+                                                     const LockSettings& settings) {
   using R = Result<UidListLock, StoreError>;
-  const fs::path lock = dir / "dovecot-uidlist.lock";
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  int fd = -1;
-  for (auto pause = std::chrono::milliseconds(1);;
-       pause = std::min(pause * 2, decltype(pause)(50))) {
-    fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) break;
-    if (errno != EEXIST) return R::failure(io_error(lock, "open", errno));
-    struct stat st {};
-    if (::stat(lock.c_str(), &st) == 0 &&
-        std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime) >
-            kStale) {
-      ::unlink(lock.c_str());
-      continue;
-    }
-    if (std::chrono::steady_clock::now() >= deadline)
-      return R::failure({StoreErrorKind::Io, lock.string() + ": still locked, giving up"});
-    std::this_thread::sleep_for(pause);
-  }
+  auto lock = Dotlock::acquire(dir / "dovecot-uidlist", settings);
+  if (!lock) return R::failure(lock.error());
   ParsedUidList list;
   bool changed = false;
   if (const auto text = base::read_file(dir / "dovecot-uidlist")) {
     auto parsed = parse_uidlist(*text);
-    if (!parsed) {
-      ::close(fd);
-      ::unlink(lock.c_str());
+    if (!parsed)
       return R::failure(
           {StoreErrorKind::Io, (dir / "dovecot-uidlist").string() + ": unknown format"});
-    }
     list = std::move(*parsed);
   } else {
     list.header.uidvalidity = static_cast<std::uint32_t>(std::time(nullptr));
     list.header.next_uid = 1;
     changed = true;
   }
-  return UidListLock(dir, fd, std::move(list), changed);
+  return UidListLock(dir, std::move(lock.value()), std::move(list), changed, settings);
 }
 
 std::uint32_t UidListLock::add(std::string_view file_name) {
@@ -170,27 +149,12 @@ Result<bool, StoreError> UidListLock::prepare() {
   std::string text = "3 V" + std::to_string(list_.header.uidvalidity) + " N" +
                      std::to_string(list_.header.next_uid) + list_.header_rest + "\n";
   for (const auto& r : list_.records) text += r.line + "\n";
-  const fs::path lock = dir_ / "dovecot-uidlist.lock";
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return SR::failure(io_error(lock, "write", errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd_) != 0) return SR::failure(io_error(lock, "fsync", errno));
-  return true;
+  return lock_.write(text);
 }
 
 Result<bool, StoreError> UidListLock::commit() {
   if (!changed_) return true;  // the destructor removes the unchanged lock
-  const fs::path lock = dir_ / "dovecot-uidlist.lock";
-  if (::rename(lock.c_str(), (dir_ / "dovecot-uidlist").c_str()) != 0)
-    return SR::failure(io_error(lock, "rename", errno));
-  committed_ = true;
-  return fsync_dir(dir_);
+  return lock_.replace();
 }
 
 }  // namespace zest::store

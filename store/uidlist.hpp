@@ -1,9 +1,12 @@
 // IMAP UIDs for Maildir messages, kept in Dovecot's `dovecot-uidlist` so that
 // Dovecot's IMAP server shows the UIDs zest assigned at delivery. The rules
-// are Dovecot's: the list is changed only by whoever created
-// `dovecot-uidlist.lock` with O_EXCL; the new list is written into that lock
-// file and renamed over `dovecot-uidlist`. A lock older than two minutes is
-// stale and removed (as Dovecot does).
+// are Dovecot's: the list is changed only by whoever holds the dotlock
+// `dovecot-uidlist.lock` (store/dotlock.hpp: exclusive create, stale after
+// two minutes unchanged); the new list is written into that lock file and
+// renamed over `dovecot-uidlist`. dovecot-keywords is changed only under
+// this lock too (maildir_tx.hpp keyword_letters), as Dovecot does, so zest
+// processes, zest nodes sharing the Maildir over NFS and Dovecot's imapd
+// exclude each other.
 //
 // Format (version 3): a header "3 V<uidvalidity> N<next uid> [G<guid> ...]"
 // and one line per message "<uid> [<ext> ...] :<file name without :2,info>".
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "store/dotlock.hpp"
 #include "store/maildir_tx.hpp"
 
 namespace zest::store {
@@ -50,27 +54,30 @@ std::string maildir_base_name(std::string_view file_name);
 // commit() the lock is removed and nothing changes.
 class UidListLock {
  public:
-  // Waits (bounded by `wait`) for the lock.
-  static Result<UidListLock, StoreError> acquire(
-      const std::filesystem::path& dir, std::chrono::milliseconds wait = std::chrono::seconds(30));
+  // Waits (bounded by `settings.wait`) for the lock.
+  static Result<UidListLock, StoreError> acquire(const std::filesystem::path& dir,
+                                                 const LockSettings& settings = {});
   UidListLock(UidListLock&& o) noexcept;
   UidListLock& operator=(UidListLock&&) = delete;
   UidListLock(const UidListLock&) = delete;
   ~UidListLock();
 
   std::uint32_t uidvalidity() const { return list_.header.uidvalidity; }
+  const std::filesystem::path& dir() const { return dir_; }
+  const LockSettings& settings() const { return settings_; }
   // The UID of `file_name` (already listed, or newly assigned).
   std::uint32_t add(std::string_view file_name);
   Result<bool, StoreError> prepare();
   Result<bool, StoreError> commit();
 
  private:
-  UidListLock(std::filesystem::path dir, int fd, ParsedUidList list, bool changed);
+  UidListLock(std::filesystem::path dir, Dotlock lock, ParsedUidList list, bool changed,
+              LockSettings settings);
   std::filesystem::path dir_;
-  int fd_ = -1;
+  Dotlock lock_;
   ParsedUidList list_;
   bool changed_ = false;
-  bool committed_ = false;
+  LockSettings settings_;
 };
 
 }  // namespace zest::store

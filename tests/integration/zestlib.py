@@ -150,3 +150,209 @@ class ZestdEnv:
                 return f.read().decode(errors="replace")
         except FileNotFoundError:
             return ""
+
+
+def run_as_nobody():
+    """(uid, gid) of `nobody` when running as root (Dovecot never gives mail
+    access to root, and zestd switches away from it), else None."""
+    if os.getuid() != 0:
+        return None
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    return (nobody.pw_uid, nobody.pw_gid)
+
+
+class ZestdNode:
+    """One zestd of several sharing a data directory: its own config file,
+    LMTP and ManageSieve ports, event outbox and log; started and stopped
+    by pid."""
+
+    def __init__(self, cluster, index, config_text):
+        self.index = index
+        self.dir = os.path.join(cluster.dir, "node%d" % index)
+        os.makedirs(self.dir)
+        if cluster.run_as:
+            os.chown(self.dir, *cluster.run_as)
+        self.cfg = os.path.join(self.dir, "zest.toml")
+        self.log = os.path.join(self.dir, "zestd.log")
+        self.lmtp_port, self.managesieve_port = free_port(), free_port()
+        with open(self.cfg, "w") as f:
+            f.write(config_text.format(node=self))
+        self.zestd_path, self.creds = cluster.zestd_path, cluster.creds
+        self.proc = None
+        self.logf = None
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([self.zestd_path, "-c", self.cfg], stderr=self.logf,
+                                     **self.creds)
+        for p in (self.lmtp_port, self.managesieve_port):
+            wait_port(p, self.proc, what="zestd node %d" % self.index)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.logf:
+            self.logf.close()
+            self.logf = None
+
+    def logtext(self):
+        try:
+            with open(self.log, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+class ZestdCluster(ZestdEnv):
+    """`count` zestd nodes on loopback ports sharing one data directory (as
+    nodes sharing an NFS export would). `node_config` is the text of each
+    node's zest.toml after the shared part, formatted with node=ZestdNode
+    ({node.lmtp_port}, {node.managesieve_port}, {node.dir}, {node.index});
+    each node gets its own event outbox under its node dir. `zest` (and
+    add_user) run with node 0's config."""
+
+    def __init__(self, prefix, zestd, zest, count=3, node_config="", run_as=None):
+        super().__init__(prefix, zestd, zest, run_as=run_as)
+        shared = 'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
+        base = ('[lmtp]\nlisten = ["127.0.0.1:{node.lmtp_port}"]\ntimeout = 30\n'
+                '[managesieve]\nlisten = ["127.0.0.1:{node.managesieve_port}"]\n'
+                'allow_plaintext_auth = true\nauth_failure_delay_ms = 50\n'
+                '[events]\noutbox = "{node.dir}/events.sqlite"\n'
+                '[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n')
+        self.nodes = []
+        for i in range(count):
+            self.nodes.append(ZestdNode(self, i, shared.replace("{", "{{").replace("}", "}}")
+                                        + base + node_config))
+        self.cfg = self.nodes[0].cfg
+
+    def start(self, *ports):
+        for n in self.nodes:
+            n.start()
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        for n in self.nodes:
+            n.stop(sig, timeout)
+
+    def logtext(self):
+        return "".join("--- node %d\n%s" % (n.index, n.logtext()) for n in self.nodes)
+
+
+DOVECOT_IMAPD_CONF = """protocols = imap
+listen = 127.0.0.1
+base_dir = {base}/run
+state_dir = {base}/state
+log_path = {base}/dovecot.log
+info_log_path = {base}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+mail_location = maildir:~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+default_internal_user = {user}
+default_login_user = {user}
+default_internal_group = {group}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+passdb {{
+  driver = passwd-file
+  args = {passwd}
+}}
+userdb {{
+  driver = passwd-file
+  args = {passwd}
+  default_fields = home={home}/%u
+}}
+"""
+
+
+def dovecot_imapd_available():
+    import shutil as _shutil
+    dovecot = _shutil.which("dovecot") or "/usr/sbin/dovecot"
+    return os.path.exists(dovecot) and os.path.exists("/usr/lib/dovecot/imap")
+
+
+class DovecotImapd:
+    """A private Dovecot imapd on 127.0.0.1 over a ZestdEnv's homes (the
+    env's passwd-file and <var>/home/<user>/Maildir); `with` yields the
+    port. Stopped by pid; its log is printed when the block fails."""
+
+    def __init__(self, env):
+        self.env, self.proc = env, None
+
+    def __enter__(self):
+        import grp
+        import pwd
+        env = self.env
+        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+        def has_user(n):
+            try:
+                pwd.getpwnam(n)
+                return True
+            except KeyError:
+                return False
+        if os.getuid() == 0:
+            internal = "dovecot" if has_user("dovecot") else "nobody"
+            internal_group = grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name
+        else:
+            internal = pwd.getpwuid(os.getuid()).pw_name
+            internal_group = grp.getgrgid(os.getgid()).gr_name
+        uid, gid = env.run_as or (os.getuid(), os.getgid())
+        self.port = free_port()
+        self.base = base = os.path.join(env.dir, "dovecot")
+        os.makedirs(base)
+        os.chmod(env.dir, 0o755)
+        os.chmod(base, 0o755)
+        passwd = os.path.join(base, "passwd")
+        shutil.copy(os.path.join(env.var, "passwd"), passwd)
+        os.chmod(passwd, 0o644)
+        conf = os.path.join(base, "dovecot.conf")
+        with open(conf, "w") as f:
+            f.write(DOVECOT_IMAPD_CONF.format(
+                base=base, port=self.port, passwd=passwd, uid=uid, gid=gid,
+                home=os.path.join(env.var, "home"), user=internal, group=internal_group))
+        with open(os.path.join(base, "dovecot.stderr"), "wb") as errf:
+            self.proc = subprocess.Popen([dovecot, "-F", "-c", conf], stderr=errf)
+        wait_port(self.port, self.proc, what="dovecot")
+        return self.port
+
+    def __exit__(self, typ, value, tb):
+        import sys
+        if typ is not None:
+            for n in ("dovecot.stderr", "dovecot.log"):
+                p = os.path.join(self.base, n)
+                if os.path.exists(p):
+                    with open(p, errors="replace") as f:
+                        print(f.read()[-3000:], file=sys.stderr)
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return False

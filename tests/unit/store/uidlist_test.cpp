@@ -60,7 +60,9 @@ TEST(UidList, WaitsForTheLockAndGivesUp) {
   TmpDir t;
   auto first = UidListLock::acquire(t.p);
   ASSERT_TRUE(first);
-  auto second = UidListLock::acquire(t.p, std::chrono::milliseconds(50));
+  LockSettings quick;
+  quick.wait = std::chrono::milliseconds(50);
+  auto second = UidListLock::acquire(t.p, quick);
   EXPECT_FALSE(second);
 }
 
