@@ -74,7 +74,9 @@ class SieveCommand {
 
  private:
   ms::CheckResult compile(std::string_view name, std::string_view source) {
-    return ms::compile_script(name, source, stack_.registry, stack_.settings);
+    // A user's own script, as doveadm sieve put: [sieve] global_extensions
+    // are refused.
+    return ms::compile_script(name, source, stack_.registry, stack_.settings.for_personal_script());
   }
 
   // One line per change, as ManageSieve's putscript/setactive/... lines.
