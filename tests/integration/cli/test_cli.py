@@ -312,7 +312,7 @@ class Maildir(Base):
         self.assertEqual(self.files(root, ".Lists.sieve-users"), [])
 
 
-class ExternalPrograms(Maildir):
+class ExternalPrograms(Base):
     """vnd.dovecot.filter / execute run their programs while the script runs,
     with and without -e; vnd.dovecot.pipe only with -e (as Pigeonhole's
     sieve-test). Programs come from the [sieve] *_bin_dir of -c."""
@@ -325,6 +325,9 @@ class ExternalPrograms(Maildir):
               'if string :is "${who}" "ran as ${who}" { fileinto "Never"; }\n'
               'if string :matches "${who}" "ran:*" { fileinto "Executed"; }\n'
               'pipe :copy "save";\n')
+
+    maildir = Maildir.maildir
+    files = Maildir.files
 
     def setUp(self):
         super().setUp()
@@ -353,7 +356,7 @@ class ExternalPrograms(Maildir):
         self.assertFalse(os.path.exists(self.piped))
 
     def test_with_e_pipe_runs(self):
-        root = self.maildir()
+        root = self.maildir(".Filtered", ".Executed")
         rc, out, err = self.sieve_test("-c", self.cfg, "-e", "-l", root, "-r", "rcpt@example.org",
                                        self.prog, self.message)
         self.assertEqual(rc, 0, err)
@@ -365,7 +368,7 @@ class ExternalPrograms(Maildir):
 
     def test_failed_pipe_is_an_error(self):
         os.remove(os.path.join(self.dir, "bin", "save"))
-        root = self.maildir()
+        root = self.maildir(".Filtered", ".Executed")
         rc, out, err = self.sieve_test("-c", self.cfg, "-e", "-l", root, self.prog, self.message)
         self.assertEqual(rc, 2, err)
         self.assertIn("failed to pipe message to program 'save'", err)
