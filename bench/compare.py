@@ -15,6 +15,9 @@ of SHARED_BENCH/scripts:
            Pigeonhole's sieve-filter dry run, and bench_compile against
            sievec (both from SHARED_BENCH/measure.py --sections cli).
   maildir  bench_maildir: the bare fsync'd Maildir write loop, 1/4/16 threads.
+  filter   zest's sieve-filter against Pigeonhole's sieve-filter: the same
+           Maildir built from the corpus, the same scripts, a dry run on
+           both (as the mail user), CPU time per message.
 Writes W/results/*.json and the markdown table to --out (and stdout).
 """
 import argparse
@@ -422,6 +425,91 @@ def section_inproc(a, res):
     return out
 
 
+def section_filter(a, res):
+    """zest's sieve-filter against Pigeonhole's sieve-filter on equal terms:
+    one Maildir made from the corpus (as measure.py makes it), each script,
+    a dry run on both, both as the mail user, child CPU time per message
+    (median of --batch-runs passes, after one warm-up pass that lets
+    Pigeonhole build its index and .svbin and zest its .svbc)."""
+    import pwd
+    base = os.path.join(a.workdir, "filter")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    os.chmod(base, 0o755)
+    # Pigeonhole's tools need the private instance's configuration (and its
+    # mail user): dovecot-up.sh writes both; the daemon itself is not used.
+    dc = os.path.join(base, "dc")
+    env = dict(os.environ, LMTP_PORT=str(a.dc_lmtp_port), SIEVE_PORT=str(a.dc_sieve_port),
+               IMAP_PORT=str(a.dc_imap_port))
+    subprocess.run([os.path.join(a.shared, "dovecot-up.sh"), "--restart", "--no-sieve", "-n", "1",
+                    dc], check=True, env=env, stdout=sys.stderr)
+    subprocess.run([os.path.join(a.shared, "dovecot-down.sh"), dc], stdout=sys.stderr)
+    conf = os.path.join(dc, "etc", "dovecot.conf")
+    pw = pwd.getpwnam(os.environ.get("MAIL_USER", "vmail"))
+    md, home, sdir = (os.path.join(base, d) for d in ("Maildir", "home", "scripts"))
+    for d in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, d))
+    files = sorted(f for f in os.listdir(a.corpus) if f.endswith(".eml"))
+    for i, f in enumerate(files, 1):
+        src = os.path.join(a.corpus, f)
+        shutil.copyfile(src, os.path.join(md, "cur", "%d.M%dP1.bench,S=%d:2," % (
+            1700000000 + i, i, os.path.getsize(src))))
+    os.makedirs(home)
+    os.makedirs(sdir)
+    for s in a.scripts:
+        shutil.copyfile(os.path.join(a.shared, "scripts", s + ".sieve"),
+                        os.path.join(sdir, s + ".sieve"))
+    for root, dirs, fs in os.walk(base):
+        if root.startswith(dc):
+            continue
+        for n in [root] + [os.path.join(root, x) for x in dirs + fs]:
+            os.chown(n, pw.pw_uid, pw.pw_gid)
+    run_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "USER": pw.pw_name, "HOME": home,
+               "LANG": "C"}
+
+    def timed(argv):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           user=pw.pw_uid, group=pw.pw_gid, extra_groups=[], env=run_env,
+                           cwd=home, timeout=600)
+        w = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), p.returncode,
+                                                      p.stderr.decode(errors="replace")[-800:]))
+        return w, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+    zest_filter = os.path.join(a.build, "tools", "sieve-filter")
+    out = {"messages": len(files), "batch_runs": a.batch_runs, "scripts": {}}
+    for s in a.scripts:
+        script = os.path.join(sdir, s + ".sieve")
+        sides = {
+            # Pigeonhole first: its warm-up pass writes dovecot-uidlist, which
+            # zest's walk then reads (the same UIDs on both sides).
+            "pigeonhole": ["sieve-filter", "-c", conf, "-o", "mail_location=maildir:" + md,
+                           "-o", "mail_home=" + home, script, "INBOX"],
+            "zest": [zest_filter, script, md],
+        }
+        row = {}
+        for side, argv in sides.items():
+            timed(argv)  # warm-up
+            walls, cpus = [], []
+            for _ in range(a.batch_runs):
+                w, c = timed(argv)
+                walls.append(w)
+                cpus.append(c)
+            row[side] = {"wall_s": round(med(walls), 3), "cpu_s": round(med(cpus), 3),
+                         "cpu_us_per_msg": round(med(cpus) / len(files) * 1e6, 1),
+                         "all_cpu_s": [round(c, 3) for c in cpus]}
+            log("sieve-filter %-10s %-8s %d msgs: cpu %.3f s (%.1f us/msg), wall %.3f s" % (
+                side, s, len(files), med(cpus), med(cpus) / len(files) * 1e6, med(walls)))
+        out["scripts"][s] = row
+    with open(os.path.join(res, "filter.json"), "w") as fh:
+        json.dump(out, fh, indent=1)
+    return out
+
+
 def section_maildir(a, res):
     return gbench(a, "bench_maildir", res, env={"ZEST_BENCH_DIR": a.workdir},
                   extra=["--benchmark_min_time=3"])
@@ -469,7 +557,7 @@ def ratio(num, den, nd=1):
     return "%.*f×" % (nd, num / den)
 
 
-def report(a, meta, lmtp, inproc, maildir):
+def report(a, meta, lmtp, inproc, maildir, filt=None):
     L = ["# zestd vs Dovecot/Pigeonhole, %s" % meta["when"], ""]
     L += ["- machine: %s, %s vCPUs, %s RAM, kernel %s, Debian %s, mail on %s" % (
         meta["m"]["cpu"], meta["m"]["cpus"], meta["m"]["mem"], meta["m"]["kernel"],
@@ -573,6 +661,21 @@ def report(a, meta, lmtp, inproc, maildir):
                 fmt(c.get("per_KiB", float("nan")) * 1e6, 1), fmt(ld.get("cpu_time"), 2),
                 fmt(zsv, 2), fmt(psv, 2), ratio(psv, zsv)))
         L.append("")
+    if filt:
+        L += ["## sieve-filter over the corpus as a Maildir (dry run, both tools)", "",
+              "zest's `sieve-filter SCRIPT MAILDIR` against Pigeonhole's `sieve-filter -c "
+              "dovecot.conf -o mail_location=maildir:MAILDIR SCRIPT INBOX`: the same %d "
+              "messages, the same script, one process per pass, run as the mail user; CPU time "
+              "(user + system) per message, median of %d pass(es) after a warm-up; wall time "
+              "of a pass in brackets." % (filt["messages"], filt["batch_runs"]), "",
+              "| script | zest µs/msg | Pigeonhole µs/msg | ratio (Pigeonhole/zest) |",
+              "|---|---|---|---|"]
+        for s, row in filt["scripts"].items():
+            z, p = row["zest"], row["pigeonhole"]
+            L.append("| %s | %s (%s s) | %s (%s s) | **%s** |" % (
+                s, fmt(z["cpu_us_per_msg"], 1), fmt(z["wall_s"], 2), fmt(p["cpu_us_per_msg"], 1),
+                fmt(p["wall_s"], 2), ratio(p["cpu_us_per_msg"], z["cpu_us_per_msg"])))
+        L.append("")
     if lmtp:
         L += ["## Memory", "", "| measure | zest | Dovecot | target |", "|---|---|---|---|"]
         t = lmtp.get("typical") or next(iter(lmtp.values()))
@@ -597,7 +700,7 @@ def main():
     ap.add_argument("--shared")
     ap.add_argument("--workdir")
     ap.add_argument("--out", help="markdown file to write")
-    ap.add_argument("--sections", default="lmtp,inproc,maildir")
+    ap.add_argument("--sections", default="lmtp,inproc,maildir,filter")
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
     ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
     ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")
@@ -620,7 +723,7 @@ def main():
             d = json.load(fh)
         for k, v in d["args"].items():
             setattr(a, k, v)
-        print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"]))
+        print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"], d.get("filter")))
         return
     if not (a.build and a.shared and a.workdir):
         ap.error("--build, --shared and --workdir are required (or --render)")
@@ -646,18 +749,21 @@ def main():
                                   capture_output=True, text=True).stdout.strip(),
             "load_allowed": a.load_allowed}
     sections = a.sections.split(",")
-    lmtp = inproc = maildir = None
+    lmtp = inproc = maildir = filt = None
     if "inproc" in sections:
         inproc = section_inproc(a, res)
+    if "filter" in sections:
+        filt = section_filter(a, res)
     if "maildir" in sections:
         maildir = section_maildir(a, res)
     if "lmtp" in sections:
         lmtp = section_lmtp(a, res)
     with open(os.path.join(res, "all.json"), "w") as fh:
         json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
+                   "filter": filt,
                    "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
                                                        "warmup", "repeat")}}, fh, indent=1)
-    md = report(a, meta, lmtp, inproc, maildir)
+    md = report(a, meta, lmtp, inproc, maildir, filt)
     if a.out:
         with open(a.out, "w") as fh:
             fh.write(md)

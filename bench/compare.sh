@@ -11,6 +11,10 @@
 # Every figure is the median of 3 repetitions (--runs, --repeat) with its
 # spread; the table records the commit, and every run's raw JSON is kept in
 # bench/results/<date>-runs/.
+# Sections (compare.py --sections, default all): lmtp, inproc, maildir and
+# filter (zest's sieve-filter against Pigeonhole's sieve-filter, dry run,
+# same Maildir and script, CPU time per message; `--sections filter` alone
+# takes about a minute per script).
 # Environment: WORKDIR (default: a new directory under /tmp; at most 70
 # characters, Dovecot's socket paths), BUILD_DIR (default build).
 # Installs what it needs through the project's scripts (build deps, test
@@ -56,7 +60,7 @@ if [ "$build_it" = 1 ]; then
   bash scripts/install-test-deps.sh
   bash scripts/install-bench-deps.sh
   cmake --preset default -B "$build" >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target zestd zest sievec bench_compile bench_eval bench_maildir
+  cmake --build "$build" -j "$(nproc)" --target zestd zest sievec sieve-filter bench_compile bench_eval bench_maildir
 fi
 
 W=${WORKDIR:-$(mktemp -d /tmp/zest-bench.XXXXXX)}

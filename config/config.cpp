@@ -171,6 +171,28 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
         return bad("a list of capability strings");
       }
       s.extensions = std::move(exts);
+    } else if (k == "global_extensions" || k == "sieve_global_extensions") {
+      // Pigeonhole's sieve_global_extensions: a list, or its "+a +b" string.
+      std::vector<std::string> names;
+      if (const auto* arr = node.as_array()) {
+        for (const auto& e : *arr) {
+          const auto v = e.value<std::string>();
+          if (!v) return bad("a list of capability strings");
+          names.push_back(*v);
+        }
+      } else if (const auto v = node.value<std::string>()) {
+        std::istringstream words{*v};
+        for (std::string w; words >> w;) names.push_back(w[0] == '+' ? w.substr(1) : w);
+      } else {
+        return bad("a list of capability strings");
+      }
+      const interp::Registry registry;
+      for (const auto& name : names) {
+        if (!registry.extension(name))
+          return R::failure(toml_position(node.source(), source_name) + ": error: [sieve] " + k +
+                            ": unknown extension '" + name + "'");
+        s.global_extensions.insert(name);
+      }
     } else if (k == "trace_level") {  // Pigeonhole's sieve_trace_level
       const auto v = node.value<std::string>();
       static constexpr std::string_view kLevels[] = {"none", "actions", "commands", "tests",

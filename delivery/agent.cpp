@@ -270,12 +270,15 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     trace->trace("## Delivery to <" + req.rcpt + "> (original <" + env.orig_to + ">) from <" +
                  req.from + ">, session " + req.session);
   const auto sieve_started = std::chrono::steady_clock::now();
+  // The user's own script (Pigeonhole's "user script": the active one; the
+  // administrator's sieve_default is not) may not use global_extensions.
+  const fs::path personal = home.active_script().value_or(fs::path());
   SequenceRun run = scripts.run(
       sequence, msg, env, host,
       [&](const fs::path& script, std::string_view kind, std::string_view error) {
         script_error(script, kind, error, "implicit-keep");
       },
-      trace.get());
+      trace.get(), personal.empty() ? nullptr : &personal);
   if (!sequence.empty()) {
     const double sieve_seconds = seconds_since(sieve_started);
     char ms[32];

@@ -20,7 +20,8 @@ std::vector<fs::path> script_sequence(const SequenceOptions& o, const store::Sie
 
 SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::Message& message,
                                 const interp::Envelope& envelope, interp::Host& host,
-                                const ScriptErrorFn& on_error, interp::TraceSink* trace) const {
+                                const ScriptErrorFn& on_error, interp::TraceSink* trace,
+                                const fs::path* personal) const {
   SequenceRun out{interp::ResultState(limits()), {}};
   bool failed = false;
   for (const auto& script : sequence) {
@@ -34,6 +35,20 @@ SequenceRun ScriptSequence::run(std::span<const fs::path> sequence, const mail::
       on_error(script, fs::exists(script, ec) ? "compile" : "missing", loaded.error);
       failed = true;
       break;
+    }
+    if (personal && script == *personal) {
+      std::string restricted;
+      for (const auto& cap : loaded.program->extensions)
+        if (settings_.restricted_to_global(cap)) restricted = cap;
+      if (!restricted.empty()) {
+        const std::string error = "failed to load Sieve capability '" + restricted +
+                                  "': its use is restricted to global scripts";
+        if (trace && trace->level >= 1)
+          trace->trace("## Script '" + script.string() + "' failed to load: " + error);
+        on_error(script, "compile", error);
+        failed = true;
+        break;
+      }
     }
     interp::Runtime rt(*loaded.program, message, envelope, host, settings_, registry_, out.result);
     rt.set_trace(trace);

@@ -39,8 +39,8 @@ struct SequenceRun {
 
 // Where a script of the sequence failed: `kind` is "missing" (no such
 // file), "compile" (it does not compile) or "runtime".
-using ScriptErrorFn = std::function<void(const std::filesystem::path& script,
-                                         std::string_view kind, std::string_view error)>;
+using ScriptErrorFn = std::function<void(const std::filesystem::path& script, std::string_view kind,
+                                         std::string_view error)>;
 
 class ScriptSequence {
  public:
@@ -51,10 +51,14 @@ class ScriptSequence {
   // Runs `sequence` in order until a script cancels the implicit keep. A
   // script that fails reports to `on_error` and ends the run with an empty
   // result, which files the message into INBOX (RFC 5228 §2.10.6).
-  // `trace` (when given) gets the trace of every script run.
+  // `trace` (when given) gets the trace of every script run. `personal`
+  // is the user's own script of the sequence (the active script; not
+  // sieve_default, which the administrator wrote): it may not use [sieve] global_extensions (a
+  // "compile" error, as Pigeonhole's "restricted to global scripts").
   SequenceRun run(std::span<const std::filesystem::path> sequence, const mail::Message& message,
                   const interp::Envelope& envelope, interp::Host& host,
-                  const ScriptErrorFn& on_error, interp::TraceSink* trace = nullptr) const;
+                  const ScriptErrorFn& on_error, interp::TraceSink* trace = nullptr,
+                  const std::filesystem::path* personal = nullptr) const;
 
   interp::ActionLimits limits() const { return {settings_.max_actions, settings_.max_redirects}; }
 

@@ -431,6 +431,11 @@ void Checker::check_require(const Node& n, bool allowed) {
       ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
       continue;
     }
+    if (ctx_.settings().personal && ctx_.settings().restricted_to_global(cap)) {
+      ctx_.error(s->loc, "require command: failed to load Sieve capability '" + cap +
+                             "': its use is restricted to global scripts");
+      continue;
+    }
     report_conflict(s->loc, cap);
     ctx_.require(cap);
     for (const auto& implied : ext->implies) ctx_.require(implied);

@@ -29,6 +29,14 @@ struct EngineSettings {
   // Extension settings by Pigeonhole name without prefix
   // ("spamtest_status_header", "variables_max_variable_size", ...).
   std::map<std::string, std::string, std::less<>> values;
+  // Pigeonhole's sieve_global_extensions ([sieve] global_extensions):
+  // enabled, but only for the administrator's scripts (sieve_before/after,
+  // sieve-test, sieve-filter); a personal script (see `personal`) that
+  // requires one does not compile.
+  std::set<std::string, std::less<>> global_extensions;
+  // Set on the copy of the settings a user's own script is compiled with
+  // (ManageSieve, `zest sieve put`, the personal script of a delivery).
+  bool personal = false;
   // RFC 6134 external lists ([sieve.lists]): normalized list name
   // (interp/ext_list_name.hpp) -> source ("file:PATH", "dict:PATH",
   // "redis:URL#KEY", "" for an empty list); the host looks them up.
@@ -38,12 +46,24 @@ struct EngineSettings {
   // vnd.dovecot.pipe/filter/execute, which need their program directory
   // (`pipe_bin_dir`, `filter_bin_dir`, `execute_bin_dir`) to be set.
   bool extension_enabled(std::string_view name) const {
+    if (global_extensions.count(name) > 0) return true;
     if (extensions) return extensions->count(name) > 0;
     for (std::string_view kind : {"pipe", "filter", "execute"})
       if (name.size() == 12 + kind.size() && name.substr(0, 12) == "vnd.dovecot." &&
           name.substr(12) == kind)
         return !value(std::string(kind) + "_bin_dir").empty();
     return true;
+  }
+  // Enabled for global scripts only (Pigeonhole: "its use is restricted
+  // to global scripts").
+  bool restricted_to_global(std::string_view name) const {
+    return global_extensions.count(name) > 0;
+  }
+  // A copy for compiling a user's own script.
+  EngineSettings for_personal_script() const {
+    EngineSettings copy = *this;
+    copy.personal = true;
+    return copy;
   }
   std::string value(std::string_view key, std::string_view fallback = {}) const {
     auto it = values.find(key);

@@ -96,19 +96,16 @@ void extensions(Mapper& m) {
   std::set<std::string> set = user ? apply(base, user->value, unknown) : base;
   std::set<std::string> g;
   if (global) g = apply({}, global->value, unknown);
-  std::vector<std::string> only_global;
-  for (const auto& e : g)
-    if (set.insert(e).second) only_global.push_back(e);
+  // An extension in both lists is global-only, as in Pigeonhole.
+  for (const auto& e : g) set.erase(e);
   std::vector<const Setting*> from;
-  for (const Setting* s : {user, global})
-    if (s) from.push_back(s);
+  if (user) from.push_back(user);
   std::string note = user ? "sieve_extensions applied to Pigeonhole's default set"
                           : "Pigeonhole's default set (zest's own default is every extension)";
-  if (!only_global.empty()) {
-    std::string names;
-    for (const auto& e : only_global) names += (names.empty() ? "" : ", ") + e;
-    note += "; from sieve_global_extensions: " + names +
-            " (zest has one list: personal scripts may use them too)";
+  if (!g.empty()) {
+    const std::vector<const Setting*> from_global{global};
+    m.out.set("sieve", "global_extensions", toml_list({g.begin(), g.end()}), from_global,
+              "only the administrator's scripts (sieve_before/after) may use them");
   }
   if (!unknown.empty()) {
     std::string names;

@@ -8,7 +8,7 @@ namespace {
 
 // [sieve] keys zest reads (docs/configuration.md "[sieve]" and the
 // settings the extensions and delivery look up).
-constexpr std::array<std::string_view, 44> kSieveKeys = {
+constexpr std::array<std::string_view, 45> kSieveKeys = {
     "max_actions",
     "max_redirects",
     "max_script_size",
@@ -18,6 +18,7 @@ constexpr std::array<std::string_view, 44> kSieveKeys = {
     "max_variable_size",
     "max_nesting",
     "extensions",
+    "global_extensions",
     "trace_dir",
     "trace_level",
     "trace_debug",

@@ -7,9 +7,9 @@
 #include "server/admin_commands.hpp"
 #include "server/admin_output.hpp"
 #include "server/user_scripts.hpp"
-#include "server/user_setup.hpp"
 #include "store/passwd.hpp"
 #include "store/quota.hpp"
+#include "userdb/user_setup.hpp"
 
 namespace zest::server::admin {
 namespace {
@@ -21,10 +21,10 @@ std::variant<store::UserPlace, int> lookup(const config::ServerConfig& cfg, cons
                                            bool json, std::string* userdb = nullptr) {
   store::UserDb passwd(cfg.passwd_file);
   std::string setup_error;
-  auto source = make_user_source(cfg, passwd, setup_error);
+  auto source = userdb::make_user_source(cfg, passwd, setup_error);
   if (!setup_error.empty()) return fail(json, kConfig, setup_error);
   if (userdb) *userdb = source->describe();
-  return find_user(*source, path_templates(cfg), name, json);
+  return find_user(*source, userdb::path_templates(cfg), name, json);
 }
 
 std::string scheme_of(std::string_view stored) {

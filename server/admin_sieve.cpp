@@ -74,7 +74,11 @@ class SieveCommand {
 
  private:
   ms::CheckResult compile(std::string_view name, std::string_view source) {
-    return ms::compile_script(name, source, stack_.registry, stack_.settings);
+    // A user's own script (-u), as doveadm sieve put: [sieve]
+    // global_extensions are refused. `sieve check` without -u checks an
+    // administrator's script (sieve_before/after), which may use them.
+    if (a_.user.empty()) return ms::compile_script(name, source, stack_.registry, stack_.settings);
+    return ms::compile_script(name, source, stack_.registry, stack_.settings.for_personal_script());
   }
 
   // One line per change, as ManageSieve's putscript/setactive/... lines.

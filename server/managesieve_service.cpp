@@ -44,7 +44,8 @@ class Backend final : public ms::Backend {
     return open_script_store(cfg_, **found);
   }
   ms::CheckResult check(std::string_view name, std::string_view source) override {
-    return ms::compile_script(name, source, stack_.registry, stack_.settings);
+    // A user's own script: [sieve] global_extensions are refused.
+    return ms::compile_script(name, source, stack_.registry, stack_.settings.for_personal_script());
   }
   void script_refused(std::string_view user, std::string_view name,
                       std::string_view reason) override {
@@ -259,7 +260,8 @@ struct ManageSieveService::Impl {
       : cfg(c), stack(s), log(l), guard(guard_options(c)), backend(s, c) {
     options.implementation = "zest " ZEST_VERSION_STRING;
     for (const auto& e : s.registry.extensions())
-      if (s.settings.extension_enabled(e.name) && e.name != "vnd.dovecot.testsuite")
+      if (s.settings.extension_enabled(e.name) && !s.settings.restricted_to_global(e.name) &&
+          e.name != "vnd.dovecot.testsuite")
         options.sieve_extensions.push_back(e.name);
     options.notify_methods = methods::standard_methods(s.notify.policy).schemes();
     options.max_redirects = s.settings.max_redirects;

@@ -14,15 +14,15 @@
 #include "events/notification.hpp"
 #include "events/notify_carrier.hpp"
 #include "events/sinks.hpp"
-#include "server/user_setup.hpp"
 #include "store/maildir_clean.hpp"
+#include "userdb/user_setup.hpp"
 
 namespace zest::server {
 namespace {
 
 delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   delivery::AgentOptions o;
-  o.paths = path_templates(c);
+  o.paths = userdb::path_templates(c);
   o.hostname = c.hostname;
   o.postmaster = c.postmaster_address;
   o.reject =
@@ -62,8 +62,8 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log)
 DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log, Deferred)
     : settings(engine_settings(cfg)),
       users(cfg.passwd_file),
-      user_source(make_user_source(cfg, users, users_error)),
-      paths(path_templates(cfg)),
+      user_source(userdb::make_user_source(cfg, users, users_error)),
+      paths(userdb::path_templates(cfg)),
       scripts(registry, settings),
       notify(config::notify_config(cfg)),
       sender(notify.submission),

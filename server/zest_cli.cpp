@@ -19,9 +19,9 @@
 #include "server/admin_output.hpp"
 #include "server/privileges.hpp"
 #include "server/runtime.hpp"
-#include "server/user_setup.hpp"
 #include "store/maildir_tx.hpp"
 #include "transport/curl.hpp"
+#include "userdb/user_setup.hpp"
 
 namespace {
 
@@ -338,11 +338,11 @@ int main(int argc, char** argv) {
     return std::find_if(all.begin(), all.end(),
                         [&](const store::UserEntry& u) { return u.name == n; });
   };
-  const store::PathTemplates templates = server::path_templates(cfg);
+  const store::PathTemplates templates = userdb::path_templates(cfg);
   if (list->parsed()) {
     // Every user of the configured database ([auth] driver), with its home.
     std::string setup_error;
-    auto source = server::make_user_source(cfg, db, setup_error);
+    auto source = userdb::make_user_source(cfg, db, setup_error);
     auto records = source->all();
     if (!records) {
       std::cerr << "zest: " << records.error() << "\n";

@@ -65,8 +65,10 @@ int main(int argc, char** argv) {
   app.add_option("-s", before, "a script run before SCRIPT (repeatable)")
       ->allow_extra_args(false)
       ->type_name("SCRIPT");
-  app.add_option("-u", user,
-                 "SOURCE_MAILBOX is a mailbox name of USER (looked up as zest deliver does)")
+  app.add_option(
+         "-u", user,
+         "SOURCE_MAILBOX is a mailbox name of USER (looked up as delivery does: [auth] driver, "
+         "[users])")
       ->type_name("USER");
   app.add_flag("-v", verbose, "say what is done with every message");
   app.add_flag("-W", source_write, "allow changes to the source mailbox");
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
       "  0    done\n"
       "  1    a script did not compile, or a message could not be handled (it is left as it was)\n"
       "  64   usage error\n"
-      "  67   -u names an unknown user\n"
+      "  67   -u names an unknown user (or a name/template the user lookup refuses)\n"
+      "  75   -u: the user database did not answer (try again)\n"
       "  130  interrupted by SIGINT (143: SIGTERM); every message is handled or untouched\n");
   try {
     app.parse(argc, argv);
@@ -143,8 +146,8 @@ int main(int argc, char** argv) {
     // -u: SOURCE_MAILBOX is a mailbox name of that user.
     auto root = tools::user_maildir(cfg, user);
     if (!root) {
-      std::cerr << "sieve-filter: -u " << user << ": " << root.error() << "\n";
-      return tools::kExitNoUser;
+      std::cerr << "sieve-filter: -u " << user << ": " << root.error().message << "\n";
+      return root.error().temporary ? tools::kExitTempFail : tools::kExitNoUser;
     }
     auto dir = tools::user_folder(root.value(), positional[1], opts.separator);
     if (!dir) return usage(dir.error());

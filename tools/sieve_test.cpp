@@ -1,5 +1,9 @@
 // sieve-test: run one script against one message and show the actions.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +18,7 @@
 #include "config/config.hpp"
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
+#include "delivery/ext_programs.hpp"
 #include "interp/vm.hpp"
 #include "mail/message.hpp"
 #include "methods/notifier.hpp"
@@ -67,6 +72,23 @@ std::optional<std::string> apply_trace_option(TraceOptions& t, std::string_view 
   return std::nullopt;
 }
 
+// Who vnd.dovecot.pipe/filter/execute programs run for: the user running
+// sieve-test (USER, HOME) on `hostname` (HOST).
+delivery::ProgramOwner program_owner(std::string hostname) {
+  delivery::ProgramOwner owner;
+  if (const passwd* pw = ::getpwuid(::geteuid())) {
+    owner.user = pw->pw_name;
+    owner.home = pw->pw_dir;
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) owner.home = home;
+  if (hostname.empty()) {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0) hostname = name;
+  }
+  owner.host = std::move(hostname);
+  return owner;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +132,7 @@ int main(int argc, char** argv) {
   interp::Registry registry;
   interp::EngineSettings settings;
   std::optional<transport::NotifyConfig> notify_config;
+  std::string hostname;
   if (!config_file.empty()) {
     // The zest configuration as zestd reads it: [sieve], and [notify] /
     // [submission] for the limits and, with -e, the transports.
@@ -120,6 +143,7 @@ int main(int argc, char** argv) {
     }
     settings = config::engine_settings(loaded.value());
     notify_config = config::notify_config(loaded.value());
+    hostname = loaded.value().hostname;
   }
   if (!extensions.empty()) {
     if (auto applied = config::apply_extension_changes(settings, extensions,
@@ -196,6 +220,17 @@ int main(int argc, char** argv) {
   std::optional<store::Maildir> maildir;
   if (!maildir_path.empty()) maildir.emplace(maildir_path);
   tools::ToolHost host(maildir ? &*maildir : nullptr, "sieve-test", settings.ext_lists);
+  // vnd.dovecot.filter / execute run their programs while the script runs
+  // (with and without -e, as in Pigeonhole's sieve-test); vnd.dovecot.pipe
+  // runs only with -e, when the result is carried out. Programs come from
+  // the [sieve] <kind>_bin_dir of -c, run as for a delivery to -r.
+  const delivery::ProgramOwner owner = program_owner(hostname);
+  auto run_program = [&](const interp::ProgramCall& call) {
+    return delivery::run_ext_program(settings, owner, call, [](std::string_view line) {
+      std::cerr << "sieve-test: program: " << line << "\n";
+    });
+  };
+  host.set_program_runner(run_program);
 
   std::ofstream trace_out;
   std::optional<StreamTrace> trace;
@@ -217,6 +252,7 @@ int main(int argc, char** argv) {
     std::cerr << (before_scripts.empty() ? script_path + ": " : std::string()) << e << "\n";
   const std::string keep_mailbox = default_mailbox.empty() ? "INBOX" : default_mailbox;
 
+  bool pipe_failed = false;
   if (execute && ok) {
     auto store_into = [&](const std::string& mailbox, const interp::Flags& flags, bool create) {
       if (create || mailbox == "INBOX" || mailbox == keep_mailbox)
@@ -252,6 +288,25 @@ int main(int argc, char** argv) {
                                                                                : "error";
       std::cerr << "sieve-test: " << what << ": notify " << n.uri << ": " << r.detail << "\n";
     };
+    // vnd.dovecot.pipe: the program gets the message; a failure is an
+    // error (with :try, a warning), as when a delivery carries it out.
+    auto pipe_to = [&](const interp::PipeAction& p) {
+      interp::ProgramCall call;
+      call.kind = interp::ProgramKind::Pipe;
+      call.name = p.program;
+      call.args = p.args;
+      call.input = std::string(msg.raw());
+      call.envelope = &env;
+      const interp::ProgramResult r = run_program(call);
+      if (r.status == interp::ProgramResult::Status::Ok) {
+        std::cerr << "sieve-test: info: pipe: message piped to program '" << p.program << "'\n";
+        return;
+      }
+      std::cerr << "sieve-test: " << (p.try_ ? "warning" : "error")
+                << ": failed to pipe message to program '" << p.program << "'"
+                << (r.detail.empty() ? "" : ": " + r.detail) << "\n";
+      if (!p.try_) pipe_failed = true;
+    };
     for (const auto& a : out.actions) {
       if (const auto* n = std::get_if<interp::NotifyAction>(&a))
         send_notification(*n);
@@ -259,6 +314,8 @@ int main(int argc, char** argv) {
         store_into(k->from_fileinto ? "INBOX" : keep_mailbox, k->flags, true);
       else if (const auto* f = std::get_if<interp::FileintoAction>(&a))
         store_into(f->mailbox, f->flags, f->create);
+      else if (const auto* p = std::get_if<interp::PipeAction>(&a))
+        pipe_to(*p);
       else if (!std::holds_alternative<interp::DiscardAction>(a))
         std::cerr << "sieve-test: info: " << interp::action_name(a)
                   << " not executed: no transport is configured in sieve-test\n";
@@ -272,5 +329,5 @@ int main(int argc, char** argv) {
   } else {
     std::cout << tools::format_text(out, default_mailbox);
   }
-  return ok ? tools::kExitOk : tools::kExitRuntimeError;
+  return ok && !pipe_failed ? tools::kExitOk : tools::kExitRuntimeError;
 }

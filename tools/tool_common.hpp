@@ -19,7 +19,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitCompileError = 1;
 inline constexpr int kExitRuntimeError = 2;
 inline constexpr int kExitUsage = 64;
-inline constexpr int kExitNoUser = 67;  // EX_NOUSER: sieve-filter -u names no user
+inline constexpr int kExitNoUser = 67;    // EX_NOUSER: sieve-filter -u names no user
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: the user database did not answer
 
 bool write_file(const std::string& path, std::string_view bytes);
 

@@ -4,6 +4,7 @@
 // suggests.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -30,11 +31,19 @@ class ToolHost : public interp::Host {
   Result<std::vector<std::string>> ext_list_members(std::string_view list) override {
     return lists_.members(list);
   }
+  // vnd.dovecot.filter / execute: sieve-test runs their programs while the
+  // script runs, as Pigeonhole's sieve-test does (with and without -e).
+  using ProgramRunner = std::function<interp::ProgramResult(const interp::ProgramCall&)>;
+  void set_program_runner(ProgramRunner run) { run_program_ = std::move(run); }
+  interp::ProgramResult run_external(const interp::ProgramCall& call) override {
+    return run_program_ ? run_program_(call) : interp::Host::run_external(call);
+  }
 
  private:
   const store::Maildir* maildir_;
   std::string program_;
   transport::ExtLists lists_;
+  ProgramRunner run_program_;
 };
 
 // The first address of the first of `names` that has one, else `fallback`.

@@ -1,5 +1,7 @@
-// sieve-filter -u USER: the user's Maildir, found through the same user
-// lookup `zest deliver` uses, and a mailbox of that user by name.
+// sieve-filter -u USER: the user's Maildir, found through the one user
+// lookup of zestd and `zest deliver` (store::UserSource as [auth] driver
+// says: passwd-file or SQL, paths from the [users] templates), and a
+// mailbox of that user by name.
 #pragma once
 
 #include <filesystem>
@@ -11,10 +13,16 @@
 
 namespace zest::tools {
 
-// The Maildir (INBOX) of `user`: <home>/Maildir, where home comes from the
-// configured user lookup (passwd-file; <data_dir>/home/<name> when the
-// entry has no home). Errors: the lookup failed, or no such user.
-Result<std::filesystem::path> user_maildir(const config::ServerConfig& cfg, std::string_view user);
+// The Maildir (INBOX) of `user` as delivery finds it: the database's home
+// and mail, else [users] home/mail (default <data_dir>/home/%u and
+// ~/Maildir). Errors carry whether they are temporary (the database could
+// not answer) or not (no such user, a name or template refused).
+struct UserMaildirError {
+  bool temporary = false;
+  std::string message;
+};
+Result<std::filesystem::path, UserMaildirError> user_maildir(const config::ServerConfig& cfg,
+                                                             std::string_view user);
 
 // The directory of `mailbox` ("INBOX", "Lists", "a/b" or "a.b" as the
 // separator says) in the Maildir `root`; an error when the name is

@@ -17,6 +17,7 @@ bool ihave_available(const Registry& registry, const EngineSettings& settings,
   constexpr std::array<std::string_view, 2> kRestricted = {"encoded-character", "variables"};
   if (std::find(kRestricted.begin(), kRestricted.end(), capability) != kRestricted.end())
     return false;
+  if (settings.personal && settings.restricted_to_global(capability)) return false;
   return registry.extension(capability) != nullptr && settings.extension_enabled(capability);
 }
 

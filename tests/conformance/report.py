@@ -4,7 +4,8 @@
 usage: report.py [--binary PATH] [--suite DIR] [-j N] [--timeout S] [-v] BUILD_DIR
 
 Runs every file of the suite's `make check` set (132 normal + 4 with -F),
-the 10 extprograms files of `make test-plugins`, then the 8 files Pigeonhole
+the 10 extprograms files of `make test-plugins`, extensions/variables/
+limits.svtest (which make check skips), then the 8 files Pigeonhole
 added after 0.5.19 (rows "2.4-new/...", from ZEST_CONFORMANCE_NEW_DIR, listed
 in pigeonhole-2.4-new.tsv), through BUILD_DIR/tools/sieve-testsuite (2 in parallel, timeout per file),
 parses the per-test "NN: Test 'name' SUCCEEDED|FAILED" lines and prints one

@@ -77,6 +77,30 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class GlobalExtensions(unittest.TestCase):
+    """[sieve] global_extensions: `zest sieve put/check -u` treat the script
+    as the user's own and refuse them; `sieve check` without -u checks an
+    administrator's script, which may use them."""
+
+    def test_put_refused_check_without_user_allowed(self):
+        e = Env('[sieve]\npipe_bin_dir = "/nonexistent/zest-pipe"\n'
+                'global_extensions = ["vnd.dovecot.pipe"]\n')
+        try:
+            r = e.zest("user", "add", "alice@example.org", "--password-stdin", "--scheme",
+                       "PLAIN", stdin=b"pw\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            script = b'require "vnd.dovecot.pipe";\npipe "sa-learn";\n'
+            u = ["-u", "alice@example.org"]
+            o, _ = e.json("sieve", "put", *u, "spam", stdin=script, rc=65)
+            self.assertIn("restricted to global scripts", o["error"])
+            o, _ = e.json("sieve", "check", *u, stdin=script, rc=65)
+            self.assertIn("restricted to global scripts", o["errors"])
+            o, _ = e.json("sieve", "check", stdin=script)
+            self.assertTrue(o["ok"], o)
+        finally:
+            e.cleanup()
+
+
 class AdminCli(unittest.TestCase):
     def setUp(self):
         self.e = Env()

@@ -312,6 +312,68 @@ class Maildir(Base):
         self.assertEqual(self.files(root, ".Lists.sieve-users"), [])
 
 
+class ExternalPrograms(Base):
+    """vnd.dovecot.filter / execute run their programs while the script runs,
+    with and without -e; vnd.dovecot.pipe only with -e (as Pigeonhole's
+    sieve-test). Programs come from the [sieve] *_bin_dir of -c."""
+
+    SCRIPT = ('require ["vnd.dovecot.filter", "vnd.dovecot.execute", "vnd.dovecot.pipe",\n'
+              '         "variables", "fileinto", "copy"];\n'
+              'filter "tag";\n'
+              'execute :output "who" "whoami-env";\n'
+              'if header :is "x-tagged" "yes" { fileinto "Filtered"; }\n'
+              'if string :is "${who}" "ran as ${who}" { fileinto "Never"; }\n'
+              'if string :matches "${who}" "ran:*" { fileinto "Executed"; }\n'
+              'pipe :copy "save";\n')
+
+    maildir = Maildir.maildir
+    files = Maildir.files
+
+    def setUp(self):
+        super().setUp()
+        bindir = os.path.join(self.dir, "bin")
+        os.makedirs(bindir)
+        self.piped = os.path.join(self.dir, "piped.eml")
+        for name, body in (("tag", "echo 'X-Tagged: yes'; cat"),
+                           ("whoami-env", "cat >/dev/null; printf 'ran:%s' \"$RECIPIENT\""),
+                           ("save", "cat > '%s'" % self.piped)):
+            path = os.path.join(bindir, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body + "\n")
+            os.chmod(path, 0o750)
+        self.cfg = self.write("zest.toml", "[sieve]\n" + "".join(
+            '%s_bin_dir = "%s"\n' % (k, bindir) for k in ("pipe", "filter", "execute")))
+        self.prog = self.write("programs.sieve", self.SCRIPT)
+
+    def test_filter_and_execute_run_without_e_pipe_does_not(self):
+        rc, out, err = self.sieve_test("-c", self.cfg, "-r", "rcpt@example.org", self.prog,
+                                       self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Filtered", out)
+        self.assertIn("Executed", out)
+        self.assertNotIn("Never", out)
+        self.assertIn("pipe", out)
+        self.assertFalse(os.path.exists(self.piped))
+
+    def test_with_e_pipe_runs(self):
+        root = self.maildir(".Filtered", ".Executed")
+        rc, out, err = self.sieve_test("-c", self.cfg, "-e", "-l", root, "-r", "rcpt@example.org",
+                                       self.prog, self.message)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("piped to program 'save'", err)
+        with open(self.piped, "rb") as f, open(self.message, "rb") as g:
+            # The message as read (sieve-test -e also stores it unedited).
+            self.assertEqual(f.read().replace(b"\r\n", b"\n"), g.read().replace(b"\r\n", b"\n"))
+        self.assertEqual(len(self.files(root, ".Filtered")), 1, err)
+
+    def test_failed_pipe_is_an_error(self):
+        os.remove(os.path.join(self.dir, "bin", "save"))
+        root = self.maildir(".Filtered", ".Executed")
+        rc, out, err = self.sieve_test("-c", self.cfg, "-e", "-l", root, self.prog, self.message)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("failed to pipe message to program 'save'", err)
+
+
 class BeforeScriptsAndDefaultMailbox(Base):
     """Issue 17.6: Pigeonhole's sieve-test -s SCRIPT (run before the main
     script, repeatable, in order) and -m MAILBOX (the default mailbox)."""

@@ -231,6 +231,31 @@ class RawTranscripts(Base):
         r.close()
 
 
+class GlobalExtensions(Base):
+    """[sieve] global_extensions (Pigeonhole's sieve_global_extensions):
+    a personal script may not use them, so PUTSCRIPT and CHECKSCRIPT refuse
+    it, and the SIEVE capability does not list them."""
+    extra = ('[sieve]\npipe_bin_dir = "/nonexistent/zest-pipe"\n'
+             'global_extensions = ["vnd.dovecot.pipe"]\n')
+
+    def test_personal_script_cannot_require_a_global_extension(self):
+        r = Raw(self.env.port)
+        caps = b"\n".join(r.until_status())
+        self.assertIn(b'"SIEVE"', caps)
+        self.assertNotIn(b"vnd.dovecot.pipe", caps)
+        r.send('AUTHENTICATE "PLAIN" "%s"\r\n' % plain("alice", "secret"))
+        self.assertTrue(r.line().startswith(b"OK"))
+        script = b'require "vnd.dovecot.pipe";\npipe "sa-learn";\n'
+        for cmd in (b'PUTSCRIPT "spam"', b"CHECKSCRIPT"):
+            r.send(b"%s {%d+}\r\n%s\r\n" % (cmd, len(script), script))
+            err = r.until_status()
+            self.assertTrue(err[0].startswith(b"NO"), err)
+            self.assertIn(b"restricted to global scripts", b"\n".join(err))
+        r.send(b"LISTSCRIPTS\r\n")
+        self.assertEqual(r.until_status(), [b"OK"])
+        r.close()
+
+
 class ConnectionLimits(Base):
     extra = "max_connections = 2\nmax_connections_per_address = 1\n"
     BUSY = b'BYE "Too many connections, try again later"'

@@ -12,10 +12,12 @@ its pid), then zestd with [auth] driver = "sql":
   - the server stopped: RCPT 451 (never 550), `zest deliver` exit 75,
     AUTHENTICATE NO (TRYLATER); the server back: delivery again;
   - SQLite ([sql] driver = "sqlite") and `zest user list`;
+  - sieve-filter -u USER finds the user through the same lookup (SQL,
+    passwd-file extra fields, [users] templates; database down: exit 75);
   - passwd-file extra fields (userdb_home, userdb_mail, userdb_quota_rule),
     [users] templates, a name with ".." refused 550 5.1.3, .svbin ignored.
 
-usage: test_users.py --zestd PATH --zest PATH [-k NAME]
+usage: test_users.py --zestd PATH --zest PATH --sieve-filter PATH [-k NAME]
 """
 import argparse
 import base64
@@ -155,6 +157,17 @@ class Zestd:
 
     def zest(self, *args, stdin=None):
         return subprocess.run([ARGS.zest, "-c", self.cfg, *args], input=stdin,
+                              capture_output=True, timeout=60)
+
+    def sieve_filter(self, *args):
+        """sieve-filter -c <this config> ARGS; a script that files messages
+        with "list" in the subject into Lists is at <root>/filter.sieve."""
+        script = os.path.join(self.dir, "filter.sieve")
+        with open(script, "w") as f:
+            f.write('require ["fileinto", "mailbox"];\n'
+                    'if header :contains "subject" "list" { fileinto :create "Lists"; }\n')
+        args = [script if a == "SCRIPT" else a for a in args]
+        return subprocess.run([ARGS.sieve_filter, "-c", self.cfg, *args],
                               capture_output=True, timeout=60)
 
     def start(self):
@@ -372,6 +385,9 @@ home = "%s/%%d/%%n"
             self.assertEqual(r.returncode, 75, r.stderr)
             self.assertIn(b"user lookup failed", r.stderr)
             self.assertIn("event=user-lookup-error", self.z.logtext())
+            r = self.z.sieve_filter("-u", "alice@example.org", "SCRIPT", "INBOX")
+            self.assertEqual(r.returncode, 75, r.stderr)
+            self.assertIn(b"user lookup", r.stderr)
         finally:
             self.pg.start()
         # The server is back: the next lookup connects again.
@@ -414,6 +430,24 @@ user_query = "SELECT home, quota AS quota_rule FROM users WHERE email = %%u"
         self.assertEqual(self.z.lmtp("eve@example.org")[0], 550)
         code, _ = self.z.lmtp("dora@example.org", "Subject: big\r\n\r\n" + "y" * 11000 + "\r\n")
         self.assertEqual(code, 452)
+        # sieve-filter -u finds dora in SQLite, her home from the row.
+        self.assertEqual(self.z.lmtp("dora@example.org", "Subject: a list\r\n\r\nx\r\n")[0],
+                         250)
+        r = self.z.sieve_filter("-u", "dora@example.org", "--json", "SCRIPT", "INBOX")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(sorted(j["implicit_keep"] for j in lines), [False, True])
+        r = self.z.sieve_filter("-u", "dora@example.org", "-e", "-W", "SCRIPT", "INBOX")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        maildir = os.path.join(self.root, "dora", "Maildir")
+        self.assertEqual(count(os.path.join(maildir, ".Lists", "cur")) +
+                         count(os.path.join(maildir, ".Lists", "new")), 1)
+        self.assertEqual(count(os.path.join(maildir, "cur")) + count(os.path.join(maildir, "new")),
+                         1)
+        r = self.z.sieve_filter("-u", "eve@example.org", "SCRIPT", "INBOX")
+        self.assertEqual(r.returncode, 67, r.stderr)
+        self.assertIn(b"not found", r.stderr)
 
     def test_passwd_extra_fields_templates_and_refused_names(self):
         tree = os.path.join(self.root, "vmail")
@@ -466,6 +500,18 @@ autocreate = true
         r = self.z.zest("user", "show", "fred@example.org", "--json")
         o = json.loads(r.stdout)
         self.assertEqual((o["home"], o["active_script"]), (fred, "main"))
+        # sieve-filter -u: fred's Maildir from the [users] home template,
+        # gina's from userdb_home/userdb_mail; a refused name is exit 67.
+        r = self.z.sieve_filter("-u", "fred@example.org", "--json", "SCRIPT", "Lists")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.decode().splitlines()), 2)
+        r = self.z.sieve_filter("-u", "gina@example.org", "--json", "SCRIPT", "INBOX")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([json.loads(x)["file"].partition(":")[0] for x in
+                          r.stdout.decode().splitlines()],
+                         sorted(os.listdir(os.path.join(elsewhere, "gina", "Mail", "new"))))
+        r = self.z.sieve_filter("-u", "../../etc@example.org", "SCRIPT", "INBOX")
+        self.assertEqual(r.returncode, 67, r.stderr)
         r = self.z.zest("sieve", "list", "-u", "fred@example.org")
         self.assertEqual(r.stdout.decode().split(), ["main", "ACTIVE"])
         # A name that would leave its directory: refused, clearly, for good.
@@ -642,6 +688,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--zestd", required=True)
     p.add_argument("--zest", required=True)
+    p.add_argument("--sieve-filter", required=True)
     p.add_argument("-k", action="append", default=[])
     ARGS, rest = p.parse_known_args()
     argv = [sys.argv[0]] + rest + [x for k in ARGS.k for x in ("-k", k)]

@@ -570,6 +570,33 @@ TEST_F(ExtProgramsAgentTest, FailedPipeKeepsTheMessage) {
   EXPECT_TRUE(logged);
 }
 
+// [sieve] global_extensions: a sieve_before script may pipe; the user's own
+// active script may not (Pigeonhole: "restricted to global scripts"), and
+// the message is kept.
+TEST_F(ExtProgramsAgentTest, GlobalExtensionsOnlyForTheAdministratorsScripts) {
+  program("save", "cat > \"$HOME/piped\"");
+  settings.global_extensions = {"vnd.dovecot.pipe"};
+  const fs::path before = root / "before.sieve";
+  std::ofstream(before) << "require [\"vnd.dovecot.pipe\", \"copy\"];\npipe :copy \"save\";\n";
+  options.sieve_before = {before};
+  // alice has no script of her own: the before script pipes.
+  EXPECT_EQ(deliver("alice@example.org").code, 250);
+  EXPECT_TRUE(fs::exists(root / "home" / "alice@example.org" / "piped"));
+  EXPECT_FALSE(stored().empty());
+  // bob's own script requires the extension: refused, and (as for any
+  // failed script of the sequence) the message is kept and nothing is piped.
+  script((root / "bobhome").string(),
+         "require [\"vnd.dovecot.pipe\", \"copy\"];\npipe :copy \"save\";\n");
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_FALSE(fs::exists(root / "bobhome" / "piped"));
+  EXPECT_EQ(count_files(root / "bobhome" / "Maildir" / "new"), 1u);
+  bool logged = false;
+  for (const auto& l : log)
+    logged = logged || (l.find("event=script-error") != std::string::npos &&
+                        l.find("restricted to global scripts") != std::string::npos);
+  EXPECT_TRUE(logged);
+}
+
 TEST_F(ExtProgramsAgentTest, WithoutBinDirTheExtensionsAreUnknown) {
   script((root / "home" / "alice@example.org").string(),
          "require \"vnd.dovecot.execute\";\nexecute \"x\";\n");

@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "config/config.hpp"
+#include "interp/compiler.hpp"
+#include "interp/registry.hpp"
 
 namespace zest::config {
 namespace {
@@ -73,6 +76,44 @@ TEST(EngineConfig, ExtprogramsKeys) {
   s = parse_engine_settings("[sieve]\npipe_input_eol = \"cr\"\n", "z.toml");
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().find("pipe_input_eol"), std::string::npos);
+}
+
+// [sieve] global_extensions (Pigeonhole's sieve_global_extensions): enabled,
+// but a personal script that requires one does not compile.
+TEST(EngineConfig, GlobalExtensionsOnlyInGlobalScripts) {
+  auto s = parse_engine_settings(
+      "[sieve]\npipe_bin_dir = \"/usr/lib/zest/pipe\"\n"
+      "global_extensions = [\"vnd.dovecot.pipe\"]\n",
+      "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  const interp::EngineSettings& global = s.value();
+  EXPECT_TRUE(global.extension_enabled("vnd.dovecot.pipe"));
+  EXPECT_TRUE(global.restricted_to_global("vnd.dovecot.pipe"));
+  EXPECT_FALSE(global.restricted_to_global("fileinto"));
+  const interp::Registry registry;
+  const std::string script = "require \"vnd.dovecot.pipe\";\npipe \"sa-learn\";\n";
+  EXPECT_TRUE(interp::compile(script, registry, global).program);  // sieve_before/after
+  const auto personal = interp::compile(script, registry, global.for_personal_script());
+  EXPECT_FALSE(personal.program);
+  std::string text;
+  for (const auto& d : personal.diags.all()) text += d.message + "\n";
+  EXPECT_NE(text.find("failed to load Sieve capability 'vnd.dovecot.pipe': its use is "
+                      "restricted to global scripts"),
+            std::string::npos)
+      << text;
+  // ihave says no in a personal script.
+  const std::string guarded = "require \"ihave\";\nif ihave \"vnd.dovecot.pipe\" { discard; }\n";
+  EXPECT_TRUE(interp::compile(guarded, registry, global.for_personal_script()).program);
+  // Pigeonhole's "+a +b" string, and unknown names with the position.
+  s = parse_engine_settings("[sieve]\nglobal_extensions = \"+vnd.dovecot.execute editheader\"\n",
+                            "z.toml");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s.value().global_extensions,
+            (std::set<std::string, std::less<>>{"editheader", "vnd.dovecot.execute"}));
+  s = parse_engine_settings("[sieve]\nglobal_extensions = [\"vnd.dovecot.nosuch\"]\n", "z.toml");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().rfind("z.toml:2:", 0), 0u) << s.error();
+  EXPECT_NE(s.error().find("unknown extension 'vnd.dovecot.nosuch'"), std::string::npos);
 }
 
 // [sieve.lists]: RFC 6134 lists (docs/extlists.md), keyed by normalized name.

@@ -1,5 +1,6 @@
 // The user lookup a configuration asks for ([auth] driver: the passwd-file
-// or [sql]) and its path templates ([users], data_dir, [quota] storage).
+// or [sql]) and its path templates ([users], data_dir, [quota] storage):
+// the one place zestd, zest and the tools (sieve-filter -u) build it from.
 #pragma once
 
 #include <memory>
@@ -11,7 +12,7 @@
 #include "store/user_paths.hpp"
 #include "store/user_source.hpp"
 
-namespace zest::server {
+namespace zest::userdb {
 
 store::PathTemplates path_templates(const config::ServerConfig& cfg);
 
@@ -25,4 +26,4 @@ store::LockSettings maildir_lock_settings(const config::ServerConfig& cfg);
 std::unique_ptr<store::UserSource> make_user_source(const config::ServerConfig& cfg,
                                                     store::UserDb& passwd, std::string& error);
 
-}  // namespace zest::server
+}  // namespace zest::userdb

@@ -1,8 +1,8 @@
-#include "server/user_setup.hpp"
+#include "userdb/user_setup.hpp"
 
 #include "userdb/sql_source.hpp"
 
-namespace zest::server {
+namespace zest::userdb {
 namespace {
 
 class BrokenUserSource final : public store::UserSource {
@@ -57,4 +57,4 @@ std::unique_ptr<store::UserSource> make_user_source(const config::ServerConfig& 
   return std::make_unique<BrokenUserSource>(error);
 }
 
-}  // namespace zest::server
+}  // namespace zest::userdb
