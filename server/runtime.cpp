@@ -35,7 +35,7 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.sieve_global_dir = c.sieve_global_dir;
   o.recipient_delimiter = c.recipient_delimiter;
   o.notify_max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
-  o.maildir_locks = maildir_lock_settings(c);
+  o.maildir_locks = userdb::maildir_lock_settings(c);
   return o;
 }
 
