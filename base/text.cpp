@@ -29,4 +29,29 @@ bool is_yes(std::string_view s) {
   return iequals(v, "yes") || iequals(v, "true") || v == "1";
 }
 
+void skip_cfws(std::string_view s, std::size_t& i) {
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == '(') {
+      int depth = 0;
+      for (; i < s.size(); ++i) {
+        if (s[i] == '\\') {
+          if (i + 1 == s.size()) break;  // a trailing backslash quotes nothing
+          ++i;
+        } else if (s[i] == '(') {
+          ++depth;
+        } else if (s[i] == ')' && --depth == 0) {
+          ++i;
+          break;
+        }
+      }
+    } else {
+      break;
+    }
+  }
+  if (i > s.size()) i = s.size();
+}
+
 }  // namespace zest::base

@@ -53,6 +53,11 @@ constexpr std::string_view trim_right(std::string_view s) {
 
 bool is_ascii(std::string_view s);
 
+// Advances `i` over RFC 5322 CFWS: white space (CR and LF included) and
+// nested comments with quoted pairs. Never moves `i` past s.size(), however
+// the comment ends (an unclosed comment or a trailing backslash).
+void skip_cfws(std::string_view s, std::size_t& i);
+
 // "yes", "true", "1" (any case, surrounding space ignored).
 bool is_yes(std::string_view s);
 

@@ -118,7 +118,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
                         " must be " + std::string(want));
     };
     auto number = [&](auto& field) -> bool {
-      const auto v = node.value<std::int64_t>();
+      const auto v = node.value_exact<std::int64_t>();
       if (!v || *v < 0) return false;
       field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
       return true;
@@ -134,7 +134,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
     } else if (k == "max_cpu_time") {
       // Seconds as an integer, or a string with a unit ("500ms", "2m").
       std::optional<std::chrono::milliseconds> t;
-      if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+      if (const auto i = node.value_exact<std::int64_t>(); i && *i >= 0)
         t = std::chrono::milliseconds(*i * 1000);
       else if (const auto str = node.value<std::string>())
         t = interp::parse_cpu_time(*str);
@@ -143,7 +143,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
     } else if (k == "max_memory" || k == "max_variable_size") {
       // Bytes as an integer, or a string with a binary unit ("32M", "4k").
       std::optional<std::size_t> bytes;
-      if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+      if (const auto i = node.value_exact<std::int64_t>(); i && *i >= 0)
         bytes = static_cast<std::size_t>(*i);
       else if (const auto str = node.value<std::string>())
         bytes = interp::parse_memory_size(*str);
@@ -213,7 +213,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
       // with the key's position, rather than when a program first runs.
       if (const auto v = node.value<std::string>())
         s.values[k] = *v;
-      else if (const auto i = node.value<std::int64_t>(); i && *i >= 0)
+      else if (const auto i = node.value_exact<std::int64_t>(); i && *i >= 0)
         s.values[k] = std::to_string(*i);
       else
         return bad("a string");
@@ -222,7 +222,7 @@ Result<interp::EngineSettings> parse_engine_settings(std::string_view text,
                           checked.error());
     } else if (const auto v = node.value<std::string>()) {
       s.values[k] = *v;
-    } else if (const auto i = node.value<std::int64_t>()) {
+    } else if (const auto i = node.value_exact<std::int64_t>()) {
       s.values[k] = std::to_string(*i);
     } else if (const auto b = node.value<bool>()) {
       s.values[k] = *b ? "yes" : "no";

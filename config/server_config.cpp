@@ -45,7 +45,7 @@ bool read(const toml::node& n, std::vector<std::string>& out) {
   return true;
 }
 bool read(const toml::node& n, std::int64_t& out) {
-  auto v = n.value<std::int64_t>();
+  auto v = n.value_exact<std::int64_t>();
   if (!v || *v < 0) return false;
   out = *v;
   return true;

@@ -22,29 +22,7 @@ bool is_ttoken(char c) {
   return u > ' ' && u != 0x7f && !is_tspecial(c);
 }
 
-// Skips white space and (nested) comments.
-void skip_cfws(std::string_view s, std::size_t& i) {
-  while (i < s.size()) {
-    const char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else if (c == '(') {
-      int depth = 0;
-      for (; i < s.size(); ++i) {
-        if (s[i] == '\\') {
-          ++i;
-        } else if (s[i] == '(') {
-          ++depth;
-        } else if (s[i] == ')' && --depth == 0) {
-          ++i;
-          break;
-        }
-      }
-    } else {
-      break;
-    }
-  }
-}
+using base::skip_cfws;
 
 std::string_view token(std::string_view s, std::size_t& i) {
   const std::size_t start = i;

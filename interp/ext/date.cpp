@@ -97,28 +97,7 @@ std::optional<int> parse_zone(std::string_view z) {
 class DateScanner {
  public:
   explicit DateScanner(std::string_view s) : s_(s) {}
-  void skip() {
-    while (i_ < s_.size()) {
-      const char c = s_[i_];
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-        ++i_;
-      } else if (c == '(') {
-        int depth = 0;
-        for (; i_ < s_.size(); ++i_) {
-          if (s_[i_] == '\\') {
-            ++i_;
-          } else if (s_[i_] == '(') {
-            ++depth;
-          } else if (s_[i_] == ')' && --depth == 0) {
-            ++i_;
-            break;
-          }
-        }
-      } else {
-        break;
-      }
-    }
-  }
+  void skip() { base::skip_cfws(s_, i_); }
   std::string_view word() {
     skip();
     const std::size_t b = i_;

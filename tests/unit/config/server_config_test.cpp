@@ -3,6 +3,7 @@
 // side hands to the transports and the engine.
 #include <gtest/gtest.h>
 
+#include "config/config.hpp"
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
 
@@ -128,6 +129,20 @@ TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
             std::string::npos);
   EXPECT_NE(error_of("[notify.xmpp]\ntype = \"chat\"\n").find("type must be"), std::string::npos);
   EXPECT_NE(error_of("[notify.http]\nmax_attempts = 0\n").find("max_attempts"), std::string::npos);
+}
+
+// Found by the fuzzing campaign: a float where an integer belongs was cast
+// to an integer (undefined for 4.2e63); now it is refused with its place.
+TEST(ServerConfig, FloatIsNotAnInteger) {
+  for (const char* text : {"[sieve]\nmax_actions = 2.5\n", "[sieve]\nmax_memory = 4.2e63\n",
+                           "[sieve]\nze = 4.2e63\n", "[sieve]\nmax_cpu_time = 1e300\n"}) {
+    auto engine = parse_engine_settings(text, "t.toml");
+    ASSERT_FALSE(engine) << text;
+    EXPECT_NE(engine.error().find("t.toml:2:"), std::string::npos) << engine.error();
+  }
+  auto server = parse_server_config("[lmtp]\nmax_message_size = 1e300\n", "t.toml");
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().find("t.toml:2:"), std::string::npos) << server.error();
 }
 
 }  // namespace

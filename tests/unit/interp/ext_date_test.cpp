@@ -34,6 +34,18 @@ TEST(ExtDate, Rfc5260Section4ExampleWorkingHours) {
   EXPECT_EQ(describe(run(script, kMessage)), V{"fileinto urgent"});
 }
 
+// A Date header whose comment ends in a backslash (found by fuzzing) is not a
+// date, and must not throw.
+TEST(ExtDate, CommentEndingInBackslashIsNoDate) {
+  const std::string script =
+      "require [\"date\", \"fileinto\"];\n"
+      "if date :matches \"date\" \"year\" \"*\" { fileinto \"dated\"; }\n";
+  for (const char* date : {"Sun, (\\", "(\\", "Sun, 25 Feb 2007 (x\\", "(((\\"}) {
+    const std::string msg = std::string("Date: ") + date + "\r\nSubject: x\r\n\r\nbody\r\n";
+    EXPECT_EQ(describe(run(script, msg)), V{}) << date;  // implicit keep
+  }
+}
+
 TEST(ExtDate, Rfc5260Section5ExampleCurrentdate) {
   const std::string script =
       "require [\"date\", \"variables\", \"fileinto\"];\n"

@@ -95,5 +95,16 @@ TEST(Robustness, DeepMultipartNesting) {
   exercise(raw);
 }
 
+// Found by the fuzzing campaign: a comment that ends in a backslash used to
+// move the CFWS scanner one past the end of the field (std::out_of_range).
+TEST(Robustness, CommentEndingInBackslash) {
+  exercise("Content-Type: multipr/(((((\\\\\\\r\n\r\nbody\r\n");
+  exercise("Content-Type: multipart/mixed; (\\\r\n\r\nbody\r\n");
+  exercise("Content-Type: text/plain; a=(\\\r\n\r\nbody\r\n");
+  exercise("Content-Type: (\\\r\n\r\nbody\r\n");
+  const Message m("Content-Type: text/(x\\\r\n\r\nbody\r\n");
+  EXPECT_EQ(walk(m), 1u);
+}
+
 }  // namespace
 }  // namespace zest::mail
