@@ -25,13 +25,21 @@ std::chrono::milliseconds retry_delay(int attempts, const SenderOptions& o, doub
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v, std::int64_t now) {
   v = base::trim(v);
   if (v.empty()) return std::nullopt;
+  // A receiver may not park a stream for longer than a day (and a huge
+  // value must not overflow the conversion to milliseconds).
+  auto capped = [](std::int64_t secs) {
+    return std::chrono::milliseconds(std::clamp<std::int64_t>(secs, 0, kMaxRetryAfterSeconds) *
+                                     1000);
+  };
   std::int64_t secs = 0;
   const auto r = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (r.ec == std::errc() && r.ptr == v.data() + v.size() && secs >= 0)
-    return std::chrono::milliseconds(secs * 1000);
+  if (r.ec == std::errc::result_out_of_range && r.ptr == v.data() + v.size() && v.front() != '-')
+    return capped(kMaxRetryAfterSeconds);
+  if (r.ec == std::errc() && r.ptr == v.data() + v.size() && secs >= 0) return capped(secs);
   const auto when = transport::parse_http_date(v);
   if (!when) return std::nullopt;
-  return std::chrono::milliseconds(std::max<std::int64_t>(0, *when - now) * 1000);
+  if (*when <= now) return capped(0);
+  return capped(*when - now > kMaxRetryAfterSeconds ? kMaxRetryAfterSeconds : *when - now);
 }
 
 Sender::Sender(Outbox& outbox, std::string sink, std::unique_ptr<SinkTransport> transport,

@@ -58,7 +58,8 @@ struct SenderOptions {
 std::chrono::milliseconds retry_delay(int attempts, const SenderOptions& o, double unit,
                                       std::optional<std::chrono::milliseconds> retry_after);
 // Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3), relative
-// to `now` (Unix seconds).
+// to `now` (Unix seconds), at most kMaxRetryAfterSeconds.
+inline constexpr std::int64_t kMaxRetryAfterSeconds = 86400;
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::int64_t now);
 

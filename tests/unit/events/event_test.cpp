@@ -143,6 +143,11 @@ TEST(RetryAfter, SecondsAndHttpDate) {
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 - 60), ms(60000));
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 + 60), ms(0));
   EXPECT_FALSE(parse_retry_after("soon", 0));
+  // Found by fuzzing: seconds × 1000 overflowed. Capped at one day.
+  EXPECT_EQ(parse_retry_after("160328035842803471", 0), ms(86400000));
+  EXPECT_EQ(parse_retry_after("99999999999999999999999", 0), ms(86400000));
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0), ms(86400000));
+  EXPECT_FALSE(parse_retry_after("-5", 0));
   EXPECT_FALSE(parse_retry_after("", 0));
 }
 
