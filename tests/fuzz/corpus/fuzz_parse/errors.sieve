@@ -1,4 +1,0 @@
-if header :is :contains "a" "b" { frob; }
-elsif true { }
-require "x";
-redirect 42;
