@@ -51,7 +51,6 @@ void skip_cfws(std::string_view s, std::size_t& i) {
       break;
     }
   }
-  if (i > s.size()) i = s.size();
 }
 
 }  // namespace zest::base

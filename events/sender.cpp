@@ -38,8 +38,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v, s
   if (r.ec == std::errc() && r.ptr == v.data() + v.size() && secs >= 0) return capped(secs);
   const auto when = transport::parse_http_date(v);
   if (!when) return std::nullopt;
-  if (*when <= now) return capped(0);
-  return capped(*when - now > kMaxRetryAfterSeconds ? kMaxRetryAfterSeconds : *when - now);
+  return capped(*when - now);  // a date in the past asks for no delay
 }
 
 Sender::Sender(Outbox& outbox, std::string sink, std::unique_ptr<SinkTransport> transport,
