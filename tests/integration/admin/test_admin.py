@@ -12,6 +12,7 @@ import argparse
 import base64
 import json
 import os
+import grp
 import pwd
 import re
 import shutil
@@ -48,7 +49,10 @@ class Env:
             self.service = pwd.getpwnam("nobody")
             os.makedirs(self.var)
             os.chown(self.var, self.service.pw_uid, self.service.pw_gid)
-            extra = '[server]\nuser = "nobody"\n' + extra
+            # Name nobody's group too: the default group "zest" exists only
+            # once the package is installed (package_deb may run later).
+            group = grp.getgrgid(self.service.pw_gid).gr_name
+            extra = '[server]\nuser = "nobody"\ngroup = "%s"\n' % group + extra
         self.env = env
         self.cfg = os.path.join(self.dir, "zest.toml")
         self.ms_port = free_port()
