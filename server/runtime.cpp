@@ -89,6 +89,8 @@ void DeliveryStack::open_events(const config::ServerConfig& cfg, Logger& log) {
   }
   outbox = std::move(opened.value());
   if (!outbox) return;
+  sequences = make_sequences(cfg);
+  outbox->set_sequences(sequences.get());
   delivery_events.emplace(*outbox, cfg.hostname);
   agent.set_observer(&*delivery_events);
 }
@@ -102,6 +104,14 @@ std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerC
   o.key_prefix = cfg.state_key_prefix;
   o.timeout_seconds = static_cast<long>(cfg.state_timeout);
   return std::make_unique<delivery::RedisState>(std::move(o));
+}
+
+std::unique_ptr<events::SequenceSource> make_sequences(const config::ServerConfig& cfg) {
+  if (cfg.state_backend != "redis") return nullptr;
+  auto url = transport::parse_redis_url(cfg.state_url);
+  if (!url) return nullptr;  // refused when the configuration was read
+  return std::make_unique<events::RedisSequences>(std::move(url.value()), cfg.state_key_prefix,
+                                                  static_cast<long>(cfg.state_timeout));
 }
 
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {

@@ -48,6 +48,9 @@ struct DeliveryStack {
   // [state] backend = "redis"; null = the agent's files in the homes.
   std::unique_ptr<delivery::StateBackend> state;
   delivery::DeliveryAgent agent;
+  // [state] backend = "redis": the outbox's stream numbers, shared by the
+  // nodes (declared first: it outlives the outbox).
+  std::unique_ptr<events::SequenceSource> sequences;
   // The outbox of events, notifications and vacation replies; opening
   // failures are in outbox_error (deliveries then fail temporarily).
   std::unique_ptr<events::Outbox> outbox;
@@ -65,6 +68,8 @@ struct DeliveryStack {
 
 // [state]: the shared Redis state, or null for "local". Connects lazily.
 std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerConfig& cfg);
+// [state]: the shared Redis sequence counters, or null for "local".
+std::unique_ptr<events::SequenceSource> make_sequences(const config::ServerConfig& cfg);
 
 // The outbox of a configuration.
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "delivery/redis_state.hpp"
+#include "events/sequences.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -165,9 +166,25 @@ TEST(RedisState, AConnectionIsReusedAfterTheServerDroppedIt) {
   EXPECT_TRUE(*seen);
 }
 
-// Last: stops the server. Every operation then fails; none reads as "not
-// seen", "claimed" or "under the limit".
-TEST(RedisState, ZzStoppedServerIsAnErrorNeverNotSeen) {
+TEST(RedisSequences, StreamsAreNumberedAcrossNodes) {
+  const auto o = options();
+  events::RedisSequences a(o.endpoint, "ztest:", 2), b(options("default").endpoint, "ztest:", 2);
+  EXPECT_EQ(a.next("hook", "lee@example.org", 1).value(), 1);
+  EXPECT_EQ(b.next("hook", "lee@example.org", 1).value(), 2);
+  EXPECT_EQ(a.next("hook", "lee@example.org", 1).value(), 3);
+  EXPECT_EQ(a.next("other", "lee@example.org", 1).value(), 1);  // per sink
+  // A node whose outbox is ahead (numbers it counted itself) lifts the counter.
+  EXPECT_EQ(b.next("hook", "lee@example.org", 10).value(), 10);
+  EXPECT_EQ(a.next("hook", "lee@example.org", 1).value(), 11);
+  EXPECT_EQ(raw({"GET", events::sequence_key("ztest:", "hook", "lee@example.org")}).text, "11");
+  EXPECT_EQ(events::sequence_key("ztest:", "hook", "lee@example.org"),
+            "ztest:seq:hook:lee@example.org");
+}
+
+// Last (its suite is declared last, so it runs last): stops the server.
+// Every operation then fails; none reads as "not seen", "claimed" or
+// "under the limit".
+TEST(RedisStopped, EveryOperationIsAnErrorNeverNotSeen) {
   TwoNodes n;
   auto a = n.a.open("kim@example.org", n.home, 5);
   ASSERT_TRUE(a.duplicates->claim("before", seconds(60)).value());
@@ -183,6 +200,8 @@ TEST(RedisState, ZzStoppedServerIsAnErrorNeverNotSeen) {
   EXPECT_FALSE(a.duplicates->release("before"));
   EXPECT_FALSE(a.notify_rate->allow("kim@example.org", 0));
   EXPECT_NE(a.notify_rate->failure().find("redis"), std::string::npos) << a.notify_rate->failure();
+  events::RedisSequences seq(options().endpoint, "ztest:", 1);
+  EXPECT_FALSE(seq.next("hook", "kim@example.org", 1));
   auto fresh = n.b.open("kim@example.org", n.home, 5);  // a new connection fails too
   auto r = fresh.duplicates->claim("after", seconds(60));
   ASSERT_FALSE(r);
