@@ -323,11 +323,11 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   backend->set_defer(observer_ && observer_->takes_outgoing());
   const Executed executed =
       execute(user, msg, env, list, keep_flags, *backend, *state.notify_rate, log);
-  // A notify rate count the state store could not give: that notification
-  // was refused, and the retry gets it.
   auto log_state_errors = [&](std::vector<std::string> errors) {
     for (const auto& e : errors) log.event("state-error", {{"error", e}});
   };
+  // A notify rate count the state store could not give: that notification
+  // was refused, and the retry gets it.
   if (const auto& why = state.notify_rate->failure(); !why.empty()) {
     backend->rollback();
     log.detail = why;
