@@ -15,6 +15,7 @@
 #include "config/config_file.hpp"
 #include "methods/http.hpp"
 #include "transport/notify_formats.hpp"
+#include "transport/redis_client.hpp"
 #include "transport/smtp_submit.hpp"
 #include "transport/ssrf_guard.hpp"
 #include "transport/webhook_signature.hpp"
@@ -302,6 +303,18 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.events_backoff_max_ms < c.events_backoff_initial_ms)
     return bad("[events] backoff_max_ms must be >= backoff_initial_ms");
   if (c.events_poll_interval_ms < 1) return bad("[events] poll_interval_ms must be >= 1");
+  // [state]: with the position of the key, as a wrong value is found there.
+  auto bad_at = [&](std::string_view key, std::string what) {
+    return R::failure(c.position_of(key) + ": error: " + std::string(key) + what);
+  };
+  if (c.state_backend != "local" && c.state_backend != "redis")
+    return bad_at("[state] backend", " must be \"local\" or \"redis\"");
+  if (c.state_backend == "redis") {
+    if (c.state_url.empty()) return bad_at("[state] backend", " \"redis\" needs [state] url");
+    if (auto url = transport::parse_redis_url(c.state_url); !url)
+      return bad_at("[state] url", ": " + url.error());  // not the url: it may hold a password
+  }
+  if (c.state_timeout < 1) return bad_at("[state] timeout", " must be >= 1");
   if (const auto* st = root["sieve"].as_table())
     for (const auto& [k, n] : *st) c.positions["[sieve] " + std::string(k.str())] = where(n, src);
   auto sieve = parse_engine_settings(text, src);

@@ -11,7 +11,6 @@
 #include "delivery/executor.hpp"
 #include "delivery/ext_programs.hpp"
 #include "delivery/maildir_host.hpp"
-#include "delivery/notify_rate.hpp"
 #include "delivery/quota_gate.hpp"
 #include "delivery/script_sequence.hpp"
 #include "delivery/trace_file.hpp"
@@ -23,6 +22,9 @@ namespace {
 
 const Outcome kStorageFailure{Outcome::Kind::TempFail, 452, "4.3.1",
                               "Mail system full or I/O error"};
+// The state store ([state] backend) could not answer: nothing was acted on.
+const Outcome kStateFailure{Outcome::Kind::TempFail, 451, "4.3.0",
+                            "Temporary failure reading Sieve state, try again later"};
 
 interp::Envelope envelope_of(const DeliveryRequest& req) {
   interp::Envelope env;
@@ -44,6 +46,11 @@ std::optional<Outcome> commit(StagedBackend& backend, DeliveryLog& log) {
   if (committed.failure == StagedBackend::Failure::Storage) {
     log.detail = committed.error;
     return kStorageFailure;
+  }
+  if (committed.failure == StagedBackend::Failure::State) {
+    log.detail = committed.error;
+    log.event("state-error", {{"error", committed.error}});
+    return kStateFailure;
   }
   if (committed.failure == StagedBackend::Failure::Busy) {
     log.detail = committed.error;
@@ -121,8 +128,8 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
       registry_(registry),
       settings_(settings),
       log_(std::move(log)) {
-  factory_ = [this](const LocalUser& u,
-                    transport::MailSender& s) -> std::unique_ptr<StagedBackend> {
+  factory_ = [this](const LocalUser& u, transport::MailSender& s,
+                    std::shared_ptr<store::DuplicateStore> dups) -> std::unique_ptr<StagedBackend> {
     const store::SieveHome& home = u.where;
     store::LockSettings locks = options_.maildir_locks;
     if (log_)
@@ -130,9 +137,8 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
         log_("event=maildir-stale-lock " + base::log_field("lock", lock.string()) + " " +
              base::log_field("age", std::to_string(age.count())));
       };
-    return std::make_unique<MaildirBackend>(
-        home.maildir(), s, store::DuplicateDb(home.duplicates_file()), options_.autocreate,
-        options_.hierarchy_separator, std::move(locks));
+    return std::make_unique<MaildirBackend>(home.maildir(), s, std::move(dups), options_.autocreate,
+                                            options_.hierarchy_separator, std::move(locks));
   };
 }
 
@@ -163,9 +169,9 @@ DeliveryAgent::Executed DeliveryAgent::execute(const LocalUser& user, const mail
                                                const interp::Envelope& env,
                                                const interp::ActionList& list,
                                                const interp::Flags& keep_flags,
-                                               StagedBackend& backend, DeliveryLog& log) const {
+                                               StagedBackend& backend, UserRateLimiter& rate,
+                                               DeliveryLog& log) const {
   DeliveryContext ctx{msg, env, settings_, options_.postmaster, "INBOX"};
-  FileRateLimiter rate(user.where.notify_rate_file(), options_.notify_max_per_user_hour);
   ctx.notify_transport = notify_transport_;
   ctx.notify_methods = notify_methods_;
   ctx.notify_rate = &rate;
@@ -239,8 +245,13 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   }
 
   const interp::Envelope env = envelope_of(req);
-  MaildirHostOptions host_options{options_.hostname, options_.hierarchy_separator,
-                                  options_.sieve_global_dir, &settings_, user.name};
+  UserState state = state_->open(user.name, home, options_.notify_max_per_user_hour);
+  MaildirHostOptions host_options{options_.hostname,
+                                  options_.hierarchy_separator,
+                                  options_.sieve_global_dir,
+                                  &settings_,
+                                  user.name,
+                                  state.duplicates};
   MaildirHost host(home, std::move(host_options), [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
   const auto sequence =
@@ -287,6 +298,13 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     if (metrics_) metrics_->sieve_seconds.observe(sieve_seconds);
   }
   log.scripts = run.scripts;
+  // A duplicate test the state store could not answer: the result rests on
+  // a guess, so none of it is carried out.
+  if (!host.state_failure().empty()) {
+    log.detail = host.state_failure();
+    log.event("state-error", {{"error", host.state_failure()}});
+    return finish(kStateFailure);
+  }
   interp::ActionList& list = run.result.actions;
   const interp::Flags keep_flags = interp::canonical_flags(run.result.internal_flags);
 
@@ -301,10 +319,27 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
     log.actions = (protocol_reject->ereject ? "ereject " : "reject ") + log.actions;
 
   (void)base::make_private_dirs(user.home);  // a failure shows when the Maildir is written
-  auto backend = factory_(user, sender_);
+  auto backend = factory_(user, sender_, state.duplicates);
   backend->set_defer(observer_ && observer_->takes_outgoing());
-  const Executed executed = execute(user, msg, env, list, keep_flags, *backend, log);
-  if (auto failed = commit(*backend, log)) return finish(*failed);
+  const Executed executed =
+      execute(user, msg, env, list, keep_flags, *backend, *state.notify_rate, log);
+  auto log_state_errors = [&](std::vector<std::string> errors) {
+    for (const auto& e : errors) log.event("state-error", {{"error", e}});
+  };
+  // A notify rate count the state store could not give: that notification
+  // was refused, and the retry gets it.
+  if (const auto& why = state.notify_rate->failure(); !why.empty()) {
+    backend->rollback();
+    log.detail = why;
+    log.event("state-error", {{"error", why}});
+    log_state_errors(backend->take_state_errors());
+    return finish(kStateFailure);
+  }
+  if (auto failed = commit(*backend, log)) {
+    log_state_errors(backend->take_state_errors());
+    return finish(*failed);
+  }
+  log_state_errors(backend->take_state_errors());
   for (const auto& copy : backend->delivered())
     log.folders += (log.folders.empty() ? "" : ",") + copy.mailbox;
   if (observer_) {
@@ -316,6 +351,8 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   // failed); the other claims go.
   host.settle_claims(executed.status.ok ? std::span(list.duplicate_marks())
                                         : std::span<const interp::DuplicateMark>());
+  log_state_errors(backend->take_state_errors());
+  log_state_errors(host.take_state_errors());
 
   if (protocol_reject)
     return finish({Outcome::Kind::Rejected, 550, "5.7.1", reject_text(protocol_reject->reason)});

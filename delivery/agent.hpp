@@ -19,6 +19,7 @@
 #include "delivery/maildir_backend.hpp"
 #include "delivery/outcome.hpp"
 #include "delivery/reject_policy.hpp"
+#include "delivery/state_backend.hpp"
 #include "interp/host.hpp"
 #include "interp/registry.hpp"
 #include "interp/settings.hpp"
@@ -66,8 +67,10 @@ struct DeliveryRequest {
   std::string session;       // id for the log
 };
 
-using BackendFactory = std::function<std::unique_ptr<StagedBackend>(const LocalUser& user,
-                                                                    transport::MailSender& sender)>;
+// `duplicates`: the user's duplicate ids for this delivery ([state] backend).
+using BackendFactory = std::function<std::unique_ptr<StagedBackend>(
+    const LocalUser& user, transport::MailSender& sender,
+    std::shared_ptr<store::DuplicateStore> duplicates)>;
 
 class DeliveryAgent {
  public:
@@ -88,6 +91,9 @@ class DeliveryAgent {
   void set_observer(DeliveryObserver* o) { observer_ = o; }
   // Where deliveries are counted (docs/metrics.md); null = nowhere.
   void set_metrics(metrics::ZestMetrics* m) { metrics_ = m; }
+  // Where duplicate ids and notify rate counts live ([state] backend);
+  // null = the files in the homes (LocalState).
+  void set_state(StateBackend* s) { state_ = s ? s : &local_state_; }
 
   // nullopt: no such user. Error: temporary (the user database cannot
   // answer: 451 / EX_TEMPFAIL) or not (a name the path templates refuse).
@@ -102,7 +108,7 @@ class DeliveryAgent {
   // Carries the actions out on the backend (stores staged, mail queued).
   Executed execute(const LocalUser& user, const mail::Message& msg, const interp::Envelope& env,
                    const interp::ActionList& list, const interp::Flags& keep_flags,
-                   StagedBackend& backend, DeliveryLog& log) const;
+                   StagedBackend& backend, UserRateLimiter& rate, DeliveryLog& log) const;
 
   AgentOptions options_;
   store::UserSource& users_;
@@ -116,6 +122,8 @@ class DeliveryAgent {
   const methods::MethodRegistry* notify_methods_ = nullptr;
   DeliveryObserver* observer_ = nullptr;
   metrics::ZestMetrics* metrics_ = nullptr;
+  LocalState local_state_;
+  StateBackend* state_ = &local_state_;
 };
 
 }  // namespace zest::delivery

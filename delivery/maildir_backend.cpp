@@ -60,8 +60,13 @@ Status MaildirBackend::send_mail(std::string_view envelope_from, std::string_vie
   return Status::success();
 }
 
+// Unanswered, an id counts as seen (nothing acts on it) and the delivery
+// fails temporarily (state_failure).
 bool MaildirBackend::duplicate_seen(std::string_view id) {
-  return duplicates_.seen(id);
+  auto seen = duplicates_->seen(id);
+  if (seen) return *seen;
+  if (state_failure_.empty()) state_failure_ = seen.error();
+  return true;
 }
 
 void MaildirBackend::duplicate_mark(std::string_view id, std::chrono::seconds period) {
@@ -69,13 +74,24 @@ void MaildirBackend::duplicate_mark(std::string_view id, std::chrono::seconds pe
 }
 
 bool MaildirBackend::duplicate_claim(std::string_view id) {
-  if (!duplicates_.claim(id, store::kDuplicateClaimHold)) return false;
+  auto claimed = duplicates_->claim(id, store::kDuplicateClaimHold);
+  if (!claimed) {
+    if (state_failure_.empty()) state_failure_ = claimed.error();
+    return false;
+  }
+  if (!*claimed) return false;
   claims_.emplace_back(id);
   return true;
 }
 
 void MaildirBackend::duplicate_release(std::string_view id) {
-  duplicates_.release(id);
+  if (auto s = duplicates_->release(id); !s) state_errors_.push_back(s.error());
+  forget_claim(id);
+}
+
+// A failed mark leaves the claim, which expires after its hold.
+void MaildirBackend::mark_now(std::string_view id, std::chrono::seconds period) {
+  if (auto s = duplicates_->mark(id, period); !s) state_errors_.push_back(s.error());
   forget_claim(id);
 }
 
@@ -84,7 +100,9 @@ void MaildirBackend::forget_claim(std::string_view id) {
 }
 
 void MaildirBackend::release_claims() {
-  for (const auto& id : claims_) duplicates_.release(id);
+  // A release that fails leaves the claim to expire after its hold.
+  for (const auto& id : claims_)
+    if (auto s = duplicates_->release(id); !s) state_errors_.push_back(s.error());
   claims_.clear();
 }
 
@@ -98,6 +116,12 @@ StagedBackend::CommitResult MaildirBackend::commit() {
     rollback();
     res.failure = Failure::Storage;
     res.error = "storage failed while preparing";
+    return res;
+  }
+  if (!state_failure_.empty()) {
+    rollback();
+    res.failure = Failure::State;
+    res.error = state_failure_;
     return res;
   }
   // Send first: a failed redirect leaves nothing acknowledged and nothing
@@ -130,10 +154,9 @@ StagedBackend::CommitResult MaildirBackend::commit() {
   // recording fails is tried again with the client's retry, not taken as
   // sent. A redirect was sent just now, so its mark is kept at once.
   for (auto& [id, period] : marks_) {
-    if (!defer_ || id.starts_with("redirect:")) {
-      duplicates_.mark(id, period);
-      forget_claim(id);
-    } else
+    if (!defer_ || id.starts_with("redirect:"))
+      mark_now(id, period);
+    else
       settle_marks_.emplace_back(std::move(id), period);
   }
   marks_.clear();
@@ -147,10 +170,7 @@ bool MaildirBackend::defer(bool vacation, const methods::Payload& payload) {
 }
 
 void MaildirBackend::settle() {
-  for (const auto& [id, period] : settle_marks_) {
-    duplicates_.mark(id, period);
-    forget_claim(id);
-  }
+  for (const auto& [id, period] : settle_marks_) mark_now(id, period);
   settle_marks_.clear();
 }
 

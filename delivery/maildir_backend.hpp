@@ -7,12 +7,14 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "delivery/delivery_observer.hpp"
 #include "delivery/executor.hpp"
-#include "store/duplicates.hpp"
+#include "store/duplicate_store.hpp"
 #include "store/maildir_tx.hpp"
 #include "transport/smtp_submit.hpp"
 
@@ -21,7 +23,8 @@ namespace zest::delivery {
 class StagedBackend : public DeliveryBackend {
  public:
   // Busy: a folder's dovecot-uidlist lock could not be had in time.
-  enum class Failure { None, Storage, Submission, Busy };
+  // State: a duplicate check or claim went unanswered (state_failure()).
+  enum class Failure { None, Storage, Submission, Busy, State };
   struct CommitResult {
     Failure failure = Failure::None;
     std::string error;
@@ -43,6 +46,13 @@ class StagedBackend : public DeliveryBackend {
   // After the observer recorded the delivery: what must wait for that
   // (duplicate marks of deferred replies) is made durable.
   virtual void settle() {}
+  // Why a duplicate check or claim could not be answered (the state store
+  // out of reach; "" = it always was). The result then rests on no state:
+  // the delivery must fail temporarily instead of committing.
+  virtual std::string state_failure() const { return {}; }
+  // Marks and releases that failed since the last call (logged; they
+  // happen after the decision, when failing the delivery would repeat it).
+  virtual std::vector<std::string> take_state_errors() { return {}; }
 };
 
 class MaildirBackend final : public StagedBackend {
@@ -51,8 +61,8 @@ class MaildirBackend final : public StagedBackend {
   // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
   // `locks`: the folders' dovecot-uidlist/dovecot-keywords dotlocks.
   MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender,
-                 store::DuplicateDb duplicates, bool autocreate, char separator = '/',
-                 store::LockSettings locks = {})
+                 std::shared_ptr<store::DuplicateStore> duplicates, bool autocreate,
+                 char separator = '/', store::LockSettings locks = {})
       : root_(std::move(maildir)),
         sender_(sender),
         duplicates_(std::move(duplicates)),
@@ -85,6 +95,8 @@ class MaildirBackend final : public StagedBackend {
   void set_defer(bool on) override { defer_ = on; }
   std::vector<OutgoingItem> outgoing() const override { return deferred_; }
   void settle() override;
+  std::string state_failure() const override { return state_failure_; }
+  std::vector<std::string> take_state_errors() override { return std::exchange(state_errors_, {}); }
 
  private:
   struct Outgoing {
@@ -93,7 +105,7 @@ class MaildirBackend final : public StagedBackend {
   };
   std::filesystem::path root_;
   transport::MailSender& sender_;
-  store::DuplicateDb duplicates_;
+  std::shared_ptr<store::DuplicateStore> duplicates_;
   bool autocreate_;
   char separator_;
   store::MaildirTransaction tx_;
@@ -107,8 +119,11 @@ class MaildirBackend final : public StagedBackend {
   std::vector<OutgoingItem> deferred_;
   std::vector<std::pair<std::string, std::chrono::seconds>> settle_marks_;
   std::vector<std::string> claims_;  // claimed, not yet marked
+  std::string state_failure_;
+  std::vector<std::string> state_errors_;
 
   void forget_claim(std::string_view id);
+  void mark_now(std::string_view id, std::chrono::seconds period);
   void release_claims();
 };
 

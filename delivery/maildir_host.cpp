@@ -5,7 +5,6 @@
 #include "base/file.hpp"
 #include "base/logfmt.hpp"
 #include "delivery/ext_programs.hpp"
-#include "store/duplicates.hpp"
 #include "store/maildir_tx.hpp"
 #include "store/script_store.hpp"
 
@@ -28,17 +27,20 @@ std::optional<std::string> MaildirHost::environment(std::string_view name) {
 
 bool MaildirHost::duplicate_exists(std::string_view id) {
   if (std::find(claims_.begin(), claims_.end(), id) != claims_.end()) return false;
-  if (!store::DuplicateDb(home_.duplicates_file()).claim(id, store::kDuplicateClaimHold))
+  auto claimed = o_.duplicates->claim(id, store::kDuplicateClaimHold);
+  if (!claimed) {
+    if (state_failure_.empty()) state_failure_ = claimed.error();
     return true;
+  }
+  if (!*claimed) return true;
   claims_.emplace_back(id);
   return false;
 }
 
 void MaildirHost::settle_claims(std::span<const interp::DuplicateMark> marked) {
-  const store::DuplicateDb db(home_.duplicates_file());
   for (const auto& id : claims_)
     if (std::none_of(marked.begin(), marked.end(), [&](const auto& m) { return m.id == id; }))
-      db.release(id);
+      if (auto s = o_.duplicates->release(id); !s) state_errors_.push_back(s.error());
   claims_.clear();
 }
 

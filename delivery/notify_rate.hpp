@@ -7,13 +7,24 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "methods/notifier.hpp"
 
 namespace zest::delivery {
 
-class FileRateLimiter final : public methods::RateLimiter {
+// A per-user limiter of one delivery ([state] backend), with what went wrong.
+class UserRateLimiter : public methods::RateLimiter {
+ public:
+  // A problem the last allow() worked around (logged, the mail goes on).
+  virtual const std::string& last_error() const = 0;
+  // Why a count could not be had ("" = it always could): the limiter then
+  // refused, and the delivery must fail temporarily.
+  virtual const std::string& failure() const = 0;
+};
+
+class FileRateLimiter final : public UserRateLimiter {
  public:
   // `file` holds one user's counts (the user is implied by the file).
   FileRateLimiter(std::filesystem::path file, std::size_t per_hour)
@@ -21,12 +32,14 @@ class FileRateLimiter final : public methods::RateLimiter {
   // An unreadable or unwritable file admits the notification (the failure
   // must not stop mail) and says so in last_error().
   bool allow(std::string_view user, std::int64_t now) override;
-  const std::string& last_error() const { return error_; }
+  const std::string& last_error() const override { return error_; }
+  const std::string& failure() const override { return none_; }
 
  private:
   std::filesystem::path file_;
   std::size_t per_hour_;
   std::string error_;
+  std::string none_;  // a file limiter never fails the delivery
 };
 
 }  // namespace zest::delivery

@@ -186,6 +186,49 @@ std::chrono::seconds Outbox::dead_after_for(std::string_view sink) const {
   return !prefix_.empty() && sink.starts_with(prefix_) ? prefix_dead_after_ : dead_after_;
 }
 
+void Outbox::set_sequences(SequenceSource* s) {
+  std::lock_guard lock(mu_);
+  sequences_ = s;
+}
+
+// Counted in the stream table; or taken from the shared source, no lower
+// than this outbox's last number + 1, and recorded there as the new last.
+Result<std::int64_t> Outbox::next_sequence(const std::string& sink, const std::string& user) {
+  using R = Result<std::int64_t>;
+  if (!sequences_) {
+    Stmt seq(db_,
+             "INSERT INTO stream(sink, user, last_seq) VALUES(?1, ?2, 1) "
+             "ON CONFLICT(sink, user) DO UPDATE SET last_seq = last_seq + 1 "
+             "RETURNING last_seq");
+    if (!seq.ok()) return R::failure(sqlite3_errmsg(db_));
+    seq.bind(1, sink).bind(2, user);
+    if (seq.step() != SQLITE_ROW) return R::failure(seq.error());
+    const std::int64_t n = seq.integer(0);
+    if (seq.step() != SQLITE_DONE) return R::failure(seq.error());
+    return n;
+  }
+  std::int64_t floor = 1;
+  {
+    Stmt last(db_, "SELECT last_seq FROM stream WHERE sink = ?1 AND user = ?2");
+    if (!last.ok()) return R::failure(sqlite3_errmsg(db_));
+    last.bind(1, sink).bind(2, user);
+    const int rc = last.step();
+    if (rc == SQLITE_ROW)
+      floor = last.integer(0) + 1;
+    else if (rc != SQLITE_DONE)
+      return R::failure(last.error());
+  }
+  auto n = sequences_->next(sink, user, floor);
+  if (!n) return n;
+  Stmt up(db_,
+          "INSERT INTO stream(sink, user, last_seq) VALUES(?1, ?2, ?3) "
+          "ON CONFLICT(sink, user) DO UPDATE SET last_seq = max(last_seq, ?3)");
+  if (!up.ok()) return R::failure(sqlite3_errmsg(db_));
+  up.bind(1, sink).bind(2, user).bind(3, *n);
+  if (up.step() != SQLITE_DONE) return R::failure(up.error());
+  return n;
+}
+
 Status Outbox::record_all(std::span<const Event> events, std::span<const Routed> routed) {
   if (events.empty() && routed.empty()) return Status::success();
   std::function<void()> notify;
@@ -210,15 +253,9 @@ Status Outbox::record_all(std::span<const Event> events, std::span<const Routed>
       if (ins.step() != SQLITE_DONE) return Status::failure(ins.error());
       const std::int64_t rowid = sqlite3_last_insert_rowid(db_);
       for (const std::string* sink : sinks) {
-        Stmt seq(db_,
-                 "INSERT INTO stream(sink, user, last_seq) VALUES(?1, ?2, 1) "
-                 "ON CONFLICT(sink, user) DO UPDATE SET last_seq = last_seq + 1 "
-                 "RETURNING last_seq");
-        if (!seq.ok()) return Status::failure(sqlite3_errmsg(db_));
-        seq.bind(1, *sink).bind(2, ev.user);
-        if (seq.step() != SQLITE_ROW) return Status::failure(seq.error());
-        const std::int64_t n = seq.integer(0);
-        if (seq.step() != SQLITE_DONE) return Status::failure(seq.error());
+        const auto next = next_sequence(*sink, ev.user);
+        if (!next) return Status::failure(next.error());
+        const std::int64_t n = *next;
         Stmt d(db_,
                "INSERT INTO delivery(sink, user, seq, event, next_ms, deadline_ms) "
                "VALUES(?,?,?,?,?,?)");

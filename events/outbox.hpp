@@ -19,6 +19,7 @@
 
 #include "base/result.hpp"
 #include "events/event.hpp"
+#include "events/sequences.hpp"
 
 struct sqlite3;
 
@@ -73,6 +74,10 @@ class Outbox final : public EventRecorder {
   void set_dead_after(std::string prefix, std::chrono::seconds dead_after);
   // Called after every successful record() (senders wake up).
   void on_record(std::function<void()> fn);
+  // Takes the streams' numbers from `s` ([state] backend = "redis": shared
+  // by every node) instead of counting here; null = count here. `s` must
+  // outlive the outbox. A number `s` cannot give fails the record.
+  void set_sequences(SequenceSource* s);
 
   // The oldest pending delivery of each of the sink's user streams.
   Result<std::vector<Delivery>> heads(std::string_view sink);
@@ -116,6 +121,8 @@ class Outbox final : public EventRecorder {
   std::chrono::seconds dead_after_for(std::string_view sink) const;
   std::mutex mu_;
   std::function<void()> on_record_;
+  SequenceSource* sequences_ = nullptr;
+  Result<std::int64_t> next_sequence(const std::string& sink, const std::string& user);
 };
 
 std::int64_t now_ms();

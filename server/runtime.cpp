@@ -11,6 +11,7 @@
 #include "base/atomic_file.hpp"
 #include "base/logfmt.hpp"
 #include "config/notify_setup.hpp"
+#include "delivery/redis_state.hpp"
 #include "events/notification.hpp"
 #include "events/notify_carrier.hpp"
 #include "events/sinks.hpp"
@@ -69,7 +70,9 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log, Defer
       sender(notify.submission),
       notify_transport(notify),
       notify_methods(methods::standard_methods(notify.policy)),
+      state(make_state_backend(cfg)),
       agent(agent_options(cfg), *user_source, scripts, sender, registry, settings, log.fn()) {
+  agent.set_state(state.get());
   agent.set_notify_transport(&notify_transport);
   agent.set_notify_methods(&notify_methods);
 }
@@ -86,8 +89,29 @@ void DeliveryStack::open_events(const config::ServerConfig& cfg, Logger& log) {
   }
   outbox = std::move(opened.value());
   if (!outbox) return;
+  sequences = make_sequences(cfg);
+  outbox->set_sequences(sequences.get());
   delivery_events.emplace(*outbox, cfg.hostname);
   agent.set_observer(&*delivery_events);
+}
+
+std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerConfig& cfg) {
+  if (cfg.state_backend != "redis") return nullptr;
+  auto url = transport::parse_redis_url(cfg.state_url);
+  if (!url) return nullptr;  // refused when the configuration was read
+  delivery::RedisStateOptions o;
+  o.endpoint = std::move(url.value());
+  o.key_prefix = cfg.state_key_prefix;
+  o.timeout_seconds = static_cast<long>(cfg.state_timeout);
+  return std::make_unique<delivery::RedisState>(std::move(o));
+}
+
+std::unique_ptr<events::SequenceSource> make_sequences(const config::ServerConfig& cfg) {
+  if (cfg.state_backend != "redis") return nullptr;
+  auto url = transport::parse_redis_url(cfg.state_url);
+  if (!url) return nullptr;  // refused when the configuration was read
+  return std::make_unique<events::RedisSequences>(std::move(url.value()), cfg.state_key_prefix,
+                                                  static_cast<long>(cfg.state_timeout));
 }
 
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg) {

@@ -11,6 +11,7 @@
 
 #include "config/server_config.hpp"
 #include "delivery/agent.hpp"
+#include "delivery/state_backend.hpp"
 #include "events/notify_sender.hpp"
 #include "events/outbox.hpp"
 #include "events/sender.hpp"
@@ -18,9 +19,9 @@
 #include "server/delivery_events.hpp"
 #include "server/logger.hpp"
 #include "store/passwd.hpp"
+#include "store/script_cache.hpp"
 #include "store/user_paths.hpp"
 #include "store/user_source.hpp"
-#include "store/script_cache.hpp"
 #include "transport/notify_transport.hpp"
 
 namespace zest::server {
@@ -34,7 +35,7 @@ struct DeliveryStack {
   void open_events(const config::ServerConfig& cfg, Logger& log);
   interp::Registry registry;
   interp::EngineSettings settings;  // [sieve] and the [notify] limits
-  store::UserDb users;  // the passwd-file (`zest user add` writes it)
+  store::UserDb users;              // the passwd-file (`zest user add` writes it)
   // The one user lookup ([auth] driver) and where users' files are.
   std::string users_error;  // a configuration the lookup cannot work with
   std::unique_ptr<store::UserSource> user_source;
@@ -44,7 +45,12 @@ struct DeliveryStack {
   transport::Submitter sender;                   // [submission]: SMTP or sendmail_path
   transport::NetworkTransport notify_transport;  // xmpp and https notifications
   methods::MethodRegistry notify_methods;        // built once, for every delivery
+  // [state] backend = "redis"; null = the agent's files in the homes.
+  std::unique_ptr<delivery::StateBackend> state;
   delivery::DeliveryAgent agent;
+  // [state] backend = "redis": the outbox's stream numbers, shared by the
+  // nodes (declared first: it outlives the outbox).
+  std::unique_ptr<events::SequenceSource> sequences;
   // The outbox of events, notifications and vacation replies; opening
   // failures are in outbox_error (deliveries then fail temporarily).
   std::unique_ptr<events::Outbox> outbox;
@@ -59,6 +65,11 @@ struct DeliveryStack {
     agent.set_metrics(m);
   }
 };
+
+// [state]: the shared Redis state, or null for "local". Connects lazily.
+std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerConfig& cfg);
+// [state]: the shared Redis sequence counters, or null for "local".
+std::unique_ptr<events::SequenceSource> make_sequences(const config::ServerConfig& cfg);
 
 // The outbox of a configuration.
 Result<std::unique_ptr<events::Outbox>> open_outbox(const config::ServerConfig& cfg);

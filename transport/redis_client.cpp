@@ -56,7 +56,10 @@ Status RedisClient::connect() {
   }
   redisSetTimeout(ctx_.get(), tv);
   Status s;
-  if (!endpoint_.password.empty()) s = Status::from(command({"AUTH", endpoint_.password}));
+  if (!endpoint_.user.empty())
+    s = Status::from(command({"AUTH", endpoint_.user, endpoint_.password}));
+  else if (!endpoint_.password.empty())
+    s = Status::from(command({"AUTH", endpoint_.password}));
   if (s && endpoint_.db != 0) s = Status::from(command({"SELECT", std::to_string(endpoint_.db)}));
   if (!s) ctx_.reset();
   return s;
@@ -81,13 +84,17 @@ Result<RedisReply> RedisClient::command(const std::vector<std::string>& args) {
 Result<RedisEndpoint> parse_redis_url(std::string_view url) {
   using R = Result<RedisEndpoint>;
   constexpr std::string_view kScheme = "redis://";
-  if (!url.starts_with(kScheme)) return R::failure("a redis sink's url must be redis://host:port");
+  if (url.starts_with("rediss://"))
+    return R::failure("rediss:// (TLS) is not supported: this build's hiredis has no TLS");
+  if (!url.starts_with(kScheme)) return R::failure("a redis url must be redis://host:port");
   url.remove_prefix(kScheme.size());
   RedisEndpoint out;
   if (const auto at = url.rfind('@'); at != std::string_view::npos) {
     std::string_view auth = url.substr(0, at);
-    if (const auto colon = auth.find(':'); colon != std::string_view::npos)
+    if (const auto colon = auth.find(':'); colon != std::string_view::npos) {
+      out.user = std::string(auth.substr(0, colon));
       auth.remove_prefix(colon + 1);
+    }
     out.password = std::string(auth);
     url.remove_prefix(at + 1);
   }

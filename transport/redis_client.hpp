@@ -17,11 +17,13 @@ namespace zest::transport {
 struct RedisEndpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
+  std::string user;      // ACL user of AUTH ("" = the default user)
   std::string password;  // AUTH after connecting ("" = none)
   int db = 0;            // SELECT after connecting (0 = stay)
 };
 
-// "redis://[:password@]host[:port][/db]".
+// "redis://[[user]:password@]host[:port][/db]" ("redis://password@host"
+// too). rediss:// (TLS) is refused: this hiredis is built without TLS.
 Result<RedisEndpoint> parse_redis_url(std::string_view url);
 
 struct RedisReply {

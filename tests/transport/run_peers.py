@@ -8,8 +8,8 @@ one JSON file per item into a spool directory the test program reads.
 The peers are started on free ports before the program and stopped (by
 pid) after it; their ports go to the program in environment variables.
 /usr/bin/python3: aiosmtpd comes from Debian's python3-aiosmtpd."""
-import argparse, json, os, shutil, signal, ssl, subprocess, sys
-import tempfile, threading, time
+import argparse, json, os, shutil, ssl, subprocess, sys
+import tempfile, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,8 +17,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration", "notify"))
 # Prosody, the small XMPP client and the webhook secret with its Python
 # verifier, as the notification tests use them.
 from test_notify import SECRET, Prosody, XmppClient, free_port, verify  # noqa: E402
-
-REDIS_PASSWORD = "peers-pw"
+from redis_peer import REDIS_PASSWORD, start_redis, stop  # noqa: E402
 
 
 class Spool:
@@ -123,38 +122,6 @@ class XmppListener:
         self.stopping = True
         self.thread.join(5)
         self.client.close()
-
-
-def start_redis(d):
-    port = free_port()
-    log = open(os.path.join(d, "redis.log"), "wb")
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", d,
-                             "--requirepass", REDIS_PASSWORD],
-                            stdout=log, stderr=subprocess.STDOUT)
-    wait_port(port, proc, "redis-server")
-    return proc, port
-
-
-def wait_port(port, proc, what):
-    import socket
-    deadline = time.time() + 15
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(what + " did not start")
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def main():

@@ -37,7 +37,8 @@ Status CapturedSmtp::send(std::string_view from, std::string_view rcpt, std::str
 MailSimulation::MailSimulation()
     : maildir_(dir_.path() / "Maildir"),
       duplicates_file_(dir_.path() / "duplicates"),
-      backend_(maildir_, smtp_, store::DuplicateDb(duplicates_file_), false, kSeparator) {
+      backend_(maildir_, smtp_, std::make_shared<store::FileDuplicateStore>(duplicates_file_),
+               false, kSeparator) {
   if (auto created = backend_.create_mailbox("INBOX"); !created)
     throw std::runtime_error(created.error());
 }

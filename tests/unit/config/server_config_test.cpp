@@ -131,6 +131,41 @@ TEST(ServerConfig, NestedTablesAreCheckedLikeTheOthers) {
   EXPECT_NE(error_of("[notify.http]\nmax_attempts = 0\n").find("max_attempts"), std::string::npos);
 }
 
+TEST(ServerConfig, StateBackendIsCheckedWithItsPlace) {
+  auto error_of = [](std::string_view text) {
+    auto c = parse_server_config(text, "t.toml");
+    return c ? std::string() : c.error();
+  };
+  auto local = parse_server_config("", "t.toml");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->state_backend, "local");
+  EXPECT_EQ(local->state_key_prefix, "zest:");
+  EXPECT_EQ(local->state_timeout, 2);
+  auto redis = parse_server_config(
+      "[state]\nbackend = \"redis\"\nurl = \"redis://zest:pw@10.0.0.5:6380/1\"\n"
+      "key_prefix = \"site1:\"\ntimeout = 5\n",
+      "t.toml");
+  ASSERT_TRUE(redis) << redis.error();
+  EXPECT_EQ(redis->state_url, "redis://zest:pw@10.0.0.5:6380/1");
+  EXPECT_EQ(redis->state_key_prefix, "site1:");
+  EXPECT_EQ(error_of("[state]\nbackend = \"memcached\"\n"),
+            "t.toml:2:11: error: [state] backend must be \"local\" or \"redis\"");
+  EXPECT_EQ(error_of("[state]\nbackend = \"redis\"\n"),
+            "t.toml:2:11: error: [state] backend \"redis\" needs [state] url");
+  const std::string bad_url = error_of("[state]\nbackend = \"redis\"\nurl = \"http://x\"\n");
+  EXPECT_EQ(bad_url.find("t.toml:3:7: error: [state] url: "), 0u) << bad_url;
+  const std::string tls =
+      error_of("[state]\nbackend = \"redis\"\nurl = \"rediss://:secret@x:6380\"\n");
+  EXPECT_NE(tls.find("t.toml:3:7: error: [state] url: rediss:// (TLS) is not supported"),
+            std::string::npos)
+      << tls;
+  EXPECT_EQ(tls.find("secret"), std::string::npos);  // the password is not echoed
+  EXPECT_NE(
+      error_of("[state]\ntimeout = 0\n").find("t.toml:2:11: error: [state] timeout must be >= 1"),
+      std::string::npos);
+  EXPECT_NE(error_of("[state]\nfrob = 1\n").find("unknown key [state] frob"), std::string::npos);
+}
+
 // Found by the fuzzing campaign: a float where an integer belongs was cast
 // to an integer (undefined for 4.2e63); now it is refused with its place.
 TEST(ServerConfig, FloatIsNotAnInteger) {

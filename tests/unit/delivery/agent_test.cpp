@@ -7,8 +7,13 @@
 #include <iterator>
 #include <sstream>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "delivery/agent.hpp"
 #include "delivery/notify_rate.hpp"
+#include "delivery/redis_state.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -161,8 +166,9 @@ TEST_F(AgentTest, RuntimeErrorFallsBackToInboxAndLogs) {
 }
 
 TEST_F(AgentTest, DiskFullAnswers452AndStoresNothing) {
-  agent().set_backend_factory(
-      [](const LocalUser&, transport::MailSender&) { return std::make_unique<FullDiskBackend>(); });
+  agent().set_backend_factory([](const LocalUser&, transport::MailSender&, auto) {
+    return std::make_unique<FullDiskBackend>();
+  });
   const Outcome o = deliver("alice@example.org");
   EXPECT_EQ(o.code, 452);
   EXPECT_EQ(o.enhanced, "4.3.1");
@@ -487,6 +493,96 @@ TEST_F(AgentTest, HomeAndMaildirAreCreatedPrivate) {
   const fs::path home = root / "home" / "alice@example.org";
   for (const fs::path& d : {home, home / "Maildir", home / "Maildir" / "new"})
     EXPECT_EQ(fs::status(d).permissions() & fs::perms::all, fs::perms::owner_all) << d;
+}
+
+// A loopback port nothing listens on: a Redis that is down.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), len), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class UnreachableStateTest : public AgentTest {
+ protected:
+  RedisState state{[] {
+    RedisStateOptions o;
+    o.endpoint.port = closed_port();
+    o.timeout_seconds = 1;
+    return o;
+  }()};
+  bool logged_state_error() const {
+    for (const auto& l : log)
+      if (l.find("event=state-error") != std::string::npos) return true;
+    return false;
+  }
+};
+
+// The state cannot be read: no vacation reply, no stored copy, a
+// temporary failure the MTA retries (not "never answered" nor "answered").
+TEST_F(UnreachableStateTest, VacationTempfailsAndDoesNothing) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require \"vacation\";\nvacation :addresses \"bob@example.org\" \"Away\";\n");
+  agent().set_state(&state);
+  const Outcome o = deliver("bob", "To: bob@example.org\nSubject: hi\n\nx\n");
+  EXPECT_EQ(o.code, 451);
+  EXPECT_EQ(o.enhanced, "4.3.0");
+  EXPECT_EQ(exit_code(o.kind), 75);
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 0u);
+  EXPECT_EQ(count_files(home / "Maildir" / "tmp"), 0u);
+  EXPECT_TRUE(logged_state_error());
+  // Back to the local backend (null), the same delivery goes through.
+  agent().set_state(nullptr);
+  EXPECT_EQ(deliver("bob", "To: bob@example.org\nSubject: hi\n\nx\n").code, 250);
+  EXPECT_EQ(sender.sent.size(), 1u);
+}
+
+TEST_F(UnreachableStateTest, DuplicateTestTempfailsBeforeAnyAction) {
+  const fs::path home = root / "bobhome";
+  script(home.string(),
+         "require [\"duplicate\", \"fileinto\", \"mailbox\"];\n"
+         "if duplicate { discard; } else { fileinto :create \"New\"; }\n");
+  agent().set_state(&state);
+  const Outcome o = deliver("bob", "Message-ID: <one@example.net>\nSubject: hi\n\nx\n");
+  EXPECT_EQ(o.code, 451);
+  EXPECT_FALSE(fs::exists(home / "Maildir" / ".New"));
+  EXPECT_TRUE(logged_state_error());
+}
+
+TEST_F(UnreachableStateTest, NotifyRateTempfails) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "require \"enotify\";\nnotify \"mailto:carol@example.net\";\n");
+  agent().set_state(&state);
+  EXPECT_EQ(deliver("bob").code, 451);
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 0u);
+}
+
+// Mail whose script asks nothing of the state is not held up by it.
+TEST_F(UnreachableStateTest, ScriptsWithoutStateDeliver) {
+  const fs::path home = root / "bobhome";
+  script(home.string(), "require \"fileinto\";\nfileinto \"INBOX\";\n");
+  agent().set_state(&state);
+  EXPECT_EQ(deliver("bob").code, 250);
+  EXPECT_EQ(count_files(home / "Maildir" / "new"), 1u);
+}
+
+TEST(RedisRateLimiter, NoLimitNeedsNoServer) {
+  RedisState state([] {
+    RedisStateOptions o;
+    o.endpoint.port = closed_port();
+    return o;
+  }());
+  auto s = state.open("u", {}, 0);
+  EXPECT_TRUE(s.notify_rate->allow("u", 1));
+  EXPECT_TRUE(s.notify_rate->failure().empty());
 }
 
 TEST(FileRateLimiter, SlidingHourInAFile) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -140,6 +141,53 @@ TEST(Outbox, SurvivesReopeningAndContinuesTheSequence) {
   auto rows = box->list({std::nullopt, "all", "alice"});
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[1].event.sequence, 2);
+}
+
+// A counter other nodes also take from ([state] backend = "redis").
+class SharedCounter final : public SequenceSource {
+ public:
+  std::int64_t value = 0;
+  std::vector<std::int64_t> floors;
+  bool fail = false;
+  Result<std::int64_t> next(std::string_view, std::string_view, std::int64_t floor) override {
+    floors.push_back(floor);
+    if (fail) return Result<std::int64_t>::failure("redis: connection refused");
+    value = std::max(value + 1, floor);
+    return value;
+  }
+};
+
+TEST(Outbox, SharedSequencesNeverGoBackAndFailTheRecord) {
+  TmpDir t;
+  auto box = open(t);
+  auto one = [&](const char* user) {
+    const std::vector<Event> batch = {ev("MessageNew", user)};
+    return box->record(batch);
+  };
+  auto seqs = [&] {
+    std::vector<std::int64_t> out;
+    const auto rows = box->list({std::nullopt, "all", "alice"});
+    EXPECT_TRUE(rows);
+    if (!rows) return out;
+    const std::vector<Delivery>& list = rows.value();
+    for (std::size_t i = 0; i < list.size(); ++i) out.push_back(list[i].event.sequence);
+    return out;
+  };
+  ASSERT_TRUE(one("alice"));
+  ASSERT_TRUE(one("alice"));  // counted here: 1, 2
+  SharedCounter shared;       // the switch to a fresh shared counter
+  box->set_sequences(&shared);
+  ASSERT_TRUE(one("alice"));  // not 1: no lower than this outbox's last + 1
+  EXPECT_EQ(shared.floors.back(), 3);
+  shared.value = 10;  // other nodes took 4..10
+  ASSERT_TRUE(one("alice"));
+  EXPECT_EQ(seqs(), (std::vector<std::int64_t>{1, 2, 3, 11}));
+  shared.fail = true;  // a number that cannot be had fails the record, nothing is kept
+  EXPECT_FALSE(one("alice"));
+  EXPECT_EQ(seqs().size(), 4u);
+  box->set_sequences(nullptr);  // back to counting here: after the last shared one
+  ASSERT_TRUE(one("alice"));
+  EXPECT_EQ(seqs().back(), 12);
 }
 
 TEST(Outbox, ConcurrentWritersFromTwoConnectionsKeepSequencesGapless) {

@@ -22,6 +22,23 @@ TEST(RedisUrl, Forms) {
   EXPECT_FALSE(parse_redis_url("redis://"));
 }
 
+TEST(RedisUrl, AclUserAndPassword) {
+  auto u = parse_redis_url("redis://zest:s3cret@redis.example:6380");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "zest");
+  EXPECT_EQ(u->password, "s3cret");
+  u = parse_redis_url("redis://justpw@h");  // no colon: a password for the default user
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "");
+  EXPECT_EQ(u->password, "justpw");
+}
+
+TEST(RedisUrl, TlsIsRefusedClearly) {
+  auto u = parse_redis_url("rediss://h:6380");
+  ASSERT_FALSE(u);
+  EXPECT_NE(u.error().find("rediss:// (TLS) is not supported"), std::string::npos);
+}
+
 TEST(RedisClient, CommandWithoutConnectionFails) {
   RedisClient c({}, 1);
   EXPECT_FALSE(c.connected());
