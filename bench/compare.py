@@ -718,6 +718,7 @@ def load_nodes(a, ports, conc, count, seed, prefix):
     delivered = sum(r["delivered"] for r in rs)
     return {"delivered": delivered, "failed": sum(r["failed"] for r in rs),
             "span_s": round(span, 3), "msgs_per_s": round(delivered / span, 2),
+            "start_stagger_s": round(max(r["start"] for r in rs) - min(r["start"] for r in rs), 3),
             "node_msgs_per_s": [r["msgs_per_s"] for r in rs],
             "p50_ms": med([r["lat_ms_p50"] for r in rs]),
             "p99_ms": max(r["lat_ms_p99"] for r in rs)}
@@ -862,7 +863,9 @@ def scaleout_rows(so):
             "failed": sum(r["failed"] for r in runs),
             "delivered": sum(r["delivered"] for r in runs),
             "log_errors": c["log_errors"], "outgoing": c["outgoing"],
-            "slowlog_full": any(r.get("slowlog_full") for r in runs)})
+            "slowlog_full": any(r.get("slowlog_full") for r in runs),
+            "stagger_s": max(r.get("start_stagger_s", 0) for r in runs),
+            "span_s": med([r["span_s"] for r in runs])})
     return rows
 
 
@@ -932,8 +935,10 @@ def report_scaleout(a, so):
                      one["zestd_cpu_ms"] - local["zestd_cpu_ms"], one["round_trips"],
                      fmt(so["ping_us"], 1), one["round_trips"] * so["ping_us"]))
     for r in rows:
-        L.append("- %s: %d delivered, %d failed; log errors %d; outgoing messages %d%s" % (
+        L.append("- %s: %d delivered, %d failed; log errors %d; outgoing messages %d; a run "
+                 "took %.1f s, the clients started up to %.2f s apart%s" % (
             r["label"], r["delivered"], r["failed"], r["log_errors"], r["outgoing"],
+            r["span_s"], r["stagger_s"],
             "; SLOW LOG FULL: round trips undercounted" if r["slowlog_full"] else ""))
     L.append("")
     return L
