@@ -734,7 +734,8 @@ def section_scaleout(a, res):
     redis = Redis(os.path.join(base, "redis"))
     rpid = redis.start()
     script = os.path.join(a.shared, "scripts", "typical.sieve")
-    out = {"script": "typical", "concurrency": a.scaleout_conc, "runs": []}
+    out = {"script": "typical", "concurrency": a.scaleout_conc, "warmup": a.scaleout_warmup,
+           "runs": []}
     try:
         out["ping_us"] = redis.ping_us()
         state = ('[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%d/0"\n'
@@ -755,7 +756,9 @@ def section_scaleout(a, res):
                 for z in nodes:
                     pids.append(z.start())
                 ports = [z.lmtp_port for z in nodes]
-                load_nodes(a, ports, a.scaleout_conc, a.warmup, 999, None)
+                # every node sees every user a few times first: its script
+                # cache and .svbc, the folders the script creates
+                load_nodes(a, ports, a.scaleout_conc, a.scaleout_warmup, 999, None)
                 runs = []
                 for k in range(a.runs):
                     redis.reset()
@@ -876,15 +879,17 @@ def report_scaleout(a, so):
          "The %s script active for user1..user%d; N zestd nodes on this machine share one "
          "data directory and `[state] backend = \"redis\"` (one private redis-server on the "
          "loopback); one lmtp-load.py per node, total concurrency %d split evenly (%s per "
-         "node); msg/s is every delivery over the span from the first client's start to the "
-         "last one's end, median of %d runs (min–max). zestd CPU: all nodes' user + system "
-         "time per delivery. Redis: round trips are the commands zestd sent (from the slow "
-         "log, every command logged), calls also count what the Lua scripts ran (INFO "
-         "commandstats), server µs is Redis's own execution time of those round trips, "
-         "redis-server CPU includes its network I/O; all per delivered message." % (
+         "node) after a warm-up of %d messages; msg/s is every delivery over the span from "
+         "the first client's start to the last one's end, median of %d runs (min–max). "
+         "zestd CPU: all nodes' user + system time per delivery. Redis: round trips are "
+         "the commands zestd sent (from the slow log, every command logged), calls also "
+         "count what the Lua scripts ran (INFO commandstats), server µs is Redis's own "
+         "execution time of those round trips, redis-server CPU includes its network I/O; "
+         "all per delivered message." % (
              so["script"], a.users, conc,
              ", ".join("%d with %d node%s" % (max(1, conc // n), n, "s" if n > 1 else "")
-                       for n in sorted({r["nodes"] for r in rows})), a.runs), "",
+                       for n in sorted({r["nodes"] for r in rows})),
+             so.get("warmup", a.warmup), a.runs), "",
          "| backend, nodes | msg/s | per node msg/s | p50 ms | p99 ms | zestd CPU ms/msg | "
          "Redis round trips/msg | Redis calls/msg | Redis server µs/msg | redis-server CPU "
          "µs/msg |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -962,7 +967,8 @@ def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None):
               meta["m"]["load"], "" if "load_allowed" not in meta else
               " — ABOVE 1: started with --allow-load, figures are not a clean baseline"
               if meta["load_allowed"] else " (compare.sh refuses to start above 1)") + (
-              "; at the end: %s" % meta["load_end"] if "load_end" in meta else ""),
+              "; at the end: %s (the run's own client and worker threads included)"
+              % meta["load_end"] if "load_end" in meta else ""),
           "- every figure is the median of %d repetitions, with (min–max) where shown; "
           "commit %s" % (a.runs, meta["rev"]),
           "- corpus: gen-corpus.py, %d messages; LMTP: lmtp-load.py, %d messages or %d s per run, "
@@ -1117,6 +1123,9 @@ def main():
     ap.add_argument("--scaleout-nodes", default="1,2,3",
                     help="section scaleout: node counts with the redis backend (one local run "
                     "at 1 node comes first)")
+    ap.add_argument("--scaleout-warmup", type=int, default=2000,
+                    help="section scaleout: warm-up messages per configuration, split over "
+                    "the nodes")
     ap.add_argument("--scaleout-conc", type=int, default=12,
                     help="section scaleout: total LMTP concurrency, split over the nodes")
     ap.add_argument("--render", help="only print the table of an earlier run's all.json")
@@ -1169,7 +1178,8 @@ def main():
         json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
                    "filter": filt, "scaleout": scaleout,
                    "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
-                                                       "warmup", "repeat")}}, fh, indent=1)
+                                                       "warmup", "repeat", "scaleout_warmup")}},
+                  fh, indent=1)
     md = report(a, meta, lmtp, inproc, maildir, filt, scaleout)
     if a.out:
         with open(a.out, "w") as fh:
