@@ -17,7 +17,7 @@
 # takes about a minute per script), and scaleout, not in the default: 1, 2
 # and 3 zestd nodes on one data directory sharing [state] in one private
 # redis-server, against one node with the local backend (msg/s, Redis round
-# trips and time per delivery; about 5 minutes). With --sections the files
+# trips and time per delivery; 2-3 minutes). With --sections the files
 # are named <date>-<time>-<sections>.md.
 # Environment: WORKDIR (default: a new directory under /tmp; at most 70
 # characters, Dovecot's socket paths), BUILD_DIR (default build),
