@@ -727,65 +727,67 @@ def load_nodes(a, ports, conc, count, seed, prefix):
 def section_scaleout(a, res):
     """1..3 zestd nodes on one data directory sharing [state] in one private
     redis-server, and one node with the local backend: the typical script
-    for every user, lmtp-load.py spread over the nodes."""
+    for every user, lmtp-load.py spread over the nodes. Every configuration
+    runs at once (each with its own data directory and key prefix) and the
+    runs take turns, run k of each before run k + 1 of any, so that the
+    machine's drift over the minutes of the section does not fall on one
+    configuration."""
     base = os.path.join(a.workdir, "scaleout")
     shutil.rmtree(base, ignore_errors=True)
-    var = os.path.join(base, "var")
     redis = Redis(os.path.join(base, "redis"))
     rpid = redis.start()
     script = os.path.join(a.shared, "scripts", "typical.sieve")
     out = {"script": "typical", "concurrency": a.scaleout_conc, "warmup": a.scaleout_warmup,
-           "runs": []}
+           "interleaved": True, "runs": []}
+    sets = []
     try:
         out["ping_us"] = redis.ping_us()
-        state = ('[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%d/0"\n'
-                 'key_prefix = "bench:"\n' % redis.port)
         configs = [("local", 1)] + [("redis", int(n)) for n in a.scaleout_nodes.split(",")]
-        users_made = False
         for backend, n in configs:
             label = "%s-%d" % (backend, n)
-            nodes = [Zestd(a, os.path.join(base, "%s-node%d" % (label, i)), var=var,
+            state = ('[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%d/0"\n'
+                     'key_prefix = "bench:%s:"\n' % (redis.port, label))
+            var = os.path.join(base, label, "var")
+            nodes = [Zestd(a, os.path.join(base, label, "node%d" % i), var=var,
                            extra=state if backend == "redis" else "") for i in range(n)]
+            sets.append({"backend": backend, "nodes": n, "label": label, "zestd": nodes,
+                         "pids": [], "runs": []})
             for i, z in enumerate(nodes):
-                z.setup(users=not users_made)
-                users_made = True
-            nodes[0].set_script(script)  # fresh Maildirs and local state
-            redis.cmd("FLUSHALL")
-            pids = []
-            try:
-                for z in nodes:
-                    pids.append(z.start())
-                ports = [z.lmtp_port for z in nodes]
-                # every node sees every user a few times first: its script
-                # cache and .svbc, the folders the script creates
-                load_nodes(a, ports, a.scaleout_conc, a.scaleout_warmup, 999, None)
-                runs = []
-                for k in range(a.runs):
-                    redis.reset()
-                    c0 = [cpu_s(p) for p in pids]
-                    r0 = run_s(rpid)
-                    r = load_nodes(a, ports, a.scaleout_conc, a.count, 1000 * k + 7,
-                                   os.path.join(res, "scaleout-%s-r%d" % (label, k)))
-                    r["zestd_cpu_ms_per_msg"] = round(
-                        sum(cpu_s(p) - c for p, c in zip(pids, c0)) * 1e3 / r["delivered"], 3)
-                    r["redis_cpu_us_per_msg"] = round((run_s(rpid) - r0) * 1e6
-                                                      / r["delivered"], 1)
-                    r["redis"], r["slowlog_full"] = redis.figures()
-                    runs.append(r)
-                    log("scaleout %s run %d: %.1f msg/s (nodes %s), zestd cpu %.2f ms/msg, "
-                        "redis %s" % (label, k, r["msgs_per_s"], r["node_msgs_per_s"],
-                                      r["zestd_cpu_ms_per_msg"], r["redis"]))
-                row = {"backend": backend, "nodes": n, "runs": runs,
-                       "outgoing": sum(z.outgoing() for z in nodes)}
-            finally:
-                for z in nodes:
-                    z.stop()
-            row["log_errors"] = sum(z.errors() for z in nodes)
-            out["runs"].append(row)
+                z.setup(users=i == 0)
+            nodes[0].set_script(script)
             for z in nodes:
-                shutil.rmtree(z.dir, ignore_errors=True)
+                sets[-1]["pids"].append(z.start())
+        for s in sets:
+            # every node sees every user a few times first: its script
+            # cache and .svbc, the folders the script creates
+            load_nodes(a, [z.lmtp_port for z in s["zestd"]], a.scaleout_conc,
+                       a.scaleout_warmup, 999, None)
+        for k in range(a.runs):
+            for s in sets:
+                time.sleep(1)  # the outboxes send what the last run queued
+                redis.reset()
+                c0 = [cpu_s(p) for p in s["pids"]]
+                r0 = run_s(rpid)
+                r = load_nodes(a, [z.lmtp_port for z in s["zestd"]], a.scaleout_conc, a.count,
+                               1000 * k + 7, os.path.join(res, "scaleout-%s-r%d" % (s["label"], k)))
+                r["zestd_cpu_ms_per_msg"] = round(
+                    sum(cpu_s(p) - c for p, c in zip(s["pids"], c0)) * 1e3 / r["delivered"], 3)
+                r["redis_cpu_us_per_msg"] = round((run_s(rpid) - r0) * 1e6 / r["delivered"], 1)
+                r["redis"], r["slowlog_full"] = redis.figures()
+                s["runs"].append(r)
+                log("scaleout %s run %d: %.1f msg/s (nodes %s), zestd cpu %.2f ms/msg, "
+                    "redis %s" % (s["label"], k, r["msgs_per_s"], r["node_msgs_per_s"],
+                                  r["zestd_cpu_ms_per_msg"], r["redis"]))
+        for s in sets:
+            out["runs"].append({"backend": s["backend"], "nodes": s["nodes"], "runs": s["runs"],
+                                "outgoing": sum(z.outgoing() for z in s["zestd"])})
     finally:
+        for s in sets:
+            for z in s["zestd"]:
+                z.stop()
         redis.stop()
+        for s, row in zip(sets, out["runs"]):
+            row["log_errors"] = sum(z.errors() for z in s["zestd"])
         shutil.rmtree(base, ignore_errors=True)
     with open(os.path.join(res, "scaleout.json"), "w") as fh:
         json.dump(out, fh, indent=1)
@@ -889,7 +891,10 @@ def report_scaleout(a, so):
              so["script"], a.users, conc,
              ", ".join("%d with %d node%s" % (max(1, conc // n), n, "s" if n > 1 else "")
                        for n in sorted({r["nodes"] for r in rows})),
-             so.get("warmup", a.warmup), a.runs), "",
+             so.get("warmup", a.warmup), a.runs) + (
+             " All configurations ran side by side, each with its own data directory and "
+             "key prefix, and their runs took turns (run k of each before run k + 1 of any)."
+             if so.get("interleaved") else ""), "",
          "| backend, nodes | msg/s | per node msg/s | p50 ms | p99 ms | zestd CPU ms/msg | "
          "Redis round trips/msg | Redis calls/msg | Redis server µs/msg | redis-server CPU "
          "µs/msg |", "|---|---|---|---|---|---|---|---|---|---|"]
