@@ -18,6 +18,11 @@ of SHARED_BENCH/scripts:
   filter   zest's sieve-filter against Pigeonhole's sieve-filter: the same
            Maildir built from the corpus, the same scripts, a dry run on
            both (as the mail user), CPU time per message.
+  scaleout (only when asked for) one private redis-server; 1, 2 and 3 zestd
+           nodes on one data directory with [state] backend = "redis", and
+           one node with the local backend: the typical script for every
+           user, one lmtp-load.py per node with the concurrency split; msg/s,
+           CPU per delivery, Redis round trips and time per delivery.
 Writes W/results/*.json and the markdown table to --out (and stdout).
 """
 import argparse
@@ -156,17 +161,26 @@ def idle_connections(root_pid, port, n, hello):
 
 # ---------------------------------------------------------------- servers
 class Zestd:
-    def __init__(self, a, base):
+    """One zestd with its own config, log and submission sink under `base`.
+    With `var` (section scaleout) several nodes share that data directory,
+    as nodes sharing an NFS export do; each node then keeps its event
+    outbox (SQLite) under its own `base`, and `extra` is appended to its
+    configuration."""
+
+    def __init__(self, a, base, var=None, extra=""):
         self.a, self.dir = a, base
         self.lmtp_port, self.ms_port, self.sink_port = free_port(), free_port(), free_port()
         self.proc = self.sink = None
         self.cfg = os.path.join(base, "zest.toml")
-        self.var = os.path.join(base, "var")
+        self.shared = var is not None
+        self.var = var or os.path.join(base, "var")
+        self.extra = extra
         self.outbox = os.path.join(base, "outbox")
 
-    def setup(self):
+    def setup(self, users=True):
         shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.var)
+        os.makedirs(self.dir)
+        os.makedirs(self.var, exist_ok=True)
         with open(self.cfg, "w") as f:
             f.write('data_dir = "%s"\nhostname = "bench.example.test"\n' % self.var)
             f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\n' % self.lmtp_port)
@@ -176,6 +190,11 @@ class Zestd:
             # as ../shared/bench/dovecot-up.sh configures Pigeonhole: random
             # recipients are rarely in To/Cc
             f.write('[sieve]\nvacation_dont_check_recipient = "yes"\n')
+            if self.shared:
+                f.write('[events]\noutbox = "%s"\n' % os.path.join(self.dir, "events.sqlite"))
+            f.write(self.extra)
+        if not users:
+            return
         zest = os.path.join(self.a.build, "server", "zest")
         for i in range(1, self.a.users + 1):
             subprocess.run([zest, "-c", self.cfg, "user", "add", "user%d" % i, "--password-stdin",
@@ -192,6 +211,10 @@ class Zestd:
                 os.unlink(link)
             for f in os.listdir(os.path.join(home, "sieve")):
                 os.unlink(os.path.join(home, "sieve", f))
+            # the local [state] backend's files (as Dovecot's .dovecot.lda-dupes)
+            for f in (".zest.duplicates", ".zest.notify-rate"):
+                if os.path.exists(os.path.join(home, f)):
+                    os.unlink(os.path.join(home, f))
             if script:
                 shutil.copyfile(script, os.path.join(home, "sieve", "active.sieve"))
                 os.symlink("sieve/active.sieve", link)
@@ -286,13 +309,18 @@ class Dovecot:
         return n
 
 
-def load(a, port, conc, count, seed, jf, warm=False):
+def load_argv(a, port, conc, count, seed, jf):
     argv = [PY, os.path.join(a.shared, "lmtp-load.py"), "--corpus", a.corpus, "--port", str(port),
             "-n", str(count), "-t", str(a.duration), "-c", str(conc), "--seed", str(seed),
             "--users", str(a.users)]
     if jf:
         argv += ["--json", jf]
-    subprocess.run(argv, stdout=sys.stderr if not warm else subprocess.DEVNULL)
+    return argv
+
+
+def load(a, port, conc, count, seed, jf, warm=False):
+    subprocess.run(load_argv(a, port, conc, count, seed, jf),
+                   stdout=sys.stderr if not warm else subprocess.DEVNULL)
     if jf:
         with open(jf) as fh:
             return json.load(fh)
@@ -515,6 +543,257 @@ def section_maildir(a, res):
                   extra=["--benchmark_min_time=3"])
 
 
+# ---------------------------------------------------------------- scale-out
+SLOWLOG_MAX = 200000
+# what the control connection below sends; never counted as zest's
+CONTROL_COMMANDS = {"config", "slowlog", "info", "flushall", "ping"}
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process (all its threads, also those
+    that ended) so far, in clock ticks (10 ms)."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            f = fh.read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def run_s(pid):
+    """CPU seconds of a process's live threads so far, in nanoseconds
+    (/proc/PID/task/*/schedstat): for redis-server, whose threads live as
+    long as it does and whose share per delivery is below a clock tick."""
+    t = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as fh:
+                t += int(fh.read().split()[0])
+    except (OSError, ValueError):
+        return float("nan")
+    return t / 1e9
+
+
+class Redis:
+    """A private redis-server on a free loopback port (no persistence, no
+    password: loopback only) for section scaleout. Every command goes to the
+    slow log (`slowlog-log-slower-than 0`): it records the commands a client
+    sent with that client's address and those a Lua script ran with "?:0",
+    which tells round trips from script-internal calls (INFO commandstats
+    counts both, and its EVAL time includes the calls the script made). A
+    minimal RESP client on one control connection reads the figures."""
+
+    def __init__(self, base):
+        self.dir, self.port, self.proc, self.sock = base, free_port(), None, None
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        self.logf = open(os.path.join(self.dir, "redis.log"), "ab")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--slowlog-log-slower-than", "0",
+             "--slowlog-max-len", str(SLOWLOG_MAX)], stdout=self.logf, stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc)
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        self.f = self.sock.makefile("rb")
+        return self.proc.pid
+
+    def stop(self):
+        if self.sock:
+            self.f.close()
+            self.sock.close()
+            self.sock = None
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.logf.close()
+        self.proc = None
+
+    def cmd(self, *args):
+        out = b"*%d\r\n" % len(args)
+        for x in args:
+            x = x if isinstance(x, bytes) else str(x).encode()
+            out += b"$%d\r\n%s\r\n" % (len(x), x)
+        self.sock.sendall(out)
+        return self.reply()
+
+    def reply(self):
+        line = self.f.readline()
+        if not line.endswith(b"\r\n"):
+            raise EOFError("redis-server closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RuntimeError("redis: " + rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self.f.read(n + 2)[:-2].decode(errors="replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise RuntimeError("redis: unexpected reply %r" % line)
+
+    def reset(self):
+        self.cmd("CONFIG", "RESETSTAT")
+        self.cmd("SLOWLOG", "RESET")
+
+    def ping_us(self, n=2000):
+        """Median round trip of a PING from this (Python) client, µs."""
+        ts = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            self.cmd("PING")
+            ts.append((time.perf_counter() - t0) * 1e6)
+        return round(med(ts), 1)
+
+    def figures(self):
+        """Since reset(): per command [round trips, calls, server µs]. Round
+        trips and their µs are the slow log's entries sent by a client
+        other than this one (an EVAL's µs includes what its script ran);
+        calls are INFO commandstats' (script-internal calls included)."""
+        me = "%s:%d" % self.sock.getsockname()
+        log = self.cmd("SLOWLOG", "GET", "-1")
+        out = {}
+        for e in log:
+            # [id, time, duration µs, [argv...], client addr, client name]
+            name = e[3][0].lower() if e[3] else "?"
+            if e[4] == me or e[4] == "?:0" or name in CONTROL_COMMANDS:
+                continue
+            r = out.setdefault(name, [0, 0, 0])
+            r[0] += 1
+            r[2] += e[2]
+        for line in self.cmd("INFO", "commandstats").splitlines():
+            if not line.startswith("cmdstat_"):
+                continue
+            name, _, rest = line[len("cmdstat_"):].partition(":")
+            if name.split("|")[0] in CONTROL_COMMANDS:  # "config|resetstat"
+                continue
+            kv = dict(x.split("=", 1) for x in rest.split(","))
+            out.setdefault(name, [0, 0, 0])[1] = int(kv["calls"])
+        return out, len(log) >= SLOWLOG_MAX
+
+
+def load_nodes(a, ports, conc, count, seed, prefix):
+    """lmtp-load.py against every node at once, the concurrency and the
+    message count split evenly; the aggregate is every delivery over the
+    span from the first client's start to the last one's end (each client
+    times itself after loading the corpus). prefix None: a warm-up."""
+    n = len(ports)
+    procs = []
+    for i, port in enumerate(ports):
+        jf = None if prefix is None else "%s-node%d.json" % (prefix, i)
+        argv = load_argv(a, port, max(1, conc // n), count // n + (i < count % n),
+                         seed * 10 + i, jf)
+        procs.append([subprocess.Popen(argv, stdout=sys.stderr if jf else subprocess.DEVNULL),
+                      jf, None])
+    deadline = time.monotonic() + a.duration + 120
+    while any(p[2] is None for p in procs):
+        for p in procs:
+            if p[2] is None and p[0].poll() is not None:
+                p[2] = time.monotonic()
+        if time.monotonic() > deadline:
+            for p in procs:
+                if p[0].poll() is None:
+                    p[0].kill()
+                    p[0].wait()
+            raise RuntimeError("lmtp-load did not finish")
+        time.sleep(0.02)
+    if prefix is None:
+        return None
+    rs = []
+    for p, jf, end in procs:
+        with open(jf) as fh:
+            r = json.load(fh)
+        r["start"], r["end"] = end - r["elapsed_s"], end
+        rs.append(r)
+    span = max(r["end"] for r in rs) - min(r["start"] for r in rs)
+    delivered = sum(r["delivered"] for r in rs)
+    return {"delivered": delivered, "failed": sum(r["failed"] for r in rs),
+            "span_s": round(span, 3), "msgs_per_s": round(delivered / span, 2),
+            "start_stagger_s": round(max(r["start"] for r in rs) - min(r["start"] for r in rs), 3),
+            "node_msgs_per_s": [r["msgs_per_s"] for r in rs],
+            "p50_ms": med([r["lat_ms_p50"] for r in rs]),
+            "p99_ms": max(r["lat_ms_p99"] for r in rs)}
+
+
+def section_scaleout(a, res):
+    """1..3 zestd nodes on one data directory sharing [state] in one private
+    redis-server, and one node with the local backend: the typical script
+    for every user, lmtp-load.py spread over the nodes. Every configuration
+    runs at once (each with its own data directory and key prefix) and the
+    runs take turns, run k of each before run k + 1 of any, so that the
+    machine's drift over the minutes of the section does not fall on one
+    configuration."""
+    base = os.path.join(a.workdir, "scaleout")
+    shutil.rmtree(base, ignore_errors=True)
+    redis = Redis(os.path.join(base, "redis"))
+    rpid = redis.start()
+    script = os.path.join(a.shared, "scripts", "typical.sieve")
+    out = {"script": "typical", "concurrency": a.scaleout_conc, "warmup": a.scaleout_warmup,
+           "interleaved": True, "runs": []}
+    sets = []
+    try:
+        out["ping_us"] = redis.ping_us()
+        configs = [("local", 1)] + [("redis", int(n)) for n in a.scaleout_nodes.split(",")]
+        for backend, n in configs:
+            label = "%s-%d" % (backend, n)
+            state = ('[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%d/0"\n'
+                     'key_prefix = "bench:%s:"\n' % (redis.port, label))
+            var = os.path.join(base, label, "var")
+            nodes = [Zestd(a, os.path.join(base, label, "node%d" % i), var=var,
+                           extra=state if backend == "redis" else "") for i in range(n)]
+            sets.append({"backend": backend, "nodes": n, "label": label, "zestd": nodes,
+                         "pids": [], "runs": []})
+            for i, z in enumerate(nodes):
+                z.setup(users=i == 0)
+            nodes[0].set_script(script)
+            for z in nodes:
+                sets[-1]["pids"].append(z.start())
+        for s in sets:
+            # every node sees every user a few times first: its script
+            # cache and .svbc, the folders the script creates
+            load_nodes(a, [z.lmtp_port for z in s["zestd"]], a.scaleout_conc,
+                       a.scaleout_warmup, 999, None)
+        for k in range(a.runs):
+            for s in sets:
+                time.sleep(1)  # the outboxes send what the last run queued
+                redis.reset()
+                c0 = [cpu_s(p) for p in s["pids"]]
+                r0 = run_s(rpid)
+                r = load_nodes(a, [z.lmtp_port for z in s["zestd"]], a.scaleout_conc, a.count,
+                               1000 * k + 7, os.path.join(res, "scaleout-%s-r%d" % (s["label"], k)))
+                r["zestd_cpu_ms_per_msg"] = round(
+                    sum(cpu_s(p) - c for p, c in zip(s["pids"], c0)) * 1e3 / r["delivered"], 3)
+                r["redis_cpu_us_per_msg"] = round((run_s(rpid) - r0) * 1e6 / r["delivered"], 1)
+                r["redis"], r["slowlog_full"] = redis.figures()
+                s["runs"].append(r)
+                log("scaleout %s run %d: %.1f msg/s (nodes %s), zestd cpu %.2f ms/msg, "
+                    "redis %s" % (s["label"], k, r["msgs_per_s"], r["node_msgs_per_s"],
+                                  r["zestd_cpu_ms_per_msg"], r["redis"]))
+        for s in sets:
+            out["runs"].append({"backend": s["backend"], "nodes": s["nodes"], "runs": s["runs"],
+                                "outgoing": sum(z.outgoing() for z in s["zestd"])})
+    finally:
+        for s in sets:
+            for z in s["zestd"]:
+                z.stop()
+        redis.stop()
+        for s, row in zip(sets, out["runs"]):
+            row["log_errors"] = sum(z.errors() for z in s["zestd"])
+        shutil.rmtree(base, ignore_errors=True)
+    with open(os.path.join(res, "scaleout.json"), "w") as fh:
+        json.dump(out, fh, indent=1)
+    return out
+
+
 # ---------------------------------------------------------------- report
 def machine(workdir):
     def first(path, key):
@@ -528,12 +807,18 @@ def machine(workdir):
         return "?"
     fs = subprocess.run(["df", "--output=fstype,source", workdir], capture_output=True,
                         text=True).stdout.split("\n")[1:2] or ["?"]
-    dv = subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
+    dv = rv = "?"
+    if shutil.which("dovecot"):
+        dv = subprocess.run(["dovecot", "--version"], capture_output=True,
+                            text=True).stdout.strip()
+    if shutil.which("redis-server"):
+        rv = subprocess.run(["redis-server", "--version"], capture_output=True,
+                            text=True).stdout.split()[2].replace("v=", "")
     return {"cpu": first("/proc/cpuinfo", "model name"), "cpus": os.cpu_count(),
             "mem": first("/proc/meminfo", "MemTotal"), "kernel": platform.release(),
             "debian": open("/etc/debian_version").read().strip()
             if os.path.exists("/etc/debian_version") else "?",
-            "fs": fs[0], "dovecot": dv,
+            "fs": fs[0], "dovecot": dv, "redis": rv,
             "load": " ".join("%.2f" % x for x in os.getloadavg())}
 
 
@@ -557,18 +842,138 @@ def ratio(num, den, nd=1):
     return "%.*f×" % (nd, num / den)
 
 
-def report(a, meta, lmtp, inproc, maildir, filt=None):
-    L = ["# zestd vs Dovecot/Pigeonhole, %s" % meta["when"], ""]
+def scaleout_rows(so):
+    """Per configuration: the medians over its runs (and the spread)."""
+    rows = []
+    for c in so["runs"]:
+        runs = c["runs"]
+
+        def per_msg(r, i):
+            return sum(v[i] for v in r["redis"].values()) / r["delivered"] if r["delivered"] \
+                else float("nan")
+        rows.append({
+            "label": "%s, %d node%s" % (c["backend"], c["nodes"], "s" if c["nodes"] > 1 else ""),
+            "backend": c["backend"], "nodes": c["nodes"],
+            "msgs_per_s": med([r["msgs_per_s"] for r in runs]),
+            "all_msgs_per_s": [r["msgs_per_s"] for r in runs],
+            "node_msgs_per_s": [med([r["node_msgs_per_s"][i] for r in runs])
+                                for i in range(c["nodes"])],
+            "p50_ms": med([r["p50_ms"] for r in runs]),
+            "p99_ms": med([r["p99_ms"] for r in runs]),
+            "zestd_cpu_ms": med([r["zestd_cpu_ms_per_msg"] for r in runs]),
+            "round_trips": med([per_msg(r, 0) for r in runs]),
+            "calls": med([per_msg(r, 1) for r in runs]),
+            "server_us": med([per_msg(r, 2) for r in runs]),
+            "redis_cpu_us": med([r["redis_cpu_us_per_msg"] for r in runs]),
+            "failed": sum(r["failed"] for r in runs),
+            "delivered": sum(r["delivered"] for r in runs),
+            "log_errors": c["log_errors"], "outgoing": c["outgoing"],
+            "slowlog_full": any(r.get("slowlog_full") for r in runs),
+            "stagger_s": max(r.get("start_stagger_s", 0) for r in runs),
+            "span_s": med([r["span_s"] for r in runs])})
+    return rows
+
+
+def report_scaleout(a, so):
+    rows = scaleout_rows(so)
+    conc = so["concurrency"]
+    L = ["## Scale-out: zestd nodes sharing one data directory and one Redis", "",
+         "The %s script active for user1..user%d; N zestd nodes on this machine share one "
+         "data directory and `[state] backend = \"redis\"` (one private redis-server on the "
+         "loopback); one lmtp-load.py per node, total concurrency %d split evenly (%s per "
+         "node) after a warm-up of %d messages; msg/s is every delivery over the span from "
+         "the first client's start to the last one's end, median of %d runs (min–max). "
+         "zestd CPU: all nodes' user + system time per delivery. Redis: round trips are "
+         "the commands zestd sent (from the slow log, every command logged), calls also "
+         "count what the Lua scripts ran (INFO commandstats), server µs is Redis's own "
+         "execution time of those round trips, redis-server CPU includes its network I/O; "
+         "all per delivered message." % (
+             so["script"], a.users, conc,
+             ", ".join("%d with %d node%s" % (max(1, conc // n), n, "s" if n > 1 else "")
+                       for n in sorted({r["nodes"] for r in rows})),
+             so.get("warmup", a.warmup), a.runs) + (
+             " All configurations ran side by side, each with its own data directory and "
+             "key prefix, and their runs took turns (run k of each before run k + 1 of any)."
+             if so.get("interleaved") else ""), "",
+         "| backend, nodes | msg/s | per node msg/s | p50 ms | p99 ms | zestd CPU ms/msg | "
+         "Redis round trips/msg | Redis calls/msg | Redis server µs/msg | redis-server CPU "
+         "µs/msg |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        red = r["backend"] == "redis"
+        L.append("| %s | **%s**%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["label"], fmt(r["msgs_per_s"]), spread(r["all_msgs_per_s"]),
+            " / ".join(fmt(x) for x in r["node_msgs_per_s"]), fmt(r["p50_ms"], 1),
+            fmt(r["p99_ms"], 1), fmt(r["zestd_cpu_ms"], 2),
+            fmt(r["round_trips"], 2) if red else "–", fmt(r["calls"], 2) if red else "–",
+            fmt(r["server_us"], 1) if red else "–", fmt(r["redis_cpu_us"], 0) if red else "–"))
+    L.append("")
+    # round trips by command over every Redis run
+    by, delivered = {}, 0
+    for c in so["runs"]:
+        if c["backend"] != "redis":
+            continue
+        for r in c["runs"]:
+            delivered += r["delivered"]
+            for name, v in r["redis"].items():
+                t = by.setdefault(name, [0, 0, 0])
+                for i in range(3):
+                    t[i] += v[i]
+    if delivered and by:
+        L += ["Redis commands over all Redis runs (%d deliveries):" % delivered, "",
+              "| command | round trips/msg | calls/msg (with those in scripts) | server µs per "
+              "round trip |", "|---|---|---|---|"]
+        for name, (rt, calls, us) in sorted(by.items(), key=lambda x: (-x[1][0], -x[1][1])):
+            L.append("| %s | %.3f | %.3f | %s |" % (name.upper(), rt / delivered,
+                                                   calls / delivered,
+                                                   fmt(us / rt, 1) if rt else "–"))
+        L.append("")
+    local = next((r for r in rows if r["backend"] == "local"), None)
+    one = next((r for r in rows if r["backend"] == "redis" and r["nodes"] == 1), None)
+    if local and one and local["msgs_per_s"] and one["msgs_per_s"]:
+        overlap = min(local["all_msgs_per_s"]) <= max(one["all_msgs_per_s"]) and \
+            min(one["all_msgs_per_s"]) <= max(local["all_msgs_per_s"])
+        L.append("- Redis at 1 node: %s → %s msg/s, %+.2f ms of wall time per delivery (%s); "
+                 "zestd CPU %+.3f ms per delivery; %.2f round trips per delivery at a loopback "
+                 "PING round trip of %s µs (measured from Python on the idle server, so an "
+                 "upper bound for zestd's hiredis client), i.e. about %.0f µs of waiting per "
+                 "delivery." % (
+                     fmt(local["msgs_per_s"]), fmt(one["msgs_per_s"]),
+                     1000 / one["msgs_per_s"] - 1000 / local["msgs_per_s"],
+                     "one run each: no spread to compare with" if a.runs < 2 else
+                     "within the run-to-run spread: the two ranges overlap" if overlap
+                     else "outside the run-to-run spread",
+                     one["zestd_cpu_ms"] - local["zestd_cpu_ms"], one["round_trips"],
+                     fmt(so["ping_us"], 1), one["round_trips"] * so["ping_us"]))
+    for r in rows:
+        L.append("- %s: %d delivered, %d failed; log errors %d; outgoing messages %d; a run "
+                 "took %.1f s, the clients started up to %.2f s apart%s" % (
+            r["label"], r["delivered"], r["failed"], r["log_errors"], r["outgoing"],
+            r["span_s"], r["stagger_s"],
+            "; SLOW LOG FULL: round trips undercounted" if r["slowlog_full"] else ""))
+    L.append("")
+    return L
+
+
+def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None):
+    peer = lmtp or inproc or maildir or filt
+    L = ["# %s, %s" % ("zestd vs Dovecot/Pigeonhole" if peer else "zestd scale-out",
+                       meta["when"]), ""]
     L += ["- machine: %s, %s vCPUs, %s RAM, kernel %s, Debian %s, mail on %s" % (
         meta["m"]["cpu"], meta["m"]["cpus"], meta["m"]["mem"], meta["m"]["kernel"],
-        meta["m"]["debian"], meta["m"]["fs"]),
-          "- peer: Dovecot %s with Pigeonhole (Debian 12 packages), private instance from "
-          "../shared/bench/dovecot-up.sh" % meta["m"]["dovecot"],
-          "- zest: %s (RelWithDebInfo), `[lmtp] workers` default" % meta["rev"],
+        meta["m"]["debian"], meta["m"]["fs"])]
+    if peer:
+        L.append("- peer: Dovecot %s with Pigeonhole (Debian 12 packages), private instance "
+                 "from ../shared/bench/dovecot-up.sh" % meta["m"]["dovecot"])
+    if scaleout:
+        L.append("- Redis: %s, private instance, no persistence, loopback" % (
+            meta["m"].get("redis", "?")))
+    L += ["- zest: %s (RelWithDebInfo), `[lmtp] workers` default" % meta["rev"],
           "- load average at the start: %s%s" % (
               meta["m"]["load"], "" if "load_allowed" not in meta else
               " — ABOVE 1: started with --allow-load, figures are not a clean baseline"
-              if meta["load_allowed"] else " (compare.sh refuses to start above 1)"),
+              if meta["load_allowed"] else " (compare.sh refuses to start above 1)") + (
+              "; at the end: %s (the run's own client and worker threads included)"
+              % meta["load_end"] if "load_end" in meta else ""),
           "- every figure is the median of %d repetitions, with (min–max) where shown; "
           "commit %s" % (a.runs, meta["rev"]),
           "- corpus: gen-corpus.py, %d messages; LMTP: lmtp-load.py, %d messages or %d s per run, "
@@ -600,6 +1005,8 @@ def report(a, meta, lmtp, inproc, maildir, filt=None):
                          v["zest"]["log_errors"], v["dovecot"]["log_errors"],
                          v["zest"]["outgoing"], v["dovecot"]["outgoing"]))
         L.append("")
+    if scaleout:
+        L += report_scaleout(a, scaleout)
     if maildir:
         L += ["## Bare fsync'd Maildir writes (no Sieve, no LMTP)", "",
               "`bench_maildir`: write to tmp/, fsync, link into new/, fsync new/; 100 Maildirs.",
@@ -700,7 +1107,9 @@ def main():
     ap.add_argument("--shared")
     ap.add_argument("--workdir")
     ap.add_argument("--out", help="markdown file to write")
-    ap.add_argument("--sections", default="lmtp,inproc,maildir,filter")
+    ap.add_argument("--sections", default="lmtp,inproc,maildir,filter",
+                    help="any of lmtp,inproc,maildir,filter,scaleout (scaleout is not in the "
+                    "default)")
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
     ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
     ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")
@@ -716,6 +1125,14 @@ def main():
     ap.add_argument("--cli-runs", type=int, default=5)
     ap.add_argument("--batch-runs", type=int, default=3)
     ap.add_argument("--corpus-n", type=int, default=1000)
+    ap.add_argument("--scaleout-nodes", default="1,2,3",
+                    help="section scaleout: node counts with the redis backend (one local run "
+                    "at 1 node comes first)")
+    ap.add_argument("--scaleout-warmup", type=int, default=2000,
+                    help="section scaleout: warm-up messages per configuration, split over "
+                    "the nodes")
+    ap.add_argument("--scaleout-conc", type=int, default=12,
+                    help="section scaleout: total LMTP concurrency, split over the nodes")
     ap.add_argument("--render", help="only print the table of an earlier run's all.json")
     a = ap.parse_args()
     if a.render:
@@ -723,7 +1140,8 @@ def main():
             d = json.load(fh)
         for k, v in d["args"].items():
             setattr(a, k, v)
-        print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"], d.get("filter")))
+        print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"], d.get("filter"),
+                     d.get("scaleout")))
         return
     if not (a.build and a.shared and a.workdir):
         ap.error("--build, --shared and --workdir are required (or --render)")
@@ -749,7 +1167,7 @@ def main():
                                   capture_output=True, text=True).stdout.strip(),
             "load_allowed": a.load_allowed}
     sections = a.sections.split(",")
-    lmtp = inproc = maildir = filt = None
+    lmtp = inproc = maildir = filt = scaleout = None
     if "inproc" in sections:
         inproc = section_inproc(a, res)
     if "filter" in sections:
@@ -758,12 +1176,16 @@ def main():
         maildir = section_maildir(a, res)
     if "lmtp" in sections:
         lmtp = section_lmtp(a, res)
+    if "scaleout" in sections:
+        scaleout = section_scaleout(a, res)
+    meta["load_end"] = " ".join("%.2f" % x for x in os.getloadavg())
     with open(os.path.join(res, "all.json"), "w") as fh:
         json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
-                   "filter": filt,
+                   "filter": filt, "scaleout": scaleout,
                    "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
-                                                       "warmup", "repeat")}}, fh, indent=1)
-    md = report(a, meta, lmtp, inproc, maildir, filt)
+                                                       "warmup", "repeat", "scaleout_warmup")}},
+                  fh, indent=1)
+    md = report(a, meta, lmtp, inproc, maildir, filt, scaleout)
     if a.out:
         with open(a.out, "w") as fh:
             fh.write(md)

@@ -14,16 +14,22 @@
 # Sections (compare.py --sections, default all): lmtp, inproc, maildir and
 # filter (zest's sieve-filter against Pigeonhole's sieve-filter, dry run,
 # same Maildir and script, CPU time per message; `--sections filter` alone
-# takes about a minute per script).
+# takes about a minute per script), and scaleout, not in the default: 1, 2
+# and 3 zestd nodes on one data directory sharing [state] in one private
+# redis-server, against one node with the local backend (msg/s, Redis round
+# trips and time per delivery; 2-3 minutes). With --sections the files
+# are named <date>-<time>-<sections>.md.
 # Environment: WORKDIR (default: a new directory under /tmp; at most 70
-# characters, Dovecot's socket paths), BUILD_DIR (default build).
+# characters, Dovecot's socket paths), BUILD_DIR (default build),
+# SHARED_BENCH (default ../shared/bench beside the checkout; a git worktree
+# elsewhere passes the shared harness's path here).
 # Installs what it needs through the project's scripts (build deps, test
 # deps with Dovecot + Pigeonhole, and scripts/install-bench-deps.sh), builds
 # the default preset, then runs bench/compare.py (about 10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-SHARED=$ROOT/../shared/bench
+SHARED=${SHARED_BENCH:-$ROOT/../shared/bench}
 [ -d "$SHARED" ] || { echo "compare.sh: $SHARED not found (the shared harness sits beside the checkout)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "compare.sh: run as root (Dovecot's master process needs it)" >&2; exit 1; }
 # zestd and zest run as root here, in the bench's own directories; as root
@@ -33,13 +39,17 @@ export ZEST_ALLOW_ROOT=1
 args=()
 allow_load=0
 build_it=1
+sections=
+prev=
 for a in "$@"; do
   case "$a" in
     --quick) args+=(--count 300 --warmup 100 --cli-runs 3 --batch-runs 1 --idle 50) ;;
     --allow-load) allow_load=1; args+=(--load-allowed) ;;
     --no-build) build_it=0 ;;
-    *) args+=("$a") ;;
+    --sections=*) sections=${a#--sections=}; args+=("$a") ;;
+    *) [ "$prev" = --sections ] && sections=$a; args+=("$a") ;;
   esac
+  prev=$a
 done
 # A busy machine makes every ratio noise (the first table was measured at a
 # load near 10): refuse unless told otherwise, and then say so in the table.
@@ -67,6 +77,8 @@ W=${WORKDIR:-$(mktemp -d /tmp/zest-bench.XXXXXX)}
 mkdir -p "$W"; chmod 755 "$W"
 mkdir -p bench/results
 stamp=$(date +%Y-%m-%d-%H%M)
+# a run of chosen sections is named after them: <date>-<time>-scaleout.md
+[ -n "$sections" ] && stamp=$stamp-${sections//,/+}
 out=bench/results/$stamp.md
 /usr/bin/python3 bench/compare.py --build "$build" --shared "$SHARED" --workdir "$W" --out "$out" "${args[@]}"
 cp "$W/results/all.json" "${out%.md}.json"
