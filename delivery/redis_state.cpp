@@ -39,16 +39,18 @@ constexpr const char* kFailScript =
     "if c > n then n = c end end return n";
 
 // A session's lease in its address group's set, on the server's clock (the
-// nodes' clocks do not matter). Expired members go first; a new member is
-// refused when `limit` (ARGV[2], 0 = none) remain; the key outlives its
-// longest lease.
+// nodes' clocks do not matter). Expired members go first. ARGV[2] is the
+// limit: > 0, a new member is refused when that many remain; 0, none; -1,
+// a renewal: only a member still there is extended (one removed stays so).
+// The key outlives its longest lease.
 constexpr const char* kLeaseScript =
     "local t = redis.call('TIME') "
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
     "local lease = tonumber(ARGV[3]) local limit = tonumber(ARGV[2]) "
     "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
-    "if limit > 0 and not redis.call('ZSCORE', KEYS[1], ARGV[1]) and "
-    "redis.call('ZCARD', KEYS[1]) >= limit then return 0 end "
+    "local present = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
+    "if limit < 0 and not present then return 0 end "
+    "if limit > 0 and not present and redis.call('ZCARD', KEYS[1]) >= limit then return 0 end "
     "redis.call('ZADD', KEYS[1], now + lease, ARGV[1]) "
     "if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end "
     "return 1";
@@ -249,7 +251,7 @@ Status RedisSessionCounts::renew_lease(std::string_view address_group, std::stri
                                        std::chrono::milliseconds lease) {
   return Status::from(
       pool_->command({"EVAL", kLeaseScript, "1", connection_key(prefix(), address_group),
-                      std::string(member), "0", std::to_string(lease.count())}));
+                      std::string(member), "-1", std::to_string(lease.count())}));
 }
 
 Status RedisSessionCounts::drop_lease(std::string_view address_group, std::string_view member) {

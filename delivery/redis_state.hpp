@@ -121,7 +121,8 @@ class RedisSessionCounts {
   // round trip.
   Result<bool> take_lease(std::string_view address_group, std::string_view member,
                           std::size_t limit, std::chrono::milliseconds lease);
-  // The member lives until now + `lease` (added again if it had expired).
+  // A member still there lives until now + `lease` (one removed or expired
+  // is not added again).
   Status renew_lease(std::string_view address_group, std::string_view member,
                      std::chrono::milliseconds lease);
   Status drop_lease(std::string_view address_group, std::string_view member);
