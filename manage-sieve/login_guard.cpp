@@ -22,10 +22,11 @@ std::string LoginGuard::address_key(std::string_view address) const {
   return base::address_group(address, options_.ipv6_prefix);
 }
 
-// The shared count when the store answered (never below this node's own),
-// else this node's: an outage keeps the local brake.
+// The shared count when the store answered (it holds this node's failures
+// too, and a login on another node clears it), else this node's own: an
+// outage keeps the local brake.
 unsigned LoginGuard::shared_count(Result<unsigned> r, unsigned local) const {
-  return r ? std::max(*r, local) : local;
+  return r ? *r : local;
 }
 
 std::chrono::milliseconds LoginGuard::failed(std::string_view address, std::string_view user) {

@@ -6,7 +6,8 @@
 //
 // With a SharedLoginCounts ([state] backend = "redis", wired by server/)
 // the counts are also kept where every node sees them, and the delay
-// follows the larger of the shared and the node's own count. The node
+// follows the shared count (the larger of the address's and the user's)
+// whenever the store answers. The node
 // always counts for itself too: a store that does not answer leaves the
 // local brake in place, never none.
 #pragma once
