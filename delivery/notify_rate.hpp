@@ -18,10 +18,18 @@ namespace zest::delivery {
 class UserRateLimiter : public methods::RateLimiter {
  public:
   // A problem the last allow() worked around (logged, the mail goes on).
-  virtual const std::string& last_error() const = 0;
-  // Why a count could not be had ("" = it always could): the limiter then
-  // refused, and the delivery must fail temporarily.
-  virtual const std::string& failure() const = 0;
+  // "" from a limiter that never works around a problem (Redis: it fails).
+  virtual const std::string& last_error() const { return nothing(); }
+  // Why a count could not be had: the limiter then refused, and the
+  // delivery must fail temporarily. "" from a limiter that never refuses
+  // for want of a count (the file: it admits and says so in last_error()).
+  virtual const std::string& failure() const { return nothing(); }
+
+ protected:
+  static const std::string& nothing() {
+    static const std::string kNothing;  // immutable
+    return kNothing;
+  }
 };
 
 class FileRateLimiter final : public UserRateLimiter {
@@ -33,13 +41,11 @@ class FileRateLimiter final : public UserRateLimiter {
   // must not stop mail) and says so in last_error().
   bool allow(std::string_view user, std::int64_t now) override;
   const std::string& last_error() const override { return error_; }
-  const std::string& failure() const override { return none_; }
 
  private:
   std::filesystem::path file_;
   std::size_t per_hour_;
   std::string error_;
-  std::string none_;  // a file limiter never fails the delivery
 };
 
 }  // namespace zest::delivery

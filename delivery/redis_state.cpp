@@ -1,7 +1,10 @@
 #include "delivery/redis_state.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 namespace zest::delivery {
@@ -24,18 +27,57 @@ constexpr const char* kRateScript =
     "if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
     "if n > tonumber(ARGV[2]) then redis.call('DECR', KEYS[1]) return 0 end return 1";
 
+// Deletes a claim only while it is still the one this delivery took.
+constexpr const char* kReleaseScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+    "return 0";
+
+// One failed login under each key given; each lives the window from now.
+constexpr const char* kFailScript =
+    "local n = 0 for _, k in ipairs(KEYS) do "
+    "local c = redis.call('INCR', k) redis.call('PEXPIRE', k, ARGV[1]) "
+    "if c > n then n = c end end return n";
+
+// A session's lease in its address group's set, on the server's clock (the
+// nodes' clocks do not matter). Expired members go first. ARGV[2] is the
+// limit: > 0, a new member is refused when that many remain; 0, none; -1,
+// a renewal: only a member still there is extended (one removed stays so).
+// The key outlives its longest lease.
+constexpr const char* kLeaseScript =
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "local lease = tonumber(ARGV[3]) local limit = tonumber(ARGV[2]) "
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
+    "local present = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
+    "if limit < 0 and not present then return 0 end "
+    "if limit > 0 and not present and redis.call('ZCARD', KEYS[1]) >= limit then return 0 end "
+    "redis.call('ZADD', KEYS[1], now + lease, ARGV[1]) "
+    "if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end "
+    "return 1";
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kHex[p[i] >> 4];
+    out += kHex[p[i] & 15];
+  }
+  return out;
+}
+
+// The value of one claim: no other delivery's claim has it.
+Result<std::string> claim_token() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) return Result<std::string>::failure("no random bytes");
+  return hex(b, sizeof b);
+}
+
 // Ids hold addresses and subjects: keys carry their digest only.
 std::string sha256_hex(std::string_view text) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return hex(md, len);
 }
 
 std::string millis(std::chrono::seconds s) {
@@ -66,6 +108,23 @@ std::string duplicate_key(std::string_view prefix, std::string_view user, std::s
 
 std::string notify_rate_key(std::string_view prefix, std::string_view user) {
   return std::string(prefix) + "rate:notify:" + std::string(user);
+}
+
+std::string login_fail_address_key(std::string_view prefix, std::string_view address_group) {
+  return std::string(prefix) + "login:fail:addr:" + std::string(address_group);
+}
+
+std::string login_fail_user_key(std::string_view prefix, std::string_view user_key) {
+  return std::string(prefix) + "login:fail:user:" + std::string(user_key);
+}
+
+std::string connection_key(std::string_view prefix, std::string_view address_group) {
+  return std::string(prefix) + "conn:managesieve:" + std::string(address_group);
+}
+
+Result<RedisReply> RedisPool::command(const std::vector<std::string>& args) {
+  auto c = acquire();
+  return run(*c, args);
 }
 
 std::shared_ptr<RedisClient> RedisPool::acquire() {
@@ -106,13 +165,23 @@ Status RedisDuplicateStore::mark(std::string_view id, std::chrono::seconds perio
 }
 
 Result<bool> RedisDuplicateStore::claim(std::string_view id, std::chrono::seconds hold) {
-  auto r = run(*redis_, {"SET", duplicate_key(prefix_, user_, id), "1", "NX", "PX", millis(hold)});
+  auto token = claim_token();
+  if (!token) return Result<bool>::failure(token.error());
+  auto r =
+      run(*redis_, {"SET", duplicate_key(prefix_, user_, id), *token, "NX", "PX", millis(hold)});
   if (!r) return Result<bool>::failure(r.error());
-  return r->type == RedisReply::Type::String;  // "OK"; nil when the key was there
+  if (r->type != RedisReply::Type::String) return false;  // nil: the key was there
+  tokens_.insert_or_assign(std::string(id), std::move(*token));
+  return true;  // "OK"
 }
 
 Status RedisDuplicateStore::release(std::string_view id) {
-  return Status::from(run(*redis_, {"DEL", duplicate_key(prefix_, user_, id)}));
+  const auto it = tokens_.find(id);
+  if (it == tokens_.end()) return Status::success();  // not claimed here: nothing of ours
+  auto r =
+      run(*redis_, {"EVAL", kReleaseScript, "1", duplicate_key(prefix_, user_, id), it->second});
+  if (r) tokens_.erase(it);
+  return Status::from(r);
 }
 
 bool RedisRateLimiter::allow(std::string_view user, std::int64_t) {
@@ -125,6 +194,69 @@ bool RedisRateLimiter::allow(std::string_view user, std::int64_t) {
     return false;
   }
   return r->integer == 1;
+}
+
+namespace {
+
+std::vector<std::string> failure_keys(std::string_view prefix, std::string_view address_group,
+                                      std::string_view user_key) {
+  std::vector<std::string> keys{login_fail_address_key(prefix, address_group)};
+  if (!user_key.empty()) keys.push_back(login_fail_user_key(prefix, user_key));
+  return keys;
+}
+
+}  // namespace
+
+Result<long long> RedisSessionCounts::count_failure(std::string_view address_group,
+                                                    std::string_view user_key,
+                                                    std::chrono::milliseconds window) {
+  const auto keys = failure_keys(prefix(), address_group, user_key);
+  std::vector<std::string> args{"EVAL", kFailScript, std::to_string(keys.size())};
+  args.insert(args.end(), keys.begin(), keys.end());
+  args.push_back(std::to_string(window.count()));
+  auto r = pool_->command(args);
+  if (!r) return Result<long long>::failure(r.error());
+  return r->integer;
+}
+
+Result<long long> RedisSessionCounts::failures(std::string_view address_group,
+                                               std::string_view user_key) {
+  std::vector<std::string> args{"MGET"};
+  for (auto& k : failure_keys(prefix(), address_group, user_key)) args.push_back(std::move(k));
+  auto r = pool_->command(args);
+  if (!r) return Result<long long>::failure(r.error());
+  long long n = 0;
+  for (const auto& e : r->elements)
+    if (e.type == RedisReply::Type::String) n = std::max(n, std::atoll(e.text.c_str()));
+  return n;
+}
+
+Status RedisSessionCounts::clear_failures(std::string_view address_group,
+                                          std::string_view user_key) {
+  std::vector<std::string> args{"DEL"};
+  for (auto& k : failure_keys(prefix(), address_group, user_key)) args.push_back(std::move(k));
+  return Status::from(pool_->command(args));
+}
+
+Result<bool> RedisSessionCounts::take_lease(std::string_view address_group, std::string_view member,
+                                            std::size_t limit, std::chrono::milliseconds lease) {
+  auto r =
+      pool_->command({"EVAL", kLeaseScript, "1", connection_key(prefix(), address_group),
+                      std::string(member), std::to_string(limit), std::to_string(lease.count())});
+  if (!r) return Result<bool>::failure(r.error());
+  return r->integer == 1;
+}
+
+Status RedisSessionCounts::renew_lease(std::string_view address_group, std::string_view member,
+                                       std::chrono::milliseconds lease) {
+  return Status::from(
+      pool_->command({"EVAL", kLeaseScript, "1", connection_key(prefix(), address_group),
+                      std::string(member), "-1", std::to_string(lease.count())}));
+}
+
+Status RedisSessionCounts::drop_lease(std::string_view address_group, std::string_view member) {
+  return Status::from(
+      pool_->command({"ZREM", connection_key(prefix(), address_group), std::string(member)}));
 }
 
 UserState RedisState::open(std::string_view user, const store::SieveHome&,

@@ -16,8 +16,10 @@
 #include "manage-sieve/script_check.hpp"
 #include "manage-sieve/session.hpp"
 #include "methods/method.hpp"
+#include "server/shared_sessions.hpp"
 #include "server/user_scripts.hpp"
 #include "store/scram.hpp"
+#include "transport/redis_client.hpp"
 
 namespace zest::server {
 namespace {
@@ -60,23 +62,46 @@ class Backend final : public ms::Backend {
   const config::ServerConfig& cfg_;
 };
 
-// Sessions per remote address; a Slot gives its place back when the
-// connection ends.
+// Sessions per remote address (group); a Slot gives its place back when the
+// connection ends. This node always counts its own; with `shared` ([state]
+// backend = "redis") the place is also a lease among all nodes' sessions,
+// and the node's own count decides only when Redis does not answer.
 class AddressLimits {
  public:
   class Slot {
    public:
     Slot(AddressLimits& l, std::string a) : limits_(l), address_(std::move(a)) {}
-    ~Slot() { limits_.release(address_); }
+    ~Slot() {
+      if (shared_) shared_->drop_lease(address_, session_);
+      limits_.release(address_);
+    }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
+    void leased(SharedSessions* shared, std::string session) {
+      shared_ = shared;
+      session_ = std::move(session);
+    }
 
    private:
     AddressLimits& limits_;
     std::string address_;
+    SharedSessions* shared_ = nullptr;  // set: holds a lease of `session_`
+    std::string session_;
   };
-  // nullptr when `address` already has `max` sessions.
-  std::unique_ptr<Slot> acquire(const std::string& address, std::size_t max) {
+  // nullptr when `address` already has `max` sessions (0 = no limit).
+  std::unique_ptr<Slot> acquire(const std::string& address, std::size_t max, SharedSessions* shared,
+                                const std::string& session) {
+    auto slot = acquire_local(address, max);
+    if (!slot || !shared || !max) return slot;
+    auto r = shared->take_lease(address, session, max);
+    if (!r) return slot;  // Redis out of reach: this node's count decided (logged)
+    if (!*r) return nullptr;
+    slot->leased(shared, session);
+    return slot;
+  }
+
+ private:
+  std::unique_ptr<Slot> acquire_local(const std::string& address, std::size_t max) {
     std::lock_guard lock(mu_);
     auto& n = counts_[address];
     if (max && n >= max) {
@@ -86,8 +111,6 @@ class AddressLimits {
     ++n;
     return std::make_unique<Slot>(*this, address);
   }
-
- private:
   void release(const std::string& address) {
     std::lock_guard lock(mu_);
     auto it = counts_.find(address);
@@ -234,11 +257,17 @@ class Handler final : public net::LineHandler {
 
 }  // namespace
 
+// A session's lease among all nodes' sessions per address: renewed every
+// 30 s while it lives, so the sessions of a node that died stop counting
+// within 90 s (docs/scale-out.md).
+constexpr int kLeaseSeconds = 90;
+
 struct ManageSieveService::Impl {
   const config::ServerConfig& cfg;
   DeliveryStack& stack;
   Logger& log;
   std::unique_ptr<ms::SaslServer> sasl;
+  std::unique_ptr<SharedSessions> shared;  // [state] backend = "redis"; before its users
   ms::LoginGuard guard;
   Backend backend;
   AddressLimits limits;
@@ -256,8 +285,28 @@ struct ManageSieveService::Impl {
     return o;
   }
 
+  // The node's name in lease members: the hostname and the process (a
+  // session id adds its number).
+  static std::unique_ptr<SharedSessions> shared_sessions(const config::ServerConfig& c, Logger& l) {
+    if (c.state_backend != "redis") return nullptr;
+    auto url = transport::parse_redis_url(c.state_url);
+    if (!url) return nullptr;  // refused when the configuration was read
+    delivery::RedisStateOptions o;
+    o.endpoint = std::move(url.value());
+    o.key_prefix = c.state_key_prefix;
+    o.timeout_seconds = static_cast<long>(c.state_timeout);
+    SharedSessions::Options so;
+    so.lease = std::chrono::seconds(kLeaseSeconds);
+    return std::make_unique<SharedSessions>(std::move(o), c.hostname, l.fn(), so);
+  }
+
   Impl(const config::ServerConfig& c, DeliveryStack& s, Logger& l)
-      : cfg(c), stack(s), log(l), guard(guard_options(c)), backend(s, c) {
+      : cfg(c),
+        stack(s),
+        log(l),
+        shared(shared_sessions(c, l)),
+        guard(guard_options(c), shared.get()),
+        backend(s, c) {
     options.implementation = "zest " ZEST_VERSION_STRING;
     for (const auto& e : s.registry.extensions())
       if (s.settings.extension_enabled(e.name) && !s.settings.restricted_to_global(e.name) &&
@@ -350,7 +399,8 @@ Result<bool> ManageSieveService::listen(std::span<const net::Endpoint> endpoints
         auto slot = m.limits.acquire(
             base::address_group(address, static_cast<unsigned>(std::clamp<std::int64_t>(
                                              m.cfg.managesieve_ipv6_prefix_length, 0, 128))),
-            static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address));
+            static_cast<std::size_t>(m.cfg.managesieve_max_connections_per_address),
+            info.over_limit ? nullptr : m.shared.get(), id);
         m.log.write("event=connect protocol=managesieve " + base::log_field("session", id) + " " +
                     base::log_field("remote", info.remote));
         ms::Options o = m.options;

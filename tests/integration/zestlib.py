@@ -214,15 +214,18 @@ class ZestdCluster(ZestdEnv):
     nodes sharing an NFS export would). `node_config` is the text of each
     node's zest.toml after the shared part, formatted with node=ZestdNode
     ({node.lmtp_port}, {node.managesieve_port}, {node.dir}, {node.index});
-    each node gets its own event outbox under its node dir. `zest` (and
+    `managesieve_config` is added to each node's [managesieve] table.
+    Each node gets its own event outbox under its node dir. `zest` (and
     add_user) run with node 0's config."""
 
-    def __init__(self, prefix, zestd, zest, count=3, node_config="", run_as=None):
+    def __init__(self, prefix, zestd, zest, count=3, node_config="", run_as=None,
+                 managesieve_config=""):
         super().__init__(prefix, zestd, zest, run_as=run_as)
         shared = 'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
         base = ('[lmtp]\nlisten = ["127.0.0.1:{node.lmtp_port}"]\ntimeout = 30\n'
                 '[managesieve]\nlisten = ["127.0.0.1:{node.managesieve_port}"]\n'
                 'allow_plaintext_auth = true\nauth_failure_delay_ms = 50\n'
+                + managesieve_config.replace("{", "{{").replace("}", "}}") +
                 '[events]\noutbox = "{node.dir}/events.sqlite"\n'
                 '[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n')
         self.nodes = []

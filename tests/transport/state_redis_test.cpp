@@ -12,6 +12,8 @@
 
 #include "delivery/redis_state.hpp"
 #include "events/sequences.hpp"
+#include "manage-sieve/login_guard.hpp"
+#include "server/shared_sessions.hpp"
 
 namespace zest::delivery {
 namespace {
@@ -181,6 +183,116 @@ TEST(RedisSequences, StreamsAreNumberedAcrossNodes) {
             "ztest:seq:hook:lee@example.org");
 }
 
+// A claim's release deletes only its own claim: one that expired and was
+// taken by another delivery stays.
+TEST(RedisState, ReleaseAfterExpiryLeavesTheOtherClaim) {
+  TwoNodes n;
+  auto a = n.a.open("lou@example.org", n.home, 0);
+  auto b = n.b.open("lou@example.org", n.home, 0);
+  ASSERT_TRUE(a.duplicates->claim("slow", seconds(1)).value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  ASSERT_TRUE(b.duplicates->claim("slow", seconds(60)).value());
+  ASSERT_TRUE(a.duplicates->release("slow"));  // a's claim is long gone
+  EXPECT_TRUE(a.duplicates->seen("slow").value());
+  EXPECT_FALSE(a.duplicates->claim("slow", seconds(60)).value());
+  ASSERT_TRUE(b.duplicates->release("slow"));  // b's own: deleted
+  EXPECT_FALSE(a.duplicates->seen("slow").value());
+}
+
+// Two nodes' ManageSieve state: separate pools, separate guards.
+struct TwoSessionNodes {
+  std::vector<std::string> log_a, log_b;
+  server::SharedSessions a{options(), "node-a",
+                           [this](std::string_view s) { log_a.emplace_back(s); }};
+  server::SharedSessions b{options("default"), "node-b",
+                           [this](std::string_view s) { log_b.emplace_back(s); }};
+};
+
+managesieve::LoginGuard::Options guard_options(std::chrono::seconds window) {
+  managesieve::LoginGuard::Options o;
+  o.base_delay = std::chrono::milliseconds(100);
+  o.max_delay = std::chrono::milliseconds(100 * 16);
+  o.window = window;
+  return o;
+}
+
+TEST(SharedLogins, FailuresCountAcrossNodesAndExpireWithTheWindow) {
+  TwoSessionNodes n;
+  managesieve::LoginGuard ga(guard_options(seconds(600)), &n.a);
+  managesieve::LoginGuard gb(guard_options(seconds(600)), &n.b);
+  EXPECT_EQ(ga.failed("192.0.2.7", "Mia").count(), 100);
+  EXPECT_EQ(ga.failed("192.0.2.7", "mia").count(), 200);
+  // Node b has seen nothing itself, yet its delay follows the shared count.
+  EXPECT_EQ(gb.failed("192.0.2.7", "mia").count(), 400);
+  EXPECT_EQ(gb.failures("192.0.2.7", "nobody"), 3u);  // the address
+  EXPECT_EQ(ga.failures("198.51.100.1", "mia"), 3u);  // the user, from another address
+  EXPECT_EQ(raw({"GET", "ztest:login:fail:addr:192.0.2.7"}).text, "3");
+  EXPECT_EQ(raw({"GET", "ztest:login:fail:user:mia"}).text, "3");
+  const long long ttl = raw({"PTTL", "ztest:login:fail:user:mia"}).integer;
+  EXPECT_GT(ttl, 595000);
+  EXPECT_LE(ttl, 600000);
+  // A login on node a clears both keys for every node.
+  ga.succeeded("192.0.2.7", "mia");
+  EXPECT_EQ(raw({"EXISTS", "ztest:login:fail:addr:192.0.2.7", "ztest:login:fail:user:mia"}).integer,
+            0);
+  EXPECT_EQ(gb.failures("192.0.2.7", "mia"), 0u);
+  EXPECT_TRUE(n.log_a.empty());
+  // A short window: the shared count is gone when it has passed.
+  managesieve::LoginGuard shortwin(guard_options(seconds(1)), &n.a);
+  (void)shortwin.failed("192.0.2.8", "");
+  EXPECT_EQ(raw({"EXISTS", "ztest:login:fail:addr:192.0.2.8"}).integer, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(raw({"EXISTS", "ztest:login:fail:addr:192.0.2.8"}).integer, 0);
+}
+
+TEST(SharedConnections, LeasesAreExclusiveAtTheLimitAcrossNodes) {
+  TwoSessionNodes n;
+  EXPECT_TRUE(n.a.take_lease("192.0.2.9", "s1", 2).value());
+  EXPECT_TRUE(n.a.take_lease("192.0.2.9", "s2", 2).value());
+  EXPECT_FALSE(n.b.take_lease("192.0.2.9", "s1", 2).value());  // node b's own s1: the third
+  EXPECT_TRUE(n.b.take_lease("192.0.2.10", "s1", 2).value());  // another address
+  const auto members = raw({"ZRANGE", "ztest:conn:managesieve:192.0.2.9", "0", "-1"});
+  ASSERT_EQ(members.elements.size(), 2u);
+  EXPECT_EQ(members.elements[0].text, "node-a:s1");
+  const long long ttl = raw({"PTTL", "ztest:conn:managesieve:192.0.2.9"}).integer;
+  EXPECT_GT(ttl, 85000);
+  EXPECT_LE(ttl, 90000);
+  // A session that ends gives its place to another node's.
+  n.a.drop_lease("192.0.2.9", "s1");
+  EXPECT_EQ(raw({"ZCARD", "ztest:conn:managesieve:192.0.2.9"}).integer, 1);
+  EXPECT_TRUE(n.b.take_lease("192.0.2.9", "s1", 2).value());
+  EXPECT_FALSE(n.a.take_lease("192.0.2.9", "s3", 2).value());
+  EXPECT_TRUE(n.a.take_lease("192.0.2.9", "s3", 0).value());  // 0: no limit
+}
+
+TEST(SharedConnections, AnExpiredLeaseFreesItsPlace) {
+  // A node that died: its lease is not renewed, and expires.
+  server::SharedSessions::Options shortlease;
+  shortlease.lease = std::chrono::milliseconds(600);
+  {
+    server::SharedSessions dead(
+        options(), "dead", [](std::string_view) {}, shortlease);
+    ASSERT_TRUE(dead.take_lease("192.0.2.11", "s1", 1).value());
+  }  // no drop: gone without a word (the renewer stopped with it)
+  server::SharedSessions live(options(), "live", [](std::string_view) {});
+  EXPECT_FALSE(live.take_lease("192.0.2.11", "s1", 1).value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_TRUE(live.take_lease("192.0.2.11", "s1", 1).value());
+}
+
+TEST(SharedConnections, ALiveSessionsLeaseIsRenewed) {
+  server::SharedSessions::Options shortlease;
+  shortlease.lease = std::chrono::milliseconds(900);  // renewed every 300 ms
+  server::SharedSessions node(
+      options(), "node", [](std::string_view) {}, shortlease);
+  ASSERT_TRUE(node.take_lease("192.0.2.12", "s1", 1).value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  server::SharedSessions other(options(), "other", [](std::string_view) {});
+  EXPECT_FALSE(other.take_lease("192.0.2.12", "s1", 1).value());
+  node.drop_lease("192.0.2.12", "s1");
+  EXPECT_TRUE(other.take_lease("192.0.2.12", "s1", 1).value());
+}
+
 // Last (its suite is declared last, so it runs last): stops the server.
 // Every operation then fails; none reads as "not seen", "claimed" or
 // "under the limit".
@@ -206,6 +318,24 @@ TEST(RedisStopped, EveryOperationIsAnErrorNeverNotSeen) {
   auto r = fresh.duplicates->claim("after", seconds(60));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("redis"), std::string::npos) << r.error();
+
+  // ManageSieve falls back to the node's own counts, logs once, and does
+  // not ask again at once (the I/O thread must not wait at every accept).
+  std::vector<std::string> log;
+  server::SharedSessions shared(options(), "node-a",
+                                [&log](std::string_view s) { log.emplace_back(s); });
+  managesieve::LoginGuard guard(guard_options(seconds(600)), &shared);
+  EXPECT_EQ(guard.failed("192.0.2.20", "kim").count(), 100);
+  EXPECT_EQ(guard.failed("192.0.2.20", "kim").count(), 200);  // the local brake holds
+  EXPECT_EQ(guard.failures("192.0.2.20", "kim"), 2u);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("event=state-error"), std::string::npos) << log[0];
+  EXPECT_NE(log[0].find("fallback=local"), std::string::npos) << log[0];
+  const auto start = std::chrono::steady_clock::now();
+  auto lease = shared.take_lease("192.0.2.20", "s1", 1);
+  EXPECT_FALSE(lease);  // unanswered: the caller decides by its own count
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  EXPECT_EQ(log.size(), 1u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "base/base64.hpp"
 #include "base/ip_address.hpp"
@@ -573,3 +574,81 @@ TEST_F(SessionTest, ScramSaltsDoNotRevealWhichUsersExist) {
 }
 
 }  // namespace
+
+// [state] backend = "redis" through the guard's SharedLoginCounts: a store
+// in memory standing for the other nodes, and one that never answers.
+class OtherNodes final : public ms::SharedLoginCounts {
+ public:
+  zest::Result<unsigned> failed(std::string_view a, std::string_view u,
+                                std::chrono::milliseconds window) override {
+    last_window = window;
+    unsigned n = ++counts[std::string("a:") + std::string(a)];
+    if (!u.empty()) n = std::max(n, ++counts[std::string("u:") + std::string(u)]);
+    return n;
+  }
+  zest::Status succeeded(std::string_view a, std::string_view u) override {
+    counts.erase(std::string("a:") + std::string(a));
+    counts.erase(std::string("u:") + std::string(u));
+    return zest::Status::success();
+  }
+  zest::Result<unsigned> failures(std::string_view a, std::string_view u) override {
+    return std::max(counts[std::string("a:") + std::string(a)],
+                    counts[std::string("u:") + std::string(u)]);
+  }
+  std::map<std::string, unsigned> counts;
+  std::chrono::milliseconds last_window{0};
+};
+
+class Unanswered final : public ms::SharedLoginCounts {
+ public:
+  zest::Result<unsigned> failed(std::string_view, std::string_view,
+                                std::chrono::milliseconds) override {
+    ++asked;
+    return zest::Result<unsigned>::failure("redis: connection refused");
+  }
+  zest::Status succeeded(std::string_view, std::string_view) override {
+    ++asked;
+    return zest::Status::failure("redis: connection refused");
+  }
+  zest::Result<unsigned> failures(std::string_view, std::string_view) override {
+    ++asked;
+    return zest::Result<unsigned>::failure("redis: connection refused");
+  }
+  int asked = 0;
+};
+
+TEST_F(SessionTest, SharedFailureCountsSetTheDelay) {
+  OtherNodes others;
+  others.counts["a:192.0.2.1"] = 2;  // two failures seen by another node
+  ms::LoginGuard::Options go;
+  go.base_delay = std::chrono::milliseconds(100);
+  guard = std::make_unique<ms::LoginGuard>(go, &others);
+  open(loopback());
+  EXPECT_EQ(feed("AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHdyb25n\"\r\n"),
+            "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(400));  // the third: 4 x 100 ms
+  EXPECT_EQ(others.counts["u:alice"], 1u);
+  EXPECT_EQ(others.last_window, std::chrono::milliseconds(600000));
+  EXPECT_EQ(guard->failures("192.0.2.1", ""), 3u);
+  // A login clears the shared keys (so every node forgets them).
+  EXPECT_EQ(feed(kPlainAuth), "OK\r\n");
+  EXPECT_EQ(others.counts.count("a:192.0.2.1"), 0u);
+  EXPECT_EQ(others.counts.count("u:alice"), 0u);
+}
+
+TEST_F(SessionTest, UnansweredSharedCountsFallBackToTheNodesOwn) {
+  Unanswered down;
+  ms::LoginGuard::Options go;
+  go.base_delay = std::chrono::milliseconds(100);
+  guard = std::make_unique<ms::LoginGuard>(go, &down);
+  open(loopback());
+  const std::string bad = "AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHdyb25n\"\r\n";
+  EXPECT_EQ(feed(bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(100));
+  EXPECT_EQ(feed(bad), "NO \"Authentication failed\"\r\n");
+  EXPECT_EQ(driver->total_delay(), std::chrono::milliseconds(300));  // the brake holds
+  EXPECT_EQ(guard->failures("192.0.2.1", "alice"), 2u);
+  EXPECT_EQ(feed(kPlainAuth), "OK\r\n");
+  EXPECT_EQ(guard->failures("192.0.2.1", "alice"), 0u);  // the local counts are cleared
+  EXPECT_EQ(down.asked, 5);
+}
