@@ -178,7 +178,7 @@ class ScaleOutCluster(unittest.TestCase):
         url = "redis://default:%s@127.0.0.1:%d/0" % (REDIS_PASSWORD, cls.redis_port)
         node_config = (
             '[state]\nbackend = "redis"\nurl = "%s"\nkey_prefix = "zt:"\ntimeout = 1\n'
-            '[maildir]\nlock_timeout = 10\nstale_lock_timeout = 3\n'
+            '[maildir]\nlock_timeout = 10\nstale_lock_timeout = 5\n'
             '[notify]\nmax_per_user_hour = %d\nbackoff_initial_ms = 50\nbackoff_max_ms = 500\n'
             '[[events.sink]]\nname = "bus"\ntype = "redis"\nstream = "%s"\n'
             'url = "redis://:%s@127.0.0.1:SINKPORT/0"\n'
@@ -524,7 +524,7 @@ class ScaleOutCluster(unittest.TestCase):
         self.assertEqual(refused, [], self.env.logtext()[-3000:])
         # A node killed while it held a folder's dovecot-uidlist.lock leaves
         # the lock: the others wait and take it over once it is
-        # stale_lock_timeout (3 s here, 120 by default) old; with a
+        # stale_lock_timeout (5 s here, 120 by default) old; with a
         # lock_timeout shorter than that they answer 451 4.2.0 meanwhile.
         for r in retried:
             self.assertTrue(r[2].startswith("451 4.2.0 "), r)
