@@ -7,7 +7,6 @@ state answers 451 4.3.0 while one that does not is delivered.
 
 usage: test_scaleout_state.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import os
 import shutil
 import sqlite3
@@ -106,19 +105,5 @@ class ScaleOutState(unittest.TestCase):
         self.assertEqual(code, 250, text)
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    if not shutil.which("redis-server"):
-        print("redis-server is not installed (scripts/install-test-deps.sh)")
-        return 1
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(zestlib.test_main(lambda a: globals().update(ARGS=a), programs=("redis-server",)))
