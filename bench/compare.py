@@ -31,13 +31,16 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "integration"))
+from zestlib import stop_process  # noqa: E402
 
 SCRIPTS = ["trivial", "small", "typical", "huge"]
 CONCS = [1, 4, 16]
@@ -233,13 +236,7 @@ class Zestd:
 
     def stop(self):
         for p in (self.proc, self.sink):
-            if p and p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop_process(p, timeout=15)
         if self.proc:
             self.logf.close()
         self.proc = self.sink = None
@@ -603,13 +600,7 @@ class Redis:
             self.f.close()
             self.sock.close()
             self.sock = None
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=15)
         if self.proc:
             self.logf.close()
         self.proc = None

@@ -6,13 +6,16 @@ A test imports it with
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     import zestlib
 """
+import argparse
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 
 
 def free_port():
@@ -48,6 +51,43 @@ def wait_for(cond, what, timeout=60.0, interval=0.05):
         if time.monotonic() > end:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(interval)
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=15):
+    """Sends `sig` to a Popen that still runs and reaps it; SIGKILL when it
+    has not exited after `timeout` seconds. An exited process is fine."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def test_main(set_args, programs=(), add_arguments=None):
+    """The `if __name__ == "__main__"` block of a unittest integration test:
+    parses --zestd, --zest and -k NAME (plus what `add_arguments(parser)`
+    adds), hands the namespace to `set_args` (which stores it where the
+    tests read it, e.g. `lambda a: globals().update(ARGS=a)`), returns 1
+    when one of `programs` is not installed, then runs unittest.main with
+    the remaining arguments. Returns an exit status for sys.exit."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--zestd", required=True)
+    p.add_argument("--zest", required=True)
+    p.add_argument("-k", default=None)
+    if add_arguments:
+        add_arguments(p)
+    args, rest = p.parse_known_args()
+    set_args(args)
+    for prog in programs:
+        if not shutil.which(prog):
+            print("%s is not installed (scripts/install-test-deps.sh)" % prog)
+            return 1
+    argv = [sys.argv[0]] + (["-k", args.k] if args.k else []) + rest
+    unittest.main(argv=argv, verbosity=2)
+    return 0
 
 
 def make_test_ca(d):
@@ -129,13 +169,7 @@ class ZestdEnv:
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Sends `sig` to zestd and reaps it (SIGKILL after `timeout` s)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig, timeout)
         if self.logf:
             self.logf.close()
             self.logf = None
@@ -190,13 +224,7 @@ class ZestdNode:
             wait_port(p, self.proc, what="zestd node %d" % self.index)
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig, timeout)
         if self.logf:
             self.logf.close()
             self.logf = None
@@ -215,19 +243,22 @@ class ZestdCluster(ZestdEnv):
     node's zest.toml after the shared part, formatted with node=ZestdNode
     ({node.lmtp_port}, {node.managesieve_port}, {node.dir}, {node.index});
     `managesieve_config` is added to each node's [managesieve] table.
-    Each node gets its own event outbox under its node dir. `zest` (and
-    add_user) run with node 0's config."""
+    Each node gets its own event outbox under its node dir. `submission`
+    is the `[submission] url` (default: a closed port); `events_config`
+    is more lines of the `[events]` table, formatted as node_config (e.g.
+    `source = "urn:zest:node{node.index}"`). `zest` (and add_user) run
+    with node 0's config."""
 
     def __init__(self, prefix, zestd, zest, count=3, node_config="", run_as=None,
-                 managesieve_config=""):
+                 managesieve_config="", submission="smtp://127.0.0.1:9", events_config=""):
         super().__init__(prefix, zestd, zest, run_as=run_as)
         shared = 'data_dir = "%s"\nhostname = "mx.test"\n' % self.var
         base = ('[lmtp]\nlisten = ["127.0.0.1:{node.lmtp_port}"]\ntimeout = 30\n'
                 '[managesieve]\nlisten = ["127.0.0.1:{node.managesieve_port}"]\n'
                 'allow_plaintext_auth = true\nauth_failure_delay_ms = 50\n'
                 + managesieve_config.replace("{", "{{").replace("}", "}}") +
-                '[events]\noutbox = "{node.dir}/events.sqlite"\n'
-                '[submission]\nurl = "smtp://127.0.0.1:9"\ntimeout = 5\n')
+                '[events]\noutbox = "{node.dir}/events.sqlite"\n' + events_config +
+                '[submission]\nurl = "%s"\ntimeout = 5\n' % submission)
         self.nodes = []
         for i in range(count):
             self.nodes.append(ZestdNode(self, i, shared.replace("{", "{{").replace("}", "}}")
@@ -351,11 +382,5 @@ class DovecotImapd:
                 if os.path.exists(p):
                     with open(p, errors="replace") as f:
                         print(f.read()[-3000:], file=sys.stderr)
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         return False

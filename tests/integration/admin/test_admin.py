@@ -8,7 +8,6 @@ and, run as root, that what the CLI creates belongs to the service user.
 
 usage: test_admin.py --zest PATH --zestd PATH --source-dir DIR [-k NAME]
 """
-import argparse
 import base64
 import json
 import os
@@ -31,7 +30,7 @@ BAD = 'require ["fileinto"];\nfileinto "x"\n'  # missing ';'
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import free_port  # noqa: E402
+from zestlib import free_port, test_main  # noqa: E402
 
 
 class Env:
@@ -319,17 +318,6 @@ class Documentation(unittest.TestCase):
             self.assertEqual(r.returncode, 0, sub)
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zest", required=True)
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--source-dir", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(test_main(lambda a: globals().update(ARGS=a),
+                       add_arguments=lambda p: p.add_argument("--source-dir", required=True)))

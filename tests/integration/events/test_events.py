@@ -7,7 +7,6 @@ and stopped here, by pid; every wait is bounded.
 
 usage: test_events.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import base64
 import hashlib
 import hmac
@@ -27,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zestd"))
 from test_zestd import Lmtp, dotstuff  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import ZestdEnv, free_port, wait_port  # noqa: E402
+from zestlib import ZestdEnv, free_port, stop_process, test_main, wait_port  # noqa: E402
 from zestlib import wait_for as zestlib_wait_for  # noqa: E402
 
 ARGS = None
@@ -565,26 +564,10 @@ class RedisTests(unittest.TestCase):
             r.close()
         finally:
             env.cleanup()
-            rs.terminate()
-            try:
-                rs.wait(10)
-            except subprocess.TimeoutExpired:
-                rs.kill()
-                rs.wait()
+            stop_process(rs, timeout=10)
             rlog.close()
             shutil.rmtree(rdir, ignore_errors=True)
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(test_main(lambda a: globals().update(ARGS=a)))

@@ -29,7 +29,7 @@ import unittest
 ARGS = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import ZestdEnv, free_port, wait_port  # noqa: E402
+from zestlib import ZestdEnv, free_port, stop_process, wait_port  # noqa: E402
 
 # Delivery gives some messages flags, so dovecot-keywords is zest's own.
 DELIVERY_SCRIPT = ('require ["imap4flags"];\n'
@@ -645,13 +645,7 @@ class Dovecot:
                 if os.path.exists(p):
                     with open(p, errors="replace") as f:
                         print(f.read()[-3000:], file=sys.stderr)
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         return False
 
 

@@ -7,7 +7,6 @@ sieve-connect, sieveshell (cyrus-admin), python3-sievelib, and raw sockets.
 
 usage: test_managesieve.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import base64
 import hashlib
 import hmac
@@ -24,7 +23,7 @@ ARGS = None
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import ZestdEnv, free_port, make_test_ca as make_ca  # noqa: E402
+from zestlib import ZestdEnv, free_port, make_test_ca as make_ca, test_main  # noqa: E402
 
 
 class Env(ZestdEnv):
@@ -671,16 +670,5 @@ class ScriptWarnings(Base):
         self.assertEqual(len(os.listdir(new)), 3)
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(test_main(lambda a: globals().update(ARGS=a)))

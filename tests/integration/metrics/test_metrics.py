@@ -8,7 +8,6 @@ for a sink that is down. Also /health and the bounds of the HTTP responder.
 zestd runs on free 127.0.0.1 ports, is stopped by pid, and every wait is
 bounded. usage: test_metrics.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import os
 import shutil
 import smtplib
@@ -22,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "managesieve"))
 from test_managesieve import Raw, plain  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import ZestdEnv, free_port  # noqa: E402
+from zestlib import ZestdEnv, free_port, test_main  # noqa: E402
 
 ARGS = None
 SCRIPT = 'require "fileinto";\nif header :contains "subject" "sieve" { fileinto "Sieve"; }\n'
@@ -179,16 +178,5 @@ class Metrics(unittest.TestCase):
         self.assertIn(("zest_metrics_scrapes_total", frozenset()), scrape(self.env.port))
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(test_main(lambda a: globals().update(ARGS=a)))

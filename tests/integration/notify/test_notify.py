@@ -18,7 +18,7 @@ def check(cond, what):
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import free_port  # noqa: E402
+from zestlib import free_port, stop_process  # noqa: E402
 
 
 MESSAGE = (b"From: Bob Sender <bob@example.org>\r\nTo: alice@example.org\r\n"
@@ -252,12 +252,7 @@ class Prosody:
                 f'host = "127.0.0.1"\nport = {self.port}\nca_file = "{self.ca}"\n')
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=10)
 
 
 class XmppClient:
@@ -426,12 +421,7 @@ def test_zestd(args, tmp):
         raise RuntimeError("zestd did not start: " + open(log).read())
 
     def stop(p):
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop_process(p, timeout=10)
 
     try:
         r = subprocess.run([args.zest, "-c", cfg, "user", "add", "alice", "--password-stdin",

@@ -37,7 +37,7 @@ def check(cond, what):
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import free_port  # noqa: E402
+from zestlib import free_port, stop_process  # noqa: E402
 
 
 def wait_for(cond, timeout=60):
@@ -181,12 +181,7 @@ class Zestd:
     def stop(self):
         if not self.proc:
             return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=20)
         self.proc = None
 
     def deliver(self, rcpt, n, tag):

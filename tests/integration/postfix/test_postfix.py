@@ -55,7 +55,7 @@ SCRIPT_DAVE = 'require "fileinto";\nif header :contains "subject" "list" { filei
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import free_port, wait_for  # noqa: E402
+from zestlib import free_port, stop_process, wait_for  # noqa: E402
 
 
 def wait_port(port, what, proc=None, timeout=30.0):
@@ -351,13 +351,7 @@ autocreate = true
         try:
             self.postfix.stop()
         finally:
-            if self.zestd and self.zestd.poll() is None:
-                self.zestd.send_signal(signal.SIGTERM)
-                try:
-                    self.zestd.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    self.zestd.kill()
-                    self.zestd.wait()
+            stop_process(self.zestd, timeout=40)
             if self.zestd:
                 self.zlogf.close()
 

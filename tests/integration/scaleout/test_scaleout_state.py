@@ -10,7 +10,6 @@ back to each node's own counts.
 
 usage: test_scaleout_state.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import base64
 import os
 import shutil
@@ -206,19 +205,5 @@ class ScaleOutState(unittest.TestCase):
         self.assertIn("event=state-error protocol=managesieve", self.env.logtext())
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    if not shutil.which("redis-server"):
-        print("redis-server is not installed (scripts/install-test-deps.sh)")
-        return 1
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(zestlib.test_main(lambda a: globals().update(ARGS=a), programs=("redis-server",)))

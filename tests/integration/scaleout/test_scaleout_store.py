@@ -17,7 +17,6 @@ As root, zestd and Dovecot's mail processes run as `nobody`.
 
 usage: test_scaleout_store.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import base64
 import imaplib
 import os
@@ -371,16 +370,5 @@ class ScaleOutStore(unittest.TestCase):
             self.assertEqual(self.folder_of("dan", "fourth-%d" % node), ".Ten")
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(zestlib.test_main(lambda a: globals().update(ARGS=a)))

@@ -7,7 +7,6 @@ and uses bounded waits only.
 
 usage: test_zestd.py --zestd PATH --zest PATH [-k NAME]
 """
-import argparse
 import grp
 import hashlib
 import imaplib
@@ -28,7 +27,7 @@ import unittest
 ARGS = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from zestlib import ZestdEnv, free_port, wait_for, wait_port  # noqa: E402,F401
+from zestlib import ZestdEnv, free_port, stop_process, test_main, wait_for, wait_port  # noqa: E402,F401
 
 
 class Env(ZestdEnv):
@@ -734,13 +733,7 @@ class ImapReadBackTests(unittest.TestCase):
                             print(f.read()[-3000:], file=sys.stderr)
                 raise
         finally:
-            if dv is not None:
-                dv.terminate()
-                try:
-                    dv.wait(10)
-                except subprocess.TimeoutExpired:
-                    dv.kill()
-                    dv.wait()
+            stop_process(dv, timeout=10)
             env.cleanup()
 
     def check_uids(self, m, box, events):
@@ -881,16 +874,5 @@ userdb {{
 """
 
 
-def main():
-    global ARGS
-    p = argparse.ArgumentParser()
-    p.add_argument("--zestd", required=True)
-    p.add_argument("--zest", required=True)
-    p.add_argument("-k", default=None)
-    ARGS, rest = p.parse_known_args()
-    argv = [sys.argv[0]] + (["-k", ARGS.k] if ARGS.k else []) + rest
-    unittest.main(argv=argv, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(test_main(lambda a: globals().update(ARGS=a)))
