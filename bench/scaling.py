@@ -113,7 +113,7 @@ def section_users(a, res, c, script):
             a.users = n
             z = c.Zestd(a, os.path.join(a.workdir, "sc-users-%d" % n))
             z.metrics_port = c.free_port()
-            z.extra = '[metrics]\nlisten = ["127.0.0.1:%d"]\n' % z.metrics_port
+            z.extra = '[metrics]\nlisten = "127.0.0.1:%d"\n' % z.metrics_port
             z.setup(users=False)
             write_users(z.var, n)
             z.set_script(script)
