@@ -945,9 +945,10 @@ def report_scaleout(a, so):
     return L
 
 
-def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None):
+def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None, scaling=None):
     peer = lmtp or inproc or maildir or filt
-    L = ["# %s, %s" % ("zestd vs Dovecot/Pigeonhole" if peer else "zestd scale-out",
+    L = ["# %s, %s" % ("zestd vs Dovecot/Pigeonhole" if peer else
+                       "zestd scale-out" if scaleout else "zestd scaling",
                        meta["when"]), ""]
     L += ["- machine: %s, %s vCPUs, %s RAM, kernel %s, Debian %s, mail on %s" % (
         meta["m"]["cpu"], meta["m"]["cpus"], meta["m"]["mem"], meta["m"]["kernel"],
@@ -1089,6 +1090,9 @@ def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None):
             L.append("| per idle ManageSieve connection (after greeting), KiB | %s | %s | < 64 |"
                      % (fmt(z["idle_managesieve_kib"], 1), fmt(d["idle_managesieve_kib"], 1)))
         L.append("")
+    if scaling:
+        import scaling as scaling_section  # bench/scaling.py, beside this file
+        L += scaling_section.report_scaling(a, scaling, inproc)
     return "\n".join(L) + "\n"
 
 
@@ -1098,9 +1102,9 @@ def main():
     ap.add_argument("--shared")
     ap.add_argument("--workdir")
     ap.add_argument("--out", help="markdown file to write")
-    ap.add_argument("--sections", default="lmtp,inproc,maildir,filter",
-                    help="any of lmtp,inproc,maildir,filter,scaleout (scaleout is not in the "
-                    "default)")
+    ap.add_argument("--sections", default="lmtp,inproc,maildir,filter,scaling",
+                    help="any of lmtp,inproc,maildir,filter,scaling,scaleout (scaleout is not "
+                    "in the default)")
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
     ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
     ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")
@@ -1132,7 +1136,7 @@ def main():
         for k, v in d["args"].items():
             setattr(a, k, v)
         print(report(a, d["meta"], d["lmtp"], d["inproc"], d["maildir"], d.get("filter"),
-                     d.get("scaleout")))
+                     d.get("scaleout"), d.get("scaling")))
         return
     if not (a.build and a.shared and a.workdir):
         ap.error("--build, --shared and --workdir are required (or --render)")
@@ -1158,7 +1162,7 @@ def main():
                                   capture_output=True, text=True).stdout.strip(),
             "load_allowed": a.load_allowed}
     sections = a.sections.split(",")
-    lmtp = inproc = maildir = filt = scaleout = None
+    lmtp = inproc = maildir = filt = scaleout = scaling = None
     if "inproc" in sections:
         inproc = section_inproc(a, res)
     if "filter" in sections:
@@ -1169,14 +1173,17 @@ def main():
         lmtp = section_lmtp(a, res)
     if "scaleout" in sections:
         scaleout = section_scaleout(a, res)
+    if "scaling" in sections:
+        import scaling as scaling_section  # bench/scaling.py, beside this file
+        scaling = scaling_section.section_scaling(a, res, sys.modules[__name__])
     meta["load_end"] = " ".join("%.2f" % x for x in os.getloadavg())
     with open(os.path.join(res, "all.json"), "w") as fh:
         json.dump({"meta": meta, "lmtp": lmtp, "inproc": inproc, "maildir": maildir,
-                   "filter": filt, "scaleout": scaleout,
+                   "filter": filt, "scaleout": scaleout, "scaling": scaling,
                    "args": {k: getattr(a, k) for k in ("count", "duration", "runs", "users",
                                                        "warmup", "repeat", "scaleout_warmup")}},
                   fh, indent=1)
-    md = report(a, meta, lmtp, inproc, maildir, filt, scaleout)
+    md = report(a, meta, lmtp, inproc, maildir, filt, scaleout, scaling)
     if a.out:
         with open(a.out, "w") as fh:
             fh.write(md)

@@ -14,7 +14,9 @@
 # Sections (compare.py --sections, default all): lmtp, inproc, maildir and
 # filter (zest's sieve-filter against Pigeonhole's sieve-filter, dry run,
 # same Maildir and script, CPU time per message; `--sections filter` alone
-# takes about a minute per script), and scaleout, not in the default: 1, 2
+# takes about a minute per script), scaling (zest alone: 100 against
+# 10 000 users, 1 000 + 1 000 idle connections, messages of 1 KiB to
+# 20 MiB; about 5 minutes; bench/scaling.py), and scaleout, not in the default: 1, 2
 # and 3 zestd nodes on one data directory sharing [state] in one private
 # redis-server, against one node with the local backend (msg/s, Redis round
 # trips and time per delivery; 2-3 minutes). With --sections the files

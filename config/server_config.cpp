@@ -276,6 +276,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.lmtp_max_line_length < 1024) return bad("[lmtp] max_line_length must be >= 1024");
   if (c.lmtp_timeout < 1) return bad("[lmtp] timeout must be >= 1");
   if (c.lmtp_workers < 1 || c.lmtp_workers > 256) return bad("[lmtp] workers must be 1..256");
+  if (c.script_cache_memory < 1 || c.script_cache_memory > (std::int64_t{1} << 30))
+    return bad("[delivery] script_cache_memory must be 1..1073741824 (MiB)");
   if (c.lmtp_tls_cert.empty() != c.lmtp_tls_key.empty())
     return bad("[lmtp] tls_cert and tls_key go together");
   if (c.managesieve_tls_cert.empty() != c.managesieve_tls_key.empty())

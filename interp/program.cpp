@@ -161,6 +161,20 @@ std::uint64_t opcode_hash() {
   return fnv1a(kOpcodeText);
 }
 
+std::size_t memory_footprint(const Program& p) {
+  // A string's characters count only when they do not fit its inline buffer.
+  const auto text = [](const std::string& s) {
+    return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+  };
+  const auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  std::size_t n = sizeof(Program) + text(p.source_digest) + vec(p.extensions) + vec(p.commands) +
+                  vec(p.strings) + vec(p.string_refs) + vec(p.args) + vec(p.code) + vec(p.lines);
+  for (const auto& e : p.extensions) n += text(e);
+  for (const auto& c : p.commands) n += text(c.name);
+  for (const auto& s : p.strings) n += text(s.text);
+  return n;
+}
+
 std::vector<std::uint8_t> serialize(const Program& p) {
   Writer w;
   w.bytes(kMagic.data(), kMagic.size());

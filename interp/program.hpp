@@ -84,6 +84,10 @@ struct Program {
 
 std::vector<std::uint8_t> serialize(const Program& program);
 
+// Bytes a Program holds on the heap and inline (its vectors' capacities and
+// its strings), for caches that bound their memory.
+std::size_t memory_footprint(const Program& program);
+
 struct LoadError {
   enum class Kind { Stale, Corrupt };
   Kind kind;

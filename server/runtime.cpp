@@ -65,7 +65,7 @@ DeliveryStack::DeliveryStack(const config::ServerConfig& cfg, Logger& log, Defer
       users(cfg.passwd_file),
       user_source(userdb::make_user_source(cfg, users, users_error)),
       paths(userdb::path_templates(cfg)),
-      scripts(registry, settings),
+      scripts(registry, settings, static_cast<std::size_t>(cfg.script_cache_memory) << 20),
       notify(config::notify_config(cfg)),
       sender(notify.submission),
       notify_transport(notify),

@@ -55,24 +55,69 @@ std::optional<fs::path> ScriptCache::unseen_svbin(const fs::path& script) {
   return svbin;
 }
 
+void ScriptCache::count(Source s) {
+  switch (s) {
+    case Source::Memory: ++stats_.hits; break;
+    case Source::Binary: ++stats_.binaries; break;
+    case Source::Compiled: ++stats_.compiled; break;
+    case Source::Failed: ++stats_.failed; break;
+  }
+}
+
+ScriptCache::Stats ScriptCache::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.entries = entries_.size();
+  return s;
+}
+
+void ScriptCache::put(const std::string& key, Entry e) {
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    stats_.bytes -= it->second.bytes;
+    lru_.erase(it->second.lru);
+    entries_.erase(it);
+  }
+  // The key twice (map and list) and the error text count too.
+  e.bytes += sizeof(Entry) + 2 * key.size() + e.error.size() + e.digest.size();
+  lru_.push_front(key);
+  e.lru = lru_.begin();
+  stats_.bytes += e.bytes;
+  entries_.emplace(key, std::move(e));
+  // The newest entry stays even when it alone is over the bound: it is
+  // about to run.
+  while (stats_.bytes > max_bytes_ && lru_.size() > 1) {
+    auto victim = entries_.find(lru_.back());
+    stats_.bytes -= victim->second.bytes;
+    entries_.erase(victim);
+    lru_.pop_back();
+    ++stats_.evictions;
+  }
+}
+
 ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
   Loaded out;
   std::error_code ec;
   const fs::path path = fs::weakly_canonical(script, ec);
+  const std::string key = path.string();
   // The source decides, not its mtime: another node may have replaced it
   // within the same second, with the same size.
   auto source = base::read_file(path);
   if (!source) {
-    out.error = path.string() + ": cannot read script";
+    out.error = key + ": cannot read script";
+    std::lock_guard lock(mu_);
+    count(Source::Failed);
     return out;
   }
   const std::string digest = source_digest(*source);
   {
     std::lock_guard lock(mu_);
-    auto it = entries_.find(path.string());
+    auto it = entries_.find(key);
     if (it != entries_.end() && it->second.digest == digest) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
       out.program = it->second.program;
       out.error = it->second.error;
+      out.source = Source::Memory;
+      count(out.source);
       return out;
     }
   }
@@ -85,6 +130,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     if (loaded && loaded.value().source_digest == digest) {
       program = std::make_shared<const interp::Program>(std::move(loaded.value()));
       out.from_binary = true;
+      out.source = Source::Binary;
     }
   }
   if (!program) {
@@ -92,15 +138,17 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
     if (!result.program) {
       for (const auto& d : result.diags.all()) {
         if (!out.error.empty()) out.error += "\n";
-        out.error += grammar::format_with_source(path.string(), *source, d);
+        out.error += grammar::format_with_source(key, *source, d);
       }
-      if (out.error.empty()) out.error = path.string() + ": compile failed";
+      if (out.error.empty()) out.error = key + ": compile failed";
       std::lock_guard lock(mu_);
-      entries_[path.string()] = Entry{digest, nullptr, out.error};
+      count(Source::Failed);
+      put(key, Entry{digest, nullptr, out.error, 0, {}});
       return out;
     }
     result.program->source_digest = digest;
     program = std::make_shared<const interp::Program>(std::move(*result.program));
+    out.source = Source::Compiled;
     // Best effort: a read-only script directory just means no binary cache.
     // A binary written from a source that was replaced meanwhile carries
     // the old digest, so nobody takes it for the new script.
@@ -111,8 +159,10 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
       fs::rename(tmp, binary, ec);
     ::unlink(tmp.c_str());  // a no-op after a successful rename
   }
+  const std::size_t footprint = interp::memory_footprint(*program);
   std::lock_guard lock(mu_);
-  entries_[path.string()] = Entry{digest, program, {}};
+  count(out.source);
+  put(key, Entry{digest, program, {}, footprint, {}});
   out.program = std::move(program);
   return out;
 }

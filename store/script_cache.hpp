@@ -9,13 +9,15 @@
 // corrupt) the script is recompiled.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
-#include <map>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "interp/program.hpp"
 #include "interp/registry.hpp"
@@ -54,20 +56,42 @@ std::string source_digest(std::string_view source);
 // A file, or every *.sieve in a directory sorted by name (sieve_before/after).
 std::vector<std::filesystem::path> expand_script_paths(const std::filesystem::path& p);
 
+// Compiled programs of the scripts seen lately, bounded in memory: when the
+// programs' footprint passes `max_bytes` ([delivery] script_cache_memory),
+// the least recently used are dropped (the script's .svbc brings one back
+// without compiling). Thread-safe.
 class ScriptCache {
  public:
-  ScriptCache(const interp::Registry& registry, const interp::EngineSettings& settings)
-      : registry_(registry), settings_(settings) {}
+  static constexpr std::size_t kDefaultMaxBytes = std::size_t{128} << 20;
+  ScriptCache(const interp::Registry& registry, const interp::EngineSettings& settings,
+              std::size_t max_bytes = kDefaultMaxBytes)
+      : registry_(registry), settings_(settings), max_bytes_(max_bytes) {}
 
+  // Where a program came from.
+  enum class Source { Memory, Binary, Compiled, Failed };
   struct Loaded {
     std::shared_ptr<const interp::Program> program;  // null on error
     std::string error;                               // compile errors, formatted
     bool from_binary = false;
+    Source source = Source::Failed;
   };
   Loaded get(const std::filesystem::path& script);
   // Pigeonhole's compiled <stem>.svbin beside `script`, the first time it
   // is seen for this script (zest never reads it; callers log that once).
   std::optional<std::filesystem::path> unseen_svbin(const std::filesystem::path& script);
+
+  // Counts since the start, for metrics and benchmarks.
+  struct Stats {
+    std::uint64_t hits = 0;       // served from memory
+    std::uint64_t binaries = 0;   // loaded from the .svbc
+    std::uint64_t compiled = 0;   // compiled (and the .svbc written)
+    std::uint64_t failed = 0;     // unreadable or not compiling (cached too)
+    std::uint64_t evictions = 0;  // dropped to stay under max_bytes
+    std::size_t entries = 0;
+    std::size_t bytes = 0;  // the programs' footprint now
+  };
+  Stats stats() const;
+  std::size_t max_bytes() const { return max_bytes_; }
 
  private:
   // A failed compilation is cached too (program null, error set), so a
@@ -76,11 +100,19 @@ class ScriptCache {
     std::string digest;  // of the source the program (or error) is for
     std::shared_ptr<const interp::Program> program;
     std::string error;
+    std::size_t bytes = 0;                // what the entry counts against max_bytes
+    std::list<std::string>::iterator lru;  // its place in lru_
   };
+  // Under mu_: (re)places the entry for `key` at the front, then evicts.
+  void put(const std::string& key, Entry e);
+  void count(Source s);
   const interp::Registry& registry_;
   const interp::EngineSettings& settings_;
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;
+  const std::size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // most recently used first
+  Stats stats_;
   std::set<std::string, std::less<>> svbin_seen_;
 };
 

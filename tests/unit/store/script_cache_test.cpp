@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "interp/compiler.hpp"
 #include "tests/unit/store/tmp_dir.hpp"
 
 namespace zest::store {
@@ -101,6 +102,75 @@ TEST(ScriptCache, UnreadableScriptIsNotCachedAsACompileFailure) {
   EXPECT_FALSE(cache.get(script).program);
   write(script, kValid);
   EXPECT_TRUE(cache.get(script).program);
+}
+
+// [delivery] script_cache_memory: past the bound the least recently used
+// programs go; a dropped one comes back from its .svbc, not a compile.
+TEST(ScriptCache, BoundedMemoryDropsTheLeastRecentlyUsed) {
+  TmpDir t;
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  std::vector<fs::path> scripts;
+  for (int i = 0; i < 4; ++i) {
+    fs::create_directories(t.p / std::to_string(i));
+    scripts.push_back(t.p / std::to_string(i) / "main.sieve");
+    write(scripts.back(), "if header :contains \"subject\" \"x" + std::to_string(i) +
+                              "\" { discard; } keep;\n");
+  }
+  // Measure one entry, then allow a little over two of them.
+  std::size_t one = 0;
+  {
+    ScriptCache probe(registry, settings);
+    ASSERT_TRUE(probe.get(scripts[0]).program);
+    one = probe.stats().bytes;
+    ASSERT_GT(one, 0u);
+  }
+  ScriptCache cache(registry, settings, one * 2 + one / 2);
+  EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Binary);  // the probe wrote it
+  EXPECT_EQ(cache.get(scripts[1]).source, ScriptCache::Source::Compiled);
+  EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Memory);  // 0 is now newest
+  EXPECT_EQ(cache.get(scripts[2]).source, ScriptCache::Source::Compiled);  // drops 1
+  auto s = cache.stats();
+  EXPECT_EQ(s.entries, 2u);
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_LE(s.bytes, cache.max_bytes());
+  EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Memory);
+  EXPECT_EQ(cache.get(scripts[1]).source, ScriptCache::Source::Binary);  // back, not compiled
+  s = cache.stats();
+  EXPECT_EQ(s.hits, 2u);
+  EXPECT_EQ(s.binaries, 2u);
+  EXPECT_EQ(s.compiled, 2u);
+  EXPECT_EQ(s.evictions, 2u);  // 1 came back and pushed 2 out
+  EXPECT_EQ(s.entries, 2u);
+}
+
+TEST(ScriptCache, AProgramLargerThanTheBoundIsStillKeptAlone) {
+  TmpDir t;
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  ScriptCache cache(registry, settings, 1);
+  const fs::path a = t.p / "a.sieve", b = t.p / "b.sieve";
+  write(a, kValid);
+  write(b, "keep;\n");
+  ASSERT_TRUE(cache.get(a).program);
+  EXPECT_EQ(cache.get(a).source, ScriptCache::Source::Memory);
+  ASSERT_TRUE(cache.get(b).program);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.get(a).source, ScriptCache::Source::Binary);
+}
+
+TEST(ScriptCache, FootprintGrowsWithTheScript) {
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  std::string big;
+  for (int i = 0; i < 200; ++i)
+    big += "if header :is \"x-rule\" \"value number " + std::to_string(i) + "\" { stop; }\n";
+  auto small = interp::compile("keep;", registry, settings);
+  auto large = interp::compile(big, registry, settings);
+  ASSERT_TRUE(small.program && large.program);
+  EXPECT_GT(interp::memory_footprint(*large.program),
+            20 * interp::memory_footprint(*small.program) / 2);
+  EXPECT_GT(interp::memory_footprint(*large.program), 200u * 20);
 }
 
 }  // namespace
