@@ -202,12 +202,17 @@ def section_connections(a, res, c, script):
         out["idle_lmtp_kib"] = round((with_lmtp - base) / IDLE, 1)
         out["idle_managesieve_kib"] = round((with_both - with_lmtp) / IDLE, 1)
         out["idle_open"] = len(socks)
-        # Runs with the idle connections open and without, taking turns.
+        # Runs with the idle connections open and without, taking turns; the
+        # order flips every repetition so that neither side always runs on
+        # the fuller Maildirs.
         rates = {"idle": [], "none": []}
         held = socks
-        for k in range(a.runs):
-            rates["idle"].append(c.load(a, z.lmtp_port, CONC, a.count, 8000 + k,
-                                        os.path.join(res, "scaling-conn-idle-r%d.json" % k)))
+
+        def run(label, k):
+            rates[label].append(c.load(a, z.lmtp_port, CONC, a.count, 8000 + k,
+                                       os.path.join(res, "scaling-conn-%s-r%d.json" % (label, k))))
+
+        def count_alive():
             alive = 0
             for s in held:
                 try:
@@ -219,17 +224,23 @@ def section_connections(a, res, c, script):
                     pass
                 finally:
                     s.setblocking(True)
-            out.setdefault("idle_alive_after_run", []).append(alive)
-            for s in held:
-                s.close()
-            held = []
-            time.sleep(1.0)
-            rates["none"].append(c.load(a, z.lmtp_port, CONC, a.count, 8000 + k,
-                                        os.path.join(res, "scaling-conn-none-r%d.json" % k)))
-            if k + 1 < a.runs:
-                held = open_idle(z.lmtp_port, IDLE, b"LHLO bench.example.test\r\n") + \
-                    open_idle(z.ms_port, IDLE, None)
+            return alive
+
+        for k in range(a.runs):
+            for label in (("idle", "none") if k % 2 == 0 else ("none", "idle")):
+                if label == "idle":
+                    if not held:
+                        held = open_idle(z.lmtp_port, IDLE, b"LHLO bench.example.test\r\n") + \
+                            open_idle(z.ms_port, IDLE, None)
+                        time.sleep(1.0)
+                    run("idle", k)
+                    out.setdefault("idle_alive_after_run", []).append(count_alive())
+                    continue
+                for s in held:
+                    s.close()
+                held = []
                 time.sleep(1.0)
+                run("none", k)
         socks = held
         for label, r in rates.items():
             out[label] = {"msgs_per_s": c.med([x["msgs_per_s"] for x in r]),

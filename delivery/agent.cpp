@@ -228,9 +228,17 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
       return finish({Outcome::Kind::PermFail, 501, "5.1.3", "Bad address syntax"});
     }
   // The copy as stored: our trace fields on top.
-  const std::string copy = "Return-Path: <" + req.from + ">\nDelivered-To: " + req.rcpt + "\n" +
-                           req.trace + std::string(req.message);
-  const mail::Message msg(copy);
+  // Built in place and moved into the message: a 20 MiB message is held
+  // once here, not three times (peak memory per delivery, bench/scaling.py).
+  std::string copy;
+  {
+    constexpr std::string_view kReturnPath = "Return-Path: <", kDeliveredTo = ">\nDelivered-To: ";
+    copy.reserve(kReturnPath.size() + req.from.size() + kDeliveredTo.size() + req.rcpt.size() + 1 +
+                 req.trace.size() + req.message.size());
+    copy.append(kReturnPath).append(req.from).append(kDeliveredTo).append(req.rcpt);
+    copy.append("\n").append(req.trace).append(req.message);
+  }
+  const mail::Message msg(std::move(copy));
   log.message_id = first_decoded(msg, "message-id");
   if (msg.header_raw("received").size() >= options_.max_hops) {
     log.detail = "too many Received fields";
@@ -239,7 +247,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
 
   const store::SieveHome& home = user.where;
   const QuotaGate quota{user.quota_storage, observer_};
-  if (auto refused = quota.check(home, user.name, copy, log.detail)) {
+  if (auto refused = quota.check(home, user.name, msg.raw(), log.detail)) {
     if (metrics_ && refused->code == 452) metrics_->quota_refusals.inc();
     return finish(*refused);
   }

@@ -106,8 +106,10 @@ void Runtime::fail(std::string message) {
   if (!error_) error_ = RuntimeError{std::move(message), current_line_};
 }
 
-bool Runtime::match(const Args& a, std::span<const std::string> values,
-                    std::span<const std::string> keys, const Comparator* default_comparator) {
+template <typename Value>
+bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
+                                   std::span<const std::string> keys,
+                                   const Comparator* default_comparator) {
   const Comparator* cmp = default_comparator ? default_comparator : &ascii_casemap_comparator();
   if (const ArgValue* c = a.find(kSlotComparator)) {
     const Comparator* found = registry_->comparator(raw(*c));
@@ -132,7 +134,8 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
         for (const auto& k : keys) {
           const bool m = match_is(*cmp, v, k);
           if (tracing(4))
-            trace("        matching value '" + v + "' :is '" + k + "': " + (m ? "matched" : "no"));
+            trace("        matching value '" + std::string(v) + "' :is '" + k +
+                  "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
       return false;
@@ -141,7 +144,7 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
         for (const auto& k : keys) {
           const bool m = match_contains(*cmp, v, k);
           if (tracing(4))
-            trace("        matching value '" + v + "' :contains '" + k +
+            trace("        matching value '" + std::string(v) + "' :contains '" + k +
                   "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
@@ -152,7 +155,7 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
         for (const auto& k : keys) {
           const bool m = match_wildcard(*cmp, v, k, &groups);
           if (tracing(4))
-            trace("        matching value '" + v + "' :matches '" + k +
+            trace("        matching value '" + std::string(v) + "' :matches '" + k +
                   "': " + (m ? "matched" : "no"));
           if (m) {
             set_match_values(std::move(groups));
@@ -177,7 +180,7 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
         for (const auto& k : keys) {
           const bool m = relation_holds(rel, cmp->compare(v, k));
           if (tracing(4))
-            trace("        matching value '" + v + "' :value '" + k +
+            trace("        matching value '" + std::string(v) + "' :value '" + k +
                   "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
@@ -196,6 +199,16 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
     }
   }
   return false;
+}
+
+bool Runtime::match(const Args& a, std::span<const std::string> values,
+                    std::span<const std::string> keys, const Comparator* default_comparator) {
+  return match_values_against(a, values, keys, default_comparator);
+}
+
+bool Runtime::match(const Args& a, std::span<const std::string_view> values,
+                    std::span<const std::string> keys, const Comparator* default_comparator) {
+  return match_values_against(a, values, keys, default_comparator);
 }
 
 }  // namespace zest::interp

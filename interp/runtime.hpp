@@ -102,6 +102,10 @@ class Runtime {
   // `default_comparator` replaces i;ascii-casemap when `a` names none.
   bool match(const Args& a, std::span<const std::string> values, std::span<const std::string> keys,
              const Comparator* default_comparator = nullptr);
+  // The same over views: values that live elsewhere (a message's decoded
+  // parts) are matched without copying them.
+  bool match(const Args& a, std::span<const std::string_view> values,
+             std::span<const std::string> keys, const Comparator* default_comparator = nullptr);
 
   // Match variables ${0}..${9} of the most recent successful :matches.
   const std::vector<std::string>& match_values() const { return match_values_; }
@@ -186,6 +190,10 @@ class Runtime {
   void set_current_line(std::uint32_t l) { current_line_ = l; }
 
  private:
+  template <typename Value>
+  bool match_values_against(const Args& a, std::span<const Value> values,
+                            std::span<const std::string> keys,
+                            const Comparator* default_comparator);
   template <class T>
   static T& get_state(std::unordered_map<std::type_index, std::any>& map) {
     auto& slot = map[std::type_index(typeid(T))];

@@ -64,17 +64,19 @@ std::string decode_part_content(std::string_view raw, const MimePart& part) {
   if (part.is_multipart || !part.children.empty()) return {};
   const std::string cte =
       base::to_lower(base::trim(field(part, "content-transfer-encoding"), " \t"));
-  std::string bytes;
-  if (cte == "base64") {
-    bytes = base::base64_decode_lenient(body);
-  } else if (cte == "quoted-printable") {
-    bytes = decode_quoted_printable(body);
-  } else {
-    bytes = std::string(body);
-  }
-  if (!part.content_type.starts_with("text/")) return bytes;
-  const auto charset = part.content_type_params.find("charset");
-  return to_utf8(bytes, charset == part.content_type_params.end() ? "" : charset->second);
+  const bool text = part.content_type.starts_with("text/");
+  const auto charset_param = part.content_type_params.find("charset");
+  const std::string_view charset = charset_param == part.content_type_params.end()
+                                       ? std::string_view()
+                                       : std::string_view(charset_param->second);
+  // Identity-encoded text is converted straight from the raw message: no
+  // interim copy of a part that may be most of a 20 MiB message.
+  if (cte != "base64" && cte != "quoted-printable")
+    return text ? to_utf8(body, charset) : std::string(body);
+  std::string bytes =
+      cte == "base64" ? base::base64_decode_lenient(body) : decode_quoted_printable(body);
+  if (!text) return bytes;
+  return to_utf8(bytes, charset);
 }
 
 }  // namespace zest::mail

@@ -1,5 +1,6 @@
 // RFC 5173 body: the body test with the :raw, :content and :text
 // transforms.
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -183,38 +184,45 @@ void collect_content(const mail::Message& m, const std::vector<std::string>& spe
   }
 }
 
-void collect_text(const mail::Message& m, std::vector<std::string>& out) {
+// Views of the message's cached decodings (Message::part_content keeps
+// them for the message's life); an HTML part's text is made here and kept
+// in `made` (a deque: adding one never moves the others).
+void collect_text(const mail::Message& m, std::deque<std::string>& made,
+                  std::vector<std::string_view>& out) {
   for (const mail::MimePart& p : m.mime_parts()) {
     if (p.opaque) {
-      out.push_back(m.part_content(p));  // beyond the limits: plain text
+      out.emplace_back(m.part_content(p));  // beyond the limits: plain text
       continue;
     }
     if (p.is_multipart || p.content_type == "message/rfc822") continue;
     if (part_type(p).empty() || !decodable(p)) continue;
     if (p.content_type == "text/html" || p.content_type == "application/xhtml+xml") {
-      out.push_back(html_to_text(m.part_content(p)));
+      out.emplace_back(made.emplace_back(html_to_text(m.part_content(p))));
     } else if (p.content_type.starts_with("text/")) {
-      out.push_back(m.part_content(p));
+      out.emplace_back(m.part_content(p));
     }
   }
 }
 
 bool body_test(Runtime& rt, const Args& a) {
   const mail::Message& m = rt.message();
-  std::vector<std::string> values;
+  std::deque<std::string> made;  // values built here; the rest are views
+  std::vector<std::string_view> values;
   if (has_body(m.raw())) {
     if (a.has(kRaw)) {
       values.emplace_back(m.body());
     } else if (const ArgValue* c = a.find(kContent)) {
       const bool crlf = m.raw().find("\r\n") != std::string_view::npos;
-      collect_content(m, rt.strings(*c), crlf, values);
+      std::vector<std::string> content;
+      collect_content(m, rt.strings(*c), crlf, content);
+      for (std::string& v : content) values.emplace_back(made.emplace_back(std::move(v)));
     } else {
-      collect_text(m, values);
+      collect_text(m, made, values);
     }
   }
   // RFC 5173 §6: the body test never sets match variables.
   std::vector<std::string> saved = rt.match_values();
-  const bool result = rt.match(a, values, rt.strings(a, kKeys));
+  const bool result = rt.match(a, std::span<const std::string_view>(values), rt.strings(a, kKeys));
   rt.set_match_values(std::move(saved));
   return result;
 }
