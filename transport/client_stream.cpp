@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <optional>
 
 #include "base/sigpipe_guard.hpp"
 
@@ -161,7 +162,8 @@ std::string ClientStream::tls_error(int ret) const {
 }
 
 Status ClientStream::write_all(std::string_view data) {
-  const base::SigpipeGuard guard;  // OpenSSL writes with write(2), not MSG_NOSIGNAL
+  std::optional<base::SigpipeGuard> guard;  // OpenSSL writes with write(2), not MSG_NOSIGNAL
+  if (ssl_) guard.emplace();
   while (!data.empty()) {
     const std::size_t chunk = std::min<std::size_t>(data.size(), INT_MAX);
     std::size_t sent = 0;
