@@ -12,31 +12,13 @@
 #include <cstring>
 #include <thread>
 
+#include "base/fd.hpp"
+#include "base/sigpipe_guard.hpp"
+
 namespace zest::base {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool open() const { return fd_ >= 0; }
-  void adopt(int fd) {
-    reset();
-    fd_ = fd;
-  }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 struct Pipe {
   Fd read, write;
@@ -72,34 +54,6 @@ class SpawnAttr {
 
  private:
   posix_spawnattr_t a_;
-};
-
-// Writing to a pipe whose reader is gone raises SIGPIPE; the signal is
-// blocked in this thread while the program runs and a pending one is
-// consumed before the old mask comes back, so neither this thread nor the
-// process is affected.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~SigpipeGuard() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    const timespec zero{0, 0};
-    while (::sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t old_;
 };
 
 void set_nonblocking(int fd) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <set>
 
@@ -313,8 +314,13 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
     return bad_at("[state] backend", " must be \"local\" or \"redis\"");
   if (c.state_backend == "redis") {
     if (c.state_url.empty()) return bad_at("[state] backend", " \"redis\" needs [state] url");
-    if (auto url = transport::parse_redis_url(c.state_url); !url)
+    auto url = transport::parse_redis_url(c.state_url);
+    if (!url)
       return bad_at("[state] url", ": " + url.error());  // not the url: it may hold a password
+    std::error_code ec;
+    if (url->tls && !c.state_ca_file.empty() &&
+        !std::filesystem::is_regular_file(c.state_ca_file, ec))
+      return bad_at("[state] ca_file", ": " + c.state_ca_file + ": no such file");
   }
   if (c.state_timeout < 1) return bad_at("[state] timeout", " must be >= 1");
   if (const auto* st = root["sieve"].as_table())
@@ -324,6 +330,15 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   c.sieve = std::move(sieve.value());
   fill_derived(c);
   return c;
+}
+
+Result<transport::RedisEndpoint> state_redis_endpoint(const ServerConfig& c) {
+  auto e = transport::parse_redis_url(c.state_url);
+  if (e) {
+    e->ca_file = c.state_ca_file;
+    e->verify = c.state_tls_verify;
+  }
+  return e;
 }
 
 Result<ServerConfig> load_server_config(std::string_view path) {

@@ -10,6 +10,10 @@
 #include "base/result.hpp"
 #include "interp/settings.hpp"
 
+namespace zest::transport {
+struct RedisEndpoint;
+}
+
 namespace zest::config {
 
 // One [[events.sink]] table.
@@ -58,6 +62,10 @@ struct ServerConfig {
 Result<ServerConfig> parse_server_config(std::string_view toml_text, std::string_view source_name);
 Result<ServerConfig> load_server_config(std::string_view path);
 ServerConfig default_server_config();
+
+// The Redis of [state] backend = "redis": its url with ca_file and
+// tls_verify (zestd's deliveries, event sequences and ManageSieve counts).
+Result<transport::RedisEndpoint> state_redis_endpoint(const ServerConfig& c);
 
 // The effective configuration as TOML, defaults included, secrets
 // (passwords, webhook and sink secrets) replaced by "<hidden>"

@@ -1,8 +1,10 @@
-// The Redis Streams sink (transport's Redis client): each event is one XADD entry in one
-// stream shared by every zestd node. A Lua script makes the XADD
-// idempotent: it first sets "<stream>:seen:<event id>" with NX (kept for a
-// week), so a retry after a lost reply adds nothing.
+// The Redis Streams sink (transport's Redis client; rediss:// for TLS):
+// each event is one XADD entry in one stream shared by every zestd node.
+// A Lua script makes the XADD idempotent: it first sets
+// "<stream>:seen:<event id>" with NX (kept for a week), so a retry after a
+// lost reply adds nothing.
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -82,6 +84,11 @@ Result<std::unique_ptr<SinkTransport>> make_redis_transport(const SinkOptions& o
   auto url = transport::parse_redis_url(o.url);
   if (!url) return R::failure(url.error());
   if (!o.secret.empty()) url->password = o.secret;
+  url->ca_file = o.ca_file;
+  url->verify = o.tls_verify;
+  std::error_code ec;
+  if (url->tls && !o.ca_file.empty() && !std::filesystem::is_regular_file(o.ca_file, ec))
+    return R::failure("ca_file " + o.ca_file + ": no such file");
   return std::unique_ptr<SinkTransport>(std::make_unique<RedisTransport>(o, std::move(*url)));
 }
 

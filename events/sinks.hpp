@@ -16,8 +16,9 @@ struct SinkOptions {
   std::string name;
   std::string type;  // "webhook" or "redis"
   std::string url;
-  std::string secret;  // whsec_<base64> (webhook); the password (redis)
-  std::string ca_file;
+  std::string secret;      // whsec_<base64> (webhook); the password (redis)
+  std::string ca_file;     // PEM CAs to trust (webhook, rediss://)
+  bool tls_verify = true;  // rediss://: check the certificate (webhooks always do)
   std::vector<std::string> fields_denied;
   std::string source;  // CloudEvents source
   long timeout_seconds = 10;

@@ -151,6 +151,7 @@ struct Checker {
       else if (::access(sm.c_str(), X_OK) != 0)
         add("[submission] sendmail_path", sm + ": not executable");
     }
+    if (cfg.state_backend == "redis") readable_file("[state] ca_file", cfg.state_ca_file);
     readable_file("[notify.xmpp] ca_file", cfg.notify_xmpp_ca_file);
     readable_file("[notify.http] ca_file", cfg.notify_http_ca_file);
     for (const auto& s : cfg.event_sinks) {
@@ -160,14 +161,17 @@ struct Checker {
       o.url = s.url;
       o.secret = s.secret;
       o.ca_file = s.ca_file;
+      o.tls_verify = s.tls_verify;
       const bool scheme_ok = s.type == "redis"
-                                 ? s.url.starts_with("redis://")
+                                 ? s.url.starts_with("redis://") || s.url.starts_with("rediss://")
                                  : s.url.starts_with("https://") || s.url.starts_with("http://");
-      auto t = !scheme_ok ? Result<std::unique_ptr<events::SinkTransport>>::failure(
-                                "\"" + s.url + "\" is not a " +
-                                (s.type == "redis" ? "redis://" : "https:// or http://") + " URL")
-               : s.type == "redis" ? events::make_redis_transport(o)
-                                   : events::make_webhook_transport(o);
+      auto t =
+          !scheme_ok
+              ? Result<std::unique_ptr<events::SinkTransport>>::failure(
+                    "\"" + s.url + "\" is not a " +
+                    (s.type == "redis" ? "redis:// or rediss://" : "https:// or http://") + " URL")
+          : s.type == "redis" ? events::make_redis_transport(o)
+                              : events::make_webhook_transport(o);
       if (!t)
         problems.push_back((s.url_position.empty() ? cfg.source : s.url_position) +
                            ": error: [[events.sink]] " + s.name + " url: " + t.error());

@@ -289,7 +289,7 @@ struct ManageSieveService::Impl {
   // session id adds its number).
   static std::unique_ptr<SharedSessions> shared_sessions(const config::ServerConfig& c, Logger& l) {
     if (c.state_backend != "redis") return nullptr;
-    auto url = transport::parse_redis_url(c.state_url);
+    auto url = config::state_redis_endpoint(c);
     if (!url) return nullptr;  // refused when the configuration was read
     delivery::RedisStateOptions o;
     o.endpoint = std::move(url.value());

@@ -97,7 +97,7 @@ void DeliveryStack::open_events(const config::ServerConfig& cfg, Logger& log) {
 
 std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerConfig& cfg) {
   if (cfg.state_backend != "redis") return nullptr;
-  auto url = transport::parse_redis_url(cfg.state_url);
+  auto url = config::state_redis_endpoint(cfg);
   if (!url) return nullptr;  // refused when the configuration was read
   delivery::RedisStateOptions o;
   o.endpoint = std::move(url.value());
@@ -108,7 +108,7 @@ std::unique_ptr<delivery::StateBackend> make_state_backend(const config::ServerC
 
 std::unique_ptr<events::SequenceSource> make_sequences(const config::ServerConfig& cfg) {
   if (cfg.state_backend != "redis") return nullptr;
-  auto url = transport::parse_redis_url(cfg.state_url);
+  auto url = config::state_redis_endpoint(cfg);
   if (!url) return nullptr;  // refused when the configuration was read
   return std::make_unique<events::RedisSequences>(std::move(url.value()), cfg.state_key_prefix,
                                                   static_cast<long>(cfg.state_timeout));
@@ -141,6 +141,7 @@ Result<bool> EventSenders::start(const config::ServerConfig& cfg, events::Outbox
     o.url = s.url;
     o.secret = s.secret;
     o.ca_file = s.ca_file;
+    o.tls_verify = s.tls_verify;
     o.fields_denied = s.fields_denied;
     o.source = cfg.events_source;
     o.timeout_seconds = static_cast<long>(s.timeout);

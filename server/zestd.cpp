@@ -84,9 +84,11 @@ void reload(const std::string& path, const config::ServerConfig& running, net::L
   auto changed = [&](std::string_view key, bool differs) {
     if (differs) restart += (restart.empty() ? "" : ",") + std::string(key);
   };
-  // TLS files are applied above; the rest of the keys are read once.
+  // The listeners' TLS files are applied above; the rest of the keys
+  // (other tls_ keys too, e.g. [state] tls_verify) are read once.
 #define ZEST_KEY(table, key, member, kind, def, def_doc, doc)                              \
-  if (std::string_view(#member).find("tls_") == std::string_view::npos &&                  \
+  if (!std::string_view(#member).ends_with("_tls_cert") &&                                 \
+      !std::string_view(#member).ends_with("_tls_key") &&                                  \
       std::string_view(#member) != "log_level")                                            \
     changed(std::string_view(table).empty() ? std::string(key)                             \
                                             : std::string(table) + "." + std::string(key), \

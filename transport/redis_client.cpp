@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "transport/client_stream.hpp"
+
 namespace zest::transport {
 namespace {
 
@@ -32,10 +34,14 @@ RedisReply convert(const redisReply& r) {
   return out;
 }
 
+struct CommandDeleter {
+  void operator()(char* c) const { redisFreeCommand(c); }
+};
+
 }  // namespace
 
-void RedisClient::Free::operator()(redisContext* c) const {
-  redisFree(c);
+void RedisClient::FreeReader::operator()(redisReader* r) const {
+  redisReaderFree(r);
 }
 
 RedisClient::RedisClient(RedisEndpoint endpoint, long timeout_seconds)
@@ -43,52 +49,97 @@ RedisClient::RedisClient(RedisEndpoint endpoint, long timeout_seconds)
 
 RedisClient::~RedisClient() = default;
 
+void RedisClient::disconnect() {
+  reader_.reset();
+  stream_.reset();
+}
+
 Status RedisClient::connect() {
-  if (ctx_) return Status::success();
-  const timeval tv{timeout_seconds_, 0};
-  ctx_.reset(redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv));
-  if (!ctx_) return Status::failure("redis: out of memory");
-  if (ctx_->err) {
-    std::string e =
-        "redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + ctx_->errstr;
-    ctx_.reset();
-    return Status::failure(std::move(e));
-  }
-  redisSetTimeout(ctx_.get(), tv);
+  if (stream_) return Status::success();
+  StreamOptions o;
+  o.host = endpoint_.host;
+  o.port = endpoint_.port;
+  o.timeout_seconds = timeout_seconds_;
+  o.tls = endpoint_.tls;
+  o.ca_file = endpoint_.ca_file;
+  o.verify = endpoint_.verify;
+  auto opened = ClientStream::open(o);
+  if (!opened)
+    return Status::failure("redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " +
+                           opened.error());
+  reader_.reset(redisReaderCreate());
+  if (!reader_) return Status::failure("redis: out of memory");
+  stream_ = std::make_unique<ClientStream>(std::move(*opened));
+  // Inside TLS for rediss://: the password never crosses the network in clear.
   Status s;
   if (!endpoint_.user.empty())
     s = Status::from(command({"AUTH", endpoint_.user, endpoint_.password}));
   else if (!endpoint_.password.empty())
     s = Status::from(command({"AUTH", endpoint_.password}));
   if (s && endpoint_.db != 0) s = Status::from(command({"SELECT", std::to_string(endpoint_.db)}));
-  if (!s) ctx_.reset();
+  if (!s) disconnect();
   return s;
 }
 
 Result<RedisReply> RedisClient::command(const std::vector<std::string>& args) {
   using R = Result<RedisReply>;
-  if (!ctx_) return R::failure("redis: no connection");
+  if (!stream_) return R::failure("redis: no connection");
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;
   for (const auto& a : args) {
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  std::unique_ptr<redisReply, ReplyDeleter> r(static_cast<redisReply*>(
-      redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
-  if (!r) return R::failure(std::string("redis: ") + ctx_->errstr);
-  if (r->type == REDIS_REPLY_ERROR) return R::failure("redis: " + std::string(r->str, r->len));
-  return convert(*r);
+  char* raw = nullptr;
+  const int len =
+      redisFormatCommandArgv(&raw, static_cast<int>(argv.size()), argv.data(), lens.data());
+  const std::unique_ptr<char, CommandDeleter> cmd(raw);
+  if (len < 0 || !cmd) return R::failure("redis: out of memory");
+  if (auto sent = stream_->write_all({cmd.get(), static_cast<std::size_t>(len)}); !sent) {
+    disconnect();  // a half-written command: the connection is unusable
+    return R::failure("redis: " + sent.error());
+  }
+  return read_reply();
+}
+
+// Reads until the reader has one whole reply. Anything but a reply leaves
+// the connection out of step with the commands: it is dropped.
+Result<RedisReply> RedisClient::read_reply() {
+  using R = Result<RedisReply>;
+  char buf[16384];
+  for (;;) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
+      std::string e = "redis: protocol error: " + std::string(reader_->errstr);
+      disconnect();
+      return R::failure(std::move(e));
+    }
+    if (raw) {
+      const std::unique_ptr<redisReply, ReplyDeleter> r(static_cast<redisReply*>(raw));
+      if (r->type == REDIS_REPLY_ERROR) return R::failure("redis: " + std::string(r->str, r->len));
+      return convert(*r);
+    }
+    auto n = stream_->read_some(buf);
+    if (!n || *n == 0) {
+      std::string e = "redis: " + (n ? std::string("connection closed") : n.error());
+      disconnect();
+      return R::failure(std::move(e));
+    }
+    redisReaderFeed(reader_.get(), buf, *n);
+  }
 }
 
 Result<RedisEndpoint> parse_redis_url(std::string_view url) {
   using R = Result<RedisEndpoint>;
-  constexpr std::string_view kScheme = "redis://";
-  if (url.starts_with("rediss://"))
-    return R::failure("rediss:// (TLS) is not supported: this build's hiredis has no TLS");
-  if (!url.starts_with(kScheme)) return R::failure("a redis url must be redis://host:port");
-  url.remove_prefix(kScheme.size());
   RedisEndpoint out;
+  if (url.starts_with("rediss://")) {
+    out.tls = true;
+    url.remove_prefix(std::string_view("rediss://").size());
+  } else if (url.starts_with("redis://")) {
+    url.remove_prefix(std::string_view("redis://").size());
+  } else {
+    return R::failure("a redis url must be redis://host:port or rediss://host:port");
+  }
   if (const auto at = url.rfind('@'); at != std::string_view::npos) {
     std::string_view auth = url.substr(0, at);
     if (const auto colon = auth.find(':'); colon != std::string_view::npos) {

@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
+#include "transport/redis_client.hpp"
 
 namespace zest::config {
 namespace {
@@ -154,12 +155,25 @@ TEST(ServerConfig, StateBackendIsCheckedWithItsPlace) {
             "t.toml:2:11: error: [state] backend \"redis\" needs [state] url");
   const std::string bad_url = error_of("[state]\nbackend = \"redis\"\nurl = \"http://x\"\n");
   EXPECT_EQ(bad_url.find("t.toml:3:7: error: [state] url: "), 0u) << bad_url;
-  const std::string tls =
-      error_of("[state]\nbackend = \"redis\"\nurl = \"rediss://:secret@x:6380\"\n");
-  EXPECT_NE(tls.find("t.toml:3:7: error: [state] url: rediss:// (TLS) is not supported"),
-            std::string::npos)
-      << tls;
-  EXPECT_EQ(tls.find("secret"), std::string::npos);  // the password is not echoed
+  const std::string bad_tls_url =
+      error_of("[state]\nbackend = \"redis\"\nurl = \"rediss://:secret@x:0\"\n");
+  EXPECT_EQ(bad_tls_url.find("t.toml:3:7: error: [state] url: "), 0u) << bad_tls_url;
+  EXPECT_EQ(bad_tls_url.find("secret"), std::string::npos);  // the password is not echoed
+  // rediss://: ca_file and tls_verify reach the endpoint; a missing CA file
+  // is refused at start, with its place.
+  auto tls = parse_server_config(
+      "[state]\nbackend = \"redis\"\nurl = \"rediss://zest:pw@10.0.0.5:6380\"\n"
+      "ca_file = \"/etc/hostname\"\ntls_verify = false\n",
+      "t.toml");
+  ASSERT_TRUE(tls) << tls.error();
+  auto endpoint = state_redis_endpoint(*tls);
+  ASSERT_TRUE(endpoint);
+  EXPECT_TRUE(endpoint->tls);
+  EXPECT_EQ(endpoint->ca_file, "/etc/hostname");
+  EXPECT_FALSE(endpoint->verify);
+  EXPECT_EQ(error_of("[state]\nbackend = \"redis\"\nurl = \"rediss://h\"\n"
+                     "ca_file = \"/nonexistent/ca.pem\"\n"),
+            "t.toml:4:11: error: [state] ca_file: /nonexistent/ca.pem: no such file");
   EXPECT_NE(
       error_of("[state]\ntimeout = 0\n").find("t.toml:2:11: error: [state] timeout must be >= 1"),
       std::string::npos);
