@@ -41,13 +41,13 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
   if (is_ascii_name(charset)) {
     std::string out;
     out.reserve(bytes.size());
-    for (char c : bytes) {
-      if (static_cast<unsigned char>(c) < 0x80) {
-        out.push_back(c);
-      } else {
-        out.append(base::kReplacementChar);
-      }
+    std::size_t run = 0;  // ASCII runs are copied whole
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (static_cast<unsigned char>(bytes[i]) < 0x80) continue;
+      out.append(bytes.substr(run, i - run)).append(base::kReplacementChar);
+      run = i + 1;
     }
+    out.append(bytes.substr(run));
     return out;
   }
   std::string name(charset);
