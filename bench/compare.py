@@ -1105,6 +1105,8 @@ def main():
     ap.add_argument("--sections", default="lmtp,inproc,maildir,filter,scaling",
                     help="any of lmtp,inproc,maildir,filter,scaling,scaleout (scaleout is not "
                     "in the default)")
+    ap.add_argument("--scaling-parts", default="users,connections,size",
+                    help="section scaling: any of users,connections,size")
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
     ap.add_argument("--no-nosieve", dest="nosieve", action="store_false")
     ap.add_argument("--count", type=int, default=1000, help="messages per LMTP run")

@@ -383,12 +383,17 @@ def section_scaling(a, res, c):
     if soft < 3 * IDLE:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8 * IDLE), hard))
     script = os.path.join(a.shared, "scripts", "typical.sieve")
-    out = {"users": section_users(a, res, c, script)}
-    c.log("scaling users: %s" % {n: v["msgs_per_s"] for n, v in out["users"].items()})
-    out["connections"] = section_connections(a, res, c, script)
-    c.log("scaling connections: %s" % {k: out["connections"][k]["msgs_per_s"]
-                                       for k in ("idle", "none")})
-    out["size"] = section_size(a, res, c, script)
+    parts = getattr(a, "scaling_parts", "users,connections,size").split(",")
+    out = {}
+    if "users" in parts:
+        out["users"] = section_users(a, res, c, script)
+        c.log("scaling users: %s" % {n: v["msgs_per_s"] for n, v in out["users"].items()})
+    if "connections" in parts:
+        out["connections"] = section_connections(a, res, c, script)
+        c.log("scaling connections: %s" % {k: out["connections"][k]["msgs_per_s"]
+                                           for k in ("idle", "none")})
+    if "size" in parts:
+        out["size"] = section_size(a, res, c, script)
     with open(os.path.join(res, "scaling.json"), "w") as fh:
         json.dump(out, fh, indent=1)
     return out
