@@ -21,29 +21,31 @@ int hex_value(char c) {
 std::string decode_quoted_printable(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c != '=') {
-      out += c;
-      continue;
-    }
+  std::size_t i = 0;
+  while (i < in.size()) {
+    // The octets up to the next "=" are copied as one run.
+    const std::size_t eq = in.find('=', i);
+    out.append(in.substr(i, eq == std::string_view::npos ? std::string_view::npos : eq - i));
+    if (eq == std::string_view::npos) break;
+    i = eq;
     std::size_t j = i + 1;
     while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
     if (j < in.size() && in[j] == '\r' && j + 1 < in.size() && in[j + 1] == '\n') {
-      i = j + 1;  // soft line break (CRLF)
+      i = j + 2;  // soft line break (CRLF)
       continue;
     }
     if (j < in.size() && in[j] == '\n') {
-      i = j;  // soft line break (LF)
+      i = j + 1;  // soft line break (LF)
       continue;
     }
     if (j == in.size()) break;  // "=" at the very end
     if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
-      i += 2;
+      i += 3;
       continue;
     }
-    out += c;
+    out += '=';
+    ++i;
   }
   return out;
 }
