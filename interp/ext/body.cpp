@@ -117,6 +117,16 @@ std::string nested_header(std::string_view raw, bool crlf) {
 
 // Text of an HTML part without markup: tags and script/style contents go,
 // a few common entities are decoded.
+// Where "</name" starts at or after `from`, in any case; the end when none.
+// Searched in place: lower-casing the rest of the document for each
+// script or style element would make many of them quadratic.
+std::size_t find_closing_tag(std::string_view html, std::size_t from, std::string_view name) {
+  for (std::size_t at = html.find("</", from); at != std::string_view::npos;
+       at = html.find("</", at + 2))
+    if (base::istarts_with(html.substr(at + 2), name)) return at;
+  return html.size();
+}
+
 std::string html_to_text(std::string_view html) {
   std::string out;
   std::size_t i = 0;
@@ -128,10 +138,7 @@ std::string html_to_text(std::string_view html) {
       const std::string tag = base::to_lower(html.substr(i + 1, close - i - 1));
       i = close + 1;
       for (std::string_view skip : {"script", "style"})
-        if (tag.starts_with(skip)) {
-          const std::size_t end = base::to_lower(html.substr(i)).find("</" + std::string(skip));
-          i = end == std::string::npos ? html.size() : i + end;
-        }
+        if (tag.starts_with(skip)) i = find_closing_tag(html, i, skip);
       if (!out.empty() && out.back() != ' ' && out.back() != '\n' &&
           (tag.starts_with("br") || tag.starts_with("p") || tag.starts_with("/p") ||
            tag.starts_with("div") || tag.starts_with("/div")))
@@ -139,8 +146,11 @@ std::string html_to_text(std::string_view html) {
       continue;
     }
     if (c == '&') {
-      const std::size_t semi = html.find(';', i);
-      if (semi != std::string_view::npos && semi - i <= 8) {
+      // Only the next 8 octets can close a known entity: a search of the
+      // whole rest for each "&" would be quadratic.
+      const std::size_t near = html.substr(i, 9).find(';');
+      const std::size_t semi = near == std::string_view::npos ? near : i + near;
+      if (semi != std::string_view::npos) {
         const std::string_view ent = html.substr(i + 1, semi - i - 1);
         const char* rep = ent == "amp"    ? "&"
                           : ent == "lt"   ? "<"
@@ -156,8 +166,11 @@ std::string html_to_text(std::string_view html) {
         }
       }
     }
-    out += c;
-    ++i;
+    // Text up to the next tag or entity is copied as one run.
+    std::size_t end = i + 1;
+    while (end < html.size() && html[end] != '<' && html[end] != '&') ++end;
+    out.append(html.substr(i, end - i));
+    i = end;
   }
   return out;
 }
