@@ -187,6 +187,8 @@ class Zestd:
         with open(self.cfg, "w") as f:
             f.write('data_dir = "%s"\nhostname = "bench.example.test"\n' % self.var)
             f.write('[lmtp]\nlisten = ["127.0.0.1:%d"]\n' % self.lmtp_port)
+            if getattr(self.a, "lmtp_workers", 0):
+                f.write('workers = %d\n' % self.a.lmtp_workers)
             f.write('[managesieve]\nlisten = ["127.0.0.1:%d"]\n' % self.ms_port)
             f.write('[submission]\nurl = "smtp://127.0.0.1:%d"\n' % self.sink_port)
             f.write('[delivery]\nautocreate = true\n')
@@ -959,7 +961,8 @@ def report(a, meta, lmtp, inproc, maildir, filt=None, scaleout=None, scaling=Non
     if scaleout:
         L.append("- Redis: %s, private instance, no persistence, loopback" % (
             meta["m"].get("redis", "?")))
-    L += ["- zest: %s (RelWithDebInfo), `[lmtp] workers` default" % meta["rev"],
+    L += ["- zest: %s (RelWithDebInfo), `[lmtp] workers` %s" % (
+        meta["rev"], a.lmtp_workers or "default"),
           "- load average at the start: %s%s" % (
               meta["m"]["load"], "" if "load_allowed" not in meta else
               " — ABOVE 1: started with --allow-load, figures are not a clean baseline"
@@ -1105,6 +1108,8 @@ def main():
     ap.add_argument("--sections", default="lmtp,inproc,maildir,filter,scaling",
                     help="any of lmtp,inproc,maildir,filter,scaling,scaleout (scaleout is not "
                     "in the default)")
+    ap.add_argument("--lmtp-workers", type=int, default=0,
+                    help="zestd's [lmtp] workers (0 = its default)")
     ap.add_argument("--scaling-parts", default="users,connections,size",
                     help="section scaling: any of users,connections,size")
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
