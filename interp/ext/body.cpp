@@ -69,8 +69,9 @@ bool decodable(const mail::MimePart& p) {
 }
 
 // The prologue and epilogue of a multipart, found through its boundary.
+// Views into the raw message.
 void multipart_texts(const mail::Message& m, const mail::MimePart& p,
-                     std::vector<std::string>& out) {
+                     std::vector<std::string_view>& out) {
   const auto b = p.content_type_params.find("boundary");
   if (b == p.content_type_params.end() || b->second.empty()) return;
   const std::string delim = "--" + b->second;
@@ -177,8 +178,10 @@ std::string html_to_text(std::string_view html) {
 
 // The parts are walked in their pre-order list (no recursion: the MIME
 // view bounds their number and depth, see mail/message.hpp).
+// Views as in collect_text; an embedded message's header block is made here
+// and kept in `made`.
 void collect_content(const mail::Message& m, const std::vector<std::string>& specs, bool crlf,
-                     std::vector<std::string>& out) {
+                     std::deque<std::string>& made, std::vector<std::string_view>& out) {
   for (const mail::MimePart& p : m.mime_parts()) {
     const std::string type = part_type(p);
     bool wanted = false;
@@ -186,13 +189,13 @@ void collect_content(const mail::Message& m, const std::vector<std::string>& spe
       if (content_matches(s, type)) wanted = true;
     if (!wanted) continue;
     if (p.opaque) {
-      out.push_back(m.part_content(p));  // beyond the limits: plain text
+      out.emplace_back(m.part_content(p));  // beyond the limits: plain text
     } else if (p.is_multipart) {
       multipart_texts(m, p, out);
     } else if (p.content_type == "message/rfc822") {
-      out.push_back(nested_header(m.part_body(p), crlf));
+      out.emplace_back(made.emplace_back(nested_header(m.part_body(p), crlf)));
     } else if (decodable(p)) {
-      out.push_back(m.part_content(p));
+      out.emplace_back(m.part_content(p));
     }
   }
 }
@@ -226,9 +229,7 @@ bool body_test(Runtime& rt, const Args& a) {
       values.emplace_back(m.body());
     } else if (const ArgValue* c = a.find(kContent)) {
       const bool crlf = m.raw().find("\r\n") != std::string_view::npos;
-      std::vector<std::string> content;
-      collect_content(m, rt.strings(*c), crlf, content);
-      for (std::string& v : content) values.emplace_back(made.emplace_back(std::move(v)));
+      collect_content(m, rt.strings(*c), crlf, made, values);
     } else {
       collect_text(m, made, values);
     }
