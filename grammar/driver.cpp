@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/hex.hpp"
+#include "base/text.hpp"
 
 namespace zest::grammar::detail {
 
@@ -44,7 +45,60 @@ Location Driver::locate(Location begin, std::string_view text, std::size_t off) 
   return loc;
 }
 
+void Driver::add_command(std::uint32_t node) {
+  script_.commands.push_back(build_node(nodes_[node]));
+  // Nothing on the parser's stack refers to the arenas between top-level
+  // commands, and literal views point into the input or owned_.
+  nodes_.clear();
+  args_.clear();
+  strings_.clear();
+}
+
+Node Driver::build_node(const FlatNode& f) {
+  Node n;
+  // Identifiers are case-insensitive (RFC 5228 §2.9); lower-cased in place.
+  n.identifier.assign(f.identifier);
+  base::lower_in_place(n.identifier);
+  n.loc = f.loc;
+  n.arguments.reserve(count(args_, f.arguments));
+  for (std::uint32_t i = f.arguments.first; i != kNone; i = args_[i].next)
+    n.arguments.push_back(build_argument(args_[i]));
+  n.tests.reserve(count(nodes_, f.tests));
+  for (std::uint32_t i = f.tests.first; i != kNone; i = nodes_[i].next)
+    n.tests.push_back(build_node(nodes_[i]));
+  n.has_test_list = f.has_test_list;
+  n.has_block = f.has_block;
+  n.block.reserve(count(nodes_, f.block));
+  for (std::uint32_t i = f.block.first; i != kNone; i = nodes_[i].next)
+    n.block.push_back(build_node(nodes_[i]));
+  return n;
+}
+
+Argument Driver::build_argument(const FlatArgument& a) {
+  switch (a.kind) {
+    case FlatArgument::Kind::Number:
+      return Number{a.number, a.loc};
+    case FlatArgument::Kind::String:
+      return build_string(strings_[a.string]);
+    case FlatArgument::Kind::StringList: {
+      StringList l;
+      l.loc = a.loc;
+      l.items.reserve(count(strings_, a.list));
+      for (std::uint32_t i = a.list.first; i != kNone; i = strings_[i].next)
+        l.items.push_back(build_string(strings_[i]));
+      return l;
+    }
+    case FlatArgument::Kind::Tag: {
+      Tag t{std::string(a.tag), a.loc};
+      base::lower_in_place(t.name);
+      return t;
+    }
+  }
+  return Number{};
+}
+
 std::string_view Driver::prepare_input() {
+  input_ = source_;
   auto off = source_.find('\0');
   if (off == std::string_view::npos) return source_;
   nul_free_.assign(source_);
@@ -54,6 +108,7 @@ std::string_view Driver::prepare_input() {
     while (off < nul_free_.size() && nul_free_[off] == '\0') nul_free_[off++] = ' ';
     off = source_.find('\0', off);
   }
+  input_ = nul_free_;
   return nul_free_;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,58 @@ struct Span {
   Location end;
 };
 
+// The parser builds the tree in flat arenas first: its semantic values are
+// small trivially copyable indices, so Bison's stack moves no strings or
+// vectors. Lists are linked through `next`, which keeps what error recovery
+// abandons harmless (it is simply not linked). Each top-level command is
+// turned into a grammar::Node as soon as it is complete.
+inline constexpr std::uint32_t kNone = UINT32_MAX;
+
+struct List {
+  std::uint32_t first = kNone;
+  std::uint32_t last = kNone;
+};
+
+// A string literal's value: a view into the source when it needed no escape
+// processing, else into storage owned by the Driver.
+struct Lit {
+  std::string_view value;
+  bool multiline = false;
+};
+
+struct FlatString {
+  Lit lit;
+  Location loc;
+  std::uint32_t next = kNone;
+};
+
+struct FlatArgument {
+  enum class Kind : std::uint8_t { Number, String, StringList, Tag } kind = Kind::Number;
+  Location loc;
+  std::uint64_t number = 0;
+  std::string_view tag;      // as written, without the ':'
+  std::uint32_t string = 0;  // String: index into strings
+  List list;                 // StringList
+  std::uint32_t next = kNone;
+};
+
+struct FlatNode {
+  std::string_view identifier;  // as written
+  Location loc;
+  List arguments;
+  List tests;
+  List block;
+  bool has_test_list = false;
+  bool has_block = false;
+  std::uint32_t next = kNone;
+};
+
+// The optional test or test-list at the end of a command or test.
+struct TestPart {
+  List tests;
+  bool list = false;
+};
+
 class Driver {
  public:
   Driver(std::string_view source, const ParseLimits& limits, Diagnostics& diags, Script& script)
@@ -34,7 +88,35 @@ class Driver {
 
   const ParseLimits& limits() const { return limits_; }
   std::string_view source() const { return source_; }
-  void add_command(Node&& node) { script_.commands.push_back(std::move(node)); }
+  // A complete top-level command: converted into the script's tree.
+  void add_command(std::uint32_t node);
+
+  // The arenas (see FlatNode).
+  std::uint32_t new_node(std::string_view identifier, Location loc) {
+    nodes_.push_back(FlatNode{identifier, loc, {}, {}, {}, false, false, kNone});
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+  FlatNode& node(std::uint32_t i) { return nodes_[i]; }
+  std::uint32_t new_argument(const FlatArgument& a) {
+    args_.push_back(a);
+    return static_cast<std::uint32_t>(args_.size() - 1);
+  }
+  std::uint32_t new_string(Lit lit, Location loc) {
+    strings_.push_back(FlatString{lit, loc, kNone});
+    return static_cast<std::uint32_t>(strings_.size() - 1);
+  }
+  List append_node(List l, std::uint32_t i) { return append(nodes_, l, i); }
+  List append_argument(List l, std::uint32_t i) { return append(args_, l, i); }
+  List append_string(List l, std::uint32_t i) { return append(strings_, l, i); }
+
+  // A literal whose value differs from its source bytes; the view stays
+  // valid for the whole parse.
+  Lit own(std::string value, bool multiline) {
+    owned_.push_back(std::move(value));
+    return Lit{owned_.back(), multiline};
+  }
+  // `len` bytes of the scanner's input ending at the current position.
+  std::string_view last_bytes(std::size_t len) const { return input_.substr(offset_ - len, len); }
 
   // Scanner bookkeeping: called for every match with the matched bytes.
   void advance(const char* text, std::size_t len);
@@ -74,7 +156,30 @@ class Driver {
   Location text_begin;
 
  private:
+  template <class T>
+  static List append(std::vector<T>& arena, List l, std::uint32_t i) {
+    if (l.first == kNone) return List{i, i};
+    arena[l.last].next = i;
+    return List{l.first, i};
+  }
+  Node build_node(const FlatNode& f);
+  Argument build_argument(const FlatArgument& a);
+  StringLiteral build_string(const FlatString& s) {
+    return StringLiteral{std::string(s.lit.value), s.loc, s.lit.multiline};
+  }
+  template <class T>
+  static std::size_t count(const std::vector<T>& arena, List l) {
+    std::size_t n = 0;
+    for (std::uint32_t i = l.first; i != kNone; i = arena[i].next) ++n;
+    return n;
+  }
+
   std::string_view source_;
+  std::string_view input_;  // what flex scans: the source, or nul_free_
+  std::vector<FlatNode> nodes_;
+  std::vector<FlatArgument> args_;
+  std::vector<FlatString> strings_;
+  std::deque<std::string> owned_;  // stable addresses for Lit views
   const ParseLimits& limits_;
   Diagnostics& diags_;
   Script& script_;
