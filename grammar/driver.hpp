@@ -69,10 +69,14 @@ struct FlatNode {
   std::uint32_t next = kNone;
 };
 
-// The optional test or test-list at the end of a command or test.
-struct TestPart {
-  List tests;
-  bool list = false;
+// The parser's semantic value (see parser.yy): which fields a symbol uses
+// depends on its kind.
+struct Value {
+  std::string_view text;        // IDENTIFIER, TAG: as written; STRING: the value
+  std::uint64_t number = 0;     // NUMBER
+  List list;                    // commands, block, tests, arguments, strings, test_part
+  std::uint32_t index = kNone;  // argument, string, head, test, command
+  bool flag = false;            // STRING: multi-line; test_part: a "(...)" list
 };
 
 class Driver {
