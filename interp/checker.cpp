@@ -42,6 +42,14 @@ std::string_view article(std::string_view noun) {
              : "a";
 }
 
+// Marks a tag group as given; false when it already was.
+bool mark_seen(unsigned& seen, TagGroup g) {
+  const unsigned bit = 1u << static_cast<unsigned>(g);
+  if ((seen & bit) != 0) return false;
+  seen |= bit;
+  return true;
+}
+
 void replace_slot(CheckedCall& call, CheckedArg a) {
   if (CheckedArg* old = call.find(a.slot)) {
     *old = std::move(a);
@@ -63,7 +71,7 @@ void CheckContext::error(grammar::Location loc, std::string message) {
 // ---- strings ----
 
 std::string Checker::literal(const grammar::StringLiteral& s) {
-  if (!ctx_.has("encoded-character")) return s.value;
+  if (!ctx_.encoded_character()) return s.value;
   auto r = expand_encoded_characters(s.value);
   if (!r.error.empty()) ctx_.error(s.loc, r.error);
   return std::move(r.value);
@@ -71,7 +79,7 @@ std::string Checker::literal(const grammar::StringLiteral& s) {
 
 void Checker::add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
   std::string v = literal(s);
-  const bool tmpl = !literal_slot && ctx_.has("variables") && has_variable_reference(v);
+  const bool tmpl = !literal_slot && ctx_.variables() && has_variable_reference(v);
   if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
   out.strings.push_back(std::move(v));
   out.templates.push_back(tmpl);
@@ -110,11 +118,13 @@ struct Checker::CallState {
   const Node& node;
   const CommandSpec* spec;
   CheckedCall call;
-  std::string what;
   std::size_t errors_before;
-  std::vector<const Argument*> positional = {};
+  std::vector<const Argument*>& positional;
   bool ok = true;
   bool misplaced_tag = false;
+
+  // Only error messages use it: built when one is given.
+  std::string what() const { return call.what(); }
 
   bool literal_slot(Slot s) const {
     for (Slot l : spec->literal_slots)
@@ -128,11 +138,13 @@ bool Checker::first_error_given(const CallState& st) {
 }
 
 std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSpec* spec) {
-  CallState st{node, spec, CheckedCall{spec, node.loc, {}}, {}, ctx_.diagnostics().error_count()};
-  st.what = st.call.what();
+  positional_.clear();
+  CallState st{node, spec, CheckedCall{spec, node.loc, {}}, ctx_.diagnostics().error_count(),
+               positional_};
+  st.call.args.reserve(node.arguments.size());
   if (!check_tags(st) || !check_positionals(st) || !check_shape(st) || !st.ok) return std::nullopt;
-  check_comparator(st.call, st.what);
-  check_regex_keys(st.call, st.what);
+  check_comparator(st.call);
+  check_regex_keys(st.call);
   const std::size_t before = ctx_.diagnostics().error_count();
   if (spec->check) spec->check(ctx_, st.call);
   if (ctx_.diagnostics().error_count() != before) return std::nullopt;
@@ -142,9 +154,8 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
 // The tags in front of the positional arguments; false to stop checking.
 bool Checker::check_tags(CallState& st) {
   const CommandSpec* spec = st.spec;
-  const std::string& what = st.what;
   const auto& args = st.node.arguments;
-  std::set<TagGroup> groups_seen;
+  unsigned groups_seen = 0;
   std::set<std::string_view> tags_seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (first_error_given(st)) return false;
@@ -160,8 +171,8 @@ bool Checker::check_tags(CallState& st) {
                          reg().group_member(TagGroup::MatchType, tag->name) ||
                          reg().group_member(TagGroup::AddressPart, tag->name);
       ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name + "' found after " +
-                                       "positional arguments of " + what
-                                 : "unknown tagged argument ':" + tag->name + "' for " + what +
+                                       "positional arguments of " + st.what()
+                                 : "unknown tagged argument ':" + tag->name + "' for " + st.what() +
                                        " (reported only once at first occurrence)");
       st.ok = false;
       st.misplaced_tag = true;
@@ -169,7 +180,7 @@ bool Checker::check_tags(CallState& st) {
     }
     if (const TagSpec* ts = find_tag(spec, tag->name)) {
       if (!tags_seen.insert(ts->name).second) {
-        ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + what);
+        ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + st.what());
         st.ok = false;
       }
       CheckedArg ca;
@@ -179,7 +190,7 @@ bool Checker::check_tags(CallState& st) {
                  !convert(args[i + 1], ts->value, ts->slot, st.literal_slot(ts->slot), ca)) {
         ctx_.error(
             tag->loc,
-            "the :" + tag->name + " tag for " + what + " requires " +
+            "the :" + tag->name + " tag for " + st.what() + " requires " +
                 std::string(article(kind_name(ts->value))) + " " +
                 std::string(kind_name(ts->value)) + " argument" +
                 (ts->value_name.empty() ? std::string()
@@ -196,7 +207,7 @@ bool Checker::check_tags(CallState& st) {
       replace_slot(st.call, std::move(ca));
       continue;
     }
-    if (!check_group_tag(spec, st.call, *tag, args, i, groups_seen, what)) st.ok = false;
+    if (!check_group_tag(spec, st.call, *tag, args, i, groups_seen)) st.ok = false;
   }
 
   if (first_error_given(st)) {
@@ -204,7 +215,7 @@ bool Checker::check_tags(CallState& st) {
     // sub-test: Pigeonhole reports the stray sub-test as well.
     if (spec->subtests == Subtests::None && !st.node.tests.empty() && st.positional.empty() &&
         !args.empty() && std::holds_alternative<grammar::Tag>(args.back()))
-      ctx_.error(st.node.loc, what + " accepts no sub-tests, but tests are specified");
+      ctx_.error(st.node.loc, st.what() + " accepts no sub-tests, but tests are specified");
     return false;
   }
   return true;
@@ -230,7 +241,7 @@ bool Checker::check_positionals(CallState& st) {
         spec->optional_trailing > 0
             ? std::to_string(want - spec->optional_trailing) + " to " + std::to_string(want)
             : std::to_string(want);
-    ctx_.error(st.node.loc, st.what + " requires " + wanted + " positional argument(s), but " +
+    ctx_.error(st.node.loc, st.what() + " requires " + wanted + " positional argument(s), but " +
                                 std::to_string(given) + (given == 1 ? " is" : " are") +
                                 " specified");
     st.ok = false;
@@ -244,7 +255,7 @@ bool Checker::check_positionals(CallState& st) {
     if (!convert(arg, ps.kind, static_cast<Slot>(p), st.literal_slot(static_cast<Slot>(p)), ca)) {
       const std::string_view found = kind_name(arg);
       ctx_.error(grammar::location_of(arg),
-                 st.what + " expects " + std::string(article(kind_name(ps.kind))) + " " +
+                 st.what() + " expects " + std::string(article(kind_name(ps.kind))) + " " +
                      std::string(kind_name(ps.kind)) + " as argument " + std::to_string(p + 1) +
                      " (" + std::string(ps.name) + "), but " + std::string(article(found)) + " " +
                      std::string(found) + " was found");
@@ -260,7 +271,6 @@ bool Checker::check_positionals(CallState& st) {
 bool Checker::check_shape(CallState& st) {
   const CommandSpec* spec = st.spec;
   const Node& node = st.node;
-  const std::string& what = st.what;
   // Typos that turn the next word into a sub-test get Pigeonhole's hints;
   // a forgotten tag colon is reported even after other errors.
   if (spec->subtests == Subtests::None && node.tests.size() == 1 && !node.has_test_list) {
@@ -270,26 +280,26 @@ bool Checker::check_shape(CallState& st) {
     for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
     if (is_tag) {
       ctx_.error(sub.loc,
-                 "missing colon before ':" + sub.identifier + "' tag in " + what.substr(4));
+                 "missing colon before ':" + sub.identifier + "' tag in " + st.what().substr(4));
       return false;
     }
     if (!first_error_given(st) && !spec->is_test && !reg().command(sub.identifier, true)) {
-      ctx_.error(sub.loc, "missing semicolon at end of " + what.substr(4));
+      ctx_.error(sub.loc, "missing semicolon at end of " + st.what().substr(4));
       return false;
     }
   }
   if (first_error_given(st)) return false;
   if (spec->subtests == Subtests::None && !node.tests.empty()) {
-    ctx_.error(node.loc, what + " accepts no sub-tests, but tests are specified");
+    ctx_.error(node.loc, st.what() + " accepts no sub-tests, but tests are specified");
     st.ok = false;
   }
   if (first_error_given(st)) return false;
   if (!spec->is_test) {
     if (spec->block == BlockRule::None && node.has_block) {
-      ctx_.error(node.loc, what + " does not accept a block, but one is specified");
+      ctx_.error(node.loc, st.what() + " does not accept a block, but one is specified");
       st.ok = false;
     } else if (spec->block == BlockRule::Required && !node.has_block) {
-      ctx_.error(node.loc, what + " requires a block, but it is missing");
+      ctx_.error(node.loc, st.what() + " requires a block, but it is missing");
       st.ok = false;
     }
   }
@@ -303,19 +313,19 @@ const TagSpec* Checker::find_tag(const CommandSpec* spec, std::string_view name)
 }
 
 bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                              const std::vector<Argument>& args, std::size_t& i,
-                              std::set<TagGroup>& seen, const std::string& what) {
+                              const std::vector<Argument>& args, std::size_t& i, unsigned& seen) {
   for (TagGroup g : spec->groups) {
     if (g == TagGroup::Comparator) {
       if (tag.name != "comparator") continue;
-      if (!seen.insert(g).second) {
-        ctx_.error(tag.loc, "multiple comparator arguments specified for " + what);
+      if (!mark_seen(seen, g)) {
+        ctx_.error(tag.loc, "multiple comparator arguments specified for " + call.what());
         return false;
       }
       const auto* s =
           i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
       if (!s) {
-        ctx_.error(tag.loc, "the :comparator tag for " + what + " requires one string argument");
+        ctx_.error(tag.loc,
+                   "the :comparator tag for " + call.what() + " requires one string argument");
         return false;
       }
       ++i;
@@ -325,9 +335,9 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
     }
     const GroupMember* m = reg().group_member(g, tag.name);
     if (!m || (!m->extension.empty() && !ctx_.has(m->extension))) continue;
-    if (!seen.insert(g).second) {
-      ctx_.error(tag.loc,
-                 "multiple " + std::string(group_name(g)) + " arguments specified for " + what);
+    if (!mark_seen(seen, g)) {
+      ctx_.error(tag.loc, "multiple " + std::string(group_name(g)) + " arguments specified for " +
+                              call.what());
       return false;
     }
     const Slot slot = g == TagGroup::MatchType ? kSlotMatchType : kSlotAddressPart;
@@ -336,14 +346,14 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
       const auto* s =
           i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
       if (!s) {
-        ctx_.error(tag.loc, "the :" + tag.name + " match type for " + what +
+        ctx_.error(tag.loc, "the :" + tag.name + " match type for " + call.what() +
                                 " requires one string argument (relation)");
         return false;
       }
       ++i;
       const std::string rel = literal(*s);
       if (!parse_relation(rel)) {
-        ctx_.error(s->loc, "the :" + tag.name + " match type for " + what +
+        ctx_.error(s->loc, "the :" + tag.name + " match type for " + call.what() +
                                " requires a valid relational operator, but '" + rel +
                                "' is invalid");
         return false;
@@ -357,24 +367,24 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
   if (unknown_tags_
           .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" + tag.name)
           .second)
-    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + what +
+    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + call.what() +
                             " (reported only once at first occurrence)");
   return false;
 }
 
-void Checker::check_comparator(CheckedCall& call, const std::string& what) {
+void Checker::check_comparator(CheckedCall& call) {
   const CheckedArg* c = call.find(kSlotComparator);
   if (!c) return;
   if (const CheckedArg* m = call.find(kSlotMatchType);
       m && static_cast<MatchType>(m->number) == MatchType::List) {
-    ctx_.error(c->loc, "the :list match type does not allow a comparator (" + what + ")");
+    ctx_.error(c->loc, "the :list match type does not allow a comparator (" + call.what() + ")");
     return;
   }
   const std::string& name = c->str();
   const Comparator* cmp = reg().comparator(name);
   const std::string_view cap = reg().comparator_capability(name);
   if (!cmp || (!cap.empty() && !ctx_.has(cap))) {
-    ctx_.error(c->loc, "unknown comparator '" + name + "' for " + what);
+    ctx_.error(c->loc, "unknown comparator '" + name + "' for " + call.what());
     return;
   }
   if (const CheckedArg* m = call.find(kSlotMatchType)) {
@@ -385,13 +395,13 @@ void Checker::check_comparator(CheckedCall& call, const std::string& what) {
                                      : mt == MatchType::Matches ? "matches"
                                                                 : "regex";
       ctx_.error(m->loc, "the comparator '" + name + "' does not support the :" +
-                             std::string(mname) + " match type, as required by " + what);
+                             std::string(mname) + " match type, as required by " + call.what());
     }
   }
 }
 
 // Constant :regex keys (the last positional argument) must compile.
-void Checker::check_regex_keys(CheckedCall& call, const std::string& what) {
+void Checker::check_regex_keys(CheckedCall& call) {
   const CheckedArg* m = call.find(kSlotMatchType);
   const auto& check = reg().regex_key_check();
   if (!m || static_cast<MatchType>(m->number) != MatchType::Regex || !check ||
@@ -404,8 +414,8 @@ void Checker::check_regex_keys(CheckedCall& call, const std::string& what) {
   for (std::size_t i = 0; keys && i < keys->strings.size(); ++i)
     if (!keys->templates[i])
       if (auto err = check(keys->strings[i], *cmp))
-        ctx_.error(keys->loc, "invalid regular expression '" + keys->strings[i] + "' for " + what +
-                                  ": " + *err);
+        ctx_.error(keys->loc, "invalid regular expression '" + keys->strings[i] + "' for " +
+                                  call.what() + ": " + *err);
 }
 
 void Checker::check_require(const Node& n, bool allowed) {

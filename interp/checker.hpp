@@ -78,10 +78,19 @@ class CheckContext {
     diags_.warning(loc, std::move(message));
   }
   bool has(std::string_view capability) const { return required_.count(capability) > 0; }
-  void require(std::string capability) { required_.insert(std::move(capability)); }
+  void require(std::string capability) {
+    required_.insert(std::move(capability));
+    cache_capabilities();
+  }
   const std::set<std::string, std::less<>>& required() const { return required_; }
   // Puts back an earlier set (capabilities enabled only inside an ihave block).
-  void restore_required(std::set<std::string, std::less<>> r) { required_ = std::move(r); }
+  void restore_required(std::set<std::string, std::less<>> r) {
+    required_ = std::move(r);
+    cache_capabilities();
+  }
+  // has("encoded-character") and has("variables"), asked for every string.
+  bool encoded_character() const { return encoded_character_; }
+  bool variables() const { return variables_; }
   const Registry& registry() const { return registry_; }
   const EngineSettings& settings() const { return settings_; }
   grammar::Diagnostics& diagnostics() { return diags_; }
@@ -97,8 +106,15 @@ class CheckContext {
  private:
   const Registry& registry_;
   const EngineSettings& settings_;
+  void cache_capabilities() {
+    encoded_character_ = has("encoded-character");
+    variables_ = has("variables");
+  }
+
   grammar::Diagnostics& diags_;
   std::set<std::string, std::less<>> required_;
+  bool encoded_character_ = false;
+  bool variables_ = false;
   std::map<std::type_index, std::shared_ptr<void>> state_;
   CompileEnv* env_ = nullptr;
   std::vector<CheckedCall> blocks_;
@@ -173,15 +189,18 @@ class Checker {
   bool convert(const grammar::Argument& a, ArgKind want, Slot slot, bool literal_slot,
                CheckedArg& out);
   const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const;
+  // `seen`: a bit per TagGroup already given.
   bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                       const std::vector<grammar::Argument>& args, std::size_t& i,
-                       std::set<TagGroup>& seen, const std::string& what);
-  void check_comparator(CheckedCall& call, const std::string& what);
-  void check_regex_keys(CheckedCall& call, const std::string& what);
+                       const std::vector<grammar::Argument>& args, std::size_t& i, unsigned& seen);
+  void check_comparator(CheckedCall& call);
+  void check_regex_keys(CheckedCall& call);
   void report_conflict(const grammar::Location& loc, const std::string& cap);
   std::optional<std::vector<std::string>> ihave_capabilities(const grammar::Node& t);
 
   CheckContext ctx_;
+  // The positional arguments of the call being checked (check_call does
+  // not nest), kept to reuse its allocation.
+  std::vector<const grammar::Argument*> positional_;
   std::set<std::string> reported_unknown_;
   std::set<std::string> unknown_tags_;  // "test hasflag :frop": already reported
   std::set<std::string> ever_required_;
