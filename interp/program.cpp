@@ -50,14 +50,16 @@ constexpr std::array<char, 8> kMagic = {'Z', 'S', 'V', 'B', 'C', '\0', '\r', '\n
 //   code:        20 bytes each: u8 op, 3 zero, u32 target, u32 command, u32 args_first,
 //                u32 args_count
 //   lines:       u32 per instruction
-// The tables of args, code and lines have the in-memory layout of a
-// little-endian host, so loading them is a copy; verify() then checks them.
+// "zero" is padding: written as zero, never read. The tables of args, code
+// and lines have the in-memory layout of a little-endian host, so loading
+// them is a copy; verify() then checks every field that is read.
 constexpr std::size_t kStringRecord = 12;
 constexpr std::size_t kArgRecord = 24;
 constexpr std::size_t kInstrRecord = 20;
 
+constexpr bool kLittleEndian = std::endian::native == std::endian::little;
 constexpr bool kNativeLayout =
-    std::endian::native == std::endian::little && std::is_trivially_copyable_v<ArgValue> &&
+    kLittleEndian && std::is_trivially_copyable_v<ArgValue> &&
     std::is_trivially_copyable_v<Instr> && sizeof(ArgValue) == kArgRecord &&
     offsetof(ArgValue, slot) == 0 && offsetof(ArgValue, kind) == 1 &&
     offsetof(ArgValue, number) == 8 && offsetof(ArgValue, first) == 16 &&
@@ -143,43 +145,45 @@ class Reader {
   bool ok_ = true;
 };
 
-// Copies a table of fixed-size records: one memcpy when the records are the
-// host's layout, else record by record.
-template <class T, class Decode>
+// Copies a table of fixed-size records: one memcpy when they are the host's
+// layout (Native), else decoded record by record.
+template <bool Native, class T, class Decode>
 void copy_table(std::vector<T>& out, std::span<const std::uint8_t> in, std::size_t record,
-                bool native, Decode decode) {
+                Decode decode) {
+  static_assert(!Native || std::is_trivially_copyable_v<T>);
   const std::size_t n = in.size() / record;
-  out.resize(n);
-  if (native && n > 0) {
-    std::memcpy(out.data(), in.data(), in.size());
-    return;
+  if constexpr (Native) {
+    out.resize(n);
+    if (n > 0) std::memcpy(out.data(), in.data(), in.size());
+  } else {
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(decode(in.data() + i * record));
   }
-  for (std::size_t i = 0; i < n; ++i) out[i] = decode(in.data() + i * record);
 }
 
 // Handlers take their positional arguments and the shared group slots for
 // granted: a binary must give them with the kinds the compiler gives them.
+// One pass over the arguments, then over the signature's required slots.
 std::string verify_call_args(const Program& p, const Instr& in, const CommandSpec& spec) {
-  const auto args = p.args_of(in);
-  for (std::size_t k = 0; k < spec.positional.size(); ++k) {
-    bool found = false;
-    for (const ArgValue& a : args)
-      if (a.slot == k) {
-        if (a.kind != spec.positional[k].kind)
-          return fmt::format("positional argument {} has the wrong kind", k);
-        found = true;
-      }
-    if (!found && k >= spec.optional_leading && k + spec.optional_trailing < spec.positional.size())
-      return fmt::format("positional argument {} is missing", k);
-  }
-  for (const ArgValue& a : args) {
-    if (a.slot < 16 && a.slot >= spec.positional.size())
-      return fmt::format("positional argument {} is not in the signature", a.slot);
-    if ((a.slot == kSlotComparator || a.slot == kSlotRelation) && a.kind != ArgKind::String)
+  const std::size_t positional = spec.positional.size();
+  std::uint32_t given = 0;  // positional slots are 0..15
+  for (const ArgValue& a : p.args_of(in)) {
+    if (a.slot < 16) {
+      if (a.slot >= positional)
+        return fmt::format("positional argument {} is not in the signature", a.slot);
+      if (a.kind != spec.positional[a.slot].kind)
+        return fmt::format("positional argument {} has the wrong kind", a.slot);
+      given |= 1u << a.slot;
+    } else if ((a.slot == kSlotComparator || a.slot == kSlotRelation) &&
+               a.kind != ArgKind::String) {
       return fmt::format("argument in slot {} must be a string", a.slot);
-    if ((a.slot == kSlotMatchType || a.slot == kSlotAddressPart) && a.kind != ArgKind::Number)
+    } else if ((a.slot == kSlotMatchType || a.slot == kSlotAddressPart) &&
+               a.kind != ArgKind::Number) {
       return fmt::format("argument in slot {} must be a number", a.slot);
+    }
   }
+  for (std::size_t k = spec.optional_leading; k + spec.optional_trailing < positional; ++k)
+    if (k >= 16 || !(given >> k & 1)) return fmt::format("positional argument {} is missing", k);
   return {};
 }
 
@@ -260,34 +264,32 @@ std::vector<std::uint8_t> serialize(const Program& p) {
 }
 
 std::string verify(const Program& p) {
-  const std::size_t n = p.code.size();
+  // Sizes in locals: the compiler cannot keep the vectors' ends in
+  // registers across the loops.
+  const std::size_t n = p.code.size(), n_strings = p.strings.size(), n_refs = p.string_refs.size(),
+                    n_args = p.args.size(), n_commands = p.commands.size(),
+                    text_size = p.string_data.size();
   if (n == 0) return "program has no code";
   if (p.lines.size() != n) return "line table does not match the code";
-  const std::size_t text_size = p.string_data.size();
-  for (std::size_t i = 0; i < p.strings.size(); ++i) {
+  for (std::size_t i = 0; i < n_strings; ++i) {
     const PoolString& s = p.strings[i];
     if (s.offset > text_size || s.size > text_size - s.offset)
       return fmt::format("string {} lies outside the string data", i);
   }
-  for (std::size_t i = 0; i < p.string_refs.size(); ++i)
-    if (p.string_refs[i] >= p.strings.size())
+  for (std::size_t i = 0; i < n_refs; ++i)
+    if (p.string_refs[i] >= n_strings)
       return fmt::format("string list member {} refers to string {} of {}", i, p.string_refs[i],
-                         p.strings.size());
-  for (std::size_t i = 0; i < p.args.size(); ++i) {
+                         n_strings);
+  for (std::size_t i = 0; i < n_args; ++i) {
     const ArgValue& a = p.args[i];
-    switch (a.kind) {
-      case ArgKind::Number:
-        break;
-      case ArgKind::String:
-        if (a.first >= p.strings.size())
-          return fmt::format("argument {} refers to string {} of {}", i, a.first, p.strings.size());
-        break;
-      case ArgKind::StringList:
-        if (a.first > p.string_refs.size() || a.count > p.string_refs.size() - a.first)
-          return fmt::format("argument {} refers to a string list outside the table", i);
-        break;
-      default:
-        return fmt::format("argument {} has an invalid kind", i);
+    if (a.kind == ArgKind::StringList) {
+      if (a.first > n_refs || a.count > n_refs - a.first)
+        return fmt::format("argument {} refers to a string list outside the table", i);
+    } else if (a.kind == ArgKind::String) {
+      if (a.first >= n_strings)
+        return fmt::format("argument {} refers to string {} of {}", i, a.first, n_strings);
+    } else if (a.kind != ArgKind::Number) {
+      return fmt::format("argument {} has an invalid kind", i);
     }
   }
   std::size_t depth = 0;
@@ -299,9 +301,8 @@ std::string verify(const Program& p) {
     if (info.has_target && in.target > n)
       return fmt::format("instruction {} jumps to {} outside the code (0..{})", i, in.target, n);
     if (info.has_call) {
-      if (in.command >= p.commands.size())
-        return fmt::format("instruction {} refers to command {} of {}", i, in.command,
-                           p.commands.size());
+      if (in.command >= n_commands)
+        return fmt::format("instruction {} refers to command {} of {}", i, in.command, n_commands);
       const CommandRef& c = p.commands[in.command];
       if (!c.spec) return fmt::format("instruction {} refers to an unresolved command", i);
       if (c.is_test != (in.op == Op::Test))
@@ -312,7 +313,7 @@ std::string verify(const Program& p) {
         return fmt::format("instruction {}: '{}' cannot run as a command", i, c.name);
       if (in.op == Op::Test && !c.spec->test)
         return fmt::format("instruction {}: '{}' cannot run as a test", i, c.name);
-      if (in.args_first > p.args.size() || in.args_count > p.args.size() - in.args_first)
+      if (in.args_first > n_args || in.args_count > n_args - in.args_first)
         return fmt::format("instruction {} refers to arguments outside the table", i);
       if (std::string err = verify_call_args(p, in, *c.spec); !err.empty())
         return fmt::format("instruction {}: '{}': {}", i, c.name, err);
@@ -378,8 +379,8 @@ Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
     p.strings[i] = {le32(rec), le32(rec + 4), rec[8] != 0};
   }
   p.string_data.assign(reinterpret_cast<const char*>(text.data()), text.size());
-  copy_table(p.string_refs, refs, 4, std::endian::native == std::endian::little, le32);
-  copy_table(p.args, args, kArgRecord, kNativeLayout, [](const std::uint8_t* rec) {
+  copy_table<kLittleEndian>(p.string_refs, refs, 4, le32);
+  copy_table<kNativeLayout>(p.args, args, kArgRecord, [](const std::uint8_t* rec) {
     // Kinds and opcodes are enums over std::uint8_t: any byte is a value,
     // which verify() then checks.
     ArgValue a;
@@ -390,11 +391,11 @@ Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
     a.count = le32(rec + 20);
     return a;
   });
-  copy_table(p.code, code, kInstrRecord, kNativeLayout, [](const std::uint8_t* rec) {
+  copy_table<kNativeLayout>(p.code, code, kInstrRecord, [](const std::uint8_t* rec) {
     return Instr{static_cast<Op>(rec[0]), le32(rec + 4), le32(rec + 8), le32(rec + 12),
                  le32(rec + 16)};
   });
-  copy_table(p.lines, lines, 4, std::endian::native == std::endian::little, le32);
+  copy_table<kLittleEndian>(p.lines, lines, 4, le32);
 
   for (const auto& e : p.extensions)
     if (!registry.extension(e)) return stale("binary requires unknown extension '" + e + "'");
