@@ -211,6 +211,15 @@ std::size_t memory_footprint(const Program& p) {
   return n;
 }
 
+void shrink_to_fit(Program& p) {
+  p.string_data.shrink_to_fit();
+  p.strings.shrink_to_fit();
+  p.string_refs.shrink_to_fit();
+  p.args.shrink_to_fit();
+  p.code.shrink_to_fit();
+  p.lines.shrink_to_fit();
+}
+
 std::uint32_t Program::add_string(std::string_view s, bool is_template) {
   const auto idx = static_cast<std::uint32_t>(strings.size());
   strings.push_back({static_cast<std::uint32_t>(string_data.size()),

@@ -99,6 +99,9 @@ std::vector<std::uint8_t> serialize(const Program& program);
 // Bytes a Program holds on the heap and inline (its vectors' capacities and
 // its strings), for caches that bound their memory.
 std::size_t memory_footprint(const Program& program);
+// Gives back the spare capacity a compiled program's tables grew into (a
+// loaded one has none), before a cache keeps it.
+void shrink_to_fit(Program& program);
 
 struct LoadError {
   enum class Kind { Stale, Corrupt };
