@@ -51,8 +51,7 @@ class Compiler {
     auto& pool = pool_[is_template ? 1 : 0];
     auto it = pool.find(s);
     if (it != pool.end()) return it->second;
-    const auto idx = static_cast<std::uint32_t>(program_.strings.size());
-    program_.strings.push_back({s, is_template});
+    const auto idx = program_.add_string(s, is_template);
     pool.emplace(s, idx);
     return idx;
   }

@@ -1,6 +1,6 @@
 // A compiled Sieve script: the in-memory form the VM runs, and its binary
-// encoding (.svbc). Loading a binary decodes and verifies every reference
-// and jump target before anything can run it.
+// encoding (.svbc). Loading a binary copies its fixed-width tables and
+// verifies every reference and jump target before anything can run it.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +34,14 @@ inline constexpr std::size_t kOpCount = 0
 
 // The hash of the opcode list, stored in binaries to detect stale ones.
 std::uint64_t opcode_hash();
-inline constexpr std::uint32_t kFormatVersion = 2;  // 2: source_digest
+// 2: source_digest; 3: fixed-width little-endian tables, one string blob.
+inline constexpr std::uint32_t kFormatVersion = 3;
 
+// A string of the pool: where its text lies in Program::string_data (all
+// the pool's text is one allocation; Program::text gives the view).
 struct PoolString {
-  std::string text;
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
   bool is_template = false;  // contains variable references to expand at run time
 };
 
@@ -71,6 +75,7 @@ struct Program {
   std::string source_digest;
   std::vector<std::string> extensions;  // capabilities required by the script
   std::vector<CommandRef> commands;
+  std::string string_data;  // the text of every pool string, back to back
   std::vector<PoolString> strings;
   std::vector<std::uint32_t> string_refs;
   std::vector<ArgValue> args;
@@ -80,6 +85,13 @@ struct Program {
   std::span<const ArgValue> args_of(const Instr& in) const {
     return {args.data() + in.args_first, in.args_count};
   }
+  std::string_view text(const PoolString& s) const {
+    return {string_data.data() + s.offset, s.size};
+  }
+  std::string_view text(std::uint32_t string_index) const { return text(strings[string_index]); }
+  // Appends a string to the pool and gives its index (no interning: the
+  // compiler does that).
+  std::uint32_t add_string(std::string_view s, bool is_template);
 };
 
 std::vector<std::uint8_t> serialize(const Program& program);
@@ -87,6 +99,9 @@ std::vector<std::uint8_t> serialize(const Program& program);
 // Bytes a Program holds on the heap and inline (its vectors' capacities and
 // its strings), for caches that bound their memory.
 std::size_t memory_footprint(const Program& program);
+// Gives back the spare capacity a compiled program's tables grew into (a
+// loaded one has none), before a cache keeps it.
+void shrink_to_fit(Program& program);
 
 struct LoadError {
   enum class Kind { Stale, Corrupt };
@@ -94,9 +109,9 @@ struct LoadError {
   std::string message;
 };
 
-// Decodes and verifies a binary. Stale: another format version or opcode
-// list, or a command this build does not know (callers recompile).
-// Corrupt: anything else that does not verify.
+// Copies a binary's tables out and verifies them. Stale: another format
+// version or opcode list, or a command this build does not know (callers
+// recompile). Corrupt: anything else that does not verify.
 Result<Program, LoadError> load_program(std::span<const std::uint8_t> bytes,
                                         const Registry& registry);
 

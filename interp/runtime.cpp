@@ -43,10 +43,11 @@ const mail::Message& Runtime::message() const {
 }
 
 std::string Runtime::expand(const PoolString& s) const {
-  if (!s.is_template) return s.text;
-  if (expander_) return expander_(*this, s.text);
-  if (const auto& e = registry_->expander()) return e(*this, s.text);
-  return s.text;
+  const std::string_view text = program_->text(s);
+  if (!s.is_template) return std::string(text);
+  if (expander_) return expander_(*this, text);
+  if (const auto& e = registry_->expander()) return e(*this, text);
+  return std::string(text);
 }
 
 std::string Runtime::string(const ArgValue& v) const {
@@ -56,7 +57,7 @@ std::string Runtime::string(const ArgValue& v) const {
     s = &program_->strings[program_->string_refs[v.first]];
   if (s) {
     if (!s->is_template || memory_budget_->exceeded())
-      return s->is_template ? std::string() : s->text;
+      return s->is_template ? std::string() : std::string(program_->text(*s));
     std::string out = expand(*s);
     memory_budget_->use(out.size());
     return out;
@@ -68,7 +69,7 @@ std::string Runtime::string(const ArgValue& v) const {
 std::vector<std::string> Runtime::strings(const ArgValue& v) const {
   std::vector<std::string> out;
   auto add = [&](const PoolString& s) {
-    if (!s.is_template) return out.push_back(s.text);
+    if (!s.is_template) return out.push_back(std::string(program_->text(s)));
     // Over the memory limit: stop building strings; the VM ends the run.
     if (memory_budget_->exceeded()) return;
     out.push_back(expand(s));

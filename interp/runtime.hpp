@@ -95,7 +95,7 @@ class Runtime {
   std::optional<std::string> string(const Args& a, Slot s) const;
   std::vector<std::string> strings(const Args& a, Slot s) const;
   std::string expand(const PoolString& s) const;
-  std::string_view raw(const ArgValue& v) const { return program_->strings[v.first].text; }
+  std::string_view raw(const ArgValue& v) const { return program_->text(v.first); }
 
   // The match of RFC 5228 §2.7 with the comparator, match type and
   // relation taken from `a`. Sets match variables on a :matches success.

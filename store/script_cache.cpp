@@ -147,6 +147,7 @@ ScriptCache::Loaded ScriptCache::get(const fs::path& script) {
       return out;
     }
     result.program->source_digest = digest;
+    interp::shrink_to_fit(*result.program);
     program = std::make_shared<const interp::Program>(std::move(*result.program));
     out.source = Source::Compiled;
     // Best effort: a read-only script directory just means no binary cache.

@@ -132,8 +132,8 @@ void register_imap4flags(Registry& r) {
       if (const ArgValue* v = a.find(kVariable)) {
         std::vector<std::string> contents;
         for (std::uint32_t i = 0; i < v->count; ++i)
-          contents.push_back(variables::get(
-              rt, rt.program().strings[rt.program().string_refs[v->first + i]].text));
+          contents.push_back(
+              variables::get(rt, rt.program().text(rt.program().string_refs[v->first + i])));
         if (v->kind == ArgKind::String) contents.push_back(variables::get(rt, rt.raw(*v)));
         values = normalize(contents);
       } else {

@@ -36,6 +36,21 @@ Result<Program, LoadError> load(const std::vector<std::uint8_t>& bytes) {
 constexpr std::size_t kVersionOffset = 8;
 constexpr std::size_t kHashOffset = 12;
 
+// Offset of the five table counts (strings, string data, string refs, args,
+// code) in serialize(p): after the header, the digest, the extensions and
+// the commands, each name a u32 size and its bytes.
+std::size_t counts_offset(const Program& p) {
+  std::size_t at = 20 + 4 + p.source_digest.size() + 4;
+  for (const auto& e : p.extensions) at += 4 + e.size();
+  at += 4;
+  for (const auto& c : p.commands) at += 1 + 4 + c.name.size();
+  return at;
+}
+
+void put_u32(std::vector<std::uint8_t>& bytes, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
 TEST(Binary, RoundTripGivesIdenticalDisassembly) {
   const Program p = sample();
   ASSERT_EQ(verify(p), "");
@@ -116,6 +131,86 @@ TEST(Binary, OtherFormatVersionIsStale) {
   auto r = load(bytes);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, LoadError::Kind::Stale);
+}
+
+TEST(Binary, OlderFormatIsStale) {
+  // Format 2 (varint-coded tables) is what binaries written before the
+  // fixed-width tables carry: callers recompile them.
+  auto bytes = serialize(sample());
+  put_u32(bytes, kVersionOffset, 2);
+  auto r = load(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, LoadError::Kind::Stale);
+  EXPECT_NE(r.error().message.find("version 2"), std::string::npos) << r.error().message;
+}
+
+TEST(Binary, TableCountsBeyondTheInputAreCorrupt) {
+  // Each count in turn claims more records than the file holds: rejected
+  // before anything is allocated for them.
+  const Program p = sample();
+  const auto bytes = serialize(p);
+  for (std::size_t k = 0; k < 5; ++k) {
+    for (std::uint32_t bad : {0xffffffffu, 0x10000000u}) {
+      auto copy = bytes;
+      put_u32(copy, counts_offset(p) + 4 * k, bad);
+      auto r = load(copy);
+      ASSERT_FALSE(r.ok()) << k;
+      EXPECT_EQ(r.error().kind, LoadError::Kind::Corrupt);
+      EXPECT_NE(r.error().message.find("truncated"), std::string::npos) << r.error().message;
+    }
+  }
+  // The same for the extension count (the first u32 after the empty digest).
+  auto copy = bytes;
+  put_u32(copy, 24, 0x7fffffffu);
+  EXPECT_FALSE(load(copy).ok());
+}
+
+TEST(Binary, StringOutsideTheStringData) {
+  for (auto bad : {0, 1}) {
+    Program p = sample();
+    ASSERT_FALSE(p.strings.empty());
+    if (bad == 0)
+      p.strings.back().size = static_cast<std::uint32_t>(p.string_data.size()) + 1;
+    else
+      p.strings.back().offset = 0xffffffffu;
+    EXPECT_NE(verify(p), "");
+    auto r = load(serialize(p));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, LoadError::Kind::Corrupt);
+    EXPECT_NE(r.error().message.find("outside the string data"), std::string::npos)
+        << r.error().message;
+  }
+}
+
+TEST(Binary, InvalidStringFlag) {
+  // The byte after a string's offset and size is its is_template flag: 0 or 1.
+  const Program p = sample();
+  auto bytes = serialize(p);
+  const std::size_t flag = counts_offset(p) + 20 + 8;
+  ASSERT_LE(bytes[flag], 1);
+  bytes[flag] = 2;
+  auto r = load(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, LoadError::Kind::Corrupt);
+  EXPECT_NE(r.error().message.find("invalid flag"), std::string::npos) << r.error().message;
+}
+
+TEST(Binary, PoolTextIsOneBlob) {
+  // The pool's strings are views into one buffer, in the order interned.
+  const Program p = sample();
+  std::string joined;
+  for (const PoolString& s : p.strings) {
+    EXPECT_EQ(s.offset, joined.size());
+    joined += p.text(s);
+  }
+  EXPECT_EQ(joined, p.string_data);
+  auto loaded = load(serialize(p));
+  ASSERT_TRUE(loaded.ok());
+  for (std::uint32_t i = 0; i < p.strings.size(); ++i) {
+    EXPECT_EQ(loaded->text(i), p.text(i));
+    EXPECT_EQ(loaded->strings[i].is_template, p.strings[i].is_template);
+  }
+  EXPECT_LT(memory_footprint(*loaded), serialize(p).size() + sizeof(Program) + 4096);
 }
 
 TEST(Binary, UnknownCommandIsStale) {

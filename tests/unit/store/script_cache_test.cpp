@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "interp/compiler.hpp"
 #include "tests/unit/store/tmp_dir.hpp"
@@ -93,6 +94,46 @@ TEST(ScriptCache, NodesSharingAHomeRunTheCurrentScript) {
   EXPECT_EQ(interp::disassemble(*a2.program), interp::disassemble(*b2.program));
 }
 
+// A .svbc of another format version (an older zest) is stale: the script
+// is compiled again and the binary rewritten in the current format.
+TEST(ScriptCache, StaleBinaryIsRecompiledAndRewritten) {
+  TmpDir t;
+  interp::Registry registry;
+  interp::EngineSettings settings;
+  const fs::path script = t.p / "main.sieve";
+  const fs::path binary = t.p / "main.svbc";
+  write(script, kValid);
+  {
+    ScriptCache cache(registry, settings);
+    ASSERT_TRUE(cache.get(script).program);
+  }
+  ASSERT_TRUE(fs::exists(binary));
+  std::string bytes;
+  {
+    std::ifstream in(binary, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 12u);
+  bytes[8] = static_cast<char>(interp::kFormatVersion - 1);  // the u32 version after the magic
+  write(binary, bytes);
+  const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const auto stale = interp::load_program({b, bytes.size()}, registry);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, interp::LoadError::Kind::Stale);
+
+  ScriptCache second(registry, settings);
+  const auto recompiled = second.get(script);
+  ASSERT_TRUE(recompiled.program) << recompiled.error;
+  EXPECT_FALSE(recompiled.from_binary);
+  EXPECT_EQ(recompiled.source, ScriptCache::Source::Compiled);
+
+  ScriptCache third(registry, settings);  // the rewritten binary loads
+  const auto loaded = third.get(script);
+  ASSERT_TRUE(loaded.program);
+  EXPECT_TRUE(loaded.from_binary);
+  EXPECT_EQ(interp::disassemble(*loaded.program), interp::disassemble(*recompiled.program));
+}
+
 TEST(ScriptCache, UnreadableScriptIsNotCachedAsACompileFailure) {
   TmpDir t;
   interp::Registry registry;
@@ -114,8 +155,8 @@ TEST(ScriptCache, BoundedMemoryDropsTheLeastRecentlyUsed) {
   for (int i = 0; i < 4; ++i) {
     fs::create_directories(t.p / std::to_string(i));
     scripts.push_back(t.p / std::to_string(i) / "main.sieve");
-    write(scripts.back(), "if header :contains \"subject\" \"x" + std::to_string(i) +
-                              "\" { discard; } keep;\n");
+    write(scripts.back(),
+          "if header :contains \"subject\" \"x" + std::to_string(i) + "\" { discard; } keep;\n");
   }
   // Measure one entry, then allow a little over two of them.
   std::size_t one = 0;
@@ -128,7 +169,7 @@ TEST(ScriptCache, BoundedMemoryDropsTheLeastRecentlyUsed) {
   ScriptCache cache(registry, settings, one * 2 + one / 2);
   EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Binary);  // the probe wrote it
   EXPECT_EQ(cache.get(scripts[1]).source, ScriptCache::Source::Compiled);
-  EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Memory);  // 0 is now newest
+  EXPECT_EQ(cache.get(scripts[0]).source, ScriptCache::Source::Memory);    // 0 is now newest
   EXPECT_EQ(cache.get(scripts[2]).source, ScriptCache::Source::Compiled);  // drops 1
   auto s = cache.stats();
   EXPECT_EQ(s.entries, 2u);
