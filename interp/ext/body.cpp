@@ -1,5 +1,6 @@
 // RFC 5173 body: the body test with the :raw, :content and :text
 // transforms.
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -130,19 +131,26 @@ std::size_t find_closing_tag(std::string_view html, std::size_t from, std::strin
 
 std::string html_to_text(std::string_view html) {
   std::string out;
+  out.reserve(html.size());
+  // Where the next "<" and "&" are (memchr-fast searches, each octet
+  // looked at once, instead of testing every octet for both).
+  std::size_t next_lt = html.find('<'), next_amp = html.find('&');
   std::size_t i = 0;
   while (i < html.size()) {
+    if (next_lt < i) next_lt = html.find('<', i);
+    if (next_amp < i) next_amp = html.find('&', i);
     const char c = html[i];
     if (c == '<') {
       const std::size_t close = html.find('>', i);
       if (close == std::string_view::npos) break;
-      const std::string tag = base::to_lower(html.substr(i + 1, close - i - 1));
+      const std::string_view tag = html.substr(i + 1, close - i - 1);
       i = close + 1;
       for (std::string_view skip : {"script", "style"})
-        if (tag.starts_with(skip)) i = find_closing_tag(html, i, skip);
+        if (base::istarts_with(tag, skip)) i = find_closing_tag(html, i, skip);
       if (!out.empty() && out.back() != ' ' && out.back() != '\n' &&
-          (tag.starts_with("br") || tag.starts_with("p") || tag.starts_with("/p") ||
-           tag.starts_with("div") || tag.starts_with("/div")))
+          (base::istarts_with(tag, "br") || base::istarts_with(tag, "p") ||
+           base::istarts_with(tag, "/p") || base::istarts_with(tag, "div") ||
+           base::istarts_with(tag, "/div")))
         out += ' ';
       continue;
     }
@@ -168,8 +176,8 @@ std::string html_to_text(std::string_view html) {
       }
     }
     // Text up to the next tag or entity is copied as one run.
-    std::size_t end = i + 1;
-    while (end < html.size() && html[end] != '<' && html[end] != '&') ++end;
+    if (next_amp <= i) next_amp = html.find('&', i + 1);
+    const std::size_t end = std::min({next_lt, next_amp, html.size()});
     out.append(html.substr(i, end - i));
     i = end;
   }
