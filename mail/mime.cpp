@@ -180,7 +180,7 @@ class Parser {
   }
 
   static void finish(std::vector<HeaderField>& fields) {
-    for (auto& f : fields) f.value = std::string(base::trim(f.value, " \t\r\n"));
+    for (auto& f : fields) trim_field_value(f.value);
   }
 
   // Fills type, parameters and headers; returns how the part is parsed.
@@ -349,6 +349,7 @@ std::vector<MimePart> build_mime_parts(std::string_view raw,
                                        const std::vector<HeaderField>& headers,
                                        std::size_t body_offset) {
   std::vector<MimePart> parts;
+  parts.reserve(8);  // most messages have fewer parts: no moves of parts while it grows
   Parser(raw, parts).parse_root(headers, body_offset);
   return parts;
 }
