@@ -51,7 +51,7 @@ std::string_view header_value(const mail::MimePart& p, std::string_view name) {
 
 // The part's type; "" when its Content-Type field is malformed (GMime
 // reads "text/plain/stupid" as text/plain, RFC 5173 §5.2 as nothing).
-std::string part_type(const mail::MimePart& p) {
+std::string_view part_type(const mail::MimePart& p) {
   for (const auto& h : p.headers)
     if (base::iequals(h.name, "content-type")) {
       const std::string_view v =
@@ -64,9 +64,11 @@ std::string part_type(const mail::MimePart& p) {
 
 // Pigeonhole does not match parts whose transfer encoding it cannot undo.
 bool decodable(const mail::MimePart& p) {
-  const std::string cte = base::to_lower(header_value(p, "content-transfer-encoding"));
-  return cte.empty() || cte == "7bit" || cte == "8bit" || cte == "binary" ||
-         cte == "quoted-printable" || cte == "base64";
+  const std::string_view cte = header_value(p, "content-transfer-encoding");
+  if (cte.empty()) return true;
+  for (std::string_view known : {"7bit", "8bit", "binary", "quoted-printable", "base64"})
+    if (base::iequals(cte, known)) return true;
+  return false;
 }
 
 // The prologue and epilogue of a multipart, found through its boundary.
@@ -191,7 +193,7 @@ std::string html_to_text(std::string_view html) {
 void collect_content(const mail::Message& m, const std::vector<std::string>& specs, bool crlf,
                      std::deque<std::string>& made, std::vector<std::string_view>& out) {
   for (const mail::MimePart& p : m.mime_parts()) {
-    const std::string type = part_type(p);
+    const std::string_view type = part_type(p);
     bool wanted = false;
     for (const auto& s : specs)
       if (content_matches(s, type)) wanted = true;
@@ -244,7 +246,8 @@ bool body_test(Runtime& rt, const Args& a) {
   }
   // RFC 5173 §6: the body test never sets match variables.
   std::vector<std::string> saved = rt.match_values();
-  const bool result = rt.match(a, std::span<const std::string_view>(values), rt.strings(a, kKeys));
+  const bool result =
+      rt.match(a, std::span<const std::string_view>(values), rt.string_list(a, kKeys).span());
   rt.set_match_values(std::move(saved));
   return result;
 }
