@@ -1,5 +1,7 @@
 #include "base/utf8.hpp"
 
+#include <cstring>
+
 namespace zest::base {
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -81,7 +83,16 @@ std::string replace_bad(std::string_view s, bool controls) {
   // Valid runs are copied whole: a body of plain text is one append, not
   // one push per octet (a third of evaluating the typical script).
   std::size_t run = 0;  // start of the valid bytes not yet copied
+  // Eight octets at a time while they need no look: ASCII, and with
+  // `controls` also none below 0x20 (a byte below 0x20 borrows into its
+  // high bit when 0x20 is taken from each).
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHigh = 0x80 * kOnes;
+  const std::uint64_t low = controls ? 0x20 * kOnes : 0;
   for (std::size_t i = 0; i < s.size();) {
+    std::uint64_t w;
+    while (i + 8 <= s.size() && (std::memcpy(&w, s.data() + i, 8), ((w - low) | w) & kHigh) == 0)
+      i += 8;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80) {  // printable ASCII, the common case
       ++i;

@@ -1,7 +1,12 @@
 #include "interp/comparator.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/text.hpp"
 #include "interp/unicode_casemap.hpp"
@@ -69,37 +74,41 @@ bool match_is(const Comparator& c, std::string_view value, std::string_view key)
 
 namespace {
 
-// Substring search with an inlined fold: Boyer-Moore-Horspool over folded
-// octets (the fold is applied to the value as it is read, so nothing is
-// lower-cased into a copy). Sublinear on long values such as bodies.
-template <unsigned char (*Fold)(unsigned char)>
-bool contains_folded(std::string_view value, std::string_view key) {
+// Whether a[0..n) equals b[0..n) under i;ascii-casemap.
+bool equal_casemap(const char* a, const char* b, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j)
+    if (base::ascii_lower(a[j]) != base::ascii_lower(b[j])) return false;
+  return true;
+}
+
+}  // namespace
+
+bool contains_casemap_scalar(std::string_view value, std::string_view key) {
   const std::size_t m = key.size();
+  if (m == 0) return true;
   if (m > value.size()) return false;
   unsigned char k[256];
-  const bool short_key = m <= sizeof k;
-  if (!short_key || value.size() < 64) {
-    // Short values: the naive scan, still with the fold inlined.
-    const std::size_t last = value.size() - m;
-    for (std::size_t i = 0; i <= last; ++i) {
-      std::size_t j = 0;
-      while (j < m && Fold(static_cast<unsigned char>(value[i + j])) ==
-                          Fold(static_cast<unsigned char>(key[j])))
-        ++j;
-      if (j == m) return true;
-    }
+  if (m > sizeof k || value.size() < 64) {
+    // Short values (and keys too long for the table): the plain scan.
+    for (std::size_t i = 0; i + m <= value.size(); ++i)
+      if (equal_casemap(value.data() + i, key.data(), m)) return true;
     return false;
   }
-  for (std::size_t j = 0; j < m; ++j) k[j] = Fold(static_cast<unsigned char>(key[j]));
+  // Boyer-Moore-Horspool over folded octets, the fold applied as the value
+  // is read (no lower-cased copy).
+  const auto fold = [](unsigned char c) {
+    return static_cast<unsigned char>(base::ascii_lower(static_cast<char>(c)));
+  };
+  for (std::size_t j = 0; j < m; ++j) k[j] = fold(static_cast<unsigned char>(key[j]));
   std::size_t skip[256];
   for (std::size_t& x : skip) x = m;
   for (std::size_t j = 0; j + 1 < m; ++j) skip[k[j]] = m - 1 - j;
   const auto* v = reinterpret_cast<const unsigned char*>(value.data());
   for (std::size_t i = 0; i + m <= value.size();) {
-    const unsigned char lastc = Fold(v[i + m - 1]);
+    const unsigned char lastc = fold(v[i + m - 1]);
     if (lastc == k[m - 1]) {
       std::size_t j = 0;
-      while (j + 1 < m && Fold(v[i + j]) == k[j]) ++j;
+      while (j + 1 < m && fold(v[i + j]) == k[j]) ++j;
       if (j + 1 >= m) return true;
     }
     i += skip[lastc];
@@ -107,14 +116,52 @@ bool contains_folded(std::string_view value, std::string_view key) {
   return false;
 }
 
-}  // namespace
+#if defined(__SSE2__)
+// Sixteen candidate positions at a time: a position survives only when
+// the value has the key's first octet there and its last octet m - 1
+// further on, each in either case; survivors are compared in full. Short
+// keys over bodies ("sale", "% off") were where Horspool, whose shifts are
+// at most the key's length, spent its time in mispredicted branches.
+bool contains_casemap_sse2(std::string_view value, std::string_view key) {
+  const std::size_t m = key.size(), n = value.size();
+  if (m == 0) return true;
+  if (m > n) return false;
+  const char* v = value.data();
+  const char first = key.front(), last = key.back();
+  const __m128i first_lo = _mm_set1_epi8(base::ascii_lower(first));
+  const __m128i first_up = _mm_set1_epi8(base::ascii_upper(first));
+  const __m128i last_lo = _mm_set1_epi8(base::ascii_lower(last));
+  const __m128i last_up = _mm_set1_epi8(base::ascii_upper(last));
+  std::size_t i = 0;
+  // Both 16-octet loads stay inside the value: i + (m - 1) + 16 <= n.
+  for (; n - (m - 1) >= 16 && i <= n - (m - 1) - 16; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i + m - 1));
+    const __m128i hit =
+        _mm_and_si128(_mm_or_si128(_mm_cmpeq_epi8(a, first_lo), _mm_cmpeq_epi8(a, first_up)),
+                      _mm_or_si128(_mm_cmpeq_epi8(b, last_lo), _mm_cmpeq_epi8(b, last_up)));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0; mask &= mask - 1)
+      if (equal_casemap(v + i + std::countr_zero(mask), key.data(), m)) return true;
+  }
+  // The last (fewer than 16) positions.
+  for (; i + m <= n; ++i)
+    if (equal_casemap(v + i, key.data(), m)) return true;
+  return false;
+}
+#endif
 
 bool match_contains(const Comparator& c, std::string_view value, std::string_view key) {
   if (key.empty()) return true;
   if (c.unicode) return unicode_casemap_contains(value, key);  // lengths change when folded
   if (key.size() > value.size()) return false;
   if (&c == &kOctet) return value.find(key) != std::string_view::npos;
-  if (&c == &kCasemap) return contains_folded<fold_ascii>(value, key);
+  if (&c == &kCasemap) {
+#if defined(__SSE2__)
+    return contains_casemap_sse2(value, key);
+#else
+    return contains_casemap_scalar(value, key);
+#endif
+  }
   const std::size_t last = value.size() - key.size();
   for (std::size_t i = 0; i <= last; ++i) {
     std::size_t j = 0;

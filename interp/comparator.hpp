@@ -25,6 +25,13 @@ const Comparator& ascii_numeric_comparator();
 
 bool match_is(const Comparator& c, std::string_view value, std::string_view key);
 bool match_contains(const Comparator& c, std::string_view value, std::string_view key);
+// The i;ascii-casemap substring searches behind match_contains: the SSE2
+// one where the target has SSE2 (every x86-64), the portable one
+// elsewhere. Both are declared here so the tests check each.
+bool contains_casemap_scalar(std::string_view value, std::string_view key);
+#if defined(__SSE2__)
+bool contains_casemap_sse2(std::string_view value, std::string_view key);
+#endif
 // :matches with '*' and '?' and '\' escapes. On success, when `groups` is
 // given, it receives ${0} (the whole value) then one entry per wildcard.
 bool match_wildcard(const Comparator& c, std::string_view value, std::string_view pattern,

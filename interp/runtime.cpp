@@ -9,6 +9,11 @@ namespace {
 
 constexpr std::size_t kDefaultMaxVariableSize = 4096;
 
+// The one place a pool string's text is read as a view.
+std::string_view pool_text(const PoolString& s) {
+  return s.text;
+}
+
 std::size_t variable_size_limit(const EngineSettings& settings) {
   const std::string v = settings.value("variables_max_variable_size");
   if (v.empty()) return kDefaultMaxVariableSize;
@@ -85,6 +90,39 @@ std::vector<std::string> Runtime::strings(const ArgValue& v) const {
   return out;
 }
 
+StringList Runtime::string_list(const ArgValue& v) const {
+  StringList out;
+  auto add = [&](const PoolString& s) {
+    if (!s.is_template) {
+      out.views.emplace_back(pool_text(s));
+      return;
+    }
+    // Over the memory limit: stop building strings; the VM ends the run.
+    if (memory_budget_->exceeded()) return;
+    memory_budget_->use(out.expanded.emplace_back(expand(s)).size());
+    out.views.emplace_back(out.expanded.back());
+  };
+  if (v.kind == ArgKind::String) {
+    out.expanded.reserve(program_->strings[v.first].is_template ? 1 : 0);
+    add(program_->strings[v.first]);
+  } else if (v.kind == ArgKind::StringList) {
+    // Room for every expansion first: the views point into `expanded`.
+    std::size_t templates = 0;
+    for (std::uint32_t i = 0; i < v.count; ++i)
+      templates += program_->strings[program_->string_refs[v.first + i]].is_template;
+    out.expanded.reserve(templates);
+    out.views.reserve(v.count);
+    for (std::uint32_t i = 0; i < v.count; ++i)
+      add(program_->strings[program_->string_refs[v.first + i]]);
+  }
+  return out;
+}
+
+StringList Runtime::string_list(const Args& a, Slot s) const {
+  const ArgValue* v = a.find(s);
+  return v ? string_list(*v) : StringList{};
+}
+
 void Runtime::set_match_values(std::vector<std::string> v) {
   for (auto& s : v)
     if (s.size() > max_variable_size_) s.resize(base::utf8_truncate(s, max_variable_size_).size());
@@ -107,9 +145,9 @@ void Runtime::fail(std::string message) {
   if (!error_) error_ = RuntimeError{std::move(message), current_line_};
 }
 
-template <typename Value>
+template <typename Value, typename Key>
 bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
-                                   std::span<const std::string> keys,
+                                   std::span<const Key> keys,
                                    const Comparator* default_comparator) {
   const Comparator* cmp = default_comparator ? default_comparator : &ascii_casemap_comparator();
   if (const ArgValue* c = a.find(kSlotComparator)) {
@@ -135,7 +173,7 @@ bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
         for (const auto& k : keys) {
           const bool m = match_is(*cmp, v, k);
           if (tracing(4))
-            trace("        matching value '" + std::string(v) + "' :is '" + k +
+            trace("        matching value '" + std::string(v) + "' :is '" + std::string(k) +
                   "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
@@ -145,7 +183,7 @@ bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
         for (const auto& k : keys) {
           const bool m = match_contains(*cmp, v, k);
           if (tracing(4))
-            trace("        matching value '" + std::string(v) + "' :contains '" + k +
+            trace("        matching value '" + std::string(v) + "' :contains '" + std::string(k) +
                   "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
@@ -156,7 +194,7 @@ bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
         for (const auto& k : keys) {
           const bool m = match_wildcard(*cmp, v, k, &groups);
           if (tracing(4))
-            trace("        matching value '" + std::string(v) + "' :matches '" + k +
+            trace("        matching value '" + std::string(v) + "' :matches '" + std::string(k) +
                   "': " + (m ? "matched" : "no"));
           if (m) {
             set_match_values(std::move(groups));
@@ -170,7 +208,7 @@ bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
       for (const auto& k : keys) {
         const bool m = relation_holds(rel, cmp->compare(count, k));
         if (tracing(4))
-          trace("        matching count '" + count + "' :count '" + k +
+          trace("        matching count '" + count + "' :count '" + std::string(k) +
                 "': " + (m ? "matched" : "no"));
         if (m) return true;
       }
@@ -181,7 +219,7 @@ bool Runtime::match_values_against(const Args& a, std::span<const Value> values,
         for (const auto& k : keys) {
           const bool m = relation_holds(rel, cmp->compare(v, k));
           if (tracing(4))
-            trace("        matching value '" + std::string(v) + "' :value '" + k +
+            trace("        matching value '" + std::string(v) + "' :value '" + std::string(k) +
                   "': " + (m ? "matched" : "no"));
           if (m) return true;
         }
@@ -209,6 +247,16 @@ bool Runtime::match(const Args& a, std::span<const std::string> values,
 
 bool Runtime::match(const Args& a, std::span<const std::string_view> values,
                     std::span<const std::string> keys, const Comparator* default_comparator) {
+  return match_values_against(a, values, keys, default_comparator);
+}
+
+bool Runtime::match(const Args& a, std::span<const std::string> values,
+                    std::span<const std::string_view> keys, const Comparator* default_comparator) {
+  return match_values_against(a, values, keys, default_comparator);
+}
+
+bool Runtime::match(const Args& a, std::span<const std::string_view> values,
+                    std::span<const std::string_view> keys, const Comparator* default_comparator) {
   return match_values_against(a, values, keys, default_comparator);
 }
 

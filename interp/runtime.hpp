@@ -27,6 +27,15 @@ class Message;
 
 namespace zest::interp {
 
+// A string list argument as views: constant strings are read in place
+// from the program's pool, only templates are expanded (into `expanded`,
+// which the views of those point into). Moving it keeps the views valid.
+struct StringList {
+  std::vector<std::string_view> views;
+  std::vector<std::string> expanded;
+  std::span<const std::string_view> span() const { return views; }
+};
+
 struct Args {
   std::span<const ArgValue> values;
   const ArgValue* find(Slot s) const {
@@ -94,6 +103,10 @@ class Runtime {
   std::vector<std::string> strings(const ArgValue& v) const;
   std::optional<std::string> string(const Args& a, Slot s) const;
   std::vector<std::string> strings(const Args& a, Slot s) const;
+  // The same as views: no copy of strings that are not templates (a test
+  // reads its key list on every run).
+  StringList string_list(const ArgValue& v) const;
+  StringList string_list(const Args& a, Slot s) const;
   std::string expand(const PoolString& s) const;
   std::string_view raw(const ArgValue& v) const { return program_->text(v.first); }
 
@@ -106,6 +119,13 @@ class Runtime {
   // parts) are matched without copying them.
   bool match(const Args& a, std::span<const std::string_view> values,
              std::span<const std::string> keys, const Comparator* default_comparator = nullptr);
+  // And with the keys as views (string_list).
+  bool match(const Args& a, std::span<const std::string> values,
+             std::span<const std::string_view> keys,
+             const Comparator* default_comparator = nullptr);
+  bool match(const Args& a, std::span<const std::string_view> values,
+             std::span<const std::string_view> keys,
+             const Comparator* default_comparator = nullptr);
 
   // Match variables ${0}..${9} of the most recent successful :matches.
   const std::vector<std::string>& match_values() const { return match_values_; }
@@ -190,9 +210,8 @@ class Runtime {
   void set_current_line(std::uint32_t l) { current_line_ = l; }
 
  private:
-  template <typename Value>
-  bool match_values_against(const Args& a, std::span<const Value> values,
-                            std::span<const std::string> keys,
+  template <typename Value, typename Key>
+  bool match_values_against(const Args& a, std::span<const Value> values, std::span<const Key> keys,
                             const Comparator* default_comparator);
   template <class T>
   static T& get_state(std::unordered_map<std::type_index, std::any>& map) {

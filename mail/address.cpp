@@ -75,6 +75,7 @@ bool is_wsp(char c) {
 // recursion) and whitespace separates tokens.
 std::vector<Token> tokenize(std::string_view s) {
   std::vector<Token> tokens;
+  tokens.reserve(16);  // an address field's usual count: no regrowth
   std::size_t i = 0;
   const std::size_t n = s.size();
   while (i < n) {

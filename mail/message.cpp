@@ -30,19 +30,29 @@ struct Message::Lazy {
       addresses;  // node-based: entries stay put
 };
 
+void trim_field_value(std::string& value) {
+  constexpr std::string_view kSpace = " \t\r\n";  // as base::trim(value, kSpace)
+  const std::size_t first = value.find_first_not_of(kSpace);
+  if (first == std::string::npos) return value.clear();
+  value.erase(value.find_last_not_of(kSpace) + 1);
+  value.erase(0, first);
+}
+
 Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique<Lazy>()) {
   const std::string_view all = raw_;
   std::size_t pos = 0;
   body_offset_ = all.size();
   bool have_field = false;
-  std::string value;  // unfolded value of the current field
+  // Most messages have fewer fields than this: no reallocation while
+  // the index grows (a third of building it for short scripts).
+  headers_.reserve(32);
 
+  // The value is unfolded straight into the field and trimmed there: no
+  // second copy per field.
   auto finish_field = [&] {
-    if (have_field) {
-      headers_.back().value = std::string(base::trim(value, " \t\r\n"));
-      value.clear();
-      have_field = false;
-    }
+    if (!have_field) return;
+    trim_field_value(headers_.back().value);
+    have_field = false;
   };
 
   while (pos < all.size()) {
@@ -62,7 +72,7 @@ Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique
         body_offset_ = pos;
         break;
       }
-      value.append(line);  // unfolding removes only the line break
+      headers_.back().value.append(line);  // unfolding removes only the line break
       pos = next;
       continue;
     }
@@ -79,8 +89,7 @@ Message::Message(std::string raw) : raw_(std::move(raw)), lazy_(std::make_unique
       break;
     }
     finish_field();
-    headers_.push_back(HeaderField{std::string(name), {}});
-    value.assign(line.substr(colon + 1));
+    headers_.push_back(HeaderField{std::string(name), std::string(line.substr(colon + 1))});
     have_field = true;
     pos = next;
   }

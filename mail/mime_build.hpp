@@ -20,6 +20,10 @@ std::vector<MimePart> build_mime_parts(std::string_view raw,
                                        const std::vector<HeaderField>& headers,
                                        std::size_t body_offset);
 
+// An unfolded field value trimmed of white space and line breaks in place
+// (no second string per field). Defined in message.cpp.
+void trim_field_value(std::string& value);
+
 // Transfer-decoded content of a leaf part (see Message::part_content).
 std::string decode_part_content(std::string_view raw, const MimePart& part);
 

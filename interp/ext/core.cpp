@@ -36,14 +36,15 @@ void check_header_names(CheckContext& ctx, CheckedCall& call, Slot slot) {
                                   "' specified for " + call.what() + " (it never matches)");
 }
 
-std::vector<std::string> header_values(Runtime& rt, const Args& a,
-                                       const std::vector<std::string>& names) {
-  std::vector<std::string> values;
-  for (const auto& n : names) {
+// Views of the message's cached decodings, which live as long as it does.
+std::vector<std::string_view> header_values(Runtime& rt, const Args& a,
+                                            std::span<const std::string_view> names) {
+  std::vector<std::string_view> values;
+  for (const auto n : names) {
     if (!valid_header_name(n)) continue;
     auto fields = rt.message().header_decoded(n);
     select_index(a, fields);  // RFC 5260 :index/:last
-    for (auto v : fields) values.emplace_back(v);
+    values.insert(values.end(), fields.begin(), fields.end());
   }
   return values;
 }
@@ -128,8 +129,9 @@ void register_core(Registry& r) {
     s.groups = {TagGroup::Comparator, TagGroup::MatchType};
     s.check = [](CheckContext& ctx, CheckedCall& call) { check_header_names(ctx, call, 0); };
     s.test = [](Runtime& rt, const Args& a) {
-      const auto values = header_values(rt, a, rt.strings(a, 0));
-      return rt.match(a, values, rt.strings(a, kKeys));
+      const auto values = header_values(rt, a, rt.string_list(a, 0).span());
+      return rt.match(a, std::span<const std::string_view>(values),
+                      rt.string_list(a, kKeys).span());
     };
     r.add_command(std::move(s));
   }
@@ -149,14 +151,15 @@ void register_core(Registry& r) {
     s.test = [](Runtime& rt, const Args& a) {
       const auto part = static_cast<AddressPart>(a.number(kSlotAddressPart, 0));
       std::vector<std::string> values;
-      for (const auto& name : rt.strings(a, 0)) {
+      const StringList names = rt.string_list(a, 0);
+      for (const std::string_view name : names.views) {
         if (!is_address_header(name)) continue;
         auto fields = rt.message().header_raw(name);
         select_index(a, fields);  // RFC 5260 :index/:last
         for (auto v : fields)
           address_values(part, v, rt.message().addresses(v), rt.settings(), values);
       }
-      return rt.match(a, values, rt.strings(a, kKeys));
+      return rt.match(a, std::span<const std::string>(values), rt.string_list(a, kKeys).span());
     };
     r.add_command(std::move(s));
   }
@@ -167,7 +170,8 @@ void register_core(Registry& r) {
     s.positional = {{"header names", ArgKind::StringList}};
     s.check = [](CheckContext& ctx, CheckedCall& call) { check_header_names(ctx, call, 0); };
     s.test = [](Runtime& rt, const Args& a) {
-      for (const auto& n : rt.strings(a, 0))
+      const StringList names = rt.string_list(a, 0);
+      for (const std::string_view n : names.views)
         if (!valid_header_name(n) || !rt.message().has_header(n)) return false;
       return true;
     };

@@ -94,6 +94,25 @@ TEST(Utf8, ReplacementRules) {
   EXPECT_EQ(truncate_chars("hi", 2), "hi");
 }
 
+// The repair reads eight octets at a time while they are plain ASCII: an
+// invalid octet, a control and a multi-octet character at every offset of
+// strings of every length up to 40, against the rules one octet at a time.
+TEST(Utf8, ReplacementAtEveryOffset) {
+  for (std::size_t len = 1; len <= 40; ++len)
+    for (std::size_t at = 0; at < len; ++at) {
+      const std::string pad(len - 1, 'x');
+      const std::string head = pad.substr(0, at), tail = pad.substr(at);
+      EXPECT_EQ(replace_invalid_utf8(head + "\xFF" + tail), head + "\xEF\xBF\xBD" + tail);
+      EXPECT_EQ(clean_utf8(head + "\xFF" + tail), head + "\xEF\xBF\xBD" + tail);
+      EXPECT_EQ(replace_invalid_utf8(head + "\x01" + tail), head + "\x01" + tail);
+      EXPECT_EQ(clean_utf8(head + "\x01" + tail), head + "\xEF\xBF\xBD" + tail);
+      EXPECT_EQ(clean_utf8(head + "\x1F\n\x7F" + tail), head + "\xEF\xBF\xBD\n\x7F" + tail);
+      EXPECT_EQ(replace_invalid_utf8(head + "\xC3\xA9" + tail), head + "\xC3\xA9" + tail);
+      EXPECT_EQ(replace_invalid_utf8(head + "\xC3" + tail),
+                head + "\xEF\xBF\xBD" + tail);  // cut sequence
+    }
+}
+
 TEST(Date, Rfc5322AndRfc3339) {
   EXPECT_EQ(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
   EXPECT_EQ(rfc5322_date(1796400000), "Fri, 4 Dec 2026 16:00:00 +0000");

@@ -1,10 +1,14 @@
 // :contains with the inlined fast paths of match_contains (i;octet via
-// string_view::find, i;ascii-casemap via Boyer-Moore-Horspool over folded
-// octets on values of 64 octets and more), checked against a plain scan.
+// string_view::find, i;ascii-casemap via the SSE2 first/last-octet filter
+// or, portably, Boyer-Moore-Horspool over folded octets on values of 64
+// octets and more), checked against a plain scan.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "interp/comparator.hpp"
 
@@ -58,6 +62,88 @@ TEST(Contains, AgreesWithAPlainScan) {
     for (const Comparator* c : {&ascii_casemap_comparator(), &octet_comparator()})
       ASSERT_EQ(match_contains(*c, v, k), reference(*c, v, k))
           << c->name << " '" << v << "' '" << k << "'";
+  }
+}
+
+// Every i;ascii-casemap search there is: the one match_contains uses and
+// each implementation on its own.
+std::vector<std::pair<const char*, bool (*)(std::string_view, std::string_view)>> searches() {
+  std::vector<std::pair<const char*, bool (*)(std::string_view, std::string_view)>> out = {
+      {"match_contains",
+       [](std::string_view v, std::string_view k) {
+         return match_contains(ascii_casemap_comparator(), v, k);
+       }},
+      {"scalar", contains_casemap_scalar}};
+#if defined(__SSE2__)
+  out.emplace_back("sse2", contains_casemap_sse2);
+#endif
+  return out;
+}
+
+TEST(Contains, CasemapEdgeCases) {
+  for (auto [name, search] : searches()) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(search("", ""));
+    EXPECT_TRUE(search("abc", ""));
+    EXPECT_FALSE(search("", "a"));
+    EXPECT_FALSE(search("abc", "abcd"));  // key longer than the value
+    EXPECT_FALSE(search(std::string(40, 'a'), std::string(41, 'A')));
+    EXPECT_TRUE(search(std::string(40, 'a'), std::string(40, 'A')));
+    EXPECT_TRUE(search("ABC", "abc"));
+    // Octets that differ from a letter only in bit 5 are not letters.
+    EXPECT_FALSE(search(std::string(40, '@'), "`"));
+    EXPECT_FALSE(search(std::string(40, '['), "{"));
+    EXPECT_FALSE(search(std::string(40, '\xC9'), "\xE9"));  // not folded above 0x7f
+    EXPECT_TRUE(search(std::string(40, 'x') + "\xC9t\xE9", "\xC9T\xE9"));
+    EXPECT_TRUE(
+        search(std::string(40, 'x') + std::string(1, '\0') + "z", std::string(1, '\0') + "Z"));
+    // A key longer than Horspool's table.
+    const std::string long_key(300, 'q');
+    EXPECT_TRUE(search(std::string(10, 'a') + long_key + "b", long_key));
+    EXPECT_FALSE(search(std::string(10, 'a') + long_key.substr(1) + "b", long_key));
+  }
+}
+
+// The key at every offset of values of every length up to 80 (each
+// alignment of the 16-octet blocks and the scalar tail), and a near miss
+// (its last octet changed) at each of them.
+TEST(Contains, CasemapEveryOffset) {
+  for (const std::string key : {"s", "Ab", "% off", "verify your account", "x7z9x7z9x7z9x7z9x"}) {
+    for (std::size_t len = 0; len <= 80; ++len) {
+      for (std::size_t at = 0; at + key.size() <= len; ++at) {
+        std::string v(len, '.');
+        std::string up = key;
+        for (char& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        v.replace(at, key.size(), up);
+        std::string miss = v;
+        miss[at + key.size() - 1] = '#';
+        for (auto [name, search] : searches()) {
+          ASSERT_TRUE(search(v, key)) << name << " '" << key << "' at " << at << " of " << len;
+          ASSERT_FALSE(search(miss, key)) << name << " '" << key << "' at " << at << " of " << len;
+        }
+      }
+      for (auto [name, search] : searches())
+        ASSERT_EQ(search(std::string(len, '.'), key), false) << name;
+    }
+  }
+}
+
+TEST(Contains, CasemapAgreesWithAPlainScanOnRandomInput) {
+  std::mt19937 rng(4790);
+  const std::string alphabet = "aAzZ@`\x80\xC1\xE1 ";
+  auto random_string = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  const Comparator& c = ascii_casemap_comparator();
+  for (int round = 0; round < 3000; ++round) {
+    const std::string v = random_string(rng() % 200);
+    std::string k = random_string(1 + rng() % 20);
+    if (round % 2 == 0 && v.size() > 25) k = v.substr(rng() % (v.size() - 20), 1 + rng() % 20);
+    const bool expected = reference(c, v, k);
+    for (auto [name, search] : searches())
+      ASSERT_EQ(search(v, k), expected) << name << " '" << v << "' '" << k << "'";
   }
 }
 

@@ -161,5 +161,25 @@ TEST(AsciiNumeric, NeedsRequire) {
   EXPECT_NE(err, "");
 }
 
+// Key lists and header names are read as views of the program's strings,
+// with only templates expanded: constants and templates mixed in one list,
+// in every position, for header, address, exists and body.
+TEST(KeyLists, ConstantsAndTemplatesMixed) {
+  const std::string msg =
+      "From: Boss <boss@example.com>\r\nX-A: alpha\r\nX-B: beta\r\n\r\nbody text here\r\n";
+  const std::string vars =
+      "require [\"variables\", \"body\"];\nset \"a\" \"alp\"; set \"n\" \"X-B\";\n";
+  auto t = [&](std::string_view test) { return testing::test_true(vars, std::string(test), msg); };
+  EXPECT_TRUE(t("header :contains \"X-A\" [\"zzz\", \"${a}ha\"]"));
+  EXPECT_TRUE(t("header :contains \"X-A\" [\"${a}ha\", \"zzz\"]"));
+  EXPECT_TRUE(t("header :is [\"X-C\", \"${n}\"] [\"x\", \"${a}\", \"beta\"]"));
+  EXPECT_FALSE(t("header :is [\"X-C\", \"${n}\"] [\"x\", \"${a}\"]"));
+  EXPECT_TRUE(t("exists [\"X-A\", \"${n}\"]"));
+  EXPECT_FALSE(t("exists [\"${n}\", \"X-C\"]"));
+  EXPECT_TRUE(t("address :domain :is [\"to\", \"from\"] [\"${a}\", \"example.com\"]"));
+  EXPECT_TRUE(t("body :text :contains [\"nothing\", \"${a}\", \"TEXT\"]"));
+  EXPECT_FALSE(t("body :text :contains [\"nothing\", \"${a}\"]"));
+}
+
 }  // namespace
 }  // namespace zest::interp

@@ -25,6 +25,28 @@ TEST(MessageHeaders, UnfoldsAndTrims) {
   EXPECT_EQ(m.body(), "Body\r\n");
 }
 
+// Values are trimmed in place: only white space, white space around a
+// vertical tab (which is content), more than 32 fields.
+TEST(MessageHeaders, TrimsInPlace) {
+  std::string raw = "A: \t \r\nB:\v\r\nC:  x \r\n \t\r\n";
+  for (int i = 0; i < 40; ++i)
+    raw += "F" + std::to_string(i) + ":  v" + std::to_string(i) + " \r\n";
+  const Message m(raw + "\r\nbody");
+  ASSERT_EQ(m.headers().size(), 43u);
+  EXPECT_EQ(m.headers()[0].value, "");
+  EXPECT_EQ(m.headers()[1].value, "\v");
+  EXPECT_EQ(m.headers()[2].value, "x");
+  EXPECT_EQ(m.headers()[42].value, "v39");
+  EXPECT_EQ(m.body(), "body");
+  // The MIME view's own header blocks are trimmed the same way.
+  const Message mime(
+      "Content-Type: multipart/mixed; boundary=b\n\n--b\nX-P:  \t\nX-Q:   q  \n\nt\n--b--\n");
+  const MimePart& part = mime.mime_child(mime.mime_root(), 0);
+  ASSERT_EQ(part.headers.size(), 2u);
+  EXPECT_EQ(part.headers[0].value, "");
+  EXPECT_EQ(part.headers[1].value, "q");
+}
+
 TEST(MessageHeaders, RepeatedFieldsInOrder) {
   const Message m("Received: a\nTo: x@y\nreceived: b\nRECEIVED: c\n\nbody");
   EXPECT_EQ(m.header_raw("Received"), (Views{"a", "b", "c"}));

@@ -106,6 +106,22 @@ TEST(Mime, PlainMessage) {
   ASSERT_EQ(root.headers.size(), 1u);
 }
 
+// The content scan jumps from one line starting with "-" to the next:
+// dashes inside lines, lines of one "-", "--" that is not a boundary and a
+// boundary right after them must all come out as a line-by-line scan would.
+TEST(Mime, BoundaryAfterDashLines) {
+  const Message m(
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "-\r\n--b\r\n\r\n"
+      "a-b -- c\r\n-\r\n--\r\n--bx\r\n---b\r\n- -b\r\n"
+      "--b \t\r\n\r\nsecond--b\n"
+      "--b--");
+  const MimePart& root = m.mime_root();
+  ASSERT_EQ(root.children.size(), 2u);
+  EXPECT_EQ(m.part_content(m.mime_child(root, 0)), "a-b -- c\r\n-\r\n--\r\n--bx\r\n---b\r\n- -b");
+  EXPECT_EQ(m.part_content(m.mime_child(root, 1)), "second--b");
+}
+
 TEST(Mime, HeadersOnlyAndEmpty) {
   const Message headers_only("Subject: x\n");
   EXPECT_EQ(headers_only.mime_root().content_type, "text/plain");
