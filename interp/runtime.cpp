@@ -9,11 +9,6 @@ namespace {
 
 constexpr std::size_t kDefaultMaxVariableSize = 4096;
 
-// The one place a pool string's text is read as a view.
-std::string_view pool_text(const PoolString& s) {
-  return s.text;
-}
-
 std::size_t variable_size_limit(const EngineSettings& settings) {
   const std::string v = settings.value("variables_max_variable_size");
   if (v.empty()) return kDefaultMaxVariableSize;
@@ -94,7 +89,7 @@ StringList Runtime::string_list(const ArgValue& v) const {
   StringList out;
   auto add = [&](const PoolString& s) {
     if (!s.is_template) {
-      out.views.emplace_back(pool_text(s));
+      out.views.emplace_back(program_->text(s));
       return;
     }
     // Over the memory limit: stop building strings; the VM ends the run.
