@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <string_view>
 #include <utility>
 
 namespace zest::base {
@@ -34,5 +36,19 @@ class Fd {
  private:
   int fd_;
 };
+
+// Writes all of `data`, through short writes and EINTR: 0, or the errno.
+inline int write_all(int fd, std::string_view data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
 
 }  // namespace zest::base

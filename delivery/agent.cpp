@@ -233,10 +233,21 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   std::string copy;
   {
     constexpr std::string_view kReturnPath = "Return-Path: <", kDeliveredTo = ">\nDelivered-To: ";
-    copy.reserve(kReturnPath.size() + req.from.size() + kDeliveredTo.size() + req.rcpt.size() + 1 +
-                 req.trace.size() + req.message.size());
-    copy.append(kReturnPath).append(req.from).append(kDeliveredTo).append(req.rcpt);
-    copy.append("\n").append(req.trace).append(req.message);
+    std::string top;
+    top.reserve(kReturnPath.size() + req.from.size() + kDeliveredTo.size() + req.rcpt.size() + 1 +
+                req.trace.size());
+    top.append(kReturnPath).append(req.from).append(kDeliveredTo).append(req.rcpt);
+    top.append("\n").append(req.trace);
+    std::string* buffer = req.message_buffer;
+    if (buffer && buffer->data() == req.message.data() && buffer->size() == req.message.size()) {
+      // Moved in front within the buffer's spare capacity (the DATA buffer
+      // grew geometrically), else one new buffer while the old one goes.
+      copy = std::move(*buffer);
+      copy.insert(0, top);
+    } else {
+      copy.reserve(top.size() + req.message.size());
+      copy.append(top).append(req.message);
+    }
   }
   const mail::Message msg(std::move(copy));
   log.message_id = first_decoded(msg, "message-id");
@@ -262,8 +273,10 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
                                   state.duplicates};
   MaildirHost host(home, std::move(host_options), [&](std::string_view line) { log.tagged(line); });
   const ScriptSequence scripts(scripts_, registry_, settings_);
-  const auto sequence =
-      script_sequence({options_.sieve_before, options_.sieve_after, options_.sieve_default}, home);
+  // Resolved once: each resolution reads every link on the path.
+  const std::optional<fs::path> active = home.active_script();
+  const auto sequence = script_sequence(
+      {options_.sieve_before, options_.sieve_after, options_.sieve_default}, active);
   // An existing Pigeonhole tree has foo.svbin beside foo.sieve: not ours
   // to read (zest compiles the source into foo.svbc); said once.
   for (const auto& script : sequence)
@@ -278,7 +291,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   };
   // An active-script link whose script is gone: the user's filter silently
   // missing is what an administrator must hear of, on every delivery.
-  if (std::error_code ec; fs::is_symlink(home.active_link(), ec) && !home.active_script())
+  if (std::error_code ec; !active && fs::is_symlink(home.active_link(), ec))
     script_error(home.active_link(), "missing", "the active script link points to no script",
                  options_.sieve_default.empty() ? "none" : "sieve_default");
   // [sieve] trace_dir / trace_level: one trace file per delivery (trace_file.hpp).
@@ -291,7 +304,7 @@ Outcome DeliveryAgent::deliver(const LocalUser& user, const DeliveryRequest& req
   const auto sieve_started = std::chrono::steady_clock::now();
   // The user's own script (Pigeonhole's "user script": the active one; the
   // administrator's sieve_default is not) may not use global_extensions.
-  const fs::path personal = home.active_script().value_or(fs::path());
+  const fs::path personal = active.value_or(fs::path());
   SequenceRun run = scripts.run(
       sequence, msg, env, host,
       [&](const fs::path& script, std::string_view kind, std::string_view error) {

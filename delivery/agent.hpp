@@ -63,8 +63,13 @@ struct DeliveryRequest {
   std::string rcpt;  // envelope recipient as given
   std::string orig_rcpt;
   std::string_view message;  // LF line ends, without our trace fields
-  std::string trace;         // "Received: ..." field(s) to prepend (LF-terminated)
-  std::string session;       // id for the log
+  // When set, `message` is all of *message_buffer, and this delivery may
+  // take the buffer (the last recipient of an LMTP transaction): the trace
+  // fields are then inserted in front of it in place instead of copying
+  // the message, so a large message is held once, not twice.
+  std::string* message_buffer = nullptr;
+  std::string trace;    // "Received: ..." field(s) to prepend (LF-terminated)
+  std::string session;  // id for the log
 };
 
 // `duplicates`: the user's duplicate ids for this delivery ([state] backend).

@@ -34,7 +34,7 @@ LmtpReply AgentLmtpBackend::check_recipient(std::string_view rcpt) {
   return {250, "2.1.5", "<" + std::string(rcpt) + "> OK"};
 }
 
-LmtpReply AgentLmtpBackend::deliver(const LmtpTransaction& tx, std::size_t index) {
+LmtpReply AgentLmtpBackend::deliver(LmtpTransaction& tx, std::size_t index) {
   const std::string& rcpt = tx.rcpts[index];
   auto found = agent_.lookup(rcpt);
   if (!found) return lookup_failure(rcpt, found.error());
@@ -44,6 +44,9 @@ LmtpReply AgentLmtpBackend::deliver(const LmtpTransaction& tx, std::size_t index
   req.rcpt = rcpt;
   if (index < tx.orig_rcpts.size()) req.orig_rcpt = tx.orig_rcpts[index];
   req.message = tx.data;
+  // The last recipient's delivery may take the buffer (the session resets
+  // the transaction after it).
+  if (index + 1 == tx.rcpts.size()) req.message_buffer = &tx.data;
   req.session = tx.session;
   req.trace = received_field(tx.helo, tx.remote, agent_.options().hostname, tls_, tx.session, rcpt);
   const Outcome o = agent_.deliver(*found.value(), req);

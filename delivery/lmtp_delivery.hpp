@@ -11,7 +11,7 @@ class AgentLmtpBackend final : public LmtpBackend {
  public:
   AgentLmtpBackend(DeliveryAgent& agent, bool tls) : agent_(agent), tls_(tls) {}
   LmtpReply check_recipient(std::string_view rcpt) override;
-  LmtpReply deliver(const LmtpTransaction& tx, std::size_t index) override;
+  LmtpReply deliver(LmtpTransaction& tx, std::size_t index) override;
   void set_tls(bool on) { tls_ = on; }
 
  private:

@@ -41,8 +41,9 @@ class LmtpBackend {
   virtual ~LmtpBackend() = default;
   // RCPT time check: 250 accepts; anything else is the reply.
   virtual LmtpReply check_recipient(std::string_view rcpt) = 0;
-  // The reply for recipient number `index` of `tx` after DATA.
-  virtual LmtpReply deliver(const LmtpTransaction& tx, std::size_t index) = 0;
+  // The reply for recipient number `index` of `tx` after DATA. The last
+  // recipient's delivery may take `tx.data` (it is reset afterwards).
+  virtual LmtpReply deliver(LmtpTransaction& tx, std::size_t index) = 0;
 };
 
 struct LmtpOptions {

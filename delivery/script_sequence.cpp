@@ -5,11 +5,12 @@
 namespace zest::delivery {
 namespace fs = std::filesystem;
 
-std::vector<fs::path> script_sequence(const SequenceOptions& o, const store::SieveHome& home) {
+std::vector<fs::path> script_sequence(const SequenceOptions& o,
+                                      const std::optional<fs::path>& active) {
   std::vector<fs::path> sequence;
   for (const auto& p : o.before)
     for (auto& s : store::expand_script_paths(p)) sequence.push_back(s);
-  if (auto active = home.active_script())
+  if (active)
     sequence.push_back(*active);
   else if (!o.fallback.empty() && fs::exists(o.fallback))
     sequence.push_back(o.fallback);

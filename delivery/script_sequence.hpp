@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,8 +30,10 @@ struct SequenceOptions {
   std::filesystem::path fallback;  // for users without an active script ("" = none)
 };
 
-std::vector<std::filesystem::path> script_sequence(const SequenceOptions& o,
-                                                   const store::SieveHome& home);
+// `active` is the user's active script (SieveHome::active_script(),
+// resolved once per delivery by the caller).
+std::vector<std::filesystem::path> script_sequence(
+    const SequenceOptions& o, const std::optional<std::filesystem::path>& active);
 
 struct SequenceRun {
   interp::ResultState result;

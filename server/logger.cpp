@@ -102,10 +102,13 @@ void Logger::emit(base::LogLevel level, const std::vector<base::LogField>& field
     case LogOptions::Target::Stderr:
       break;
   }
-  if (json)
-    std::cerr << body << std::endl;
-  else
-    std::cerr << time << ' ' << prog_ << '[' << pid << "]: " << body << std::endl;
+  // One write per line: stderr is unbuffered, and a line written in
+  // pieces costs a system call each (and could interleave with another
+  // process writing to the same file).
+  std::string line = json ? body : time + ' ' + prog_ + '[' + std::to_string(pid) + "]: " + body;
+  line += '\n';
+  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  std::cerr.flush();
 }
 
 }  // namespace zest::server

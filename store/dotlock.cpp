@@ -1,5 +1,6 @@
 #include "store/dotlock.hpp"
 
+#include "base/fd.hpp"
 #include "store/maildir_tx.hpp"
 
 #include <fcntl.h>
@@ -135,8 +136,13 @@ Dotlock::Dotlock(Dotlock&& o) noexcept
       done_(std::exchange(o.done_, true)) {}
 
 Dotlock::~Dotlock() {
-  if (!done_ && fd_ >= 0 && held()) ::unlink(lock_.c_str());
+  release();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void Dotlock::release() {
+  if (!done_ && fd_ >= 0 && held()) ::unlink(lock_.c_str());
+  done_ = true;
 }
 
 bool Dotlock::held() const {
@@ -147,15 +153,8 @@ bool Dotlock::held() const {
 }
 
 SR Dotlock::write(std::string_view data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return SR::failure(io_error(lock_, "write", errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  if (const int err = base::write_all(fd_, data); err != 0)
+    return SR::failure(io_error(lock_, "write", err));
   if (::fsync(fd_) != 0) return SR::failure(io_error(lock_, "fsync", errno));
   return true;
 }

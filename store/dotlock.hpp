@@ -52,6 +52,8 @@ class Dotlock {
   Result<bool, StoreError> write(std::string_view data);
   // Renames the lock file over the target and fsyncs the directory.
   Result<bool, StoreError> replace();
+  // Removes the lock file (if still ours), leaving the target as it is.
+  void release();
 
  private:
   Dotlock(std::filesystem::path target, std::filesystem::path lock, int fd)

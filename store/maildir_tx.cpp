@@ -2,6 +2,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/base64.hpp"
+#include "base/fd.hpp"
 #include "base/text.hpp"
 #include "interp/actions.hpp"
 #include "store/dotlock.hpp"
@@ -33,21 +34,7 @@ namespace {
 
 using SR = Result<bool, StoreError>;
 
-// An RAII file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
+using base::Fd;
 
 std::string host_part() {
   char host[256] = "localhost";
@@ -220,15 +207,8 @@ SR fsync_dir(const fs::path& dir) {
 SR write_file_durably(const fs::path& path, std::string_view data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) return SR::failure(io_error(path, "open", errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return SR::failure(io_error(path, "write", errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  if (const int err = base::write_all(fd.get(), data); err != 0)
+    return SR::failure(io_error(path, "write", err));
   if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
   // close() can report deferred write errors (NFS).
   if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));

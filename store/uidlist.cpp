@@ -1,5 +1,6 @@
 #include "store/uidlist.hpp"
 
+#include "base/fd.hpp"
 #include "base/file.hpp"
 
 #include <fcntl.h>
@@ -78,6 +79,11 @@ std::optional<ParsedUidList> parse_uidlist(std::string_view text) {
   std::string_view rest = nl == std::string_view::npos ? "" : text.substr(nl + 1);
   while (!rest.empty()) {
     const auto end = rest.find('\n');
+    if (end == std::string_view::npos) {
+      // A record without its newline was cut short (Dovecot skips it too).
+      out.truncated = true;
+      break;
+    }
     const std::string_view line = rest.substr(0, end);
     rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
     if (line.empty()) continue;
@@ -90,7 +96,11 @@ std::optional<ParsedUidList> parse_uidlist(std::string_view text) {
     const auto colon = line.find(" :");
     const std::string_view name =
         colon != std::string_view::npos ? line.substr(colon + 2) : line.substr(line.rfind(' ') + 1);
-    out.records.push_back({*uid, maildir_base_name(name), std::string(line)});
+    // Version 1 lines are rewritten in version 3's form with the header.
+    out.records.push_back({*uid, maildir_base_name(name),
+                           colon != std::string_view::npos
+                               ? std::string(line)
+                               : std::to_string(*uid) + " :" + std::string(name)});
     if (*uid >= out.header.next_uid) out.header.next_uid = *uid + 1;
   }
   return out;
@@ -109,7 +119,10 @@ UidListLock::UidListLock(UidListLock&& o) noexcept
       lock_(std::move(o.lock_)),
       list_(std::move(o.list_)),
       changed_(o.changed_),
-      settings_(std::move(o.settings_)) {}
+      settings_(std::move(o.settings_)),
+      appendable_(o.appendable_),
+      read_size_(o.read_size_),
+      read_records_(o.read_records_) {}
 
 UidListLock::~UidListLock() = default;
 
@@ -120,18 +133,27 @@ Result<UidListLock, StoreError> UidListLock::acquire(const fs::path& dir,
   if (!lock) return R::failure(lock.error());
   ParsedUidList list;
   bool changed = false;
+  bool appendable = false;
+  std::size_t read_size = 0;
   if (const auto text = base::read_file(dir / "dovecot-uidlist")) {
     auto parsed = parse_uidlist(*text);
     if (!parsed)
       return R::failure(
           {StoreErrorKind::Io, (dir / "dovecot-uidlist").string() + ": unknown format"});
     list = std::move(*parsed);
+    // Version 1 lists and lists cut short are rewritten whole.
+    appendable = text->starts_with("3 ") && text->ends_with('\n') && !list.truncated;
+    read_size = text->size();
   } else {
     list.header.uidvalidity = static_cast<std::uint32_t>(std::time(nullptr));
     list.header.next_uid = 1;
     changed = true;
   }
-  return UidListLock(dir, std::move(lock.value()), std::move(list), changed, settings);
+  UidListLock held(dir, std::move(lock.value()), std::move(list), changed, settings);
+  held.appendable_ = appendable;
+  held.read_size_ = read_size;
+  held.read_records_ = held.list_.records.size();
+  return held;
 }
 
 std::uint32_t UidListLock::add(std::string_view file_name) {
@@ -145,7 +167,7 @@ std::uint32_t UidListLock::add(std::string_view file_name) {
 }
 
 Result<bool, StoreError> UidListLock::prepare() {
-  if (!changed_) return true;
+  if (!changed_ || appendable_) return true;
   std::string text = "3 V" + std::to_string(list_.header.uidvalidity) + " N" +
                      std::to_string(list_.header.next_uid) + list_.header_rest + "\n";
   for (const auto& r : list_.records) text += r.line + "\n";
@@ -154,7 +176,41 @@ Result<bool, StoreError> UidListLock::prepare() {
 
 Result<bool, StoreError> UidListLock::commit() {
   if (!changed_) return true;  // the destructor removes the unchanged lock
+  if (appendable_) return append();
   return lock_.replace();
+}
+
+Result<bool, StoreError> UidListLock::append() {
+  const fs::path file = dir_ / "dovecot-uidlist";
+  // Taken over as stale: the new holder may be rewriting the list.
+  if (!lock_.held())
+    return SR::failure({StoreErrorKind::Locked, lock_.lock_path().string() +
+                                                    ": the lock was taken over by another process "
+                                                    "(held longer than the stale timeout?)"});
+  auto rewrite = [this]() -> SR {
+    appendable_ = false;
+    if (auto w = prepare(); !w) return w;
+    return lock_.replace();
+  };
+  // Never through a symlink: the rename of a rewrite replaces the link.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && (errno == ELOOP || errno == ENOENT)) return rewrite();
+  if (fd < 0) return SR::failure(io_error(file, "open", errno));
+  base::Fd owned(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return SR::failure(io_error(file, "fstat", errno));
+  // Changed without the lock since we read it (or not a regular file):
+  // rewrite it whole from what we read plus our lines.
+  if (!S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) != read_size_) return rewrite();
+  std::string lines;
+  for (std::size_t i = read_records_; i < list_.records.size(); ++i)
+    lines += list_.records[i].line + "\n";
+  if (const int err = base::write_all(fd, lines); err != 0)
+    return SR::failure(io_error(file, "write", err));
+  if (::fdatasync(fd) != 0) return SR::failure(io_error(file, "fdatasync", errno));
+  if (::close(owned.release()) != 0) return SR::failure(io_error(file, "close", errno));
+  lock_.release();
+  return true;
 }
 
 }  // namespace zest::store

@@ -8,6 +8,13 @@
 // processes, zest nodes sharing the Maildir over NFS and Dovecot's imapd
 // exclude each other.
 //
+// When only new messages are added to a list that is already there (the
+// usual delivery), the new lines are appended to `dovecot-uidlist` in place
+// and fdatasync'ed, as Dovecot itself does; its header's N then lags, and
+// readers take the larger of N and the last UID + 1. A line cut short by a
+// crash (no final newline) is ignored by readers and dropped by the next
+// writer, which then rewrites the whole list.
+//
 // Format (version 3): a header "3 V<uidvalidity> N<next uid> [G<guid> ...]"
 // and one line per message "<uid> [<ext> ...] :<file name without :2,info>".
 #pragma once
@@ -42,16 +49,22 @@ struct ParsedUidList {
     std::string line;  // as written (extension fields kept)
   };
   std::vector<Record> records;
+  // The text ended inside a record (a write cut short): that line was
+  // ignored, and the list must be rewritten rather than appended to.
+  bool truncated = false;
 };
 std::optional<ParsedUidList> parse_uidlist(std::string_view text);
 
 // The base name Dovecot keys a Maildir file by: the name up to ":2,".
 std::string maildir_base_name(std::string_view file_name);
 
-// Holds dovecot-uidlist.lock of one Maildir folder. add() assigns UIDs;
-// prepare() writes the new list into the lock file and fsyncs it;
-// commit() renames it over dovecot-uidlist and fsyncs the folder. Without
-// commit() the lock is removed and nothing changes.
+// Holds dovecot-uidlist.lock of one Maildir folder. add() assigns UIDs.
+// When the list has to be rewritten (new, version 1, cut short), prepare()
+// writes the new list into the lock file and fsyncs it, and commit()
+// renames it over dovecot-uidlist and fsyncs the folder; otherwise
+// prepare() does nothing and commit() appends the new lines and
+// fdatasyncs the list. Without commit() the lock is removed and nothing
+// changes.
 class UidListLock {
  public:
   // Waits (bounded by `settings.wait`) for the lock.
@@ -73,11 +86,17 @@ class UidListLock {
  private:
   UidListLock(std::filesystem::path dir, Dotlock lock, ParsedUidList list, bool changed,
               LockSettings settings);
+  Result<bool, StoreError> append();
   std::filesystem::path dir_;
   Dotlock lock_;
   ParsedUidList list_;
   bool changed_ = false;
   LockSettings settings_;
+  // Set when the list read at acquire() can take new lines at its end:
+  // its size then, and how many records it had.
+  bool appendable_ = false;
+  std::size_t read_size_ = 0;
+  std::size_t read_records_ = 0;
 };
 
 }  // namespace zest::store

@@ -23,7 +23,7 @@ class FuzzBackend final : public LmtpBackend {
     if (rcpt.find("bad") != std::string_view::npos) return {550, "5.1.1", "no such user"};
     return {};
   }
-  LmtpReply deliver(const LmtpTransaction& tx, std::size_t index) override {
+  LmtpReply deliver(LmtpTransaction& tx, std::size_t index) override {
     if ((tx.data.size() + index) % 3 == 0) return {452, "4.3.1", "try later"};
     return {250, "2.0.0", "ok"};
   }

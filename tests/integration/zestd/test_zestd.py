@@ -380,7 +380,7 @@ class SubmissionTests(unittest.TestCase):
 
     def test_concurrent_messages_from_one_sender_get_one_vacation_reply(self):
         """Several messages from one sender arrive at once on separate
-        connections (the default 4 workers): the "already answered" decision
+        connections (run by several workers at once): the "already answered" decision
         is claimed atomically, so exactly one reply leaves."""
         errors = []
 

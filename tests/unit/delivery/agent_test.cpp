@@ -135,6 +135,29 @@ TEST_F(AgentTest, ImplicitKeepWithoutScript) {
   EXPECT_NE(log.back().find("result=\"250 2.0.0\""), std::string::npos);
 }
 
+TEST_F(AgentTest, TheLastRecipientTakesTheMessageBufferAndStoresItWhole) {
+  auto u = agent().lookup("alice@example.org");
+  ASSERT_TRUE(u && u.value());
+  std::string buffer = "Subject: big\n\n" + std::string(100000, 'x') + "\n";
+  const std::string sent = buffer;
+  DeliveryRequest r;
+  r.from = "sender@example.net";
+  r.rcpt = "alice@example.org";
+  r.trace = "Received: from mx by here\n";
+  r.message = buffer;
+  r.message_buffer = &buffer;
+  EXPECT_EQ(agent().deliver(*u.value(), r).code, 250);
+  EXPECT_TRUE(buffer.empty());  // taken, not copied
+  const fs::path inbox = root / "home" / "alice@example.org" / "Maildir" / "new";
+  ASSERT_EQ(count_files(inbox), 1u);
+  std::ifstream in(fs::directory_iterator(inbox)->path());
+  const std::string stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(stored,
+            "Return-Path: <sender@example.net>\nDelivered-To: alice@example.org\n"
+            "Received: from mx by here\n" +
+                sent);
+}
+
 TEST_F(AgentTest, FileintoFlagsAndReject) {
   const fs::path home = root / "bobhome";
   script(home.string(),

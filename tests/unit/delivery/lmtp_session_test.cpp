@@ -17,7 +17,7 @@ class FakeBackend : public LmtpBackend {
     if (rcpt.starts_with("nobody")) return {550, "5.1.1", "User unknown"};
     return {250, "2.1.5", ""};
   }
-  LmtpReply deliver(const LmtpTransaction& tx, std::size_t i) override {
+  LmtpReply deliver(LmtpTransaction& tx, std::size_t i) override {
     delivered_data.push_back(tx.data);
     orig_rcpts.push_back(i < tx.orig_rcpts.size() ? tx.orig_rcpts[i] : "<missing>");
     auto it = replies.find(tx.rcpts[i]);

@@ -3,6 +3,7 @@
 #include "store/uidlist.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -52,8 +53,87 @@ TEST(UidList, AssignsNextUidsAndKeepsDovecotsLines) {
   ASSERT_TRUE(lock->prepare());
   ASSERT_TRUE(lock->commit());
   EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
+  // Appended in place, as Dovecot does: N lags, readers take the last UID.
   EXPECT_EQ(slurp(t.p / "dovecot-uidlist"),
-            "3 V77 N6 Gabc\n4 W9 :old.M1.host\n5 :new.M2.host,S=1\n");
+            "3 V77 N5 Gabc\n4 W9 :old.M1.host\n5 :new.M2.host,S=1\n");
+  EXPECT_EQ(parse_uidlist(slurp(t.p / "dovecot-uidlist"))->header.next_uid, 6u);
+}
+
+TEST(UidList, AppendsWithoutRewritingTheList) {
+  TmpDir t;
+  { std::ofstream(t.p / "dovecot-uidlist") << "3 V77 N2 Gabc\n1 :a.M1.host\n"; }
+  const auto inode = [&] {
+    struct stat st {};
+    ::stat((t.p / "dovecot-uidlist").c_str(), &st);
+    return st.st_ino;
+  };
+  const auto before = inode();
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->add("b.M2.host"), 2u);
+  EXPECT_EQ(lock->add("c.M3.host:2,S"), 3u);
+  ASSERT_TRUE(lock->prepare());
+  EXPECT_EQ(fs::file_size(t.p / "dovecot-uidlist.lock"), 0u);  // nothing staged in the lock
+  ASSERT_TRUE(lock->commit());
+  EXPECT_EQ(inode(), before);  // the same file, not a rename over it
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"),
+            "3 V77 N2 Gabc\n1 :a.M1.host\n2 :b.M2.host\n3 :c.M3.host\n");
+}
+
+TEST(UidList, ALineCutShortIsDroppedAndTheListRewritten) {
+  TmpDir t;
+  // A crash in the middle of an append left "2 :b.M2" without its newline.
+  { std::ofstream(t.p / "dovecot-uidlist") << "3 V77 N2\n1 :a.M1.host\n2 :b.M2"; }
+  auto parsed = parse_uidlist(slurp(t.p / "dovecot-uidlist"));
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->truncated);
+  ASSERT_EQ(parsed->records.size(), 1u);
+  EXPECT_EQ(parsed->header.next_uid, 2u);
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->add("c.M3.host"), 2u);
+  ASSERT_TRUE(lock->prepare());
+  ASSERT_TRUE(lock->commit());
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"), "3 V77 N3\n1 :a.M1.host\n2 :c.M3.host\n");
+}
+
+TEST(UidList, VersionOneListsAreRewrittenAsVersionThree) {
+  TmpDir t;
+  { std::ofstream(t.p / "dovecot-uidlist") << "1 77 2\n1 a.M1.host\n"; }
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->add("b.M2.host"), 2u);
+  ASSERT_TRUE(lock->prepare());
+  ASSERT_TRUE(lock->commit());
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"), "3 V77 N3\n1 :a.M1.host\n2 :b.M2.host\n");
+}
+
+TEST(UidList, AListChangedWithoutTheLockIsRewrittenNotAppendedTo) {
+  TmpDir t;
+  { std::ofstream(t.p / "dovecot-uidlist") << "3 V77 N2\n1 :a.M1.host\n"; }
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->add("b.M2.host"), 2u);
+  ASSERT_TRUE(lock->prepare());
+  // Someone ignoring the lock appends a line of their own.
+  { std::ofstream(t.p / "dovecot-uidlist", std::ios::app) << "2 :x.M9.host\n"; }
+  ASSERT_TRUE(lock->commit());
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"), "3 V77 N3\n1 :a.M1.host\n2 :b.M2.host\n");
+  EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
+}
+
+TEST(UidList, ASymlinkedListIsReplacedNotWrittenThrough) {
+  TmpDir t;
+  { std::ofstream(t.p / "elsewhere") << "3 V77 N2\n1 :a.M1.host\n"; }
+  fs::create_symlink(t.p / "elsewhere", t.p / "dovecot-uidlist");
+  auto lock = UidListLock::acquire(t.p);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->add("b.M2.host"), 2u);
+  ASSERT_TRUE(lock->prepare());
+  ASSERT_TRUE(lock->commit());
+  EXPECT_EQ(slurp(t.p / "elsewhere"), "3 V77 N2\n1 :a.M1.host\n");
+  EXPECT_FALSE(fs::is_symlink(t.p / "dovecot-uidlist"));
+  EXPECT_EQ(slurp(t.p / "dovecot-uidlist"), "3 V77 N3\n1 :a.M1.host\n2 :b.M2.host\n");
 }
 
 TEST(UidList, WaitsForTheLockAndGivesUp) {
