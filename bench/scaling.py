@@ -310,8 +310,11 @@ def lmtp_send(port, raw, rcpt, n):
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     failed = 0
+    # SIZE= as Postfix's LMTP client sends it when the server offers SIZE
+    # (RFC 1870: the message's octets, CRLFs included).
     for _ in range(n):
-        s.sendall(b"MAIL FROM:<sender@example.org>\r\nRCPT TO:<%s>\r\nDATA\r\n" % rcpt)
+        s.sendall(b"MAIL FROM:<sender@example.org> SIZE=%d\r\nRCPT TO:<%s>\r\nDATA\r\n"
+                  % (len(raw), rcpt))
         reply(), reply(), reply()
         s.sendall(data + b".\r\n")
         failed += not reply().startswith(b"250")

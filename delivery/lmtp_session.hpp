@@ -31,7 +31,10 @@ struct LmtpTransaction {
   std::vector<std::string> rcpts;  // accepted, in RCPT order
   // The original recipient of each (RCPT ORCPT=rfc822;...), "" when none.
   std::vector<std::string> orig_rcpts;
-  std::string data;     // the message, unstuffed, with LF line ends
+  std::string data;  // the message, unstuffed, with LF line ends
+  // MAIL FROM's SIZE= (RFC 1870), 0 when not given: the DATA buffer is
+  // reserved from it, so a large message is not copied while it arrives.
+  std::size_t declared_size = 0;
   std::string session;  // session id
 };
 

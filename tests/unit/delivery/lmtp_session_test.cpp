@@ -13,12 +13,14 @@ class FakeBackend : public LmtpBackend {
   std::map<std::string, LmtpReply> replies;  // per recipient after DATA
   std::vector<std::string> delivered_data;
   std::vector<std::string> orig_rcpts;  // per delivery, as the transaction gave it
+  std::vector<std::size_t> capacities;  // of the DATA buffer, per delivery
   LmtpReply check_recipient(std::string_view rcpt) override {
     if (rcpt.starts_with("nobody")) return {550, "5.1.1", "User unknown"};
     return {250, "2.1.5", ""};
   }
   LmtpReply deliver(LmtpTransaction& tx, std::size_t i) override {
     delivered_data.push_back(tx.data);
+    capacities.push_back(tx.data.capacity());
     orig_rcpts.push_back(i < tx.orig_rcpts.size() ? tx.orig_rcpts[i] : "<missing>");
     auto it = replies.find(tx.rcpts[i]);
     return it != replies.end() ? it->second
@@ -54,6 +56,24 @@ TEST(LmtpSession, GreetingAndLhloAdvertiseExtensions) {
   EXPECT_NE(r.find("250-DSN\r\n"), std::string::npos);
   EXPECT_NE(r.find("250 SIZE 100000\r\n"), std::string::npos);
   EXPECT_EQ(r.find("STARTTLS"), std::string::npos);
+}
+
+// MAIL FROM SIZE= reserves the DATA buffer up front (no copy while it grows).
+TEST(LmtpSession, DeclaredSizeReservesTheDataBuffer) {
+  Harness h;
+  h.lhlo();
+  EXPECT_EQ(h.send("MAIL FROM:<s@example.org> SIZE=50000").substr(0, 3), "250");
+  EXPECT_EQ(h.send("RCPT TO:<a@example.com>").substr(0, 3), "250");
+  h.send("DATA");
+  h.send("Subject: x");
+  h.send("");
+  h.send("body");
+  EXPECT_EQ(h.send("."), "250 2.0.0 <a@example.com> Saved\r\n");
+  ASSERT_EQ(h.backend.capacities.size(), 1u);
+  EXPECT_GE(h.backend.capacities[0], 50000u);
+  EXPECT_EQ(h.backend.delivered_data[0], "Subject: x\n\nbody\n");
+  // Over the limit is refused at MAIL, before anything is reserved.
+  EXPECT_EQ(h.send("MAIL FROM:<s@example.org> SIZE=100001").substr(0, 3), "552");
 }
 
 // Issue 20.4: RCPT ORCPT=rfc822;xtext names the original recipient of each
