@@ -1,5 +1,7 @@
 #include "base/atomic_file.hpp"
 
+#include "base/fd.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,13 +46,9 @@ Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mod
     ::unlink(tmp.c_str());
     return Status::failure(error_of(tmp, what, err));
   };
-  for (std::size_t done = 0; done < data.size();) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    done += static_cast<std::size_t>(n);
+  if (const int err = write_all(fd, data); err != 0) {
+    errno = err;
+    return fail("write");
   }
   // The umask may have narrowed the mode; it never widens it past `mode`.
   if (::fchmod(fd, mode) != 0) return fail("chmod");

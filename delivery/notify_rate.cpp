@@ -1,5 +1,7 @@
 #include "delivery/notify_rate.hpp"
 
+#include "base/fd.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -46,17 +48,9 @@ bool read_all(int fd, std::string& out) {
   }
 }
 
-bool write_all(int fd, std::string_view data) {
+bool replace_contents(int fd, std::string_view data) {
   if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0) return false;
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
+  return base::write_all(fd, data) == 0;
 }
 
 }  // namespace
@@ -84,7 +78,7 @@ bool FileRateLimiter::allow(std::string_view, std::int64_t now) {
   const bool admitted = methods::admit_in_hour(sent, per_hour_, now);
   std::string out;
   for (auto t : sent) out += std::to_string(t) + "\n";
-  if (!write_all(f.fd(), out)) error_ = file_.string() + ": " + std::strerror(errno);
+  if (!replace_contents(f.fd(), out)) error_ = file_.string() + ": " + std::strerror(errno);
   return admitted;
 }
 

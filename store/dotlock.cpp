@@ -159,13 +159,18 @@ SR Dotlock::write(std::string_view data) {
   return true;
 }
 
-SR Dotlock::replace() {
+SR Dotlock::check_held() const {
   // Our lock was taken over as stale (or removed): whoever holds it now may
   // have written a newer version; writing ours over it would lose that.
   if (!held())
     return SR::failure({StoreErrorKind::Locked, lock_.string() +
                                                     ": the lock was taken over by another process "
                                                     "(held longer than the stale timeout?)"});
+  return true;
+}
+
+SR Dotlock::replace() {
+  if (auto h = check_held(); !h) return h;
   if (::rename(lock_.c_str(), target_.c_str()) != 0)
     return SR::failure(io_error(lock_, "rename", errno));
   done_ = true;

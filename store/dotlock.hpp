@@ -48,6 +48,8 @@ class Dotlock {
   const std::filesystem::path& lock_path() const { return lock_; }
   // The lock file is still the one this object created.
   bool held() const;
+  // held(), or the error that says the lock was taken over.
+  Result<bool, StoreError> check_held() const;
   // Writes `data` into the lock file (which must be empty) and fsyncs it.
   Result<bool, StoreError> write(std::string_view data);
   // Renames the lock file over the target and fsyncs the directory.

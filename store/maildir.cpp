@@ -1,6 +1,7 @@
 #include "store/maildir.hpp"
 
 #include "base/atomic_file.hpp"
+#include "base/fd.hpp"
 #include "base/text.hpp"
 
 #include <fcntl.h>
@@ -109,17 +110,10 @@ Result<std::string> Maildir::deliver(std::string_view mailbox, std::string_view 
   const fs::path tmp = *dir / "tmp" / base;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return R::failure(tmp.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < message.size()) {
-    const ssize_t n = ::write(fd, message.data() + done, message.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return R::failure(tmp.string() + ": write: " + std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
+  if (const int err = base::write_all(fd, message); err != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return R::failure(tmp.string() + ": write: " + std::strerror(err));
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     const int err = errno;

@@ -85,7 +85,7 @@ std::optional<ParsedUidList> parse_uidlist(std::string_view text) {
       break;
     }
     const std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
+    rest = rest.substr(end + 1);
     if (line.empty()) continue;
     const auto sp = line.find(' ');
     auto uid = number(line.substr(0, sp));
@@ -183,10 +183,7 @@ Result<bool, StoreError> UidListLock::commit() {
 Result<bool, StoreError> UidListLock::append() {
   const fs::path file = dir_ / "dovecot-uidlist";
   // Taken over as stale: the new holder may be rewriting the list.
-  if (!lock_.held())
-    return SR::failure({StoreErrorKind::Locked, lock_.lock_path().string() +
-                                                    ": the lock was taken over by another process "
-                                                    "(held longer than the stale timeout?)"});
+  if (auto h = lock_.check_held(); !h) return h;
   auto rewrite = [this]() -> SR {
     appendable_ = false;
     if (auto w = prepare(); !w) return w;
