@@ -272,6 +272,8 @@ Result<ServerConfig> parse_server_config(std::string_view text, std::string_view
   if (c.maildir_stale_lock_timeout < 1) return bad("[maildir] stale_lock_timeout must be >= 1");
   if (c.maildir_lock_method != "excl" && c.maildir_lock_method != "link")
     return bad("[maildir] lock_method must be \"excl\" or \"link\"");
+  if (c.maildir_fsync_threads < 0 || c.maildir_fsync_threads > 64)
+    return bad("[maildir] fsync_threads must be 0..64");
   if (c.lmtp_max_message_size < 65536) return bad("[lmtp] max_message_size must be >= 65536");
   if (c.lmtp_max_recipients < 100) return bad("[lmtp] max_recipients must be >= 100");
   if (c.lmtp_max_line_length < 1024) return bad("[lmtp] max_line_length must be >= 1024");

@@ -127,7 +127,8 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
       sender_(sender),
       registry_(registry),
       settings_(settings),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      syncs_(options_.fsync_threads) {
   factory_ = [this](const LocalUser& u, transport::MailSender& s,
                     std::shared_ptr<store::DuplicateStore> dups) -> std::unique_ptr<StagedBackend> {
     const store::SieveHome& home = u.where;
@@ -138,7 +139,8 @@ DeliveryAgent::DeliveryAgent(AgentOptions options, store::UserSource& users,
              base::log_field("age", std::to_string(age.count())));
       };
     return std::make_unique<MaildirBackend>(home.maildir(), s, std::move(dups), options_.autocreate,
-                                            options_.hierarchy_separator, std::move(locks));
+                                            options_.hierarchy_separator, std::move(locks),
+                                            &syncs_);
   };
 }
 

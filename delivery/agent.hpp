@@ -48,6 +48,8 @@ struct AgentOptions {
   std::size_t notify_max_per_user_hour = 30;  // counted in <home>/.zest.notify-rate; 0 = no limit
   // [maildir] lock_timeout, stale_lock_timeout, lock_method (on_stale is set by the agent).
   store::LockSettings maildir_locks;
+  // [maildir] fsync_threads: issue a folder's independent fsyncs at once.
+  unsigned fsync_threads = 0;
 };
 
 struct LocalUser {
@@ -123,6 +125,7 @@ class DeliveryAgent {
   const interp::EngineSettings& settings_;
   LogFn log_;
   BackendFactory factory_;
+  base::ParallelRunner syncs_;  // options_.fsync_threads
   methods::Transport* notify_transport_ = nullptr;
   const methods::MethodRegistry* notify_methods_ = nullptr;
   DeliveryObserver* observer_ = nullptr;

@@ -17,16 +17,21 @@ Status MaildirBackend::create_mailbox(std::string_view mailbox) {
   auto dir = store::maildir_folder(root_, mailbox, separator_);
   if (!dir) return Status::from(dir);
   // Subfolders live inside the INBOX maildir, so that must exist first.
-  if (!store::maildir_exists(root_))
-    if (auto r = store::create_maildir(root_, false); !r) {
+  // The parents' fsyncs go out with the commit's (nothing is acknowledged
+  // before them).
+  if (!store::maildir_exists(root_)) {
+    if (auto r = store::create_maildir(root_, false, store::SyncParent::Later); !r) {
       storage_failed_ = true;
       return Status::failure(r.error());
     }
+    tx_.sync_at_commit(root_.parent_path());
+  }
   if (*dir != root_ && !store::maildir_exists(*dir)) {
-    if (auto r = store::create_maildir(*dir, true); !r) {
+    if (auto r = store::create_maildir(*dir, true, store::SyncParent::Later); !r) {
       storage_failed_ = true;
       return Status::failure(r.error());
     }
+    tx_.sync_at_commit(dir->parent_path());
     created_.emplace_back(mailbox);
   }
   return Status::success();

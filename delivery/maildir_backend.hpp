@@ -60,15 +60,17 @@ class MaildirBackend final : public StagedBackend {
   // `autocreate`: fileinto creates missing folders even without :create.
   // `separator`: the hierarchy separator of mailbox names (store::maildir_folder).
   // `locks`: the folders' dovecot-uidlist/dovecot-keywords dotlocks.
+  // `syncs`: where a commit's independent fsyncs run at once (null: in turn).
   MaildirBackend(std::filesystem::path maildir, transport::MailSender& sender,
                  std::shared_ptr<store::DuplicateStore> duplicates, bool autocreate,
-                 char separator = '/', store::LockSettings locks = {})
+                 char separator = '/', store::LockSettings locks = {},
+                 base::ParallelRunner* syncs = nullptr)
       : root_(std::move(maildir)),
         sender_(sender),
         duplicates_(std::move(duplicates)),
         autocreate_(autocreate),
         separator_(separator),
-        tx_(std::move(locks)) {}
+        tx_(std::move(locks), syncs) {}
   // Claims that never became marks (a failed or abandoned delivery) are
   // released, so the client's retry may act.
   ~MaildirBackend() override;

@@ -37,6 +37,7 @@ delivery::AgentOptions agent_options(const config::ServerConfig& c) {
   o.recipient_delimiter = c.recipient_delimiter;
   o.notify_max_per_user_hour = static_cast<std::size_t>(c.notify_max_per_user_hour);
   o.maildir_locks = userdb::maildir_lock_settings(c);
+  o.fsync_threads = static_cast<unsigned>(c.maildir_fsync_threads);
   return o;
 }
 

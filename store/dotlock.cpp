@@ -153,8 +153,17 @@ bool Dotlock::held() const {
 }
 
 SR Dotlock::write(std::string_view data) {
+  if (auto w = write_unsynced(data); !w) return w;
+  return sync();
+}
+
+SR Dotlock::write_unsynced(std::string_view data) {
   if (const int err = base::write_all(fd_, data); err != 0)
     return SR::failure(io_error(lock_, "write", err));
+  return true;
+}
+
+SR Dotlock::sync() {
   if (::fsync(fd_) != 0) return SR::failure(io_error(lock_, "fsync", errno));
   return true;
 }
@@ -170,11 +179,16 @@ SR Dotlock::check_held() const {
 }
 
 SR Dotlock::replace() {
+  if (auto r = rename_into_place(); !r) return r;
+  return fsync_dir(target_.parent_path());
+}
+
+SR Dotlock::rename_into_place() {
   if (auto h = check_held(); !h) return h;
   if (::rename(lock_.c_str(), target_.c_str()) != 0)
     return SR::failure(io_error(lock_, "rename", errno));
   done_ = true;
-  return fsync_dir(target_.parent_path());
+  return true;
 }
 
 }  // namespace zest::store

@@ -52,8 +52,13 @@ class Dotlock {
   Result<bool, StoreError> check_held() const;
   // Writes `data` into the lock file (which must be empty) and fsyncs it.
   Result<bool, StoreError> write(std::string_view data);
+  // The same in two steps, so that the fsync can go out with others.
+  Result<bool, StoreError> write_unsynced(std::string_view data);
+  Result<bool, StoreError> sync();
   // Renames the lock file over the target and fsyncs the directory.
   Result<bool, StoreError> replace();
+  // Renames only: the caller fsyncs the directory (with others at once).
+  Result<bool, StoreError> rename_into_place();
   // Removes the lock file (if still ours), leaving the target as it is.
   void release();
 

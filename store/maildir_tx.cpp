@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace zest::store {
@@ -180,7 +182,7 @@ bool maildir_exists(const fs::path& dir) {
          fs::is_directory(dir / "tmp", ec);
 }
 
-Result<bool> create_maildir(const fs::path& dir, bool subfolder) {
+Result<bool> create_maildir(const fs::path& dir, bool subfolder, SyncParent sync) {
   for (const char* sub : {"cur", "new", "tmp"}) {
     std::error_code ec;
     if (auto s = base::make_private_dirs(dir / sub); !s) return Result<bool>::failure(s.error());
@@ -193,6 +195,7 @@ Result<bool> create_maildir(const fs::path& dir, bool subfolder) {
     ::close(fd);
   }
   // The new folder's entry must survive a crash like the messages in it.
+  if (sync == SyncParent::Later) return true;
   if (auto r = fsync_dir(dir.parent_path()); !r) return Result<bool>::failure(r.error().message);
   return true;
 }
@@ -215,10 +218,21 @@ SR write_file_durably(const fs::path& path, std::string_view data) {
   return true;
 }
 
-Result<std::string, StoreError> keyword_letters(const UidListLock& held,
-                                                std::span<const std::string> keywords) {
-  using R = Result<std::string, StoreError>;
-  if (keywords.empty()) return std::string();
+namespace {
+
+// The folder's dovecot-keywords with `keywords` added: each valid
+// keyword's letter, and, when the map changed, the dotlock holding the new
+// map, written but neither fsynced nor renamed yet (the caller does both).
+struct KeywordMap {
+  std::map<std::string, char, std::less<>> letter;
+  std::optional<Dotlock> change;
+};
+
+Result<KeywordMap, StoreError> add_keywords(const UidListLock& held,
+                                            std::span<const std::string> keywords) {
+  using R = Result<KeywordMap, StoreError>;
+  KeywordMap out;
+  if (keywords.empty()) return out;
   const fs::path file = held.dir() / "dovecot-keywords";
   std::map<int, std::string> by_index;
   struct stat old_st {};
@@ -233,11 +247,10 @@ Result<std::string, StoreError> keyword_letters(const UidListLock& held,
       if (ls >> idx >> name && idx >= 0 && idx < 26) by_index[idx] = name;
     }
   }
-  std::string letters;
   bool changed = false;
   for (const auto& kw : keywords) {
     // A name with a space or line break would rewrite the folder's map.
-    if (!interp::valid_flag(kw)) continue;
+    if (!interp::valid_flag(kw) || out.letter.count(kw)) continue;
     int found = -1;
     for (const auto& [i, n] : by_index)
       if (n == kw) found = i;
@@ -250,32 +263,54 @@ Result<std::string, StoreError> keyword_letters(const UidListLock& held,
           break;
         }
     }
-    if (found >= 0) letters += static_cast<char>('a' + found);
+    if (found >= 0) out.letter.emplace(kw, static_cast<char>('a' + found));
   }
-  if (changed) {
-    std::string text;
-    for (const auto& [i, n] : by_index) text += std::to_string(i) + " " + n + "\n";
-    // Holding the uidlist lock, a dovecot-keywords.lock can only be left by
-    // a crashed writer; Dovecot removes it the same way.
-    ::unlink((file.string() + ".lock").c_str());
-    LockSettings kw_locks = held.settings();
-    kw_locks.wait = std::min<std::chrono::milliseconds>(kw_locks.wait, std::chrono::seconds(2));
-    auto lock = Dotlock::acquire(file, kw_locks);
-    if (!lock) return R::failure(lock.error());
-    if (auto w = lock->write(text); !w) return R::failure(w.error());
-    // Dovecot rereads dovecot-keywords only when its mtime (in seconds)
-    // changed: make it newer than the map it replaces.
-    struct stat new_st {};
-    if (had_file && ::fstat(lock->fd(), &new_st) == 0 && new_st.st_mtime <= old_st.st_mtime) {
-      const struct timespec times[2] = {{0, UTIME_OMIT}, {old_st.st_mtime + 1, 0}};
-      if (::futimens(lock->fd(), times) != 0)
-        return R::failure(io_error(lock->lock_path(), "futimens", errno));
-    }
-    if (auto r = lock->replace(); !r) return R::failure(r.error());
+  if (!changed) return out;
+  std::string text;
+  for (const auto& [i, n] : by_index) text += std::to_string(i) + " " + n + "\n";
+  // Holding the uidlist lock, a dovecot-keywords.lock can only be left by
+  // a crashed writer; Dovecot removes it the same way.
+  ::unlink((file.string() + ".lock").c_str());
+  LockSettings kw_locks = held.settings();
+  kw_locks.wait = std::min<std::chrono::milliseconds>(kw_locks.wait, std::chrono::seconds(2));
+  auto lock = Dotlock::acquire(file, kw_locks);
+  if (!lock) return R::failure(lock.error());
+  if (auto w = lock->write_unsynced(text); !w) return R::failure(w.error());
+  // Dovecot rereads dovecot-keywords only when its mtime (in seconds)
+  // changed: make it newer than the map it replaces.
+  struct stat new_st {};
+  if (had_file && ::fstat(lock->fd(), &new_st) == 0 && new_st.st_mtime <= old_st.st_mtime) {
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {old_st.st_mtime + 1, 0}};
+    if (::futimens(lock->fd(), times) != 0)
+      return R::failure(io_error(lock->lock_path(), "futimens", errno));
   }
+  out.change.emplace(std::move(*lock));
+  return out;
+}
+
+// The sorted letters of `keywords` in `map` (invalid ones and those past
+// the 26th have none).
+std::string letters_of(const KeywordMap& map, std::span<const std::string> keywords) {
+  std::string letters;
+  for (const auto& kw : keywords)
+    if (auto it = map.letter.find(kw); it != map.letter.end()) letters += it->second;
   std::sort(letters.begin(), letters.end());
   letters.erase(std::unique(letters.begin(), letters.end()), letters.end());
   return letters;
+}
+
+}  // namespace
+
+Result<std::string, StoreError> keyword_letters(const UidListLock& held,
+                                                std::span<const std::string> keywords) {
+  using R = Result<std::string, StoreError>;
+  auto map = add_keywords(held, keywords);
+  if (!map) return R::failure(map.error());
+  if (map->change) {
+    if (auto r = map->change->sync(); !r) return R::failure(r.error());
+    if (auto r = map->change->replace(); !r) return R::failure(r.error());
+  }
+  return letters_of(*map, keywords);
 }
 
 Result<std::string, StoreError> keyword_letters(const fs::path& dir,
@@ -295,6 +330,7 @@ MaildirTransaction::~MaildirTransaction() {
 void MaildirTransaction::rollback() {
   for (const auto& s : staged_) ::unlink(s.tmp.c_str());
   staged_.clear();
+  extra_dirs_.clear();
 }
 
 Result<std::string, StoreError> maildir_info_letters(const fs::path& dir,
@@ -335,26 +371,58 @@ Result<bool, StoreError> MaildirTransaction::stage(const fs::path& dir, std::str
     const std::string base = unique_base() + ",S=" + std::to_string(message.size()) +
                              ",W=" + std::to_string(message.size() + lfs);
     const fs::path tmp = dir / "tmp" / base;
-    auto w = write_file_durably(tmp, message);
-    if (!w) {
-      ::unlink(tmp.c_str());
-      if (w.error().message.find("File exists") != std::string::npos) continue;
-      return w;
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return SR::failure(io_error(tmp, "open", errno));
     }
-    staged_.push_back(
-        Staged{dir, tmp, base, std::move(system_flags), std::move(keywords), staged_.size()});
+    // The fsync waits for commit(), which issues it with the others.
+    if (const int err = base::write_all(fd.get(), message); err != 0) {
+      ::unlink(tmp.c_str());
+      return SR::failure(io_error(tmp, "write", err));
+    }
+    staged_.push_back(Staged{dir, tmp, base, std::move(system_flags), std::move(keywords),
+                             staged_.size(), std::move(fd)});
     return true;
   }
   return SR::failure({StoreErrorKind::Io, "cannot find a unique file name in " + dir.string()});
 }
 
+void MaildirTransaction::sync_at_commit(const fs::path& dir) {
+  if (std::find(extra_dirs_.begin(), extra_dirs_.end(), dir) == extra_dirs_.end())
+    extra_dirs_.push_back(dir);
+}
+
+void MaildirTransaction::run_steps(std::span<const std::function<void()>> steps) {
+  if (syncs_)
+    syncs_->run_all(steps);
+  else
+    for (const auto& step : steps) step();
+}
+
+// A staged file's data: fsynced, then closed (close() can report deferred
+// write errors on NFS).
+static SR sync_and_close(Fd& fd, const fs::path& path) {
+  if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
+  if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));
+  return true;
+}
+
 Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
   using R = Result<std::vector<StoredCopy>, StoreError>;
   std::vector<StoredCopy> done(staged_.size());
-  // One folder at a time, holding only that folder's uidlist lock: write
-  // the new list (fsynced), make the files visible, fsync new/ and cur/,
-  // then publish the list. A crash before the last step leaves files
-  // Dovecot will number itself, never a listed UID without its file.
+  // One folder at a time, holding only that folder's uidlist lock, in two
+  // rounds of fsyncs each issued at once (the disk merges flushes that
+  // arrive together):
+  //  1. the data names will point to: the staged files, the new keyword
+  //     map, the rewritten list (in their lock files);
+  //  2. after the links and renames, the directories that name them
+  //     (new/, cur/, the folder, the parents of folders made for this
+  //     delivery) and the appended or renamed list.
+  // Nothing is acknowledged before round 2 has succeeded. A crash before
+  // that may leave a listed UID whose file's link did not reach the disk
+  // (Dovecot takes it as expunged) or a keyword letter without its map;
+  // never a visible file, list or map without its data.
   while (!staged_.empty()) {
     const fs::path dir = staged_.front().dir;
     auto lock = UidListLock::acquire(dir, locks_);
@@ -365,28 +433,51 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
     auto drop_here = [&here] {
       for (const auto& s : here) ::unlink(s.tmp.c_str());
     };
+    std::vector<std::string> keywords;
+    for (const auto& s : here)
+      keywords.insert(keywords.end(), s.keywords.begin(), s.keywords.end());
+    auto map = add_keywords(*lock, keywords);
+    if (!map) {
+      drop_here();
+      return R::failure(map.error());
+    }
     std::vector<StoredCopy> copies;
     for (const auto& s : here) {
-      std::string info = s.system_flags;
-      if (!s.keywords.empty()) {
-        auto letters = keyword_letters(*lock, s.keywords);
-        if (!letters) {
-          drop_here();
-          return R::failure(letters.error());
-        }
-        info += letters.value();
-      }
+      std::string info = s.system_flags + letters_of(*map, s.keywords);
       std::sort(info.begin(), info.end());
       info.erase(std::unique(info.begin(), info.end()), info.end());
       const std::string name = info.empty() ? s.base : s.base + ":2," + info;
       copies.push_back(
           {s.dir / (info.empty() ? "new" : "cur") / name, lock->uidvalidity(), lock->add(name)});
     }
-    if (auto r = lock->prepare(); !r) {
+    if (auto r = lock->prepare_unsynced(); !r) {
       drop_here();
       return R::failure(r.error());
     }
+    // Round 1.
+    std::vector<std::optional<SR>> synced(here.size() + 2);
+    std::vector<std::function<void()>> steps;
+    for (std::size_t i = 0; i < here.size(); ++i)
+      steps.emplace_back(
+          [&synced, &here, i] { synced[i] = sync_and_close(here[i].fd, here[i].tmp); });
+    if (map->change)
+      steps.emplace_back([&synced, &map] { synced[synced.size() - 2] = map->change->sync(); });
+    steps.emplace_back([&synced, &lock] { synced.back() = lock->sync_prepared(); });
+    run_steps(steps);
+    for (const auto& r : synced)
+      if (r && !*r) {
+        drop_here();
+        return R::failure(r->error());
+      }
     std::vector<fs::path> dirs;
+    if (map->change) {
+      if (auto r = map->change->rename_into_place(); !r) {
+        drop_here();
+        return R::failure(r.error());
+      }
+      // The list's rename fsyncs the folder anyway.
+      if (!lock->rewrites()) dirs.push_back(dir);
+    }
     for (std::size_t i = 0; i < here.size(); ++i) {
       const Staged& s = here[i];
       const fs::path& final_path = copies[i].path;
@@ -408,11 +499,29 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
       if (std::find(dirs.begin(), dirs.end(), final_path.parent_path()) == dirs.end())
         dirs.push_back(final_path.parent_path());
     }
-    for (const auto& d : dirs)
-      if (auto r = fsync_dir(d); !r) return R::failure(r.error());
-    if (auto r = lock->commit(); !r) return R::failure(r.error());
+    for (auto& d : extra_dirs_)
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(std::move(d));
+    extra_dirs_.clear();
+    // Round 2.
+    std::vector<std::optional<SR>> published(dirs.size() + 1);
+    steps.clear();
+    for (std::size_t i = 0; i < dirs.size(); ++i)
+      steps.emplace_back([&published, &dirs, i] { published[i] = fsync_dir(dirs[i]); });
+    steps.emplace_back([&published, &lock] { published.back() = lock->commit(); });
+    run_steps(steps);
+    for (const auto& r : published)
+      if (!*r) return R::failure(r->error());
     for (std::size_t i = 0; i < here.size(); ++i) done[here[i].index] = std::move(copies[i]);
   }
+  // Folders made for a delivery that stored nothing in the end.
+  std::vector<std::optional<SR>> made(extra_dirs_.size());
+  std::vector<std::function<void()>> steps;
+  for (std::size_t i = 0; i < extra_dirs_.size(); ++i)
+    steps.emplace_back([&made, this, i] { made[i] = fsync_dir(extra_dirs_[i]); });
+  run_steps(steps);
+  extra_dirs_.clear();
+  for (const auto& r : made)
+    if (!*r) return R::failure(r->error());
   return done;
 }
 

@@ -1,17 +1,20 @@
-// Two-phase Maildir++ delivery: stage() writes each copy to tmp/ and fsyncs
-// it; commit() renames every staged copy into new/ (or cur/ with flags) and
-// fsyncs those directories. Nothing is visible, and nothing must be
-// acknowledged, before commit() succeeds; a transaction that is not
-// committed removes its tmp files.
+// Two-phase Maildir++ delivery: stage() writes each copy to tmp/; commit()
+// fsyncs them, links every staged copy into new/ (or cur/ with flags) and
+// fsyncs those directories, together with the folder's dovecot-uidlist. Nothing is visible, and
+// nothing must be acknowledged, before commit() succeeds; a transaction that is not committed
+// removes its tmp files.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/fd.hpp"
+#include "base/parallel_runner.hpp"
 #include "base/result.hpp"
 #include "store/dotlock.hpp"
 #include "store/store_error.hpp"
@@ -29,8 +32,12 @@ Result<std::filesystem::path> maildir_folder(const std::filesystem::path& root,
                                              std::string_view mailbox, char separator = '/');
 std::string utf8_to_mutf7(std::string_view utf8);
 
-// Creates tmp/new/cur (and the maildirfolder marker for subfolders).
-Result<bool> create_maildir(const std::filesystem::path& dir, bool subfolder);
+// Creates tmp/new/cur (and the maildirfolder marker for subfolders), and
+// fsyncs the parent directory unless the caller does it later (a delivery:
+// MaildirTransaction::sync_at_commit).
+enum class SyncParent { Now, Later };
+Result<bool> create_maildir(const std::filesystem::path& dir, bool subfolder,
+                            SyncParent sync = SyncParent::Now);
 bool maildir_exists(const std::filesystem::path& dir);
 
 // One copy made visible by MaildirTransaction::commit(): its file and the
@@ -46,8 +53,11 @@ class UidListLock;
 class MaildirTransaction {
  public:
   // `locks`: how the folders' dovecot-uidlist (and dovecot-keywords) dotlocks
-  // are waited for and when a lock is stale.
-  explicit MaildirTransaction(LockSettings locks = {}) : locks_(std::move(locks)) {}
+  // are waited for and when a lock is stale. `syncs`: where commit() issues
+  // a folder's independent fsyncs at the same time (null: one after the
+  // other).
+  explicit MaildirTransaction(LockSettings locks = {}, base::ParallelRunner* syncs = nullptr)
+      : locks_(std::move(locks)), syncs_(syncs) {}
   ~MaildirTransaction();
   MaildirTransaction(const MaildirTransaction&) = delete;
   MaildirTransaction& operator=(const MaildirTransaction&) = delete;
@@ -61,6 +71,9 @@ class MaildirTransaction {
   Result<std::vector<StoredCopy>, StoreError> commit();
   void rollback();
   std::size_t staged() const { return staged_.size(); }
+  // commit() fsyncs `dir` too, with the others (the parent of a folder
+  // made for this delivery: create_maildir(..., SyncParent::No)).
+  void sync_at_commit(const std::filesystem::path& dir);
 
  private:
   struct Staged {
@@ -69,9 +82,13 @@ class MaildirTransaction {
     std::string system_flags;           // D F R S T letters
     std::vector<std::string> keywords;  // get their letters at commit
     std::size_t index = 0;              // staging order
+    base::Fd fd;                        // written, fsynced by commit()
   };
+  void run_steps(std::span<const std::function<void()>> steps);
   std::vector<Staged> staged_;
+  std::vector<std::filesystem::path> extra_dirs_;
   LockSettings locks_;
+  base::ParallelRunner* syncs_ = nullptr;
 };
 
 // Maps keywords to Dovecot's letters a..z through the folder's

@@ -167,11 +167,21 @@ std::uint32_t UidListLock::add(std::string_view file_name) {
 }
 
 Result<bool, StoreError> UidListLock::prepare() {
-  if (!changed_ || appendable_) return true;
+  if (auto w = prepare_unsynced(); !w) return w;
+  return sync_prepared();
+}
+
+Result<bool, StoreError> UidListLock::prepare_unsynced() {
+  if (!rewrites()) return true;
   std::string text = "3 V" + std::to_string(list_.header.uidvalidity) + " N" +
                      std::to_string(list_.header.next_uid) + list_.header_rest + "\n";
   for (const auto& r : list_.records) text += r.line + "\n";
-  return lock_.write(text);
+  return lock_.write_unsynced(text);
+}
+
+Result<bool, StoreError> UidListLock::sync_prepared() {
+  if (!rewrites()) return true;
+  return lock_.sync();
 }
 
 Result<bool, StoreError> UidListLock::commit() {

@@ -81,6 +81,13 @@ class UidListLock {
   // The UID of `file_name` (already listed, or newly assigned).
   std::uint32_t add(std::string_view file_name);
   Result<bool, StoreError> prepare();
+  // prepare() in two steps, so that the fsync can go out with others:
+  // sync_prepared() fsyncs what prepare_unsynced() wrote (if anything).
+  Result<bool, StoreError> prepare_unsynced();
+  Result<bool, StoreError> sync_prepared();
+  // commit() will rename a new list over the old one (and fsync the
+  // folder) rather than append to it.
+  bool rewrites() const { return changed_ && !appendable_; }
   Result<bool, StoreError> commit();
 
  private:

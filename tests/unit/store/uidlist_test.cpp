@@ -158,11 +158,16 @@ TEST(UidList, UncommittedChangesNothing) {
   EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
 }
 
-TEST(UidList, MaildirCommitAssignsUidsInOrder) {
+// With and without threads that issue the commit's fsyncs at once
+// ([maildir] fsync_threads): the same files, UIDs and list.
+class MaildirCommit : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(MaildirCommit, AssignsUidsInOrder) {
   TmpDir t;
+  base::ParallelRunner syncs(GetParam());
   ASSERT_TRUE(create_maildir(t.p, false));
   ASSERT_TRUE(create_maildir(t.p / ".Sub", true));
-  MaildirTransaction tx;
+  MaildirTransaction tx({}, &syncs);
   ASSERT_TRUE(tx.stage(t.p, "a\n", {}));
   ASSERT_TRUE(tx.stage(t.p / ".Sub", "b\n", {}));
   ASSERT_TRUE(tx.stage(t.p, "c\n", {}));
@@ -178,10 +183,63 @@ TEST(UidList, MaildirCommitAssignsUidsInOrder) {
   EXPECT_EQ(l->header.uidvalidity, (*done)[0].uidvalidity);
   ASSERT_EQ(l->records.size(), 2u);
   EXPECT_EQ(l->records[1].base, (*done)[2].path.filename().string());
-  MaildirTransaction tx2;
+  // Appended to the list; a flagged copy goes to cur/, so cur/ and new/
+  // are both synced beside the list.
+  MaildirTransaction tx2({}, &syncs);
   ASSERT_TRUE(tx2.stage(t.p, "d\n", {}));
-  EXPECT_EQ((*tx2.commit())[0].uid, 3u);
+  const std::vector<std::string> seen{"\\Seen"};
+  ASSERT_TRUE(tx2.stage(t.p, "e\n", seen));
+  auto done2 = tx2.commit();
+  ASSERT_TRUE(done2);
+  EXPECT_EQ((*done2)[0].uid, 3u);
+  EXPECT_EQ((*done2)[1].uid, 4u);
+  EXPECT_EQ((*done2)[1].path.parent_path(), t.p / "cur");
+  EXPECT_TRUE(fs::exists((*done2)[0].path));
+  EXPECT_TRUE(fs::exists((*done2)[1].path));
+  auto l2 = parse_uidlist(slurp(t.p / "dovecot-uidlist"));
+  ASSERT_TRUE(l2);
+  ASSERT_EQ(l2->records.size(), 4u);
+  EXPECT_EQ(l2->records[3].uid, 4u);
+  EXPECT_FALSE(fs::exists(t.p / "dovecot-uidlist.lock"));
 }
+
+// Copies of one folder share one change of dovecot-keywords, written,
+// fsynced and renamed in the commit's rounds; a folder made for the
+// delivery has its parent synced at commit.
+TEST_P(MaildirCommit, NewKeywordsOfSeveralCopiesInANewFolder) {
+  TmpDir t;
+  base::ParallelRunner syncs(GetParam());
+  ASSERT_TRUE(create_maildir(t.p, false));
+  const fs::path sub = t.p / ".Lists";
+  ASSERT_TRUE(create_maildir(sub, true, SyncParent::Later));
+  MaildirTransaction tx({}, &syncs);
+  tx.sync_at_commit(t.p);
+  const std::vector<std::string> a{"$A"}, ab{"$B", "$A", "\\Flagged"};
+  ASSERT_TRUE(tx.stage(sub, "one\n", a));
+  ASSERT_TRUE(tx.stage(sub, "two\n", ab));
+  ASSERT_TRUE(tx.stage(t.p, "three\n", {}));
+  auto done = tx.commit();
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->size(), 3u);
+  EXPECT_TRUE((*done)[0].path.filename().string().ends_with(":2,a"));
+  EXPECT_TRUE((*done)[1].path.filename().string().ends_with(":2,Fab"));
+  EXPECT_EQ((*done)[2].path.parent_path(), t.p / "new");
+  EXPECT_EQ(slurp(sub / "dovecot-keywords"), "0 $A\n1 $B\n");
+  EXPECT_FALSE(fs::exists(sub / "dovecot-keywords.lock"));
+  EXPECT_FALSE(fs::exists(sub / "dovecot-uidlist.lock"));
+  for (const auto& c : *done) EXPECT_TRUE(fs::exists(c.path));
+  EXPECT_TRUE(fs::is_empty(sub / "tmp"));
+  // A later copy with a known keyword leaves the map as it is.
+  MaildirTransaction tx2({}, &syncs);
+  ASSERT_TRUE(tx2.stage(sub, "four\n", ab));
+  auto done2 = tx2.commit();
+  ASSERT_TRUE(done2);
+  EXPECT_EQ((*done2)[0].uid, 3u);
+  EXPECT_TRUE((*done2)[0].path.filename().string().ends_with(":2,Fab"));
+  EXPECT_EQ(slurp(sub / "dovecot-keywords"), "0 $A\n1 $B\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(FsyncThreads, MaildirCommit, ::testing::Values(0u, 2u));
 
 }  // namespace
 }  // namespace zest::store
