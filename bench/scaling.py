@@ -58,6 +58,17 @@ def cache_counts(port):
             "bytes": m.get("zest_script_cache_bytes", 0.0)}
 
 
+def count_folders(var):
+    """Maildir++ folders (`.Name` directories) in every home under `var`."""
+    n = 0
+    home = os.path.join(var, "home")
+    for user in os.scandir(home) if os.path.isdir(home) else ():
+        md = os.path.join(user.path, "Maildir")
+        if os.path.isdir(md):
+            n += sum(1 for e in os.scandir(md) if e.name.startswith(".") and e.is_dir())
+    return n
+
+
 def write_users(var, n):
     """The passwd-file for user1..userN (what `zest user add` writes, without
     10 000 processes)."""
@@ -128,6 +139,8 @@ def section_users(a, res, c, script):
             out[n] = {"warmup_s": round(time.time() - t, 1), "warmup_failed": failed}
             c.load(a, z.lmtp_port, CONC, a.warmup, 999, None, warm=True)
             out[n]["before"] = cache_counts(z.metrics_port)
+            out[n]["folders_before"] = count_folders(z.var)
+            out[n]["outgoing_before"] = z.outgoing()
         # lmtp-load picks recipients among --users: each configuration its own
         configs = [(str(n), z.lmtp_port) for n, z in nodes.items()]
         runs = {label: [] for label, _ in configs}
@@ -153,6 +166,8 @@ def section_users(a, res, c, script):
                 "cache_evictions": after["evictions"] - before["evictions"],
                 "cache_entries": after["entries"], "cache_mib": after["bytes"] / 1048576,
                 "rss_hwm_kib": c.status_kib(z.proc.pid, "VmHWM"),
+                "folders_created": count_folders(z.var) - out[n]["folders_before"],
+                "outgoing": z.outgoing() - out[n]["outgoing_before"],
                 "log_errors": z.errors()})
     finally:
         a.users = saved_users
@@ -426,20 +441,23 @@ def report_scaling(a, sc, inproc=None):
         lo, hi = (u.get(lo) or u.get(int(lo))), (u.get(hi) or u.get(int(hi)))
         L += ["### Users", "",
               "The typical script active for every user; a warm-up delivers to each user once "
-              "(folders made, script compiled) and %d messages more; then LMTP at concurrency "
+              "(INBOX made, script compiled) and %d messages more; then LMTP at concurrency "
               "%d, runs taking turns (median, min–max). Cache: `[delivery] "
               "script_cache_memory` default (128 MiB); hit rate over the measured runs from "
               "`zest_script_cache_lookups_total`." % (a.warmup, CONC), "",
               "| users | msg/s | p99 ms | cache hit rate | .svbc loads | compiles | evictions | "
-              "programs cached | cache MiB | zestd RSS high-water MiB | failed |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "programs cached | cache MiB | zestd RSS high-water MiB | folders made in the runs "
+              "| outgoing | failed |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n, r in ((USER_COUNTS[0], lo), (USER_COUNTS[-1], hi)):
-            L.append("| %d | %.0f (%.0f–%.0f) | %.1f | %s | %d | %d | %d | %d | %.1f | %.1f | %d |" % (
+            L.append("| %d | %.0f (%.0f–%.0f) | %.1f | %s | %d | %d | %d | %d | %.1f | %.1f | %s | %s "
+                     "| %d |" % (
                 n, r["msgs_per_s"], min(r["all_msgs_per_s"]), max(r["all_msgs_per_s"]),
                 r["p99_ms"],
                 "%.1f %%" % (100 * r["cache_hit_rate"]) if r["cache_hit_rate"] is not None else "–",
                 r["cache_binary_loads"], r["cache_compiles"], r["cache_evictions"],
                 r["cache_entries"], r["cache_mib"], r["rss_hwm_kib"] / 1024,
+                r.get("folders_created", "–"), r.get("outgoing", "–"),
                 r["failed"] + r["warmup_failed"]))
         L += ["", "%d users deliver at **%.2f×** the rate of %d (target ≥ 0.90)." % (
             USER_COUNTS[-1], hi["msgs_per_s"] / lo["msgs_per_s"], USER_COUNTS[0]), ""]
