@@ -194,5 +194,18 @@ TEST(ServerConfig, FloatIsNotAnInteger) {
   EXPECT_NE(server.error().find("t.toml:2:"), std::string::npos) << server.error();
 }
 
+// [maildir] fsync_threads: 8 by default, 0 allowed (fsyncs in turn), at most 64.
+TEST(ServerConfig, MaildirFsyncThreads) {
+  auto d = parse_server_config("", "t.toml");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->maildir_fsync_threads, 8);
+  auto zero = parse_server_config("[maildir]\nfsync_threads = 0\n", "t.toml");
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->maildir_fsync_threads, 0);
+  auto many = parse_server_config("[maildir]\nfsync_threads = 65\n", "t.toml");
+  ASSERT_FALSE(many);
+  EXPECT_NE(many.error().find("[maildir] fsync_threads must be 0..64"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace zest::config
