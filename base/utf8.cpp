@@ -30,7 +30,13 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 }
 
 bool valid_utf8(std::string_view s) {
+  // Eight ASCII octets at a time: a body of plain text is checked at
+  // memory speed before part contents are taken as they are (no copy).
+  constexpr std::uint64_t kHigh = 0x8080808080808080;
   for (std::size_t i = 0; i < s.size();) {
+    std::uint64_t w;
+    while (i + 8 <= s.size() && (std::memcpy(&w, s.data() + i, 8), w & kHigh) == 0) i += 8;
+    if (i == s.size()) break;
     const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;

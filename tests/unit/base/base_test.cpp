@@ -110,6 +110,11 @@ TEST(Utf8, ReplacementAtEveryOffset) {
       EXPECT_EQ(replace_invalid_utf8(head + "\xC3\xA9" + tail), head + "\xC3\xA9" + tail);
       EXPECT_EQ(replace_invalid_utf8(head + "\xC3" + tail),
                 head + "\xEF\xBF\xBD" + tail);  // cut sequence
+      // valid_utf8 skips ASCII eight octets at a time too.
+      EXPECT_FALSE(valid_utf8(head + "\xFF" + tail));
+      EXPECT_FALSE(valid_utf8(head + "\xC3" + tail));
+      EXPECT_TRUE(valid_utf8(head + "\xC3\xA9" + tail));
+      EXPECT_TRUE(valid_utf8(head + "\x01" + tail));
     }
 }
 
