@@ -39,8 +39,10 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
   charset = charset.substr(0, charset.find('*'));
   if (charset.empty() || is_utf8_name(charset)) return base::replace_invalid_utf8(bytes);
   if (is_ascii_name(charset)) {
+    std::size_t high = 0;  // each becomes the three octets of U+FFFD
+    for (char c : bytes) high += static_cast<unsigned char>(c) >= 0x80;
     std::string out;
-    out.reserve(bytes.size());
+    out.reserve(bytes.size() + high * (base::kReplacementChar.size() - 1));
     std::size_t run = 0;  // ASCII runs are copied whole
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       if (static_cast<unsigned char>(bytes[i]) < 0x80) continue;

@@ -118,6 +118,23 @@ TEST(Utf8, ReplacementAtEveryOffset) {
     }
 }
 
+// A long input with many octets to replace comes out right and in one
+// block sized for it (appending past a reservation of the input's size
+// copied a long body once more).
+TEST(Utf8, LongRepairIsSizedOnce) {
+  std::string in, want;
+  for (int i = 0; i < 1 << 16; ++i) {
+    in += "text \xFF\xC3\xA9\x01";
+    want += "text \xEF\xBF\xBD\xC3\xA9\x01";
+  }
+  const std::string out = replace_invalid_utf8(in);
+  EXPECT_EQ(out, want);
+  EXPECT_LE(out.capacity(), out.size() + 16);
+  const std::string clean = clean_utf8(in);
+  EXPECT_EQ(clean.size(), want.size() + 2 * (1u << 16));
+  EXPECT_LE(clean.capacity(), clean.size() + 16);
+}
+
 TEST(Date, Rfc5322AndRfc3339) {
   EXPECT_EQ(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
   EXPECT_EQ(rfc5322_date(1796400000), "Fri, 4 Dec 2026 16:00:00 +0000");
