@@ -24,7 +24,9 @@ struct Message::Lazy {
   std::once_flag mime_once;
   std::vector<MimePart> mime;  // pre-order; filled once, never resized after
   std::mutex content_mutex;
-  std::vector<std::unique_ptr<const std::string>> content;  // per part, decoded on demand
+  // Per part, decoded on demand: nullopt until then, a null pointer when
+  // the content is the part's body in raw_ as it is (no copy).
+  std::vector<std::optional<std::unique_ptr<const std::string>>> content;
   std::mutex addresses_mutex;
   std::unordered_map<std::string, AddressList, StringHash, std::equal_to<>>
       addresses;  // node-based: entries stay put
@@ -154,20 +156,20 @@ const MimePart& Message::mime_root() const {
 }
 
 std::string_view Message::part_body(const MimePart& part) const {
-  const std::string_view all = raw_;
-  const std::size_t begin = std::min(part.body_begin, all.size());
-  return all.substr(begin, std::min(part.body_end, all.size()) - std::min(begin, part.body_end));
+  return part_body_of(raw_, part);
 }
 
-const std::string& Message::part_content(const MimePart& part) const {
+std::string_view Message::part_content(const MimePart& part) const {
   const std::vector<MimePart>& parts = mime_parts();
-  static const std::string kEmpty;
-  if (part.index >= parts.size() || &parts[part.index] != &part) return kEmpty;
+  if (part.index >= parts.size() || &parts[part.index] != &part) return {};
   std::lock_guard lock(lazy_->content_mutex);
   auto& slot = lazy_->content[part.index];
-  // Decoded once; the string is never modified again, so the reference stays valid.
-  if (!slot) slot = std::make_unique<const std::string>(decode_part_content(raw_, part));
-  return *slot;
+  // Decoded once; the string is never modified again, so the view stays valid.
+  if (!slot) {
+    std::optional<std::string> decoded = decode_part_content(raw_, part);
+    slot = decoded ? std::make_unique<const std::string>(std::move(*decoded)) : nullptr;
+  }
+  return *slot ? std::string_view(**slot) : part_body_of(raw_, part);
 }
 
 std::string Message::first_header_raw(std::string_view name) const {

@@ -90,8 +90,10 @@ class Message {
   // The content of a leaf part: transfer-decoded, and for text/* converted
   // from its charset to UTF-8; an opaque part's body as UTF-8 text; "" for
   // multiparts and message/rfc822 parts. Decoded on first use and kept
-  // for the message's lifetime (later tests of a run reuse it).
-  const std::string& part_content(const MimePart& part) const;
+  // for the message's lifetime (later tests of a run reuse it); content
+  // that decoding would not change (identity-encoded valid UTF-8 text, an
+  // identity-encoded attachment) is a view of raw() itself, not a copy.
+  std::string_view part_content(const MimePart& part) const;
 
  private:
   struct Lazy;  // caches filled on demand under a mutex (const-safe)

@@ -24,8 +24,12 @@ std::vector<MimePart> build_mime_parts(std::string_view raw,
 // (no second string per field). Defined in message.cpp.
 void trim_field_value(std::string& value);
 
-// Transfer-decoded content of a leaf part (see Message::part_content).
-std::string decode_part_content(std::string_view raw, const MimePart& part);
+// The body of a part in `raw` (still transfer-encoded), clamped to `raw`.
+std::string_view part_body_of(std::string_view raw, const MimePart& part);
+// Transfer-decoded content of a leaf part (see Message::part_content), or
+// nullopt when that is the part's body as written (part_body_of): identity
+// encoded and already valid UTF-8 for text, so nothing is copied.
+std::optional<std::string> decode_part_content(std::string_view raw, const MimePart& part);
 
 // A Content-Type value: "type", "subtype" (both lower-case) and the
 // parameters; nullopt when it has no valid type/subtype (as GMime, whose

@@ -58,12 +58,15 @@ std::string_view field(const MimePart& part, std::string_view name) {
 
 }  // namespace
 
-std::string decode_part_content(std::string_view raw, const MimePart& part) {
-  const std::string_view body =
-      raw.substr(std::min(part.body_begin, raw.size()),
-                 part.body_end > part.body_begin ? part.body_end - part.body_begin : 0);
-  if (part.opaque) return base::replace_invalid_utf8(body);
-  if (part.is_multipart || !part.children.empty()) return {};
+std::string_view part_body_of(std::string_view raw, const MimePart& part) {
+  const std::size_t begin = std::min(part.body_begin, raw.size());
+  return raw.substr(begin, std::min(part.body_end, raw.size()) - std::min(begin, part.body_end));
+}
+
+std::optional<std::string> decode_part_content(std::string_view raw, const MimePart& part) {
+  const std::string_view body = part_body_of(raw, part);
+  if (part.opaque) return to_utf8_if_changed(body, "utf-8");
+  if (part.is_multipart || !part.children.empty()) return std::string();
   const std::string cte =
       base::to_lower(base::trim(field(part, "content-transfer-encoding"), " \t"));
   const bool text = part.content_type.starts_with("text/");
@@ -71,14 +74,16 @@ std::string decode_part_content(std::string_view raw, const MimePart& part) {
   const std::string_view charset = charset_param == part.content_type_params.end()
                                        ? std::string_view()
                                        : std::string_view(charset_param->second);
-  // Identity-encoded text is converted straight from the raw message: no
-  // interim copy of a part that may be most of a 20 MiB message.
+  // Identity-encoded content is the body as written unless its charset
+  // conversion changes it: no copy of a part that may be most of a 20 MiB
+  // message.
   if (cte != "base64" && cte != "quoted-printable")
-    return text ? to_utf8(body, charset) : std::string(body);
+    return text ? to_utf8_if_changed(body, charset) : std::nullopt;
   std::string bytes =
       cte == "base64" ? base::base64_decode_lenient(body) : decode_quoted_printable(body);
-  if (!text) return bytes;
-  return to_utf8(bytes, charset);
+  if (text)
+    if (std::optional<std::string> converted = to_utf8_if_changed(bytes, charset)) return converted;
+  return bytes;
 }
 
 }  // namespace zest::mail

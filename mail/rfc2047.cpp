@@ -39,8 +39,10 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
   charset = charset.substr(0, charset.find('*'));
   if (charset.empty() || is_utf8_name(charset)) return base::replace_invalid_utf8(bytes);
   if (is_ascii_name(charset)) {
+    std::size_t high = 0;  // each becomes the three octets of U+FFFD
+    for (char c : bytes) high += static_cast<unsigned char>(c) >= 0x80;
     std::string out;
-    out.reserve(bytes.size());
+    out.reserve(bytes.size() + high * (base::kReplacementChar.size() - 1));
     std::size_t run = 0;  // ASCII runs are copied whole
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       if (static_cast<unsigned char>(bytes[i]) < 0x80) continue;
@@ -56,9 +58,10 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
 
   std::string out;
   out.reserve(bytes.size() * 2 + 16);
-  std::string in(bytes);
-  char* inp = in.data();
-  std::size_t inleft = in.size();
+  // iconv(3) takes a non-const input pointer but only reads through it:
+  // no copy of what may be most of a large message.
+  char* inp = const_cast<char*>(bytes.data());
+  std::size_t inleft = bytes.size();
   char buf[4096];
   while (true) {
     char* outp = buf;
@@ -84,8 +87,16 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
     iconv(handle.cd, nullptr, nullptr, nullptr, nullptr);  // reset state
     if (inleft == 0) break;
   }
-  // iconv's output should be valid UTF-8, but be defensive.
-  return base::replace_invalid_utf8(out);
+  // iconv's output should be valid UTF-8, but be defensive (and copy only
+  // when it is not).
+  if (!base::valid_utf8(out)) return base::replace_invalid_utf8(out);
+  return out;
+}
+
+bool all_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
 }
 
 // Q encoding (RFC 2047 §4.2): "_" is a space, "=XX" an octet; a "=" without
@@ -143,9 +154,25 @@ std::optional<EncodedWord> parse_encoded_word(std::string_view s, std::size_t po
 
 }  // namespace
 
-std::string to_utf8(std::string_view bytes, std::string_view charset) {
+std::optional<std::string> to_utf8_if_changed(std::string_view bytes, std::string_view charset) {
+  const std::string_view name = charset.substr(0, charset.find('*'));
+  // Text that is already what the conversion would give is not copied:
+  // UTF-8 (or unlabelled) text that is valid, ASCII text that is ASCII.
+  if (name.empty() || is_utf8_name(name)) {
+    if (base::valid_utf8(bytes)) return std::nullopt;
+  } else if (is_ascii_name(name) && all_ascii(bytes)) {
+    return std::nullopt;
+  }
   std::optional<std::string> converted = convert(bytes, charset);
-  return converted ? std::move(*converted) : base::replace_invalid_utf8(bytes);
+  if (converted) return converted;
+  // Unknown charset: the bytes as UTF-8, repaired where they are not.
+  if (base::valid_utf8(bytes)) return std::nullopt;
+  return base::replace_invalid_utf8(bytes);
+}
+
+std::string to_utf8(std::string_view bytes, std::string_view charset) {
+  std::optional<std::string> converted = to_utf8_if_changed(bytes, charset);
+  return converted ? std::move(*converted) : std::string(bytes);
 }
 
 std::string decode_rfc2047(std::string_view text) {

@@ -110,7 +110,29 @@ TEST(Utf8, ReplacementAtEveryOffset) {
       EXPECT_EQ(replace_invalid_utf8(head + "\xC3\xA9" + tail), head + "\xC3\xA9" + tail);
       EXPECT_EQ(replace_invalid_utf8(head + "\xC3" + tail),
                 head + "\xEF\xBF\xBD" + tail);  // cut sequence
+      // valid_utf8 skips ASCII eight octets at a time too.
+      EXPECT_FALSE(valid_utf8(head + "\xFF" + tail));
+      EXPECT_FALSE(valid_utf8(head + "\xC3" + tail));
+      EXPECT_TRUE(valid_utf8(head + "\xC3\xA9" + tail));
+      EXPECT_TRUE(valid_utf8(head + "\x01" + tail));
     }
+}
+
+// A long input with many octets to replace comes out right and in one
+// block sized for it (appending past a reservation of the input's size
+// copied a long body once more).
+TEST(Utf8, LongRepairIsSizedOnce) {
+  std::string in, want;
+  for (int i = 0; i < 1 << 16; ++i) {
+    in += "text \xFF\xC3\xA9\x01";
+    want += "text \xEF\xBF\xBD\xC3\xA9\x01";
+  }
+  const std::string out = replace_invalid_utf8(in);
+  EXPECT_EQ(out, want);
+  EXPECT_LE(out.capacity(), out.size() + 16);
+  const std::string clean = clean_utf8(in);
+  EXPECT_EQ(clean.size(), want.size() + 2 * (1u << 16));
+  EXPECT_LE(clean.capacity(), clean.size() + 16);
 }
 
 TEST(Date, Rfc5322AndRfc3339) {

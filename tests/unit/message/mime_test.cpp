@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "mail/message.hpp"
 
@@ -120,6 +121,50 @@ TEST(Mime, BoundaryAfterDashLines) {
   ASSERT_EQ(root.children.size(), 2u);
   EXPECT_EQ(m.part_content(m.mime_child(root, 0)), "a-b -- c\r\n-\r\n--\r\n--bx\r\n---b\r\n- -b");
   EXPECT_EQ(m.part_content(m.mime_child(root, 1)), "second--b");
+}
+
+// Whether `part` lies inside `whole` (the same bytes, not a copy of them).
+bool inside(std::string_view part, std::string_view whole) {
+  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
+// A text body that decoding would not change is the message's own bytes:
+// a copy per evaluation of a 4 MiB body (and the heap growing and shrinking
+// by it each time) made the typical script 15x slower per KiB than at 1 MiB
+// (bench/results/NOTES.md, "Text-body evaluation, 2026-12-07").
+TEST(Mime, UnchangedContentIsNotCopied) {
+  std::string body;
+  for (int i = 0; i < 1 << 14; ++i)
+    body += "caf\xC3\xA9 au lait \xF0\x9F\x98\x80 line " + std::to_string(i) + "\r\n";
+  for (std::string_view charset : {"utf-8", "UTF8", ""}) {
+    const Message m("Subject: long\r\nContent-Type: text/plain" +
+                    (charset.empty() ? std::string() : "; charset=" + std::string(charset)) +
+                    "\r\n\r\n" + body);
+    const std::string_view content = m.part_content(m.mime_root());
+    EXPECT_EQ(content, body);
+    EXPECT_TRUE(inside(content, m.raw())) << charset;
+  }
+  const Message ascii("Content-Type: text/plain; charset=us-ascii\n\nplain ASCII\n");
+  EXPECT_TRUE(inside(ascii.part_content(ascii.mime_root()), ascii.raw()));
+  const Message bin(std::string("Content-Type: application/octet-stream\n\n\xFF\x00\x01\n", 44));
+  EXPECT_EQ(bin.part_content(bin.mime_root()), std::string_view("\xFF\x00\x01\n", 4));
+  EXPECT_TRUE(inside(bin.part_content(bin.mime_root()), bin.raw()));
+
+  // What decoding changes is decoded, once: an invalid octet at the very
+  // end of the long body, non-ASCII labelled ASCII, Latin-1, base64.
+  const Message bad("Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\xFF");
+  const std::string_view repaired = bad.part_content(bad.mime_root());
+  EXPECT_EQ(repaired, body + "\xEF\xBF\xBD");
+  EXPECT_FALSE(inside(repaired, bad.raw()));
+  EXPECT_EQ(repaired.data(), bad.part_content(bad.mime_root()).data());  // kept
+  const Message high("Content-Type: text/plain; charset=us-ascii\n\nna\xEFve\n");
+  EXPECT_EQ(high.part_content(high.mime_root()), "na\xEF\xBF\xBDve\n");
+  const Message latin("Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xE9\n");
+  EXPECT_EQ(latin.part_content(latin.mime_root()), "caf\xC3\xA9\n");
+  const Message b64(
+      "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+      "Y2Fmw6kK\n");
+  EXPECT_EQ(b64.part_content(b64.mime_root()), "caf\xC3\xA9\n");
 }
 
 TEST(Mime, HeadersOnlyAndEmpty) {
