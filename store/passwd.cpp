@@ -9,10 +9,12 @@
 #include <crypt.h>
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 
@@ -188,24 +190,30 @@ std::vector<std::string> recipient_keys(std::string_view address, std::string_vi
 }
 
 Result<bool> UserDb::refresh() {
-  std::error_code ec;
-  if (!fs::exists(file_, ec) && !ec) {
+  struct stat st {};
+  if (::stat(file_.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Result<bool>::failure(file_.string() + ": " + std::strerror(errno));
     // No file yet: no users (e.g. before the first `zest user add`).
     users_.clear();
+    by_key_.clear();
     loaded_ = false;
     return true;
   }
-  const auto mtime = fs::last_write_time(file_, ec);
-  if (ec) return Result<bool>::failure(file_.string() + ": " + ec.message());
-  const auto size = fs::file_size(file_, ec);
-  if (loaded_ && mtime == mtime_ && size == size_) return true;
+  const Version now{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                    static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                    static_cast<std::int64_t>(st.st_mtim.tv_nsec),
+                    static_cast<std::int64_t>(st.st_size)};
+  if (loaded_ && now == version_) return true;
   const auto text = base::read_file(file_);
   if (!text) return Result<bool>::failure(file_.string() + ": cannot open");
   auto parsed = parse_passwd(*text, file_.string());
   if (!parsed) return Result<bool>::failure(parsed.error());
   users_ = std::move(parsed.value());
-  mtime_ = mtime;
-  size_ = size;
+  by_key_.clear();
+  by_key_.reserve(users_.size());
+  for (std::size_t i = 0; i < users_.size(); ++i)
+    by_key_.emplace(user_key(users_[i].name), i);  // names are unique (parse_passwd)
+  version_ = now;
   loaded_ = true;
   return true;
 }
@@ -218,10 +226,9 @@ Result<std::optional<UserEntry>> UserDb::find(std::string_view name) {
   using R = Result<std::optional<UserEntry>>;
   std::lock_guard lock(mu_);
   if (auto r = refresh(); !r) return R::failure(r.error());
-  const std::string key = user_key(name);
-  for (const auto& u : users_)
-    if (user_key(u.name) == key) return std::optional<UserEntry>(u);
-  return std::optional<UserEntry>();
+  const auto it = by_key_.find(user_key(name));
+  if (it == by_key_.end()) return std::optional<UserEntry>();
+  return std::optional<UserEntry>(users_[it->second]);
 }
 
 Result<std::optional<UserEntry>> UserDb::find_recipient(std::string_view address,

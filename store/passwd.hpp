@@ -4,11 +4,13 @@
 // ARGON2ID, CRYPT, PLAIN).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.hpp"
@@ -63,8 +65,16 @@ class UserDb {
   std::filesystem::path file_;
   std::mutex mu_;
   std::vector<UserEntry> users_;
-  std::filesystem::file_time_type mtime_{};
-  std::uintmax_t size_ = 0;
+  // user_key() of each name to its entry: a lookup does not scan
+  // (10 000 users made every delivery scan and lower-case the whole file).
+  std::unordered_map<std::string, std::size_t> by_key_;
+  // What the file was when read: reread when any of them changes (a
+  // rewrite by `zest user` renames a new file into place).
+  struct Version {
+    std::uint64_t dev = 0, ino = 0;
+    std::int64_t mtime_sec = 0, mtime_nsec = 0, size = 0;
+    bool operator==(const Version&) const = default;
+  } version_;
   bool loaded_ = false;
 };
 

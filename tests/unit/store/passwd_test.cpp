@@ -1,7 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
 #include "store/passwd.hpp"
 #include "store/scram.hpp"
+#include "tests/unit/store/tmp_dir.hpp"
 
 namespace zest::store {
 namespace {
@@ -83,6 +89,45 @@ TEST(Passwd, RecipientKeys) {
   EXPECT_EQ(recipient_keys("<bob@x>", "+-"), (std::vector<std::string>{"bob@x", "bob"}));
   EXPECT_EQ(recipient_keys("+x@y", "+"), (std::vector<std::string>{"+x@y", "+x"}));
   EXPECT_EQ(recipient_keys("carol", "+"), (std::vector<std::string>{"carol"}));
+}
+
+// Lookups go through an index of the lower-cased names, and the file is
+// reread when it is replaced, even by one of the same size and mtime.
+TEST(Passwd, UserDbIndexAndReread) {
+  TmpDir t;
+  const auto file = t.p / "passwd";
+  {
+    std::ofstream out(file);
+    for (int i = 1; i <= 10000; ++i) out << "user" << i << ":{PLAIN}a::::::\n";
+  }
+  UserDb db(file);
+  auto u = db.find("USER9999");
+  ASSERT_TRUE(u) << u.error();
+  ASSERT_TRUE(u->has_value());
+  EXPECT_EQ((*u)->name, "user9999");
+  auto mixed = db.find("uSeR7");
+  ASSERT_TRUE(mixed && mixed->has_value());
+  EXPECT_EQ((*mixed)->password, "{PLAIN}a");
+  EXPECT_FALSE(db.find("user10001")->has_value());
+  auto rcpt = db.find_recipient("user42+lists@example.test", "+");
+  ASSERT_TRUE(rcpt && rcpt->has_value());
+  EXPECT_EQ((*rcpt)->name, "user42");
+  // Same size, same mtime, another file renamed into place.
+  struct stat before {};
+  ASSERT_EQ(::stat(file.c_str(), &before), 0);
+  const auto tmp = t.p / "passwd.new";
+  {
+    std::ofstream out(tmp);
+    for (int i = 1; i <= 10000; ++i) out << "uzer" << i << ":{PLAIN}a::::::\n";
+  }
+  const struct timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, tmp.c_str(), times, 0), 0);
+  std::filesystem::rename(tmp, file);
+  EXPECT_FALSE(db.find("user9999")->has_value());
+  EXPECT_TRUE(db.find("uzer9999")->has_value());
+  // Gone: no users.
+  std::filesystem::remove(file);
+  EXPECT_FALSE(db.find("uzer1")->has_value());
 }
 
 }  // namespace
