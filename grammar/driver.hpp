@@ -5,9 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "grammar/ast.hpp"
@@ -26,8 +26,8 @@ struct Span {
 // The parser builds the tree in flat arenas first: its semantic values are
 // small trivially copyable indices, so Bison's stack moves no strings or
 // vectors. Lists are linked through `next`, which keeps what error recovery
-// abandons harmless (it is simply not linked). Each top-level command is
-// turned into a grammar::Node as soon as it is complete.
+// abandons harmless (it is simply not linked). Once the parse is over, the
+// top-level commands are laid out in the Script's storage (build_tree).
 inline constexpr std::uint32_t kNone = UINT32_MAX;
 
 struct List {
@@ -92,8 +92,11 @@ class Driver {
 
   const ParseLimits& limits() const { return limits_; }
   std::string_view source() const { return source_; }
-  // A complete top-level command: converted into the script's tree.
-  void add_command(std::uint32_t node);
+  // A complete top-level command, kept for build_tree.
+  void add_command(std::uint32_t node) { top_.push_back(node); }
+  // Lays out the top-level commands, and all they contain, in the Script:
+  // each list is one run of its storage vectors, sized once.
+  void build_tree();
 
   // The arenas (see FlatNode).
   std::uint32_t new_node(std::string_view identifier, Location loc) {
@@ -116,8 +119,8 @@ class Driver {
   // A literal whose value differs from its source bytes; the view stays
   // valid for the whole parse.
   Lit own(std::string value, bool multiline) {
-    owned_.push_back(std::move(value));
-    return Lit{owned_.back(), multiline};
+    script_.owned.push_back(std::move(value));
+    return Lit{script_.owned.back(), multiline};
   }
   // `len` bytes of the scanner's input ending at the current position.
   std::string_view last_bytes(std::size_t len) const { return input_.substr(offset_ - len, len); }
@@ -131,10 +134,13 @@ class Driver {
   // Location of byte `off` inside a token starting at `begin`.
   static Location locate(Location begin, std::string_view text, std::size_t off);
 
+  // Copies the source into the Script (literals and identifiers are views
+  // of that copy) followed by the two NULs flex needs to scan it in place.
   // NUL bytes are reported as the scanner passes them and scanned as
   // spaces: flex re-scans a token from its start at every NUL it meets,
-  // which is quadratic on long runs. Returns the bytes to hand to flex.
-  std::string_view prepare_input();
+  // which is quadratic on long runs. Returns the buffer to hand to flex
+  // (its size includes the two NULs).
+  std::pair<char*, std::size_t> prepare_input();
 
   // After a syntax error the parser only accepts ';' or '}' (see the
   // `skip` rule); the lexer drops everything else itself, which keeps
@@ -166,11 +172,13 @@ class Driver {
     arena[l.last].next = i;
     return List{l.first, i};
   }
-  Node build_node(const FlatNode& f);
-  Argument build_argument(const FlatArgument& a);
-  StringLiteral build_string(const FlatString& s) {
-    return StringLiteral{std::string(s.lit.value), s.loc, s.lit.multiline};
-  }
+  void build_node(Node& n, const FlatNode& f);
+  Seq<Node> build_nodes(List l);
+  Seq<Argument> build_arguments(List l);
+  Seq<StringLiteral> build_strings(List l);
+  // Identifiers are case-insensitive (RFC 5228 §2.9): a view of the source
+  // when it is lower case already, else of a lower-cased copy.
+  std::string_view lowered(std::string_view s);
   template <class T>
   static std::size_t count(const std::vector<T>& arena, List l) {
     std::size_t n = 0;
@@ -179,11 +187,11 @@ class Driver {
   }
 
   std::string_view source_;
-  std::string_view input_;  // what flex scans: the source, or nul_free_
+  std::string_view input_;  // what flex scans: the Script's copy of the source
   std::vector<FlatNode> nodes_;
   std::vector<FlatArgument> args_;
   std::vector<FlatString> strings_;
-  std::deque<std::string> owned_;  // stable addresses for Lit views
+  std::vector<std::uint32_t> top_;  // the top-level commands, in order
   const ParseLimits& limits_;
   Diagnostics& diags_;
   Script& script_;
@@ -193,7 +201,6 @@ class Driver {
   bool stopped_ = false;
   bool skipping_ = false;
   std::size_t recoveries_ = 0;
-  std::string nul_free_;               // copy of the source without NULs
   std::vector<std::size_t> nul_runs_;  // offsets of (the first few) NUL runs
   std::size_t next_nul_ = 0;
   bool prev_stray_ = false;
@@ -210,8 +217,9 @@ void append_text_line(std::string& out, std::string_view line);
 // anything else as \xNN.
 std::string describe_bytes(std::string_view bytes, std::size_t max_len = 8);
 
-// Scanner lifetime (implemented in scanner.l).
-void* scanner_create(Driver& drv, std::string_view source);
+// Scanner lifetime (implemented in scanner.l). `buffer` is scanned in
+// place; its last two bytes are NULs.
+void* scanner_create(Driver& drv, char* buffer, std::size_t size);
 void scanner_destroy(void* scanner);
 
 }  // namespace zest::grammar::detail

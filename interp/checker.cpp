@@ -71,7 +71,7 @@ void CheckContext::error(grammar::Location loc, std::string message) {
 // ---- strings ----
 
 std::string Checker::literal(const grammar::StringLiteral& s) {
-  if (!ctx_.encoded_character()) return s.value;
+  if (!ctx_.encoded_character()) return std::string(s.value);
   auto r = expand_encoded_characters(s.value);
   if (!r.error.empty()) ctx_.error(s.loc, r.error);
   return std::move(r.value);
@@ -154,7 +154,7 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
 // The tags in front of the positional arguments; false to stop checking.
 bool Checker::check_tags(CallState& st) {
   const CommandSpec* spec = st.spec;
-  const auto& args = st.node.arguments;
+  const grammar::Seq<Argument> args = st.node.arguments;
   unsigned groups_seen = 0;
   std::set<std::string_view> tags_seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -170,17 +170,19 @@ bool Checker::check_tags(CallState& st) {
       const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
                          reg().group_member(TagGroup::MatchType, tag->name) ||
                          reg().group_member(TagGroup::AddressPart, tag->name);
-      ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name + "' found after " +
-                                       "positional arguments of " + st.what()
-                                 : "unknown tagged argument ':" + tag->name + "' for " + st.what() +
-                                       " (reported only once at first occurrence)");
+      ctx_.error(tag->loc, known
+                               ? "unexpected tagged argument ':" + std::string(tag->name) +
+                                     "' found after " + "positional arguments of " + st.what()
+                               : "unknown tagged argument ':" + std::string(tag->name) + "' for " +
+                                     st.what() + " (reported only once at first occurrence)");
       st.ok = false;
       st.misplaced_tag = true;
       continue;
     }
     if (const TagSpec* ts = find_tag(spec, tag->name)) {
       if (!tags_seen.insert(ts->name).second) {
-        ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + st.what());
+        ctx_.error(tag->loc,
+                   "encountered duplicate tag ':" + std::string(tag->name) + "' for " + st.what());
         st.ok = false;
       }
       CheckedArg ca;
@@ -190,7 +192,7 @@ bool Checker::check_tags(CallState& st) {
                  !convert(args[i + 1], ts->value, ts->slot, st.literal_slot(ts->slot), ca)) {
         ctx_.error(
             tag->loc,
-            "the :" + tag->name + " tag for " + st.what() + " requires " +
+            "the :" + std::string(tag->name) + " tag for " + st.what() + " requires " +
                 std::string(article(kind_name(ts->value))) + " " +
                 std::string(kind_name(ts->value)) + " argument" +
                 (ts->value_name.empty() ? std::string()
@@ -279,8 +281,8 @@ bool Checker::check_shape(CallState& st) {
     for (const TagSpec& t : spec->tags) is_tag = is_tag || t.name == sub.identifier;
     for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
     if (is_tag) {
-      ctx_.error(sub.loc,
-                 "missing colon before ':" + sub.identifier + "' tag in " + st.what().substr(4));
+      ctx_.error(sub.loc, "missing colon before ':" + std::string(sub.identifier) + "' tag in " +
+                              st.what().substr(4));
       return false;
     }
     if (!first_error_given(st) && !spec->is_test && !reg().command(sub.identifier, true)) {
@@ -313,7 +315,7 @@ const TagSpec* Checker::find_tag(const CommandSpec* spec, std::string_view name)
 }
 
 bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                              const std::vector<Argument>& args, std::size_t& i, unsigned& seen) {
+                              grammar::Seq<Argument> args, std::size_t& i, unsigned& seen) {
   for (TagGroup g : spec->groups) {
     if (g == TagGroup::Comparator) {
       if (tag.name != "comparator") continue;
@@ -346,14 +348,14 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
       const auto* s =
           i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
       if (!s) {
-        ctx_.error(tag.loc, "the :" + tag.name + " match type for " + call.what() +
+        ctx_.error(tag.loc, "the :" + std::string(tag.name) + " match type for " + call.what() +
                                 " requires one string argument (relation)");
         return false;
       }
       ++i;
       const std::string rel = literal(*s);
       if (!parse_relation(rel)) {
-        ctx_.error(s->loc, "the :" + tag.name + " match type for " + call.what() +
+        ctx_.error(s->loc, "the :" + std::string(tag.name) + " match type for " + call.what() +
                                " requires a valid relational operator, but '" + rel +
                                "' is invalid");
         return false;
@@ -365,10 +367,11 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
   // As the message says (and Pigeonhole does): once per command and tag;
   // later occurrences still fail the command, silently.
   if (unknown_tags_
-          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" + tag.name)
+          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" +
+                  std::string(tag.name))
           .second)
-    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + call.what() +
-                            " (reported only once at first occurrence)");
+    ctx_.error(tag.loc, "unknown tagged argument ':" + std::string(tag.name) + "' for " +
+                            call.what() + " (reported only once at first occurrence)");
   return false;
 }
 
@@ -435,7 +438,7 @@ void Checker::check_require(const Node& n, bool allowed) {
   if (const auto* l = std::get_if<grammar::StringList>(&n.arguments[0]))
     for (const auto& s : l->items) caps.push_back(&s);
   for (const auto* s : caps) {
-    const std::string& cap = s->value;
+    const std::string cap(s->value);
     const ExtensionSpec* ext = reg().extension(cap);
     if (!ext || !ctx_.settings().extension_enabled(cap)) {
       ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
@@ -493,12 +496,12 @@ const CommandSpec* Checker::lookup(const Node& n, bool as_test) {
   const CommandSpec* other = reg().command(n.identifier, !as_test);
   if (other && (other->extension.empty() || ctx_.has(other->extension))) {
     ctx_.error(n.loc, std::string("cannot use ") + (as_test ? "command" : "test") + " '" +
-                          n.identifier + "' as " + (as_test ? "test" : "command"));
+                          std::string(n.identifier) + "' as " + (as_test ? "test" : "command"));
     return nullptr;
   }
-  if (reported_unknown_.insert((as_test ? "t:" : "c:") + n.identifier).second)
+  if (reported_unknown_.insert((as_test ? "t:" : "c:") + std::string(n.identifier)).second)
     ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
-                          n.identifier + "' (only reported once at first occurrence)");
+                          std::string(n.identifier) + "' (only reported once at first occurrence)");
   return nullptr;
 }
 
@@ -558,7 +561,7 @@ void Checker::leave_ihave(IhaveScope scope) {
 
 void Checker::check_branch(const Node& n) {
   const bool is_else = n.identifier == "else";
-  const std::string what = "the " + n.identifier + " command";
+  const std::string what = "the " + std::string(n.identifier) + " command";
   if (!n.arguments.empty()) ctx_.error(n.loc, what + " accepts no arguments");
   if (is_else ? !n.tests.empty() : n.tests.size() != 1 || n.has_test_list)
     ctx_.error(n.loc, is_else ? what + " accepts no tests"
@@ -567,9 +570,10 @@ void Checker::check_branch(const Node& n) {
   if (!n.has_block) ctx_.error(n.loc, what + " requires a block");
 }
 
-std::size_t Checker::check_orphan_branch(const std::vector<Node>& nodes, std::size_t i) {
+std::size_t Checker::check_orphan_branch(grammar::Seq<Node> nodes, std::size_t i) {
   const Node& n = nodes[i];
-  ctx_.error(n.loc, "the " + n.identifier + " command must follow an if or elsif command");
+  ctx_.error(n.loc,
+             "the " + std::string(n.identifier) + " command must follow an if or elsif command");
   while (i + 1 < nodes.size() && n.identifier != "else" &&
          (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else")) {
     if (nodes[++i].identifier == "else") break;
@@ -586,8 +590,8 @@ void Checker::check_stop(const Node& n) {
 }
 
 bool Checker::check_control_test(const Node& t) {
-  const std::string& id = t.identifier;
-  const std::string what = "the " + id + " test";
+  const std::string_view id = t.identifier;
+  const std::string what = "the " + std::string(id) + " test";
   if (!t.arguments.empty()) ctx_.error(t.loc, what + " accepts no arguments");
   if (id == "true" || id == "false") {
     if (!t.tests.empty())

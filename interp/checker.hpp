@@ -160,7 +160,7 @@ class Checker {
   void check_branch(const grammar::Node& n);
   // An elsif or else without an if at nodes[i]; returns the index of the
   // last node of that if-less structure (the rest is not reported again).
-  std::size_t check_orphan_branch(const std::vector<grammar::Node>& nodes, std::size_t i);
+  std::size_t check_orphan_branch(grammar::Seq<grammar::Node> nodes, std::size_t i);
   void check_stop(const grammar::Node& n);
   // allof, anyof, not, true, false; false when the test cannot be compiled.
   bool check_control_test(const grammar::Node& t);
@@ -191,7 +191,7 @@ class Checker {
   const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const;
   // `seen`: a bit per TagGroup already given.
   bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                       const std::vector<grammar::Argument>& args, std::size_t& i, unsigned& seen);
+                       grammar::Seq<grammar::Argument> args, std::size_t& i, unsigned& seen);
   void check_comparator(CheckedCall& call);
   void check_regex_keys(CheckedCall& call);
   void report_conflict(const grammar::Location& loc, const std::string& cap);

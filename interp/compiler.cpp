@@ -86,7 +86,7 @@ class Compiler {
 
   // ---- commands ----
 
-  void compile_block(const std::vector<Node>& nodes, std::size_t depth, bool top) {
+  void compile_block(grammar::Seq<Node> nodes, std::size_t depth, bool top) {
     bool requires_allowed = top;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (checker_.too_many_errors()) return;
@@ -109,7 +109,7 @@ class Compiler {
     }
   }
 
-  std::size_t compile_if(const std::vector<Node>& nodes, std::size_t i, std::size_t depth) {
+  std::size_t compile_if(grammar::Seq<Node> nodes, std::size_t i, std::size_t depth) {
     Label end;
     for (bool first = true; i < nodes.size(); ++i, first = false) {
       const Node& n = nodes[i];
@@ -179,7 +179,7 @@ class Compiler {
 
   void compile_cond(const Node& t, bool jump_when, Label& target, std::size_t depth) {
     if (!checker_.nesting_ok(t, depth)) return;
-    const std::string& id = t.identifier;
+    const std::string_view id = t.identifier;
     if (is_control_test(id)) {
       if (!checker_.check_control_test(t)) return;
       if (id == "true" || id == "false") {
