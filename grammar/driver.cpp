@@ -14,23 +14,11 @@ void Driver::error(Location loc, std::string message) {
   if (diags_.error_count() >= limits_.max_errors) stopped_ = true;
 }
 
-void Driver::advance(const char* text, std::size_t len) {
-  tok_begin_ = pos_;
-  prev_stray_ = cur_stray_;
-  cur_stray_ = false;
+void Driver::report_nuls(const char* text, std::size_t len) {
   while (next_nul_ < nul_runs_.size() && nul_runs_[next_nul_] < offset_ + len) {
     const std::size_t at = nul_runs_[next_nul_++] - offset_;
-    error(locate(pos_, {text, len}, at), "NUL character not allowed in script");
+    error(locate(position(), {text, len}, at), "NUL character not allowed in script");
   }
-  offset_ += len;
-  const char* p = text;
-  const char* const end = text + len;
-  while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
-    ++pos_.line;
-    pos_.column = 1;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  pos_.column += static_cast<std::uint32_t>(end - p);
 }
 
 Location Driver::locate(Location begin, std::string_view text, std::size_t off) {

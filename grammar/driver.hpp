@@ -125,11 +125,31 @@ class Driver {
   // `len` bytes of the scanner's input ending at the current position.
   std::string_view last_bytes(std::size_t len) const { return input_.substr(offset_ - len, len); }
 
-  // Scanner bookkeeping: called for every match with the matched bytes.
-  void advance(const char* text, std::size_t len);
+  // Scanner bookkeeping, called for every match with the matched bytes.
+  // Columns are derived from offsets (the line's start is remembered), so
+  // only the rules whose tokens may hold a line break scan their bytes,
+  // with count_lines.
+  void advance(const char* text, std::size_t len) {
+    tok_begin_ = position();
+    prev_stray_ = cur_stray_;
+    cur_stray_ = false;
+    if (next_nul_ < nul_runs_.size()) report_nuls(text, len);
+    offset_ += len;
+  }
+  // After advance, for a token that may contain line breaks.
+  void count_lines(const char* text, std::size_t len) {
+    const std::size_t base = offset_ - len;
+    for (std::size_t i = 0; i < len; ++i)
+      if (text[i] == '\n') {
+        ++line_;
+        line_start_ = base + i + 1;
+      }
+  }
   Location token_begin() const { return tok_begin_; }
-  Location position() const { return pos_; }
-  Span span() const { return {tok_begin_, pos_}; }
+  Location position() const {
+    return {line_, static_cast<std::uint32_t>(offset_ - line_start_ + 1)};
+  }
+  Span span() const { return {tok_begin_, position()}; }
   std::size_t offset() const { return offset_; }
   // Location of byte `off` inside a token starting at `begin`.
   static Location locate(Location begin, std::string_view text, std::size_t off);
@@ -166,6 +186,7 @@ class Driver {
   Location text_begin;
 
  private:
+  void report_nuls(const char* text, std::size_t len);
   template <class T>
   static List append(std::vector<T>& arena, List l, std::uint32_t i) {
     if (l.first == kNone) return List{i, i};
@@ -195,7 +216,8 @@ class Driver {
   const ParseLimits& limits_;
   Diagnostics& diags_;
   Script& script_;
-  Location pos_;
+  std::uint32_t line_ = 1;
+  std::size_t line_start_ = 0;  // offset of the current line's first byte
   Location tok_begin_;
   std::size_t offset_ = 0;
   bool stopped_ = false;
