@@ -5,6 +5,7 @@
 #include "interp/checker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "interp/comparator.hpp"
 
@@ -71,14 +72,55 @@ void CheckContext::error(grammar::Location loc, std::string message) {
 // ---- strings ----
 
 std::string Checker::literal(const grammar::StringLiteral& s) {
-  if (!ctx_.encoded_character()) return std::string(s.value);
+  std::string v;
+  literal_into(v, s);
+  return v;
+}
+
+void Checker::literal_into(std::string& out, const grammar::StringLiteral& s) {
+  if (!ctx_.encoded_character()) {
+    out.assign(s.value);
+    return;
+  }
   auto r = expand_encoded_characters(s.value);
   if (!r.error.empty()) ctx_.error(s.loc, r.error);
-  return std::move(r.value);
+  out = std::move(r.value);
+}
+
+// ---- reuse of checked calls' storage ----
+
+CheckedArg Checker::new_arg() {
+  if (spare_args_.empty()) return {};
+  CheckedArg a = std::move(spare_args_.back());
+  spare_args_.pop_back();
+  a.slot = 0;
+  a.kind = ArgKind::None;
+  a.number = 0;
+  a.loc = {};
+  return a;
+}
+
+std::string Checker::new_string() {
+  if (spare_strings_.empty()) return {};
+  std::string s = std::move(spare_strings_.back());
+  spare_strings_.pop_back();
+  return s;
+}
+
+void Checker::recycle(CheckedCall&& call) {
+  for (CheckedArg& a : call.args) {
+    for (std::string& s : a.strings) spare_strings_.push_back(std::move(s));
+    a.strings.clear();
+    a.templates.clear();
+    spare_args_.push_back(std::move(a));
+  }
+  call.args.clear();
+  if (call.args.capacity() > spare_list_.capacity()) spare_list_ = std::move(call.args);
 }
 
 void Checker::add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
-  std::string v = literal(s);
+  std::string v = new_string();
+  literal_into(v, s);
   const bool tmpl = !literal_slot && ctx_.variables() && has_variable_reference(v);
   if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
   out.strings.push_back(std::move(v));
@@ -139,8 +181,9 @@ bool Checker::first_error_given(const CallState& st) {
 
 std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSpec* spec) {
   positional_.clear();
-  CallState st{node, spec, CheckedCall{spec, node.loc, {}}, ctx_.diagnostics().error_count(),
-               positional_};
+  CallState st{node, spec, CheckedCall{spec, node.loc, std::exchange(spare_list_, {})},
+               ctx_.diagnostics().error_count(), positional_};
+  st.call.args.clear();
   st.call.args.reserve(node.arguments.size());
   if (!check_tags(st) || !check_positionals(st) || !check_shape(st) || !st.ok) return std::nullopt;
   check_comparator(st.call);
@@ -185,9 +228,12 @@ bool Checker::check_tags(CallState& st) {
                    "encountered duplicate tag ':" + std::string(tag->name) + "' for " + st.what());
         st.ok = false;
       }
-      CheckedArg ca;
+      CheckedArg ca = new_arg();
       if (ts->value == ArgKind::None) {
-        ca = CheckedArg{ts->slot, ArgKind::Number, 1, {}, {}, tag->loc};
+        ca.slot = ts->slot;
+        ca.kind = ArgKind::Number;
+        ca.number = 1;
+        ca.loc = tag->loc;
       } else if (i + 1 >= args.size() ||
                  !convert(args[i + 1], ts->value, ts->slot, st.literal_slot(ts->slot), ca)) {
         ctx_.error(
@@ -253,7 +299,7 @@ bool Checker::check_positionals(CallState& st) {
     if (first_error_given(st)) return false;
     const PositionalSpec& ps = spec->positional[p];
     const Argument& arg = *st.positional[p - skipped];
-    CheckedArg ca;
+    CheckedArg ca = new_arg();
     if (!convert(arg, ps.kind, static_cast<Slot>(p), st.literal_slot(static_cast<Slot>(p)), ca)) {
       const std::string_view found = kind_name(arg);
       ctx_.error(grammar::location_of(arg),
@@ -561,13 +607,14 @@ void Checker::leave_ihave(IhaveScope scope) {
 
 void Checker::check_branch(const Node& n) {
   const bool is_else = n.identifier == "else";
-  const std::string what = "the " + std::string(n.identifier) + " command";
-  if (!n.arguments.empty()) ctx_.error(n.loc, what + " accepts no arguments");
+  // Built only for a message (every if and elsif passes here).
+  const auto what = [&n] { return "the " + std::string(n.identifier) + " command"; };
+  if (!n.arguments.empty()) ctx_.error(n.loc, what() + " accepts no arguments");
   if (is_else ? !n.tests.empty() : n.tests.size() != 1 || n.has_test_list)
-    ctx_.error(n.loc, is_else ? what + " accepts no tests"
-                              : what + " requires one test, but " + std::to_string(n.tests.size()) +
-                                    " are specified");
-  if (!n.has_block) ctx_.error(n.loc, what + " requires a block");
+    ctx_.error(n.loc, is_else ? what() + " accepts no tests"
+                              : what() + " requires one test, but " +
+                                    std::to_string(n.tests.size()) + " are specified");
+  if (!n.has_block) ctx_.error(n.loc, what() + " requires a block");
 }
 
 std::size_t Checker::check_orphan_branch(grammar::Seq<Node> nodes, std::size_t i) {

@@ -175,6 +175,9 @@ class Checker {
   // The block command whose block is being checked (seen by break, extracttext).
   void enter_block(const CheckedCall& call) { ctx_.push_block(call); }
   void leave_block() { ctx_.pop_block(); }
+  // Hands back a call that has been emitted: the next calls reuse its
+  // vectors and strings instead of allocating their own.
+  void recycle(CheckedCall&& call);
 
  private:
   struct CallState;
@@ -185,6 +188,9 @@ class Checker {
 
   const Registry& reg() const { return ctx_.registry(); }
   std::string literal(const grammar::StringLiteral& s);
+  void literal_into(std::string& out, const grammar::StringLiteral& s);
+  CheckedArg new_arg();
+  std::string new_string();
   void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot);
   bool convert(const grammar::Argument& a, ArgKind want, Slot slot, bool literal_slot,
                CheckedArg& out);
@@ -201,6 +207,10 @@ class Checker {
   // The positional arguments of the call being checked (check_call does
   // not nest), kept to reuse its allocation.
   std::vector<const grammar::Argument*> positional_;
+  // Storage of recycled calls (see recycle).
+  std::vector<CheckedArg> spare_args_;
+  std::vector<std::string> spare_strings_;
+  std::vector<CheckedArg> spare_list_;
   std::set<std::string> reported_unknown_;
   std::set<std::string> unknown_tags_;  // "test hasflag :frop": already reported
   std::set<std::string> ever_required_;
