@@ -536,9 +536,18 @@ bool Checker::nesting_ok(const Node& n, std::size_t depth) {
 }
 
 const CommandSpec* Checker::lookup(const Node& n, bool as_test) {
+  if (lookups_version_ != ctx_.capabilities_version()) {
+    lookups_.clear();
+    lookups_version_ = ctx_.capabilities_version();
+  }
+  for (const Lookup& l : lookups_)
+    if (l.as_test == as_test && l.name == n.identifier) return l.spec;
   const CommandSpec* spec =
       reg().command_in(n.identifier, as_test, [&](std::string_view e) { return ctx_.has(e); });
-  if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
+  if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) {
+    if (lookups_.size() < 64) lookups_.push_back({n.identifier, as_test, spec});
+    return spec;
+  }
   const CommandSpec* other = reg().command(n.identifier, !as_test);
   if (other && (other->extension.empty() || ctx_.has(other->extension))) {
     ctx_.error(n.loc, std::string("cannot use ") + (as_test ? "command" : "test") + " '" +

@@ -90,6 +90,8 @@ class CheckContext {
   }
   // has("encoded-character") and has("variables"), asked for every string.
   bool encoded_character() const { return encoded_character_; }
+  // Changes whenever the set of required capabilities does.
+  std::uint64_t capabilities_version() const { return capabilities_version_; }
   bool variables() const { return variables_; }
   const Registry& registry() const { return registry_; }
   const EngineSettings& settings() const { return settings_; }
@@ -107,6 +109,7 @@ class CheckContext {
   const Registry& registry_;
   const EngineSettings& settings_;
   void cache_capabilities() {
+    ++capabilities_version_;
     encoded_character_ = has("encoded-character");
     variables_ = has("variables");
   }
@@ -115,6 +118,7 @@ class CheckContext {
   std::set<std::string, std::less<>> required_;
   bool encoded_character_ = false;
   bool variables_ = false;
+  std::uint64_t capabilities_version_ = 0;
   std::map<std::type_index, std::shared_ptr<void>> state_;
   CompileEnv* env_ = nullptr;
   std::vector<CheckedCall> blocks_;
@@ -211,6 +215,15 @@ class Checker {
   std::vector<CheckedArg> spare_args_;
   std::vector<std::string> spare_strings_;
   std::vector<CheckedArg> spare_list_;
+  // Successful lookups under the current capabilities (a script uses a
+  // handful of names, thousands of times); names are views of the tree.
+  struct Lookup {
+    std::string_view name;
+    bool as_test;
+    const CommandSpec* spec;
+  };
+  std::vector<Lookup> lookups_;
+  std::uint64_t lookups_version_ = 0;
   std::set<std::string> reported_unknown_;
   std::set<std::string> unknown_tags_;  // "test hasflag :frop": already reported
   std::set<std::string> ever_required_;
