@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -139,11 +140,21 @@ class Driver {
   // After advance, for a token that may contain line breaks.
   void count_lines(const char* text, std::size_t len) {
     const std::size_t base = offset_ - len;
-    for (std::size_t i = 0; i < len; ++i)
-      if (text[i] == '\n') {
-        ++line_;
-        line_start_ = base + i + 1;
-      }
+    if (len <= 16) {  // mostly a line break and an indentation
+      for (std::size_t i = 0; i < len; ++i)
+        if (text[i] == '\n') {
+          ++line_;
+          line_start_ = base + i + 1;
+        }
+      return;
+    }
+    const char* const end = text + len;
+    for (const char* p = text;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));) {
+      ++p;
+      ++line_;
+      line_start_ = base + static_cast<std::size_t>(p - text);
+    }
   }
   Location token_begin() const { return tok_begin_; }
   Location position() const {
