@@ -1,6 +1,7 @@
 #include "grammar/driver.hpp"
 
 #include <cstring>
+#include <memory>
 
 #include "base/hex.hpp"
 #include "base/text.hpp"
@@ -13,23 +14,11 @@ void Driver::error(Location loc, std::string message) {
   if (diags_.error_count() >= limits_.max_errors) stopped_ = true;
 }
 
-void Driver::advance(const char* text, std::size_t len) {
-  tok_begin_ = pos_;
-  prev_stray_ = cur_stray_;
-  cur_stray_ = false;
+void Driver::report_nuls(const char* text, std::size_t len) {
   while (next_nul_ < nul_runs_.size() && nul_runs_[next_nul_] < offset_ + len) {
     const std::size_t at = nul_runs_[next_nul_++] - offset_;
-    error(locate(pos_, {text, len}, at), "NUL character not allowed in script");
+    error(locate(position(), {text, len}, at), "NUL character not allowed in script");
   }
-  offset_ += len;
-  const char* p = text;
-  const char* const end = text + len;
-  while (const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p))) {
-    ++pos_.line;
-    pos_.column = 1;
-    p = static_cast<const char*>(nl) + 1;
-  }
-  pos_.column += static_cast<std::uint32_t>(end - p);
 }
 
 Location Driver::locate(Location begin, std::string_view text, std::size_t off) {
@@ -45,71 +34,103 @@ Location Driver::locate(Location begin, std::string_view text, std::size_t off) 
   return loc;
 }
 
-void Driver::add_command(std::uint32_t node) {
-  script_.commands.push_back(build_node(nodes_[node]));
-  // Nothing on the parser's stack refers to the arenas between top-level
-  // commands, and literal views point into the input or owned_.
-  nodes_.clear();
-  args_.clear();
-  strings_.clear();
+void Driver::build_tree() {
+  // Every list element is a distinct arena entry, so the arenas' sizes
+  // bound the storage: reserved once, it never moves under the views.
+  script_.nodes.reserve(nodes_.size());
+  script_.arguments.reserve(args_.size());
+  script_.strings.reserve(strings_.size());
+  script_.nodes.resize(top_.size());
+  for (std::size_t i = 0; i < top_.size(); ++i) build_node(script_.nodes[i], nodes_[top_[i]]);
+  script_.commands = Seq<Node>(script_.nodes.data(), top_.size());
 }
 
-Node Driver::build_node(const FlatNode& f) {
-  Node n;
-  // Identifiers are case-insensitive (RFC 5228 §2.9); lower-cased in place.
-  n.identifier.assign(f.identifier);
-  base::lower_in_place(n.identifier);
+std::string_view Driver::lowered(std::string_view s) {
+  for (char c : s)
+    if (c >= 'A' && c <= 'Z') {
+      script_.owned.push_back(base::to_lower(s));
+      return script_.owned.back();
+    }
+  return s;
+}
+
+void Driver::build_node(Node& n, const FlatNode& f) {
+  n.identifier = lowered(f.identifier);
   n.loc = f.loc;
-  n.arguments.reserve(count(args_, f.arguments));
-  for (std::uint32_t i = f.arguments.first; i != kNone; i = args_[i].next)
-    n.arguments.push_back(build_argument(args_[i]));
-  n.tests.reserve(count(nodes_, f.tests));
-  for (std::uint32_t i = f.tests.first; i != kNone; i = nodes_[i].next)
-    n.tests.push_back(build_node(nodes_[i]));
+  n.arguments = build_arguments(f.arguments);
+  n.tests = build_nodes(f.tests);
   n.has_test_list = f.has_test_list;
   n.has_block = f.has_block;
-  n.block.reserve(count(nodes_, f.block));
-  for (std::uint32_t i = f.block.first; i != kNone; i = nodes_[i].next)
-    n.block.push_back(build_node(nodes_[i]));
-  return n;
+  n.block = build_nodes(f.block);
 }
 
-Argument Driver::build_argument(const FlatArgument& a) {
-  switch (a.kind) {
-    case FlatArgument::Kind::Number:
-      return Number{a.number, a.loc};
-    case FlatArgument::Kind::String:
-      return build_string(strings_[a.string]);
-    case FlatArgument::Kind::StringList: {
-      StringList l;
-      l.loc = a.loc;
-      l.items.reserve(count(strings_, a.list));
-      for (std::uint32_t i = a.list.first; i != kNone; i = strings_[i].next)
-        l.items.push_back(build_string(strings_[i]));
-      return l;
-    }
-    case FlatArgument::Kind::Tag: {
-      Tag t{std::string(a.tag), a.loc};
-      base::lower_in_place(t.name);
-      return t;
+Seq<Node> Driver::build_nodes(List l) {
+  const std::size_t k = count(nodes_, l);
+  if (k == 0) return {};
+  auto& out = script_.nodes;
+  const std::size_t start = out.size();
+  out.resize(start + k);  // within the reserved capacity: no reallocation
+  std::size_t j = start;
+  for (std::uint32_t i = l.first; i != kNone; i = nodes_[i].next) build_node(out[j++], nodes_[i]);
+  return {out.data() + start, k};
+}
+
+Seq<Argument> Driver::build_arguments(List l) {
+  const std::size_t k = count(args_, l);
+  if (k == 0) return {};
+  auto& out = script_.arguments;
+  const std::size_t start = out.size();
+  out.resize(start + k);
+  std::size_t j = start;
+  for (std::uint32_t i = l.first; i != kNone; i = args_[i].next) {
+    const FlatArgument& a = args_[i];
+    Argument& to = out[j++];
+    switch (a.kind) {
+      case FlatArgument::Kind::Number:
+        to = Number{a.number, a.loc};
+        break;
+      case FlatArgument::Kind::String: {
+        const FlatString& s = strings_[a.string];
+        to = StringLiteral{s.lit.value, s.loc, s.lit.multiline};
+        break;
+      }
+      case FlatArgument::Kind::StringList:
+        to = StringList{build_strings(a.list), a.loc};
+        break;
+      case FlatArgument::Kind::Tag:
+        to = Tag{lowered(a.tag), a.loc};
+        break;
     }
   }
-  return Number{};
+  return {out.data() + start, k};
 }
 
-std::string_view Driver::prepare_input() {
-  input_ = source_;
+Seq<StringLiteral> Driver::build_strings(List l) {
+  const std::size_t k = count(strings_, l);
+  if (k == 0) return {};
+  auto& out = script_.strings;
+  const std::size_t start = out.size();
+  for (std::uint32_t i = l.first; i != kNone; i = strings_[i].next)
+    out.push_back(StringLiteral{strings_[i].lit.value, strings_[i].loc, strings_[i].lit.multiline});
+  return {out.data() + start, k};
+}
+
+std::pair<char*, std::size_t> Driver::prepare_input() {
+  const std::size_t n = source_.size();
+  script_.source = std::make_unique_for_overwrite<char[]>(n + 2);
+  char* buf = script_.source.get();
+  if (n != 0) std::memcpy(buf, source_.data(), n);
+  buf[n] = '\0';
+  buf[n + 1] = '\0';
+  input_ = std::string_view(buf, n);
   auto off = source_.find('\0');
-  if (off == std::string_view::npos) return source_;
-  nul_free_.assign(source_);
   while (off != std::string_view::npos) {
     // Only the first max_errors runs can ever be reported.
     if (nul_runs_.size() < limits_.max_errors) nul_runs_.push_back(off);
-    while (off < nul_free_.size() && nul_free_[off] == '\0') nul_free_[off++] = ' ';
+    while (off < n && buf[off] == '\0') buf[off++] = ' ';
     off = source_.find('\0', off);
   }
-  input_ = nul_free_;
-  return nul_free_;
+  return {buf, n + 2};
 }
 
 std::string unescape_quoted(std::string_view body) {

@@ -5,9 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "grammar/ast.hpp"
@@ -26,8 +27,8 @@ struct Span {
 // The parser builds the tree in flat arenas first: its semantic values are
 // small trivially copyable indices, so Bison's stack moves no strings or
 // vectors. Lists are linked through `next`, which keeps what error recovery
-// abandons harmless (it is simply not linked). Each top-level command is
-// turned into a grammar::Node as soon as it is complete.
+// abandons harmless (it is simply not linked). Once the parse is over, the
+// top-level commands are laid out in the Script's storage (build_tree).
 inline constexpr std::uint32_t kNone = UINT32_MAX;
 
 struct List {
@@ -92,8 +93,11 @@ class Driver {
 
   const ParseLimits& limits() const { return limits_; }
   std::string_view source() const { return source_; }
-  // A complete top-level command: converted into the script's tree.
-  void add_command(std::uint32_t node);
+  // A complete top-level command, kept for build_tree.
+  void add_command(std::uint32_t node) { top_.push_back(node); }
+  // Lays out the top-level commands, and all they contain, in the Script:
+  // each list is one run of its storage vectors, sized once.
+  void build_tree();
 
   // The arenas (see FlatNode).
   std::uint32_t new_node(std::string_view identifier, Location loc) {
@@ -116,25 +120,58 @@ class Driver {
   // A literal whose value differs from its source bytes; the view stays
   // valid for the whole parse.
   Lit own(std::string value, bool multiline) {
-    owned_.push_back(std::move(value));
-    return Lit{owned_.back(), multiline};
+    script_.owned.push_back(std::move(value));
+    return Lit{script_.owned.back(), multiline};
   }
   // `len` bytes of the scanner's input ending at the current position.
   std::string_view last_bytes(std::size_t len) const { return input_.substr(offset_ - len, len); }
 
-  // Scanner bookkeeping: called for every match with the matched bytes.
-  void advance(const char* text, std::size_t len);
+  // Scanner bookkeeping, called for every match with the matched bytes.
+  // Columns are derived from offsets (the line's start is remembered), so
+  // only the rules whose tokens may hold a line break scan their bytes,
+  // with count_lines.
+  void advance(const char* text, std::size_t len) {
+    tok_begin_ = position();
+    prev_stray_ = cur_stray_;
+    cur_stray_ = false;
+    if (next_nul_ < nul_runs_.size()) report_nuls(text, len);
+    offset_ += len;
+  }
+  // After advance, for a token that may contain line breaks.
+  void count_lines(const char* text, std::size_t len) {
+    const std::size_t base = offset_ - len;
+    if (len <= 16) {  // mostly a line break and an indentation
+      for (std::size_t i = 0; i < len; ++i)
+        if (text[i] == '\n') {
+          ++line_;
+          line_start_ = base + i + 1;
+        }
+      return;
+    }
+    const char* const end = text + len;
+    for (const char* p = text;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));) {
+      ++p;
+      ++line_;
+      line_start_ = base + static_cast<std::size_t>(p - text);
+    }
+  }
   Location token_begin() const { return tok_begin_; }
-  Location position() const { return pos_; }
-  Span span() const { return {tok_begin_, pos_}; }
+  Location position() const {
+    return {line_, static_cast<std::uint32_t>(offset_ - line_start_ + 1)};
+  }
+  Span span() const { return {tok_begin_, position()}; }
   std::size_t offset() const { return offset_; }
   // Location of byte `off` inside a token starting at `begin`.
   static Location locate(Location begin, std::string_view text, std::size_t off);
 
+  // Copies the source into the Script (literals and identifiers are views
+  // of that copy) followed by the two NULs flex needs to scan it in place.
   // NUL bytes are reported as the scanner passes them and scanned as
   // spaces: flex re-scans a token from its start at every NUL it meets,
-  // which is quadratic on long runs. Returns the bytes to hand to flex.
-  std::string_view prepare_input();
+  // which is quadratic on long runs. Returns the buffer to hand to flex
+  // (its size includes the two NULs).
+  std::pair<char*, std::size_t> prepare_input();
 
   // After a syntax error the parser only accepts ';' or '}' (see the
   // `skip` rule); the lexer drops everything else itself, which keeps
@@ -160,17 +197,20 @@ class Driver {
   Location text_begin;
 
  private:
+  void report_nuls(const char* text, std::size_t len);
   template <class T>
   static List append(std::vector<T>& arena, List l, std::uint32_t i) {
     if (l.first == kNone) return List{i, i};
     arena[l.last].next = i;
     return List{l.first, i};
   }
-  Node build_node(const FlatNode& f);
-  Argument build_argument(const FlatArgument& a);
-  StringLiteral build_string(const FlatString& s) {
-    return StringLiteral{std::string(s.lit.value), s.loc, s.lit.multiline};
-  }
+  void build_node(Node& n, const FlatNode& f);
+  Seq<Node> build_nodes(List l);
+  Seq<Argument> build_arguments(List l);
+  Seq<StringLiteral> build_strings(List l);
+  // Identifiers are case-insensitive (RFC 5228 §2.9): a view of the source
+  // when it is lower case already, else of a lower-cased copy.
+  std::string_view lowered(std::string_view s);
   template <class T>
   static std::size_t count(const std::vector<T>& arena, List l) {
     std::size_t n = 0;
@@ -179,21 +219,21 @@ class Driver {
   }
 
   std::string_view source_;
-  std::string_view input_;  // what flex scans: the source, or nul_free_
+  std::string_view input_;  // what flex scans: the Script's copy of the source
   std::vector<FlatNode> nodes_;
   std::vector<FlatArgument> args_;
   std::vector<FlatString> strings_;
-  std::deque<std::string> owned_;  // stable addresses for Lit views
+  std::vector<std::uint32_t> top_;  // the top-level commands, in order
   const ParseLimits& limits_;
   Diagnostics& diags_;
   Script& script_;
-  Location pos_;
+  std::uint32_t line_ = 1;
+  std::size_t line_start_ = 0;  // offset of the current line's first byte
   Location tok_begin_;
   std::size_t offset_ = 0;
   bool stopped_ = false;
   bool skipping_ = false;
   std::size_t recoveries_ = 0;
-  std::string nul_free_;               // copy of the source without NULs
   std::vector<std::size_t> nul_runs_;  // offsets of (the first few) NUL runs
   std::size_t next_nul_ = 0;
   bool prev_stray_ = false;
@@ -210,8 +250,9 @@ void append_text_line(std::string& out, std::string_view line);
 // anything else as \xNN.
 std::string describe_bytes(std::string_view bytes, std::size_t max_len = 8);
 
-// Scanner lifetime (implemented in scanner.l).
-void* scanner_create(Driver& drv, std::string_view source);
+// Scanner lifetime (implemented in scanner.l). `buffer` is scanned in
+// place; its last two bytes are NULs.
+void* scanner_create(Driver& drv, char* buffer, std::size_t size);
 void scanner_destroy(void* scanner);
 
 }  // namespace zest::grammar::detail

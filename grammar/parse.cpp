@@ -20,7 +20,7 @@ class StructureCheck {
  public:
   StructureCheck(const ParseLimits& limits, Diagnostics& diags) : limits_(limits), diags_(diags) {}
 
-  void commands(const std::vector<Node>& nodes, std::size_t blocks) {
+  void commands(Seq<Node> nodes, std::size_t blocks) {
     for (const Node& n : nodes) {
       arguments(n);
       tests(n.tests, 1);
@@ -35,7 +35,7 @@ class StructureCheck {
   }
 
  private:
-  void tests(const std::vector<Node>& nodes, std::size_t depth) {
+  void tests(Seq<Node> nodes, std::size_t depth) {
     for (const Node& t : nodes) {
       if (limits_.max_test_nesting != 0 && depth > limits_.max_test_nesting) {
         diags_.error(t.loc, "the nesting of tests is too deep (more than " +
@@ -49,7 +49,7 @@ class StructureCheck {
 
   void arguments(const Node& n) {
     if (limits_.max_arguments != 0 && n.arguments.size() > limits_.max_arguments)
-      diags_.error(n.loc, "too many arguments for '" + n.identifier + "' (more than " +
+      diags_.error(n.loc, "too many arguments for '" + std::string(n.identifier) + "' (more than " +
                               std::to_string(limits_.max_arguments) + ")");
   }
 
@@ -67,13 +67,16 @@ ParseResult parse(std::string_view source, const ParseLimits& limits) {
     drv.error({}, "script too large");
     return result;
   }
-  std::unique_ptr<void, ScannerDeleter> scanner(detail::scanner_create(drv, drv.prepare_input()));
+  const auto [buffer, size] = drv.prepare_input();
+  std::unique_ptr<void, ScannerDeleter> scanner(detail::scanner_create(drv, buffer, size));
   if (!scanner) {
     drv.error({}, "out of memory");
     return result;
   }
   detail::Parser parser(scanner.get(), drv);
   parser.parse();
+  // What was parsed survives an aborted parse too.
+  drv.build_tree();
   if (limits.max_block_nesting || limits.max_test_nesting || limits.max_arguments) {
     StructureCheck(limits, result.diags).commands(result.script.commands, 0);
     result.diags.sort_by_location();

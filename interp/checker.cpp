@@ -5,6 +5,7 @@
 #include "interp/checker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "interp/comparator.hpp"
 
@@ -71,14 +72,55 @@ void CheckContext::error(grammar::Location loc, std::string message) {
 // ---- strings ----
 
 std::string Checker::literal(const grammar::StringLiteral& s) {
-  if (!ctx_.encoded_character()) return s.value;
+  std::string v;
+  literal_into(v, s);
+  return v;
+}
+
+void Checker::literal_into(std::string& out, const grammar::StringLiteral& s) {
+  if (!ctx_.encoded_character()) {
+    out.assign(s.value);
+    return;
+  }
   auto r = expand_encoded_characters(s.value);
   if (!r.error.empty()) ctx_.error(s.loc, r.error);
-  return std::move(r.value);
+  out = std::move(r.value);
+}
+
+// ---- reuse of checked calls' storage ----
+
+CheckedArg Checker::new_arg() {
+  if (spare_args_.empty()) return {};
+  CheckedArg a = std::move(spare_args_.back());
+  spare_args_.pop_back();
+  a.slot = 0;
+  a.kind = ArgKind::None;
+  a.number = 0;
+  a.loc = {};
+  return a;
+}
+
+std::string Checker::new_string() {
+  if (spare_strings_.empty()) return {};
+  std::string s = std::move(spare_strings_.back());
+  spare_strings_.pop_back();
+  return s;
+}
+
+void Checker::recycle(CheckedCall&& call) {
+  for (CheckedArg& a : call.args) {
+    for (std::string& s : a.strings) spare_strings_.push_back(std::move(s));
+    a.strings.clear();
+    a.templates.clear();
+    spare_args_.push_back(std::move(a));
+  }
+  call.args.clear();
+  if (call.args.capacity() > spare_list_.capacity()) spare_list_ = std::move(call.args);
 }
 
 void Checker::add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot) {
-  std::string v = literal(s);
+  std::string v = new_string();
+  literal_into(v, s);
   const bool tmpl = !literal_slot && ctx_.variables() && has_variable_reference(v);
   if (tmpl && reg().template_check()) reg().template_check()(ctx_, s.loc, v);
   out.strings.push_back(std::move(v));
@@ -139,8 +181,9 @@ bool Checker::first_error_given(const CallState& st) {
 
 std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSpec* spec) {
   positional_.clear();
-  CallState st{node, spec, CheckedCall{spec, node.loc, {}}, ctx_.diagnostics().error_count(),
-               positional_};
+  CallState st{node, spec, CheckedCall{spec, node.loc, std::exchange(spare_list_, {})},
+               ctx_.diagnostics().error_count(), positional_};
+  st.call.args.clear();
   st.call.args.reserve(node.arguments.size());
   if (!check_tags(st) || !check_positionals(st) || !check_shape(st) || !st.ok) return std::nullopt;
   check_comparator(st.call);
@@ -154,7 +197,7 @@ std::optional<CheckedCall> Checker::check_call(const Node& node, const CommandSp
 // The tags in front of the positional arguments; false to stop checking.
 bool Checker::check_tags(CallState& st) {
   const CommandSpec* spec = st.spec;
-  const auto& args = st.node.arguments;
+  const grammar::Seq<Argument> args = st.node.arguments;
   unsigned groups_seen = 0;
   std::set<std::string_view> tags_seen;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -170,27 +213,32 @@ bool Checker::check_tags(CallState& st) {
       const bool known = find_tag(spec, tag->name) != nullptr || tag->name == "comparator" ||
                          reg().group_member(TagGroup::MatchType, tag->name) ||
                          reg().group_member(TagGroup::AddressPart, tag->name);
-      ctx_.error(tag->loc, known ? "unexpected tagged argument ':" + tag->name + "' found after " +
-                                       "positional arguments of " + st.what()
-                                 : "unknown tagged argument ':" + tag->name + "' for " + st.what() +
-                                       " (reported only once at first occurrence)");
+      ctx_.error(tag->loc, known
+                               ? "unexpected tagged argument ':" + std::string(tag->name) +
+                                     "' found after " + "positional arguments of " + st.what()
+                               : "unknown tagged argument ':" + std::string(tag->name) + "' for " +
+                                     st.what() + " (reported only once at first occurrence)");
       st.ok = false;
       st.misplaced_tag = true;
       continue;
     }
     if (const TagSpec* ts = find_tag(spec, tag->name)) {
       if (!tags_seen.insert(ts->name).second) {
-        ctx_.error(tag->loc, "encountered duplicate tag ':" + tag->name + "' for " + st.what());
+        ctx_.error(tag->loc,
+                   "encountered duplicate tag ':" + std::string(tag->name) + "' for " + st.what());
         st.ok = false;
       }
-      CheckedArg ca;
+      CheckedArg ca = new_arg();
       if (ts->value == ArgKind::None) {
-        ca = CheckedArg{ts->slot, ArgKind::Number, 1, {}, {}, tag->loc};
+        ca.slot = ts->slot;
+        ca.kind = ArgKind::Number;
+        ca.number = 1;
+        ca.loc = tag->loc;
       } else if (i + 1 >= args.size() ||
                  !convert(args[i + 1], ts->value, ts->slot, st.literal_slot(ts->slot), ca)) {
         ctx_.error(
             tag->loc,
-            "the :" + tag->name + " tag for " + st.what() + " requires " +
+            "the :" + std::string(tag->name) + " tag for " + st.what() + " requires " +
                 std::string(article(kind_name(ts->value))) + " " +
                 std::string(kind_name(ts->value)) + " argument" +
                 (ts->value_name.empty() ? std::string()
@@ -251,7 +299,7 @@ bool Checker::check_positionals(CallState& st) {
     if (first_error_given(st)) return false;
     const PositionalSpec& ps = spec->positional[p];
     const Argument& arg = *st.positional[p - skipped];
-    CheckedArg ca;
+    CheckedArg ca = new_arg();
     if (!convert(arg, ps.kind, static_cast<Slot>(p), st.literal_slot(static_cast<Slot>(p)), ca)) {
       const std::string_view found = kind_name(arg);
       ctx_.error(grammar::location_of(arg),
@@ -279,8 +327,8 @@ bool Checker::check_shape(CallState& st) {
     for (const TagSpec& t : spec->tags) is_tag = is_tag || t.name == sub.identifier;
     for (TagGroup g : spec->groups) is_tag = is_tag || reg().group_member(g, sub.identifier);
     if (is_tag) {
-      ctx_.error(sub.loc,
-                 "missing colon before ':" + sub.identifier + "' tag in " + st.what().substr(4));
+      ctx_.error(sub.loc, "missing colon before ':" + std::string(sub.identifier) + "' tag in " +
+                              st.what().substr(4));
       return false;
     }
     if (!first_error_given(st) && !spec->is_test && !reg().command(sub.identifier, true)) {
@@ -313,7 +361,7 @@ const TagSpec* Checker::find_tag(const CommandSpec* spec, std::string_view name)
 }
 
 bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                              const std::vector<Argument>& args, std::size_t& i, unsigned& seen) {
+                              grammar::Seq<Argument> args, std::size_t& i, unsigned& seen) {
   for (TagGroup g : spec->groups) {
     if (g == TagGroup::Comparator) {
       if (tag.name != "comparator") continue;
@@ -346,14 +394,14 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
       const auto* s =
           i + 1 < args.size() ? std::get_if<grammar::StringLiteral>(&args[i + 1]) : nullptr;
       if (!s) {
-        ctx_.error(tag.loc, "the :" + tag.name + " match type for " + call.what() +
+        ctx_.error(tag.loc, "the :" + std::string(tag.name) + " match type for " + call.what() +
                                 " requires one string argument (relation)");
         return false;
       }
       ++i;
       const std::string rel = literal(*s);
       if (!parse_relation(rel)) {
-        ctx_.error(s->loc, "the :" + tag.name + " match type for " + call.what() +
+        ctx_.error(s->loc, "the :" + std::string(tag.name) + " match type for " + call.what() +
                                " requires a valid relational operator, but '" + rel +
                                "' is invalid");
         return false;
@@ -365,10 +413,11 @@ bool Checker::check_group_tag(const CommandSpec* spec, CheckedCall& call, const 
   // As the message says (and Pigeonhole does): once per command and tag;
   // later occurrences still fail the command, silently.
   if (unknown_tags_
-          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" + tag.name)
+          .insert(std::string(spec->is_test ? "test " : "command ") + spec->name + " :" +
+                  std::string(tag.name))
           .second)
-    ctx_.error(tag.loc, "unknown tagged argument ':" + tag.name + "' for " + call.what() +
-                            " (reported only once at first occurrence)");
+    ctx_.error(tag.loc, "unknown tagged argument ':" + std::string(tag.name) + "' for " +
+                            call.what() + " (reported only once at first occurrence)");
   return false;
 }
 
@@ -435,7 +484,7 @@ void Checker::check_require(const Node& n, bool allowed) {
   if (const auto* l = std::get_if<grammar::StringList>(&n.arguments[0]))
     for (const auto& s : l->items) caps.push_back(&s);
   for (const auto* s : caps) {
-    const std::string& cap = s->value;
+    const std::string cap(s->value);
     const ExtensionSpec* ext = reg().extension(cap);
     if (!ext || !ctx_.settings().extension_enabled(cap)) {
       ctx_.error(s->loc, "require command: unknown Sieve capability '" + cap + "'");
@@ -487,18 +536,27 @@ bool Checker::nesting_ok(const Node& n, std::size_t depth) {
 }
 
 const CommandSpec* Checker::lookup(const Node& n, bool as_test) {
+  if (lookups_version_ != ctx_.capabilities_version()) {
+    lookups_.clear();
+    lookups_version_ = ctx_.capabilities_version();
+  }
+  for (const Lookup& l : lookups_)
+    if (l.as_test == as_test && l.name == n.identifier) return l.spec;
   const CommandSpec* spec =
       reg().command_in(n.identifier, as_test, [&](std::string_view e) { return ctx_.has(e); });
-  if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) return spec;
+  if (spec && (spec->extension.empty() || ctx_.has(spec->extension))) {
+    if (lookups_.size() < 64) lookups_.push_back({n.identifier, as_test, spec});
+    return spec;
+  }
   const CommandSpec* other = reg().command(n.identifier, !as_test);
   if (other && (other->extension.empty() || ctx_.has(other->extension))) {
     ctx_.error(n.loc, std::string("cannot use ") + (as_test ? "command" : "test") + " '" +
-                          n.identifier + "' as " + (as_test ? "test" : "command"));
+                          std::string(n.identifier) + "' as " + (as_test ? "test" : "command"));
     return nullptr;
   }
-  if (reported_unknown_.insert((as_test ? "t:" : "c:") + n.identifier).second)
+  if (reported_unknown_.insert((as_test ? "t:" : "c:") + std::string(n.identifier)).second)
     ctx_.error(n.loc, std::string("unknown ") + (as_test ? "test" : "command") + " '" +
-                          n.identifier + "' (only reported once at first occurrence)");
+                          std::string(n.identifier) + "' (only reported once at first occurrence)");
   return nullptr;
 }
 
@@ -558,18 +616,20 @@ void Checker::leave_ihave(IhaveScope scope) {
 
 void Checker::check_branch(const Node& n) {
   const bool is_else = n.identifier == "else";
-  const std::string what = "the " + n.identifier + " command";
-  if (!n.arguments.empty()) ctx_.error(n.loc, what + " accepts no arguments");
+  // Built only for a message (every if and elsif passes here).
+  const auto what = [&n] { return "the " + std::string(n.identifier) + " command"; };
+  if (!n.arguments.empty()) ctx_.error(n.loc, what() + " accepts no arguments");
   if (is_else ? !n.tests.empty() : n.tests.size() != 1 || n.has_test_list)
-    ctx_.error(n.loc, is_else ? what + " accepts no tests"
-                              : what + " requires one test, but " + std::to_string(n.tests.size()) +
-                                    " are specified");
-  if (!n.has_block) ctx_.error(n.loc, what + " requires a block");
+    ctx_.error(n.loc, is_else ? what() + " accepts no tests"
+                              : what() + " requires one test, but " +
+                                    std::to_string(n.tests.size()) + " are specified");
+  if (!n.has_block) ctx_.error(n.loc, what() + " requires a block");
 }
 
-std::size_t Checker::check_orphan_branch(const std::vector<Node>& nodes, std::size_t i) {
+std::size_t Checker::check_orphan_branch(grammar::Seq<Node> nodes, std::size_t i) {
   const Node& n = nodes[i];
-  ctx_.error(n.loc, "the " + n.identifier + " command must follow an if or elsif command");
+  ctx_.error(n.loc,
+             "the " + std::string(n.identifier) + " command must follow an if or elsif command");
   while (i + 1 < nodes.size() && n.identifier != "else" &&
          (nodes[i + 1].identifier == "elsif" || nodes[i + 1].identifier == "else")) {
     if (nodes[++i].identifier == "else") break;
@@ -586,8 +646,8 @@ void Checker::check_stop(const Node& n) {
 }
 
 bool Checker::check_control_test(const Node& t) {
-  const std::string& id = t.identifier;
-  const std::string what = "the " + id + " test";
+  const std::string_view id = t.identifier;
+  const std::string what = "the " + std::string(id) + " test";
   if (!t.arguments.empty()) ctx_.error(t.loc, what + " accepts no arguments");
   if (id == "true" || id == "false") {
     if (!t.tests.empty())

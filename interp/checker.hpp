@@ -90,6 +90,8 @@ class CheckContext {
   }
   // has("encoded-character") and has("variables"), asked for every string.
   bool encoded_character() const { return encoded_character_; }
+  // Changes whenever the set of required capabilities does.
+  std::uint64_t capabilities_version() const { return capabilities_version_; }
   bool variables() const { return variables_; }
   const Registry& registry() const { return registry_; }
   const EngineSettings& settings() const { return settings_; }
@@ -107,6 +109,7 @@ class CheckContext {
   const Registry& registry_;
   const EngineSettings& settings_;
   void cache_capabilities() {
+    ++capabilities_version_;
     encoded_character_ = has("encoded-character");
     variables_ = has("variables");
   }
@@ -115,6 +118,7 @@ class CheckContext {
   std::set<std::string, std::less<>> required_;
   bool encoded_character_ = false;
   bool variables_ = false;
+  std::uint64_t capabilities_version_ = 0;
   std::map<std::type_index, std::shared_ptr<void>> state_;
   CompileEnv* env_ = nullptr;
   std::vector<CheckedCall> blocks_;
@@ -160,7 +164,7 @@ class Checker {
   void check_branch(const grammar::Node& n);
   // An elsif or else without an if at nodes[i]; returns the index of the
   // last node of that if-less structure (the rest is not reported again).
-  std::size_t check_orphan_branch(const std::vector<grammar::Node>& nodes, std::size_t i);
+  std::size_t check_orphan_branch(grammar::Seq<grammar::Node> nodes, std::size_t i);
   void check_stop(const grammar::Node& n);
   // allof, anyof, not, true, false; false when the test cannot be compiled.
   bool check_control_test(const grammar::Node& t);
@@ -175,6 +179,9 @@ class Checker {
   // The block command whose block is being checked (seen by break, extracttext).
   void enter_block(const CheckedCall& call) { ctx_.push_block(call); }
   void leave_block() { ctx_.pop_block(); }
+  // Hands back a call that has been emitted: the next calls reuse its
+  // vectors and strings instead of allocating their own.
+  void recycle(CheckedCall&& call);
 
  private:
   struct CallState;
@@ -185,13 +192,16 @@ class Checker {
 
   const Registry& reg() const { return ctx_.registry(); }
   std::string literal(const grammar::StringLiteral& s);
+  void literal_into(std::string& out, const grammar::StringLiteral& s);
+  CheckedArg new_arg();
+  std::string new_string();
   void add_string(CheckedArg& out, const grammar::StringLiteral& s, bool literal_slot);
   bool convert(const grammar::Argument& a, ArgKind want, Slot slot, bool literal_slot,
                CheckedArg& out);
   const TagSpec* find_tag(const CommandSpec* spec, std::string_view name) const;
   // `seen`: a bit per TagGroup already given.
   bool check_group_tag(const CommandSpec* spec, CheckedCall& call, const grammar::Tag& tag,
-                       const std::vector<grammar::Argument>& args, std::size_t& i, unsigned& seen);
+                       grammar::Seq<grammar::Argument> args, std::size_t& i, unsigned& seen);
   void check_comparator(CheckedCall& call);
   void check_regex_keys(CheckedCall& call);
   void report_conflict(const grammar::Location& loc, const std::string& cap);
@@ -201,6 +211,19 @@ class Checker {
   // The positional arguments of the call being checked (check_call does
   // not nest), kept to reuse its allocation.
   std::vector<const grammar::Argument*> positional_;
+  // Storage of recycled calls (see recycle).
+  std::vector<CheckedArg> spare_args_;
+  std::vector<std::string> spare_strings_;
+  std::vector<CheckedArg> spare_list_;
+  // Successful lookups under the current capabilities (a script uses a
+  // handful of names, thousands of times); names are views of the tree.
+  struct Lookup {
+    std::string_view name;
+    bool as_test;
+    const CommandSpec* spec;
+  };
+  std::vector<Lookup> lookups_;
+  std::uint64_t lookups_version_ = 0;
   std::set<std::string> reported_unknown_;
   std::set<std::string> unknown_tags_;  // "test hasflag :frop": already reported
   std::set<std::string> ever_required_;

@@ -4,7 +4,9 @@
 #include "interp/compiler.hpp"
 
 #include <algorithm>
-#include <unordered_map>
+#include <functional>
+#include <string_view>
+#include <vector>
 
 #include "grammar/parse.hpp"
 #include "interp/checker.hpp"
@@ -17,6 +19,54 @@ using grammar::Node;
 bool is_control_test(std::string_view n) {
   return n == "allof" || n == "anyof" || n == "not" || n == "true" || n == "false";
 }
+
+// The program's string pool, interned: an open-addressing table of pool
+// indices (a 2000-rule script interns thousands of strings), looked up by
+// view, so interning allocates nothing per string. A plain string and a
+// template of the same text are different entries.
+class StringPool {
+ public:
+  std::uint32_t intern(Program& p, std::string_view s, bool is_template) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    const auto h = static_cast<std::uint32_t>(hash(s, is_template));
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.index == kEmpty) {
+        slot = Slot{p.add_string(s, is_template), h};
+        ++count_;
+        return slot.index;
+      }
+      if (slot.hash == h && p.strings[slot.index].is_template == is_template &&
+          p.text(slot.index) == s)
+        return slot.index;
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    std::uint32_t index = kEmpty;  // into Program::strings
+    std::uint32_t hash = 0;        // kept so that growing rehashes nothing
+  };
+  static std::size_t hash(std::string_view s, bool is_template) {
+    return std::hash<std::string_view>{}(s) ^ (is_template ? 0x9e3779b9u : 0u);
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(256, slots_.size() * 2));
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.index == kEmpty) continue;
+      std::size_t i = slot.hash & mask;
+      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;  // size a power of two, at most half full
+  std::size_t count_ = 0;
+};
 
 class Compiler {
  public:
@@ -47,13 +97,8 @@ class Compiler {
   }
   std::size_t here() const { return program_.code.size(); }
 
-  std::uint32_t intern(const std::string& s, bool is_template) {
-    auto& pool = pool_[is_template ? 1 : 0];
-    auto it = pool.find(s);
-    if (it != pool.end()) return it->second;
-    const auto idx = program_.add_string(s, is_template);
-    pool.emplace(s, idx);
-    return idx;
+  std::uint32_t intern(std::string_view s, bool is_template) {
+    return pool_.intern(program_, s, is_template);
   }
 
   std::uint32_t command_index(const CommandSpec* spec) {
@@ -86,7 +131,7 @@ class Compiler {
 
   // ---- commands ----
 
-  void compile_block(const std::vector<Node>& nodes, std::size_t depth, bool top) {
+  void compile_block(grammar::Seq<Node> nodes, std::size_t depth, bool top) {
     bool requires_allowed = top;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (checker_.too_many_errors()) return;
@@ -109,7 +154,7 @@ class Compiler {
     }
   }
 
-  std::size_t compile_if(const std::vector<Node>& nodes, std::size_t i, std::size_t depth) {
+  std::size_t compile_if(grammar::Seq<Node> nodes, std::size_t i, std::size_t depth) {
     Label end;
     for (bool first = true; i < nodes.size(); ++i, first = false) {
       const Node& n = nodes[i];
@@ -170,16 +215,18 @@ class Compiler {
       checker_.leave_block();
       emit(Op::BlockEnd, n.loc.line);
       program_.code[begin].target = static_cast<std::uint32_t>(here());
+      checker_.recycle(std::move(*call));
       return;
     }
     emit_call(Op::Command, *call);
+    checker_.recycle(std::move(*call));
   }
 
   // ---- tests: jump to `target` when the test evaluates to `jump_when` ----
 
   void compile_cond(const Node& t, bool jump_when, Label& target, std::size_t depth) {
     if (!checker_.nesting_ok(t, depth)) return;
-    const std::string& id = t.identifier;
+    const std::string_view id = t.identifier;
     if (is_control_test(id)) {
       if (!checker_.check_control_test(t)) return;
       if (id == "true" || id == "false") {
@@ -209,14 +256,13 @@ class Compiler {
     auto call = checker_.check_call(t, spec);
     if (!call) return;
     emit_call(Op::Test, *call);
+    checker_.recycle(std::move(*call));
     target.push_back(emit(jump_when ? Op::JumpIfTrue : Op::JumpIfFalse, t.loc.line));
   }
 
   Checker checker_;
   Program program_;
-  // The string pool, one per kind (plain, template): hashed, as a
-  // 2000-rule script interns thousands of strings.
-  std::unordered_map<std::string, std::uint32_t> pool_[2];
+  StringPool pool_;
 };
 
 }  // namespace

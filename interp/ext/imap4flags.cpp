@@ -84,15 +84,17 @@ void check_variable_names(CheckContext& ctx, CheckedCall& call, bool assign) {
 }
 
 // Constant flags that can never be stored: a warning at compile time (the
-// script stays valid; the flag is ignored when it runs).
-void warn_invalid_flags(CheckContext& ctx, const CheckedArg* flags, const std::string& what) {
+// script stays valid; the flag is ignored when it runs). The call's
+// description is built only for the warning (keep and fileinto pass here).
+void warn_invalid_flags(CheckContext& ctx, const CheckedArg* flags, const CheckedCall& call) {
   if (!flags) return;
   for (std::size_t i = 0; i < flags->strings.size(); ++i) {
     if (i < flags->templates.size() && flags->templates[i]) continue;
     std::string bad;
     (void)split_valid_flags({flags->strings[i]}, &bad);
     if (!bad.empty()) {
-      ctx.warning(flags->loc, what + ": IMAP flag '" + bad + "' is invalid and will be ignored");
+      ctx.warning(flags->loc,
+                  call.what() + ": IMAP flag '" + bad + "' is invalid and will be ignored");
       return;
     }
   }
@@ -112,7 +114,7 @@ void register_imap4flags(Registry& r) {
     s.literal_slots = {kVariable};
     s.check = [op = op](CheckContext& ctx, CheckedCall& call) {
       check_variable_names(ctx, call, true);
-      if (op != FlagOp::Remove) warn_invalid_flags(ctx, call.find(kFlags), call.what());
+      if (op != FlagOp::Remove) warn_invalid_flags(ctx, call.find(kFlags), call);
     };
     s.run = [op = op, name = name](Runtime& rt, const Args& a) { run_flag_op(op, name, rt, a); };
     r.add_command(std::move(s));
@@ -149,7 +151,7 @@ void register_imap4flags(Registry& r) {
       s->tags.push_back({"flags", kSlotFlags, ArgKind::StringList, "list of flags", "imap4flags"});
       s->check = [previous = s->check](CheckContext& ctx, CheckedCall& call) {
         if (previous) previous(ctx, call);
-        warn_invalid_flags(ctx, call.find(kSlotFlags), call.what());
+        warn_invalid_flags(ctx, call.find(kSlotFlags), call);
       };
     }
 }

@@ -128,7 +128,7 @@ std::string result_action_name(const interp::Action& a) {
 }
 
 // `test` must be a top-level command; `if false` bodies are not checked.
-void check_test_nesting(const std::vector<grammar::Node>& nodes, bool nested,
+void check_test_nesting(grammar::Seq<grammar::Node> nodes, bool nested,
                         grammar::Diagnostics& diags) {
   for (const auto& n : nodes) {
     if (n.identifier == "test" && nested)

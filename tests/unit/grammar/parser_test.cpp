@@ -167,7 +167,7 @@ TEST(Parser, ErrorRecoveryReportsSeveralErrors) {
             "t:7:3: error: syntax error, unexpected ']', expecting '{' or ';'\n");
   // Commands outside the broken statements survive.
   std::vector<std::string> names;
-  for (const auto& c : r.script.commands) names.push_back(c.identifier);
+  for (const auto& c : r.script.commands) names.emplace_back(c.identifier);
   EXPECT_EQ(names, (std::vector<std::string>{"keep", "stop", "if", "discard", "z"}));
 }
 
