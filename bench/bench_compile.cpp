@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/allocator.hpp"
 #include "bench/bench_common.hpp"
 #include "grammar/parse.hpp"
 #include "interp/compiler.hpp"
@@ -71,6 +72,8 @@ void BM_LoadBinary(benchmark::State& state, const std::string& source) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The allocator settings of zestd and the tools (base/allocator.hpp).
+  zest::base::tune_allocator();
   benchmark::Initialize(&argc, argv);
   try {
     for (std::string_view name : bench::kScripts) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/allocator.hpp"
 #include "bench/bench_common.hpp"
 #include "interp/compiler.hpp"
 #include "interp/registry.hpp"
@@ -68,6 +69,8 @@ void BM_Eval(benchmark::State& state, const Fixture* fx, const std::string& sour
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The allocator settings of zestd and the tools (base/allocator.hpp).
+  zest::base::tune_allocator();
   benchmark::Initialize(&argc, argv);
   Fixture fx;
   try {

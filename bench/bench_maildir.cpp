@@ -17,6 +17,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/allocator.hpp"
 #include "base/fd.hpp"
 #include "base/parallel_runner.hpp"
 #include "bench/bench_common.hpp"
@@ -95,6 +96,8 @@ void BM_MaildirTransaction(benchmark::State& state, Fixture* fx) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The allocator settings of zestd and the tools (base/allocator.hpp).
+  zest::base::tune_allocator();
   benchmark::Initialize(&argc, argv);
   Fixture fx;
   try {

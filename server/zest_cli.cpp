@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "base/atomic_file.hpp"
 #include "base/crlf.hpp"
 #include "config/server_config.hpp"
@@ -165,6 +166,7 @@ int events_retry(const config::ServerConfig& cfg, const std::vector<std::string>
 }  // namespace
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   namespace admin = zest::server::admin;
   // Everything zest creates (homes, Maildirs, scripts, state files, the
   // events outbox) is private to its user: see docs/security.md.

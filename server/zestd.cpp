@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "base/atomic_file.hpp"
 #include "base/log_format.hpp"
 #include "base/logfmt.hpp"
@@ -110,6 +111,7 @@ void reload(const std::string& path, const config::ServerConfig& running, net::L
 }  // namespace
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   // Everything zest creates (homes, Maildirs, scripts, state files, the
   // events outbox) is private to its user: see docs/security.md.
   ::umask(077);
@@ -211,20 +213,22 @@ int main(int argc, char** argv) {
                                     .count()));
     // The cache counts for itself; the counters advance by what it
     // counted since the last scrape.
-    metric_registry.on_collect([&stack, &zest_metrics, last = store::ScriptCache::Stats{}]() mutable {
-      const auto now = stack.scripts.stats();
-      const auto advance = [&](std::string_view result, std::uint64_t was, std::uint64_t is) {
-        zest_metrics.script_cache_lookups.inc({result}, static_cast<double>(is - was));
-      };
-      advance("hit", last.hits, now.hits);
-      advance("binary", last.binaries, now.binaries);
-      advance("compiled", last.compiled, now.compiled);
-      advance("failed", last.failed, now.failed);
-      zest_metrics.script_cache_evictions.inc({}, static_cast<double>(now.evictions - last.evictions));
-      zest_metrics.script_cache_entries.set({}, static_cast<double>(now.entries));
-      zest_metrics.script_cache_bytes.set({}, static_cast<double>(now.bytes));
-      last = now;
-    });
+    metric_registry.on_collect(
+        [&stack, &zest_metrics, last = store::ScriptCache::Stats{}]() mutable {
+          const auto now = stack.scripts.stats();
+          const auto advance = [&](std::string_view result, std::uint64_t was, std::uint64_t is) {
+            zest_metrics.script_cache_lookups.inc({result}, static_cast<double>(is - was));
+          };
+          advance("hit", last.hits, now.hits);
+          advance("binary", last.binaries, now.binaries);
+          advance("compiled", last.compiled, now.compiled);
+          advance("failed", last.failed, now.failed);
+          zest_metrics.script_cache_evictions.inc(
+              {}, static_cast<double>(now.evictions - last.evictions));
+          zest_metrics.script_cache_entries.set({}, static_cast<double>(now.entries));
+          zest_metrics.script_cache_bytes.set({}, static_cast<double>(now.bytes));
+          last = now;
+        });
     metric_registry.on_collect([&stack, &cfg, &zest_metrics] {
       if (!stack.outbox) return;
       auto counts = stack.outbox->counts();

@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "tools/tool_common.hpp"
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   using namespace zest;
   CLI::App app{"Disassemble a zest binary (.svbc) or a Sieve script"};
   app.set_version_flag("--version", "sieve-dump (zest) " ZEST_VERSION_STRING);

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "config/config.hpp"
 #include "config/notify_setup.hpp"
 #include "config/server_config.hpp"
@@ -49,6 +50,7 @@ void show_progress(std::size_t done, std::size_t total) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   CLI::App app{"Run a Sieve script over every message of a stored Maildir folder"};
   app.set_version_flag("--version", "sieve-filter (zest) " ZEST_VERSION_STRING);
   std::string config_file, default_mailbox, extensions, user;

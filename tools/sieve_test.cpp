@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "base/file.hpp"
 #include "config/config.hpp"
 #include "config/notify_setup.hpp"
@@ -92,6 +93,7 @@ delivery::ProgramOwner program_owner(std::string hostname) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   CLI::App app{"Run a Sieve script against a message and show the resulting actions"};
   app.set_version_flag("--version", "sieve-test (zest) " ZEST_VERSION_STRING);
   std::string script_path, message_path, sender, recipient, orig_recipient, extensions;

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/allocator.hpp"
 #include "tools/tool_common.hpp"
 
 int main(int argc, char** argv) {
+  zest::base::tune_allocator();
   using namespace zest;
   CLI::App app{"Compile a Sieve script to a zest binary (.svbc)"};
   app.set_version_flag("--version", "sievec (zest) " ZEST_VERSION_STRING);
