@@ -207,15 +207,20 @@ SR fsync_dir(const fs::path& dir) {
   return true;
 }
 
+// A written file's data: fsynced, then closed (close() can report
+// deferred write errors on NFS).
+static SR sync_and_close(Fd& fd, const fs::path& path) {
+  if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
+  if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));
+  return true;
+}
+
 SR write_file_durably(const fs::path& path, std::string_view data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) return SR::failure(io_error(path, "open", errno));
   if (const int err = base::write_all(fd.get(), data); err != 0)
     return SR::failure(io_error(path, "write", err));
-  if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
-  // close() can report deferred write errors (NFS).
-  if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));
-  return true;
+  return sync_and_close(fd, path);
 }
 
 namespace {
@@ -393,18 +398,18 @@ void MaildirTransaction::sync_at_commit(const fs::path& dir) {
     extra_dirs_.push_back(dir);
 }
 
-void MaildirTransaction::run_steps(std::span<const std::function<void()>> steps) {
+SR MaildirTransaction::run_steps(std::span<const std::function<SR()>> steps) {
+  std::vector<std::optional<SR>> results(steps.size());
+  std::vector<std::function<void()>> run;
+  run.reserve(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    run.emplace_back([&results, &steps, i] { results[i] = steps[i](); });
   if (syncs_)
-    syncs_->run_all(steps);
+    syncs_->run_all(run);
   else
-    for (const auto& step : steps) step();
-}
-
-// A staged file's data: fsynced, then closed (close() can report deferred
-// write errors on NFS).
-static SR sync_and_close(Fd& fd, const fs::path& path) {
-  if (::fsync(fd.get()) != 0) return SR::failure(io_error(path, "fsync", errno));
-  if (::close(fd.release()) != 0) return SR::failure(io_error(path, "close", errno));
+    for (const auto& step : run) step();
+  for (const auto& r : results)
+    if (!*r) return *r;
   return true;
 }
 
@@ -455,20 +460,14 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
       return R::failure(r.error());
     }
     // Round 1.
-    std::vector<std::optional<SR>> synced(here.size() + 2);
-    std::vector<std::function<void()>> steps;
-    for (std::size_t i = 0; i < here.size(); ++i)
-      steps.emplace_back(
-          [&synced, &here, i] { synced[i] = sync_and_close(here[i].fd, here[i].tmp); });
-    if (map->change)
-      steps.emplace_back([&synced, &map] { synced[synced.size() - 2] = map->change->sync(); });
-    steps.emplace_back([&synced, &lock] { synced.back() = lock->sync_prepared(); });
-    run_steps(steps);
-    for (const auto& r : synced)
-      if (r && !*r) {
-        drop_here();
-        return R::failure(r->error());
-      }
+    std::vector<std::function<SR()>> steps;
+    for (auto& s : here) steps.emplace_back([&s] { return sync_and_close(s.fd, s.tmp); });
+    if (map->change) steps.emplace_back([&map] { return map->change->sync(); });
+    steps.emplace_back([&lock] { return lock->sync_prepared(); });
+    if (auto r = run_steps(steps); !r) {
+      drop_here();
+      return R::failure(r.error());
+    }
     std::vector<fs::path> dirs;
     if (map->change) {
       if (auto r = map->change->rename_into_place(); !r) {
@@ -503,25 +502,18 @@ Result<std::vector<StoredCopy>, StoreError> MaildirTransaction::commit() {
       if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(std::move(d));
     extra_dirs_.clear();
     // Round 2.
-    std::vector<std::optional<SR>> published(dirs.size() + 1);
     steps.clear();
-    for (std::size_t i = 0; i < dirs.size(); ++i)
-      steps.emplace_back([&published, &dirs, i] { published[i] = fsync_dir(dirs[i]); });
-    steps.emplace_back([&published, &lock] { published.back() = lock->commit(); });
-    run_steps(steps);
-    for (const auto& r : published)
-      if (!*r) return R::failure(r->error());
+    for (const auto& d : dirs) steps.emplace_back([&d] { return fsync_dir(d); });
+    steps.emplace_back([&lock] { return lock->commit(); });
+    if (auto r = run_steps(steps); !r) return R::failure(r.error());
     for (std::size_t i = 0; i < here.size(); ++i) done[here[i].index] = std::move(copies[i]);
   }
   // Folders made for a delivery that stored nothing in the end.
-  std::vector<std::optional<SR>> made(extra_dirs_.size());
-  std::vector<std::function<void()>> steps;
-  for (std::size_t i = 0; i < extra_dirs_.size(); ++i)
-    steps.emplace_back([&made, this, i] { made[i] = fsync_dir(extra_dirs_[i]); });
-  run_steps(steps);
+  std::vector<std::function<SR()>> steps;
+  for (const auto& d : extra_dirs_) steps.emplace_back([&d] { return fsync_dir(d); });
+  auto made = run_steps(steps);
   extra_dirs_.clear();
-  for (const auto& r : made)
-    if (!*r) return R::failure(r->error());
+  if (!made) return R::failure(made.error());
   return done;
 }
 

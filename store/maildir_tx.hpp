@@ -84,7 +84,10 @@ class MaildirTransaction {
     std::size_t index = 0;              // staging order
     base::Fd fd;                        // written, fsynced by commit()
   };
-  void run_steps(std::span<const std::function<void()>> steps);
+  // Runs `steps` at once through syncs_ (in turn without it); the first
+  // failure, if any.
+  Result<bool, StoreError> run_steps(
+      std::span<const std::function<Result<bool, StoreError>()>> steps);
   std::vector<Staged> staged_;
   std::vector<std::filesystem::path> extra_dirs_;
   LockSettings locks_;
