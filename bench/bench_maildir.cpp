@@ -8,7 +8,6 @@
 // The directory is $ZEST_BENCH_DIR (default: the system temp directory);
 // it must be on the file system the daemons deliver to.
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,7 +17,6 @@
 #include <string>
 
 #include "base/allocator.hpp"
-#include "base/fd.hpp"
 #include "base/parallel_runner.hpp"
 #include "bench/bench_common.hpp"
 #include "store/maildir_tx.hpp"
@@ -39,20 +37,17 @@ struct Fixture {
 };
 
 // tmp/ write, fsync, link into new/, fsync new/: what any durable Maildir
-// delivery must at least do. Returns an error text, or "".
+// delivery must at least do (store's own file and directory fsyncs, no
+// UIDs, no locks). Returns an error text, or "".
 std::string bare_write(const fs::path& maildir, const std::string& msg, std::size_t i) {
   const std::string name = std::to_string(::getpid()) + "." + std::to_string(i) +
                            ".bench,S=" + std::to_string(msg.size());
   const fs::path tmp = maildir / "tmp" / name;
   const fs::path dst = maildir / "new" / name;
-  base::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return tmp.string() + ": open failed";
-  if (base::write_all(fd.get(), msg) != 0 || ::fsync(fd.get()) != 0) return "write/fsync failed";
-  fd.reset();
+  if (auto w = store::write_file_durably(tmp, msg); !w) return w.error().message;
   if (::link(tmp.c_str(), dst.c_str()) != 0) return dst.string() + ": link failed";
   ::unlink(tmp.c_str());
-  base::Fd dir(::open((maildir / "new").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::fsync(dir.get()) != 0) return "fsync of new/ failed";
+  if (auto d = store::fsync_dir(maildir / "new"); !d) return d.error().message;
   return "";
 }
 
