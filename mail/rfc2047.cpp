@@ -93,12 +93,6 @@ std::optional<std::string> convert(std::string_view bytes, std::string_view char
   return out;
 }
 
-bool all_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
 // Q encoding (RFC 2047 §4.2): "_" is a space, "=XX" an octet; a "=" without
 // two hex digits stays as it is.
 std::string decode_q(std::string_view text) {
@@ -160,7 +154,7 @@ std::optional<std::string> to_utf8_if_changed(std::string_view bytes, std::strin
   // UTF-8 (or unlabelled) text that is valid, ASCII text that is ASCII.
   if (name.empty() || is_utf8_name(name)) {
     if (base::valid_utf8(bytes)) return std::nullopt;
-  } else if (is_ascii_name(name) && all_ascii(bytes)) {
+  } else if (is_ascii_name(name) && base::is_ascii(bytes)) {
     return std::nullopt;
   }
   std::optional<std::string> converted = convert(bytes, charset);
